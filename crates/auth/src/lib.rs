@@ -1,0 +1,1 @@
+//! Authentication: AWS SigV4 verification, JWT authorization tokens, key generation.

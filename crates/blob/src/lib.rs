@@ -1,0 +1,1 @@
+//! Content-addressed blob stores: filesystem and S3.

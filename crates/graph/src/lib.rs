@@ -1,0 +1,1 @@
+//! The repository graph: search order, validation, retention targets. Pure.

@@ -1,0 +1,1 @@
+//! Domain vocabulary of Tributary: names, formats, statuses, errors. No I/O.

@@ -1,0 +1,1 @@
+//! The HTTP server: routing, authentication, control plane.
