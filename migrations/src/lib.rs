@@ -1,1 +1,17 @@
-//! Database migrations.
+//! Database migrations, run at start-up by `tributary serve` and alone by `tributary migrate`.
+//! The same migrations serve SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261120_000001_foundation;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261120_000001_foundation::Migration)]
+    }
+}

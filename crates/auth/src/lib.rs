@@ -1,1 +1,17 @@
-//! Authentication: AWS SigV4 verification, JWT authorization tokens, key generation.
+//! Authentication for Tributary's control plane and data plane. Pure: no HTTP framework, no I/O.
+//!
+//! - [`sigv4`]: AWS Signature Version 4 verification, as specified in
+//!   <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html> and as the AWS CLI and SDKs
+//!   sign (service `codeartifact`, any region).
+//! - [`token`]: the JWT authorization tokens of GetAuthorizationToken (RFC 7519, HS256).
+//! - [`keys`]: generation of access key ids, secret access keys and the token key.
+
+mod error;
+pub mod keys;
+pub mod sigv4;
+pub mod token;
+
+pub use error::AuthError;
+pub use keys::{generate_access_key_id, generate_secret_access_key, generate_token_secret};
+pub use sigv4::{SigV4Authorization, SignedRequest, canonical_request, parse_authorization, verify_sigv4};
+pub use token::{TokenClaims, TokenSigner};

@@ -1,1 +1,104 @@
-fn main() {}
+//! `tributary`: the server binary.
+//!
+//! - `tributary serve`: runs migrations, creates the admin on an empty database, serves.
+//! - `tributary migrate`: runs migrations alone.
+
+mod config;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tributary_blob::{BlobStore, FsBlobStore, S3BlobStore};
+use tributary_engine::{Service, Settings};
+use tributary_server::{AppState, Metrics};
+use tributary_store::Store;
+
+use config::{BlobConfig, Config, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(name = "tributary", version, about = "A self-hosted artifact repository with upstream chains")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(#[command(flatten)] Box<Overrides>),
+    /// Run database migrations and exit.
+    Migrate(#[command(flatten)] Box<Overrides>),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRIBUTARY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    actix_web::rt::System::new().block_on(async move {
+        match cli.command {
+            Command::Serve(o) => serve(Config::load(*o)?).await,
+            Command::Migrate(o) => {
+                let config = Config::load(*o)?;
+                open_store(&config).await?;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory `{}`", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&config.database_url).await.context("cannot connect to the metadata database")?;
+    store.migrate().await.context("database migrations failed")?;
+    Ok(store)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let blobs: Arc<dyn BlobStore> = match &config.blob {
+        BlobConfig::Fs(path) => Arc::new(FsBlobStore::new(path.clone())),
+        BlobConfig::S3(s3) => Arc::new(S3BlobStore::new(s3.clone()).context("invalid S3 blob store settings")?),
+    };
+    blobs.check().await.context("the blob store is not usable")?;
+    let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
+    let service = Service::new(store, settings).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    if let Some(admin) =
+        service.bootstrap_admin(config.admin_keys.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?
+    {
+        print_admin(&admin, &config);
+    }
+    let state = AppState {
+        service,
+        blobs,
+        public_url: config.public_url.clone(),
+        metrics: Arc::new(Metrics::default()),
+        external_urls: config.external_urls.clone(),
+    };
+    tracing::info!(listen = %config.listen, "tributary is serving");
+    tributary_server::run(state, &config.listen).await.context("the HTTP server failed")
+}
+
+/// Shows the generated admin key once, with the lines that configure the aws CLI for it.
+fn print_admin(admin: &tributary_engine::AdminBootstrap, config: &Config) {
+    if !admin.generated {
+        tracing::info!(access_key_id = %admin.access_key_id, "created the admin principal with the configured access key");
+        return;
+    }
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    println!(
+        "\nCreated the admin principal. Its secret is shown this once; keep it.\n\n    \
+         aws configure set aws_access_key_id {}\n    \
+         aws configure set aws_secret_access_key {}\n    \
+         aws configure set region {}\n\nThen: aws codeartifact --endpoint-url {url} list-domains\n",
+        admin.access_key_id, admin.secret_access_key, config.region
+    );
+}

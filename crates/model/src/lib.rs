@@ -1,1 +1,14 @@
-//! Domain vocabulary of Tributary: names, formats, statuses, errors. No I/O.
+//! The vocabulary of Tributary: names of domains, repositories and external connections, package
+//! formats, and the error kinds every layer maps its failures to. Pure: no I/O.
+//!
+//! Name rules follow the CodeArtifact API model (`codeartifact/2018-09-22/service-2.json`).
+
+pub mod error;
+pub mod external;
+pub mod format;
+pub mod names;
+
+pub use error::{ErrorKind, ResourceType, ServiceError};
+pub use external::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
+pub use format::PackageFormat;
+pub use names::{AccountId, DomainName, NameError, RepositoryName};

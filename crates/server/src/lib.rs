@@ -1,1 +1,50 @@
-//! The HTTP server: routing, authentication, control plane.
+//! The HTTP server. Only this crate knows actix-web. It routes, authenticates and renders;
+//! every rule lives in `tributary-engine` and the pure crates below it.
+//!
+//! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
+//! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
+
+pub mod control;
+mod error;
+mod ops;
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer, web};
+use tributary_blob::BlobStore;
+use tributary_engine::Service;
+
+pub use ops::Metrics;
+
+/// Everything a request handler may reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The repository service.
+    pub service: Service,
+    /// The blob store.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The public base URL, when configured; else taken from each request's Host.
+    pub public_url: Option<String>,
+    /// Request counters.
+    pub metrics: Arc<Metrics>,
+    /// Base URLs of external connections that configuration points away from the public registry.
+    pub external_urls: std::collections::BTreeMap<String, String>,
+}
+
+/// Mounts every route on `cfg`; used by [`run`] and by in-process tests.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(web::PayloadConfig::new(control::MAX_BODY_BYTES))
+            .route("/healthz", web::get().to(ops::healthz))
+            .route("/readyz", web::get().to(ops::readyz))
+            .route("/metrics", web::get().to(ops::metrics))
+            .route("/v1/{tail:.*}", web::route().to(control::handle))
+            .default_service(web::route().to(error::not_found));
+    }
+}
+
+/// Serves on `listen` until the process is told to stop.
+pub async fn run(state: AppState, listen: &str) -> std::io::Result<()> {
+    HttpServer::new(move || App::new().configure(configure(state.clone()))).bind(listen)?.run().await
+}

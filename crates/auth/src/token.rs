@@ -1,0 +1,137 @@
+//! Authorization tokens: what GetAuthorizationToken returns, sent back as `Authorization: Bearer <token>`
+//! or as the password of HTTP Basic authentication by package managers.
+//!
+//! A token is a JWT (RFC 7519) signed with HS256 (RFC 7518 §3.2) by a key only the server holds.
+//! Only HS256 is accepted, and expiry is checked against the caller's clock, not the system's.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::AuthError;
+
+/// The lifetime of a token when GetAuthorizationToken is called with `durationSeconds` 0 or without it
+/// (12 hours, CodeArtifact's maximum).
+pub const DEFAULT_TOKEN_SECONDS: u64 = 43_200;
+
+/// The shortest lifetime a caller may ask for (15 minutes).
+pub const MIN_TOKEN_SECONDS: u64 = 900;
+
+/// The longest lifetime a caller may ask for (12 hours).
+pub const MAX_TOKEN_SECONDS: u64 = 43_200;
+
+/// How long after its expiry a token is still accepted, for clocks of servers that differ a little.
+pub const TOKEN_LEEWAY_SECONDS: i64 = 30;
+
+/// The claims of an authorization token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// The principal the token acts for.
+    pub sub: String,
+    /// The domain the token is scoped to.
+    pub domain: String,
+    /// The domain owner (account id).
+    pub owner: String,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: i64,
+    /// Expires at, seconds since the Unix epoch.
+    pub exp: i64,
+    /// A unique id of this token (128 random bits, hex).
+    pub jti: String,
+}
+
+/// Issues and verifies authorization tokens with one HS256 key.
+pub struct TokenSigner {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSigner").field("algorithm", &"HS256").finish_non_exhaustive()
+    }
+}
+
+impl TokenSigner {
+    /// A signer with the HS256 key `secret` (32 random bytes from [`crate::generate_token_secret`]).
+    pub fn new(secret: &[u8]) -> Self {
+        TokenSigner { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+    }
+
+    /// Issues a token for `principal_id` scoped to `domain` of `owner`, valid from `now` for
+    /// `duration_seconds` (0 means [`DEFAULT_TOKEN_SECONDS`]; otherwise it must be within
+    /// [`MIN_TOKEN_SECONDS`]..=[`MAX_TOKEN_SECONDS`], else [`AuthError::InvalidTokenDuration`]).
+    ///
+    /// Returns the token and its expiration time.
+    pub fn issue(
+        &self,
+        principal_id: &str,
+        domain: &str,
+        owner: &str,
+        duration_seconds: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
+        let seconds = match duration_seconds {
+            0 => DEFAULT_TOKEN_SECONDS,
+            seconds if (MIN_TOKEN_SECONDS..=MAX_TOKEN_SECONDS).contains(&seconds) => seconds,
+            seconds => return Err(AuthError::InvalidTokenDuration(seconds)),
+        };
+        let lifetime =
+            TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?);
+        let expiration = now + lifetime;
+        let mut jti = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut jti);
+        let claims = TokenClaims {
+            sub: principal_id.to_owned(),
+            domain: domain.to_owned(),
+            owner: owner.to_owned(),
+            iat: now.timestamp(),
+            exp: expiration.timestamp(),
+            jti: hex::encode(jti),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| AuthError::TokenEncoding(error.to_string()))?;
+        Ok((token, expiration))
+    }
+
+    /// Verifies a token issued by [`TokenSigner::issue`] with the same key: the algorithm must be HS256,
+    /// the signature must match, and `now` must be at most [`TOKEN_LEEWAY_SECONDS`] after its expiry
+    /// (and not before its issue time, with the same leeway). Returns its claims; the caller checks
+    /// that the domain and principal are the ones the request is for.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, AuthError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // jsonwebtoken checks `exp` against the system clock; we check it against `now` below.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        let data = jsonwebtoken::decode::<TokenClaims>(token.trim(), &self.decoding, &validation)
+            .map_err(|error| AuthError::InvalidToken(describe(&error)))?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        if now > claims.exp.saturating_add(TOKEN_LEEWAY_SECONDS) {
+            let expired_at = DateTime::<Utc>::from_timestamp(claims.exp, 0)
+                .map_or_else(|| claims.exp.to_string(), |time| time.to_rfc3339());
+            return Err(AuthError::TokenExpired { expired_at });
+        }
+        if claims.iat > now.saturating_add(TOKEN_LEEWAY_SECONDS) {
+            return Err(AuthError::InvalidToken("it was issued in the future".to_owned()));
+        }
+        Ok(claims)
+    }
+}
+
+/// A short, plain description of why jsonwebtoken rejected a token.
+fn describe(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::InvalidSignature => "its signature does not match: it was altered or issued by another server",
+        ErrorKind::InvalidAlgorithm => "it is not signed with HS256",
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            "it is not a token this server issued"
+        }
+        ErrorKind::MissingRequiredClaim(_) => "it lacks a required claim",
+        _ => "it cannot be read",
+    }
+    .to_owned()
+}

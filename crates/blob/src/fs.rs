@@ -1,0 +1,204 @@
+//! The filesystem blob store: one file per blob under a root directory.
+//!
+//! An upload is written to `{root}/.tmp/{uuid}` while it is hashed, checked against the declared
+//! digests, fsynced, then renamed to its content address (see [`StorageKey`]) and the directory is
+//! fsynced, so a crash leaves either no blob or the whole blob. A failed or cancelled upload removes
+//! its temporary file.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use futures::StreamExt as _;
+use tokio::fs;
+use tokio::io::{AsyncWriteExt as _, BufWriter};
+use tokio_util::io::ReaderStream;
+
+use crate::digest::{Digests, ExpectedDigests, Hasher, Sha256};
+use crate::error::BlobError;
+use crate::key::{BlobScope, StorageKey, TEMP_PREFIX};
+use crate::{BlobBodyIn, BlobBodyOut, BlobStore};
+
+/// Bytes gathered before each write to the temporary file.
+const WRITE_BUFFER: usize = 256 * 1024;
+/// Bytes per chunk when reading a blob.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A [`BlobStore`] in a local directory.
+///
+/// The directory is created on first use. Uploads in progress live in `{root}/.tmp/`; a file left
+/// there by a crash can be removed once it is older than any upload could take.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// A store rooted at `root`. Does no I/O; [`BlobStore::check`] tells whether it is usable.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file that holds (or would hold) a blob, e.g. to send it with `sendfile`.
+    ///
+    /// The file may be absent; it is never modified once in place, only deleted.
+    pub fn path(&self, scope: &BlobScope, sha256: &Sha256) -> PathBuf {
+        self.root.join(StorageKey::Blob { scope, sha256 }.to_string())
+    }
+
+    fn temp_dir(&self) -> PathBuf {
+        self.root.join(TEMP_PREFIX)
+    }
+
+    /// Writes the body to `temp`, hashing and checking it, and fsyncs it.
+    async fn write_temp(
+        &self,
+        temp: &Path,
+        mut body: BlobBodyIn,
+        expected: &ExpectedDigests,
+    ) -> Result<Digests, BlobError> {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(temp)
+            .await
+            .map_err(BlobError::io("create temporary file", temp))?;
+        let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut hasher = Hasher::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(BlobError::Body)?;
+            hasher.update(&chunk);
+            expected.check_size_so_far(hasher.size())?;
+            writer.write_all(&chunk).await.map_err(BlobError::io("write temporary file", temp))?;
+        }
+        writer.flush().await.map_err(BlobError::io("write temporary file", temp))?;
+        let digests = hasher.finalize();
+        expected.check(&digests)?;
+        writer.into_inner().sync_all().await.map_err(BlobError::io("fsync temporary file", temp))?;
+        Ok(digests)
+    }
+
+    /// Creates `dir` and its missing ancestors, fsyncing the parents of new directories up to the
+    /// root so the new entries survive a crash.
+    async fn create_dir_durably(&self, dir: &Path) -> Result<(), BlobError> {
+        if fs::try_exists(dir).await.unwrap_or(false) {
+            return Ok(());
+        }
+        fs::create_dir_all(dir).await.map_err(BlobError::io("create directory", dir))?;
+        let mut current = dir.parent();
+        while let Some(parent) = current {
+            sync_dir(parent).await?;
+            if parent == self.root {
+                break;
+            }
+            current = parent.parent();
+        }
+        Ok(())
+    }
+}
+
+async fn sync_dir(dir: &Path) -> Result<(), BlobError> {
+    let handle = fs::File::open(dir).await.map_err(BlobError::io("open directory", dir))?;
+    handle.sync_all().await.map_err(BlobError::io("fsync directory", dir))
+}
+
+/// A temporary file that is removed when dropped, unless [`TempFile::keep`] was called.
+///
+/// Dropping also covers a cancelled upload (the `put` future dropped mid-way).
+#[derive(Debug)]
+struct TempFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl TempFile {
+    fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // A blocking unlink, but a short one; it must also run when the future is cancelled.
+        if let Err(err) = std::fs::remove_file(&self.path)
+            && err.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(
+                path = %self.path.display(),
+                error = %err,
+                "could not remove temporary blob file"
+            );
+        }
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, scope: &BlobScope, body: BlobBodyIn, expected: &ExpectedDigests) -> Result<Digests, BlobError> {
+        let temp_dir = self.temp_dir();
+        fs::create_dir_all(&temp_dir).await.map_err(BlobError::io("create directory", &temp_dir))?;
+        let temp = TempFile { path: self.root.join(StorageKey::new_temp().to_string()), armed: true };
+        let digests = self.write_temp(&temp.path, body, expected).await?;
+
+        let dest = self.path(scope, &digests.sha256);
+        let dir = dest.parent().unwrap_or(&self.root);
+        self.create_dir_durably(dir).await?;
+        // Replacing an existing blob swaps identical bytes: harmless, and it leaves the blob in
+        // place even if a delete raced with this put.
+        fs::rename(&temp.path, &dest).await.map_err(BlobError::io("rename temporary file to", &dest))?;
+        temp.keep();
+        sync_dir(dir).await?;
+        tracing::debug!(
+            blob.scope = %scope,
+            blob.sha256 = %digests.sha256,
+            size_bytes = digests.size,
+            "stored blob"
+        );
+        Ok(digests)
+    }
+
+    async fn get(&self, scope: &BlobScope, sha256: &Sha256) -> Result<BlobBodyOut, BlobError> {
+        let path = self.path(scope, sha256);
+        let file = match fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound { scope: scope.clone(), sha256: *sha256 });
+            }
+            Err(err) => return Err(BlobError::io("open", path)(err)),
+        };
+        let size = file.metadata().await.map_err(BlobError::io("read metadata of", &path))?.len();
+        Ok(BlobBodyOut { size, stream: Box::pin(ReaderStream::with_capacity(file, READ_CHUNK)) })
+    }
+
+    async fn exists(&self, scope: &BlobScope, sha256: &Sha256) -> Result<bool, BlobError> {
+        let path = self.path(scope, sha256);
+        fs::try_exists(&path).await.map_err(BlobError::io("check existence of", path))
+    }
+
+    async fn delete(&self, scope: &BlobScope, sha256: &Sha256) -> Result<(), BlobError> {
+        let path = self.path(scope, sha256);
+        match fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(BlobError::io("delete", path)(err)),
+        }
+    }
+
+    async fn check(&self) -> Result<(), BlobError> {
+        let temp_dir = self.temp_dir();
+        fs::create_dir_all(&temp_dir).await.map_err(BlobError::io("create directory", &temp_dir))?;
+        let probe = TempFile { path: self.root.join(StorageKey::new_temp().to_string()), armed: true };
+        fs::write(&probe.path, b"readiness probe").await.map_err(BlobError::io("write", &probe.path))?;
+        fs::remove_file(&probe.path).await.map_err(BlobError::io("delete", &probe.path))?;
+        probe.keep();
+        Ok(())
+    }
+}

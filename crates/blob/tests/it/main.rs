@@ -1,0 +1,6 @@
+//! Integration tests of `tributary-blob`: one suite ([`suite`]) run against every store.
+
+mod fs;
+mod s3;
+mod s3s_fs;
+mod suite;

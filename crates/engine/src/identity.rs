@@ -1,0 +1,144 @@
+//! Who is calling: SigV4-signed requests (access keys) and bearer tokens (from
+//! GetAuthorizationToken), and the admin principal created on first start.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tributary_auth::{AuthError, SignedRequest};
+use tributary_model::{DomainName, ErrorKind, ServiceError};
+use tributary_store::{NewPrincipal, Principal};
+
+use crate::Service;
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The principal's id.
+    pub principal_id: String,
+    /// Whether the principal may do everything.
+    pub is_admin: bool,
+    /// For a bearer token: the one domain it opens. `None` for access keys.
+    pub domain_scope: Option<String>,
+}
+
+impl Caller {
+    /// Refuses a caller whose token is scoped to another domain than `domain`.
+    pub fn check_domain(&self, domain: &DomainName) -> Result<(), ServiceError> {
+        match &self.domain_scope {
+            Some(scope) if scope != domain.as_str() => Err(ServiceError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "this authorization token is for domain `{scope}`, not `{domain}`; get a token for `{domain}` with `aws codeartifact get-authorization-token --domain {domain}`"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a bearer-token caller: the operation needs access keys (it is not about one domain).
+    pub fn check_access_keys(&self, operation: &str) -> Result<(), ServiceError> {
+        match &self.domain_scope {
+            Some(_) => Err(ServiceError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "`{operation}` needs a request signed with access keys; an authorization token opens one domain only"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What the first start created: the admin's access key, to be shown once.
+#[derive(Debug, Clone)]
+pub struct AdminBootstrap {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// Whether the key was generated (and so must be printed), rather than configured.
+    pub generated: bool,
+}
+
+impl Service {
+    /// On an empty database, creates the admin principal with `configured` keys, or generated ones.
+    /// Returns what was created; `None` when principals already exist.
+    pub async fn bootstrap_admin(
+        &self,
+        configured: Option<(String, String)>,
+    ) -> Result<Option<AdminBootstrap>, ServiceError> {
+        if self.store.principal_count().await? > 0 {
+            return Ok(None);
+        }
+        let (access_key_id, secret_access_key, generated) = match configured {
+            Some((id, secret)) => (id, secret, false),
+            None => (tributary_auth::generate_access_key_id(), tributary_auth::generate_secret_access_key(), true),
+        };
+        self.store
+            .create_principal(NewPrincipal {
+                name: "admin".to_owned(),
+                access_key_id: access_key_id.clone(),
+                secret_access_key: secret_access_key.clone(),
+                is_admin: true,
+            })
+            .await?;
+        Ok(Some(AdminBootstrap { access_key_id, secret_access_key, generated }))
+    }
+
+    async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
+        if let Some(found) = self.principals.get(access_key_id).await {
+            return Ok(Some(found));
+        }
+        let Some(found) = self.store.principal_by_access_key(access_key_id).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        self.principals.insert(access_key_id.to_owned(), found.clone()).await;
+        Ok(Some(found))
+    }
+
+    /// Authenticates a request signed with AWS Signature Version 4.
+    pub async fn authenticate_sigv4(
+        &self,
+        authorization: &str,
+        request: &SignedRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, ServiceError> {
+        let parsed = tributary_auth::parse_authorization(authorization).map_err(auth_error)?;
+        let principal = self.principal_by_access_key(&parsed.access_key_id).await?.ok_or_else(|| {
+            ServiceError::new(
+                ErrorKind::UnrecognizedClient,
+                format!(
+                    "the access key id `{}` is not known to this server; check `aws configure list`",
+                    parsed.access_key_id
+                ),
+            )
+        })?;
+        tributary_auth::verify_sigv4(request, &parsed, &principal.secret_access_key, now).map_err(auth_error)?;
+        Ok(Caller { principal_id: principal.id.clone(), is_admin: principal.is_admin, domain_scope: None })
+    }
+
+    /// Authenticates a bearer token from GetAuthorizationToken.
+    pub async fn authenticate_token(&self, token: &str, now: DateTime<Utc>) -> Result<Caller, ServiceError> {
+        let claims = self.tokens.verify(token, now).map_err(auth_error)?;
+        let principal = self.store.principal_by_id(&claims.sub).await?.ok_or_else(|| {
+            ServiceError::new(ErrorKind::AccessDenied, "the principal of this authorization token no longer exists")
+        })?;
+        Ok(Caller { principal_id: principal.id, is_admin: principal.is_admin, domain_scope: Some(claims.domain) })
+    }
+}
+
+/// Maps an authentication failure to the client error AWS clients expect.
+fn auth_error(err: AuthError) -> ServiceError {
+    let kind = match err {
+        AuthError::MissingAuthentication => ErrorKind::MissingAuthentication,
+        AuthError::UnknownAccessKey(_) => ErrorKind::UnrecognizedClient,
+        AuthError::InvalidTokenDuration(_) => ErrorKind::Validation,
+        AuthError::MalformedAuthorization(_) => ErrorKind::InvalidSignature,
+        AuthError::SignatureMismatch | AuthError::RequestExpired { .. } | AuthError::PayloadHashMismatch { .. } => {
+            ErrorKind::InvalidSignature
+        }
+        _ => ErrorKind::AccessDenied,
+    };
+    ServiceError::new(kind, err.to_string())
+}

@@ -1,0 +1,128 @@
+//! The repository service. Every control-plane operation is one method of [`Service`]; the HTTP
+//! layer parses, calls one method, and renders. Rules live here or in the pure crates
+//! (`tributary-model` names, `tributary-graph` validation), never in handlers.
+
+mod domains;
+mod graph_errors;
+mod identity;
+mod pagination;
+mod repositories;
+mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use tributary_auth::TokenSigner;
+use tributary_graph::RepoGraph;
+use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
+use tributary_store::{Domain, Store};
+
+pub use identity::{AdminBootstrap, Caller};
+pub use pagination::Page;
+pub use repositories::RepositoryUpdate;
+
+/// What the service needs to know of its deployment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The account id that owns every domain (`domain-owner`).
+    pub owner: AccountId,
+    /// The region named in ARNs.
+    pub region: String,
+}
+
+/// The repository service.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    settings: Settings,
+    tokens: Arc<TokenSigner>,
+    principals: Cache<String, Arc<tributary_store::Principal>>,
+    graphs: Cache<String, Arc<RepoGraph>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// The name of the server secret that signs authorization tokens.
+const TOKEN_KEY_SECRET: &str = "token-signing-key";
+
+impl Service {
+    /// Builds the service on `store`, loading (or creating, on first start) the token signing key
+    /// shared by every replica.
+    pub async fn new(store: Store, settings: Settings) -> Result<Self, ServiceError> {
+        let key =
+            store.secret_or_insert(TOKEN_KEY_SECRET, || hex::encode(tributary_auth::generate_token_secret())).await?;
+        let key = hex::decode(key).map_err(|e| ServiceError::internal(format!("stored token key is not hex: {e}")))?;
+        Ok(Self {
+            store,
+            settings,
+            tokens: Arc::new(TokenSigner::new(&key)),
+            principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
+            graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+        })
+    }
+
+    /// The deployment settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Checks the metadata database answers.
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The domain `name` owned by `owner` (the configured owner when `None`).
+    async fn domain(&self, name: &DomainName, owner: Option<&AccountId>) -> Result<Domain, ServiceError> {
+        self.check_owner(owner)?;
+        self.store.domain(name.as_str()).await?.ok_or_else(|| domain_not_found(name.as_str()))
+    }
+
+    fn check_owner(&self, owner: Option<&AccountId>) -> Result<(), ServiceError> {
+        match owner {
+            Some(owner) if *owner != self.settings.owner => Err(ServiceError::new(
+                tributary_model::ErrorKind::AccessDenied,
+                format!(
+                    "domain owner `{owner}` is not this server's account `{}`; omit `domain-owner` or use `{}`",
+                    self.settings.owner, self.settings.owner
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The repository graph of a domain, cached briefly and dropped on every local change.
+    async fn graph(&self, domain: &Domain) -> Result<Arc<RepoGraph>, ServiceError> {
+        if let Some(graph) = self.graphs.get(&domain.id).await {
+            return Ok(graph);
+        }
+        let records = self.store.domain_graph(&domain.id).await?;
+        let graph = Arc::new(graph_of(&records));
+        self.graphs.insert(domain.id.clone(), graph.clone()).await;
+        Ok(graph)
+    }
+}
+
+fn graph_of(records: &[tributary_store::GraphRecord]) -> RepoGraph {
+    RepoGraph::new(records.iter().map(|r| {
+        (
+            r.name.clone(),
+            tributary_graph::RepoNode {
+                upstreams: r.upstreams.clone(),
+                external_connection: r.external_connection.clone(),
+            },
+        )
+    }))
+}
+
+fn domain_not_found(name: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Domain,
+        name,
+        format!("domain `{name}` does not exist; create it with `aws codeartifact create-domain --domain {name}`"),
+    )
+}

@@ -1,0 +1,286 @@
+//! Repositories: create, describe, update, delete, list; external connections; endpoints;
+//! the search order.
+
+use std::sync::Arc;
+
+use tributary_graph::{RepoGraph, RepoNode, SearchStep};
+use tributary_model::{
+    AccountId, DomainName, ExternalConnection, PackageFormat, RepositoryName, ResourceType, ServiceError,
+};
+use tributary_store::{Domain, GraphRecord, Repository, RepositoryChange, Tag, repository_not_found};
+
+use crate::{Caller, Page, Service, domains::check_tags, graph_errors, graph_of, pagination};
+
+/// What UpdateRepository changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RepositoryUpdate {
+    /// The new description.
+    pub description: Option<String>,
+    /// The new upstream list, in order.
+    pub upstreams: Option<Vec<RepositoryName>>,
+}
+
+impl Service {
+    /// CreateRepository.
+    pub async fn create_repository(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+        description: Option<String>,
+        upstreams: Vec<RepositoryName>,
+        tags: Vec<Tag>,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        check_description(description.as_deref())?;
+        check_tags(&tags)?;
+        let domain = self.domain(domain, owner).await?;
+        let upstreams: Vec<String> = upstreams.iter().map(|u| u.as_str().to_owned()).collect();
+        let node = RepoNode { upstreams: upstreams.clone(), external_connection: None };
+        let change = RepositoryChange::Create { name: name.as_str().to_owned(), description, upstreams, tags };
+        self.change(&domain, change, |graph| {
+            if graph.contains(name.as_str()) {
+                return Err(already_exists(&domain, name.as_str()));
+            }
+            validate(graph, name.as_str(), node)
+        })
+        .await
+    }
+
+    /// DescribeRepository.
+    pub async fn describe_repository(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, owner).await?;
+        self.store
+            .repository(&domain, name.as_str())
+            .await?
+            .ok_or_else(|| repository_not_found(&domain.name, name.as_str()))
+    }
+
+    /// UpdateRepository.
+    pub async fn update_repository(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+        update: RepositoryUpdate,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        check_description(update.description.as_deref())?;
+        let domain = self.domain(domain, owner).await?;
+        let upstreams: Option<Vec<String>> =
+            update.upstreams.map(|list| list.iter().map(|u| u.as_str().to_owned()).collect());
+        let change = RepositoryChange::Update {
+            name: name.as_str().to_owned(),
+            description: update.description.map(Some),
+            upstreams: upstreams.clone(),
+        };
+        self.change(&domain, change, |graph| {
+            let current = graph.node(name.as_str()).ok_or_else(|| repository_not_found(&domain.name, name.as_str()))?;
+            match upstreams {
+                Some(upstreams) => {
+                    let node = RepoNode { upstreams, external_connection: current.external_connection.clone() };
+                    validate(graph, name.as_str(), node)
+                }
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    /// DeleteRepository: refused while another repository lists it as an upstream.
+    pub async fn delete_repository(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, owner).await?;
+        let change = RepositoryChange::Delete { name: name.as_str().to_owned() };
+        self.change(&domain, change, |graph| {
+            if !graph.contains(name.as_str()) {
+                return Err(repository_not_found(&domain.name, name.as_str()));
+            }
+            graph.check_delete(name.as_str()).map_err(|e| graph_errors::to_service_error(name.as_str(), e))
+        })
+        .await
+    }
+
+    /// AssociateExternalConnection.
+    pub async fn associate_external_connection(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+        connection: &str,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        let known = ExternalConnection::find(connection).ok_or_else(|| {
+            ServiceError::validation(format!(
+                "external connection `{connection}` is not known; use one of {}",
+                ExternalConnection::known_names()
+            ))
+        })?;
+        let domain = self.domain(domain, owner).await?;
+        let change = RepositoryChange::SetExternalConnection {
+            name: name.as_str().to_owned(),
+            connection: Some(known.name.to_owned()),
+        };
+        self.change(&domain, change, |graph| {
+            let current = graph.node(name.as_str()).ok_or_else(|| repository_not_found(&domain.name, name.as_str()))?;
+            if let Some(existing) = &current.external_connection {
+                return Err(ServiceError::new(
+                    tributary_model::ErrorKind::QuotaExceeded,
+                    format!(
+                        "repository `{name}` already has the external connection `{existing}`; a repository has at most one (disassociate it first)"
+                    ),
+                )
+                .with_resource(ResourceType::Repository, name.as_str()));
+            }
+            let node = RepoNode { upstreams: current.upstreams.clone(), external_connection: Some(known.name.to_owned()) };
+            validate(graph, name.as_str(), node)
+        })
+        .await
+    }
+
+    /// DisassociateExternalConnection.
+    pub async fn disassociate_external_connection(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+        connection: &str,
+    ) -> Result<Repository, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, owner).await?;
+        let change = RepositoryChange::SetExternalConnection { name: name.as_str().to_owned(), connection: None };
+        self.change(&domain, change, |graph| {
+            let current = graph.node(name.as_str()).ok_or_else(|| repository_not_found(&domain.name, name.as_str()))?;
+            if current.external_connection.as_deref() != Some(connection) {
+                return Err(ServiceError::not_found(
+                    ResourceType::Repository,
+                    name.as_str(),
+                    format!("repository `{name}` has no external connection `{connection}`"),
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// ListRepositoriesInDomain (`domain` given) or ListRepositories (all domains the caller sees).
+    #[expect(clippy::too_many_arguments, reason = "one argument per request field of the operation")]
+    pub async fn list_repositories(
+        &self,
+        caller: &Caller,
+        domain: Option<&DomainName>,
+        owner: Option<&AccountId>,
+        administrator_account: Option<&AccountId>,
+        prefix: Option<&str>,
+        max_results: Option<u32>,
+        next_token: Option<&str>,
+    ) -> Result<Page<Repository>, ServiceError> {
+        let limit = pagination::limit(max_results)?;
+        let after = next_token.map(|t| pagination::decode(t, 2)).transpose()?;
+        let after = after.as_ref().map(|p| (p[0].as_str(), p[1].as_str()));
+        if administrator_account.is_some_and(|a| *a != self.settings.owner) {
+            return Ok(Page { items: Vec::new(), next_token: None });
+        }
+        let domain = match (domain, &caller.domain_scope) {
+            (Some(d), _) => {
+                caller.check_domain(d)?;
+                Some(self.domain(d, owner).await?)
+            }
+            (None, Some(scope)) => self.store.domain(scope).await?,
+            (None, None) => None,
+        };
+        let items = self.store.list_repositories(domain.as_ref(), prefix, after, limit).await?;
+        let next_token = (items.len() as u64 == limit)
+            .then(|| items.last().map(|r| pagination::encode(&[&r.domain_name, &r.name])))
+            .flatten();
+        Ok(Page { items, next_token })
+    }
+
+    /// GetRepositoryEndpoint: `{public_url}/{format}/{domain}/{repository}/`.
+    pub async fn repository_endpoint(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+        format: PackageFormat,
+        public_url: &str,
+    ) -> Result<String, ServiceError> {
+        let repository = self.describe_repository(caller, domain, owner, name).await?;
+        Ok(format!("{}/{format}/{}/{}/", public_url.trim_end_matches('/'), repository.domain_name, repository.name))
+    }
+
+    /// The repositories (and external connections) a request to `name` searches, in order.
+    pub async fn search_order(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        name: &RepositoryName,
+    ) -> Result<Vec<SearchStep>, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, owner).await?;
+        self.graph(&domain)
+            .await?
+            .search_order(name.as_str())
+            .ok_or_else(|| repository_not_found(&domain.name, name.as_str()))
+    }
+
+    /// Runs one graph change: validation against the graph as stored, inside the write
+    /// transaction; then drops the cached graph.
+    async fn change(
+        &self,
+        domain: &Domain,
+        change: RepositoryChange,
+        check: impl FnOnce(&RepoGraph) -> Result<(), ServiceError>,
+    ) -> Result<Repository, ServiceError> {
+        let result =
+            self.store.change_repository(domain, change, |records: &[GraphRecord]| check(&graph_of(records))).await;
+        self.graphs.invalidate(&domain.id).await;
+        Ok(result?)
+    }
+
+    /// The cached graph, for callers that only read.
+    pub async fn domain_graph(&self, domain: &DomainName) -> Result<Arc<RepoGraph>, ServiceError> {
+        let domain = self.domain(domain, None).await?;
+        self.graph(&domain).await
+    }
+}
+
+fn validate(graph: &RepoGraph, name: &str, node: RepoNode) -> Result<(), ServiceError> {
+    graph.with_change(name, node).map(|_| ()).map_err(|e| graph_errors::to_service_error(name, e))
+}
+
+fn already_exists(domain: &Domain, name: &str) -> ServiceError {
+    ServiceError::conflict(
+        ResourceType::Repository,
+        name,
+        format!("repository `{name}` already exists in domain `{}`", domain.name),
+    )
+}
+
+fn check_description(description: Option<&str>) -> Result<(), ServiceError> {
+    match description {
+        Some(d) if d.chars().count() > 1000 || d.chars().any(char::is_control) => {
+            Err(ServiceError::validation("`description` must have at most 1000 characters and no control characters"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,74 @@
+//! The external connections Tributary knows: a public registry each, of one format.
+
+use crate::PackageFormat;
+
+/// A known external connection and the public registry it reads by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExternalConnection {
+    /// Its name, e.g. `public:npmjs`.
+    pub name: &'static str,
+    /// The one format it serves.
+    pub format: PackageFormat,
+    /// The public registry's base URL; configuration may point it elsewhere.
+    pub default_url: &'static str,
+}
+
+/// Every external connection a repository may be associated with.
+pub const KNOWN_EXTERNAL_CONNECTIONS: &[ExternalConnection] = &[
+    ExternalConnection { name: "public:npmjs", format: PackageFormat::Npm, default_url: "https://registry.npmjs.org/" },
+    ExternalConnection { name: "public:pypi", format: PackageFormat::Pypi, default_url: "https://pypi.org/" },
+    ExternalConnection {
+        name: "public:maven-central",
+        format: PackageFormat::Maven,
+        default_url: "https://repo1.maven.org/maven2/",
+    },
+    ExternalConnection {
+        name: "public:maven-googleandroid",
+        format: PackageFormat::Maven,
+        default_url: "https://maven.google.com/",
+    },
+    ExternalConnection {
+        name: "public:maven-gradleplugins",
+        format: PackageFormat::Maven,
+        default_url: "https://plugins.gradle.org/m2/",
+    },
+    ExternalConnection {
+        name: "public:maven-commonsware",
+        format: PackageFormat::Maven,
+        default_url: "https://s3.amazonaws.com/repo.commonsware.com/",
+    },
+    ExternalConnection {
+        name: "public:maven-clojars",
+        format: PackageFormat::Maven,
+        default_url: "https://repo.clojars.org/",
+    },
+    ExternalConnection {
+        name: "public:nuget-org",
+        format: PackageFormat::Nuget,
+        default_url: "https://api.nuget.org/v3/index.json",
+    },
+    ExternalConnection { name: "public:go-proxy", format: PackageFormat::Go, default_url: "https://proxy.golang.org/" },
+];
+
+impl ExternalConnection {
+    /// Looks a connection up by name.
+    pub fn find(name: &str) -> Option<&'static ExternalConnection> {
+        KNOWN_EXTERNAL_CONNECTIONS.iter().find(|c| c.name == name)
+    }
+
+    /// The names of all known connections, comma separated, for error messages.
+    pub fn known_names() -> String {
+        KNOWN_EXTERNAL_CONNECTIONS.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_known_and_unknown() {
+        assert_eq!(ExternalConnection::find("public:npmjs").map(|c| c.format), Some(PackageFormat::Npm));
+        assert_eq!(ExternalConnection::find("public:nope"), None);
+    }
+}

@@ -1,0 +1,406 @@
+//! Routing as data: a control-plane request (method, path, query, body) is parsed into an
+//! [`Endpoint`] before any handler runs. Paths and parameter names follow the CodeArtifact API
+//! model (2018-09-22): `domain`, `repository`, ... in the query string, the rest in a JSON body.
+
+use serde::Deserialize;
+use tributary_model::{AccountId, DomainName, PackageFormat, RepositoryName, ServiceError};
+use tributary_store::Tag;
+
+/// A parsed control-plane request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/domain`
+    CreateDomain { domain: DomainName, owner: Option<AccountId>, encryption_key: Option<String>, tags: Vec<Tag> },
+    /// `GET /v1/domain`
+    DescribeDomain { domain: DomainName, owner: Option<AccountId> },
+    /// `DELETE /v1/domain`
+    DeleteDomain { domain: DomainName, owner: Option<AccountId> },
+    /// `POST /v1/domains`
+    ListDomains { max_results: Option<u32>, next_token: Option<String> },
+    /// `POST /v1/repository`
+    CreateRepository {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        description: Option<String>,
+        upstreams: Vec<RepositoryName>,
+        tags: Vec<Tag>,
+    },
+    /// `GET /v1/repository`
+    DescribeRepository { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    /// `PUT /v1/repository`
+    UpdateRepository {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        description: Option<String>,
+        upstreams: Option<Vec<RepositoryName>>,
+    },
+    /// `DELETE /v1/repository`
+    DeleteRepository { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    /// `POST /v1/repositories`
+    ListRepositories { prefix: Option<String>, max_results: Option<u32>, next_token: Option<String> },
+    /// `POST /v1/domain/repositories`
+    ListRepositoriesInDomain {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        administrator_account: Option<AccountId>,
+        prefix: Option<String>,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
+    /// `POST /v1/repository/external-connection`
+    AssociateExternalConnection {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        connection: String,
+    },
+    /// `DELETE /v1/repository/external-connection`
+    DisassociateExternalConnection {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        connection: String,
+    },
+    /// `GET /v1/repository/endpoint`
+    GetRepositoryEndpoint {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        format: PackageFormat,
+    },
+    /// `POST /v1/authorization-token`
+    GetAuthorizationToken { domain: DomainName, owner: Option<AccountId>, duration_seconds: u64 },
+    /// `GET /v1/repository/search-order` (Tributary extension)
+    SearchOrder { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    /// `GET /v1/external-connections` (Tributary extension)
+    ExternalConnections,
+}
+
+/// The query string, decoded.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: &str) -> Self {
+        Self(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn required(&self, name: &str) -> Result<&str, ServiceError> {
+        self.get(name).ok_or_else(|| ServiceError::validation(format!("the query parameter `{name}` is required")))
+    }
+
+    fn domain(&self) -> Result<DomainName, ServiceError> {
+        Ok(DomainName::parse(self.required("domain")?)?)
+    }
+
+    fn repository(&self) -> Result<RepositoryName, ServiceError> {
+        Ok(RepositoryName::parse(self.required("repository")?)?)
+    }
+
+    fn account(&self, name: &str) -> Result<Option<AccountId>, ServiceError> {
+        self.get(name).map(AccountId::parse).transpose().map_err(ServiceError::from)
+    }
+
+    fn owner(&self) -> Result<Option<AccountId>, ServiceError> {
+        self.account("domain-owner")
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ServiceError> {
+        self.get(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| ServiceError::validation(format!("the query parameter `{name}` must be a number")))
+            })
+            .transpose()
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDomainBody {
+    encryption_key: Option<String>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpstreamRepository {
+    repository_name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RepositoryBody {
+    description: Option<String>,
+    upstreams: Option<Vec<UpstreamRepository>>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListBody {
+    max_results: Option<u32>,
+    next_token: Option<String>,
+}
+
+fn body<T: Default + for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, ServiceError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ServiceError::validation(format!("the request body is not the JSON this operation takes: {e}")))
+}
+
+fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<RepositoryName>, ServiceError> {
+    list.into_iter().map(|u| RepositoryName::parse(&u.repository_name).map_err(ServiceError::from)).collect()
+}
+
+impl Endpoint {
+    /// Parses a request under `/v1/`. `path` is the path without the query.
+    pub fn parse(method: &str, path: &str, query: &str, bytes: &[u8]) -> Result<Self, ServiceError> {
+        let q = Query::parse(query);
+        let path = path.trim_end_matches('/');
+        Ok(match (method, path) {
+            ("POST", "/v1/domain") => {
+                let b: CreateDomainBody = body(bytes)?;
+                Self::CreateDomain {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    encryption_key: b.encryption_key,
+                    tags: b.tags,
+                }
+            }
+            ("GET", "/v1/domain") => Self::DescribeDomain { domain: q.domain()?, owner: q.owner()? },
+            ("DELETE", "/v1/domain") => Self::DeleteDomain { domain: q.domain()?, owner: q.owner()? },
+            ("POST", "/v1/domains") => {
+                let b: ListBody = body(bytes)?;
+                Self::ListDomains { max_results: b.max_results, next_token: b.next_token }
+            }
+            ("POST", "/v1/repository") => {
+                let b: RepositoryBody = body(bytes)?;
+                Self::CreateRepository {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    repository: q.repository()?,
+                    description: b.description,
+                    upstreams: upstream_names(b.upstreams.unwrap_or_default())?,
+                    tags: b.tags,
+                }
+            }
+            ("GET", "/v1/repository") => {
+                Self::DescribeRepository { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
+            }
+            ("PUT", "/v1/repository") => {
+                let b: RepositoryBody = body(bytes)?;
+                Self::UpdateRepository {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    repository: q.repository()?,
+                    description: b.description,
+                    upstreams: b.upstreams.map(upstream_names).transpose()?,
+                }
+            }
+            ("DELETE", "/v1/repository") => {
+                Self::DeleteRepository { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
+            }
+            ("POST", "/v1/repositories") => Self::ListRepositories {
+                prefix: q.string("repository-prefix"),
+                max_results: q.number("max-results")?,
+                next_token: q.string("next-token"),
+            },
+            ("POST", "/v1/domain/repositories") => Self::ListRepositoriesInDomain {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                administrator_account: q.account("administrator-account")?,
+                prefix: q.string("repository-prefix"),
+                max_results: q.number("max-results")?,
+                next_token: q.string("next-token"),
+            },
+            ("POST", "/v1/repository/external-connection") => Self::AssociateExternalConnection {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                repository: q.repository()?,
+                connection: q.required("external-connection")?.to_owned(),
+            },
+            ("DELETE", "/v1/repository/external-connection") => Self::DisassociateExternalConnection {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                repository: q.repository()?,
+                connection: q.required("external-connection")?.to_owned(),
+            },
+            ("GET", "/v1/repository/endpoint") => {
+                let format = q.required("format")?;
+                let format = PackageFormat::parse(format).ok_or_else(|| {
+                    ServiceError::validation(format!(
+                        "format `{format}` is not known; use one of {}",
+                        PackageFormat::ALL.map(|f| format!("`{f}`")).join(", ")
+                    ))
+                })?;
+                Self::GetRepositoryEndpoint {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    repository: q.repository()?,
+                    format,
+                }
+            }
+            ("POST", "/v1/authorization-token") => Self::GetAuthorizationToken {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                duration_seconds: q.number("duration")?.unwrap_or(0),
+            },
+            ("GET", "/v1/repository/search-order") => {
+                Self::SearchOrder { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
+            }
+            ("GET", "/v1/external-connections") => Self::ExternalConnections,
+            _ => {
+                return Err(ServiceError::new(
+                    tributary_model::ErrorKind::NotFound,
+                    format!("`{method} {path}` is not an operation this server offers"),
+                ));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> DomainName {
+        DomainName::parse(s).expect("valid test domain")
+    }
+    fn r(s: &str) -> RepositoryName {
+        RepositoryName::parse(s).expect("valid test repository")
+    }
+
+    #[test]
+    fn refusals() {
+        let refused = [
+            ("POST", "/v1/domain", "", ""),                             // no domain
+            ("POST", "/v1/domain", "domain=Bad", ""),                   // bad name
+            ("POST", "/v1/domain", "domain=ok-d&domain-owner=12", ""),  // bad owner
+            ("POST", "/v1/repository", "domain=acme&repository=a", ""), // repository name too short
+            ("POST", "/v1/repository", "domain=acme&repository=ab", "{not json"),
+            ("GET", "/v1/repository/endpoint", "domain=acme&repository=ab&format=rpm", ""),
+            ("POST", "/v1/repositories", "max-results=x", ""),
+            ("PATCH", "/v1/domain", "domain=acme", ""),
+        ];
+        for (method, path, query, body) in refused {
+            assert!(Endpoint::parse(method, path, query, body.as_bytes()).is_err(), "{method} {path}?{query}");
+        }
+    }
+
+    #[test]
+    fn table() {
+        let cases: Vec<(&str, &str, &str, &str, Endpoint)> = vec![
+            (
+                "POST",
+                "/v1/domain",
+                "domain=acme",
+                "",
+                Endpoint::CreateDomain { domain: d("acme"), owner: None, encryption_key: None, tags: vec![] },
+            ),
+            (
+                "POST",
+                "/v1/domain",
+                "domain=acme&domain-owner=000000000000",
+                r#"{"tags":[{"key":"team","value":"x"}]}"#,
+                Endpoint::CreateDomain {
+                    domain: d("acme"),
+                    owner: AccountId::parse("000000000000").ok(),
+                    encryption_key: None,
+                    tags: vec![Tag { key: "team".into(), value: "x".into() }],
+                },
+            ),
+            ("GET", "/v1/domain", "domain=acme", "", Endpoint::DescribeDomain { domain: d("acme"), owner: None }),
+            (
+                "POST",
+                "/v1/domains",
+                "",
+                r#"{"maxResults":5}"#,
+                Endpoint::ListDomains { max_results: Some(5), next_token: None },
+            ),
+            (
+                "POST",
+                "/v1/repository",
+                "domain=acme&repository=app",
+                r#"{"upstreams":[{"repositoryName":"bb"}, {"repositoryName":"c1"}]}"#,
+                Endpoint::CreateRepository {
+                    domain: d("acme"),
+                    owner: None,
+                    repository: r("app"),
+                    description: None,
+                    upstreams: vec![r("bb"), r("c1")],
+                    tags: vec![],
+                },
+            ),
+            (
+                "PUT",
+                "/v1/repository",
+                "domain=acme&repository=app",
+                r#"{"description":"x"}"#,
+                Endpoint::UpdateRepository {
+                    domain: d("acme"),
+                    owner: None,
+                    repository: r("app"),
+                    description: Some("x".into()),
+                    upstreams: None,
+                },
+            ),
+            (
+                "POST",
+                "/v1/repository/external-connection",
+                "domain=acme&repository=app&external-connection=public%3Anpmjs",
+                "",
+                Endpoint::AssociateExternalConnection {
+                    domain: d("acme"),
+                    owner: None,
+                    repository: r("app"),
+                    connection: "public:npmjs".into(),
+                },
+            ),
+            (
+                "GET",
+                "/v1/repository/endpoint",
+                "domain=acme&repository=app&format=npm",
+                "",
+                Endpoint::GetRepositoryEndpoint {
+                    domain: d("acme"),
+                    owner: None,
+                    repository: r("app"),
+                    format: PackageFormat::Npm,
+                },
+            ),
+            (
+                "POST",
+                "/v1/authorization-token",
+                "domain=acme&duration=900",
+                "",
+                Endpoint::GetAuthorizationToken { domain: d("acme"), owner: None, duration_seconds: 900 },
+            ),
+            (
+                "POST",
+                "/v1/repositories",
+                "repository-prefix=a&max-results=2",
+                "",
+                Endpoint::ListRepositories { prefix: Some("a".into()), max_results: Some(2), next_token: None },
+            ),
+            ("GET", "/v1/external-connections", "", "", Endpoint::ExternalConnections),
+        ];
+        for (method, path, query, body, expected) in cases {
+            let got = Endpoint::parse(method, path, query, body.as_bytes());
+            assert_eq!(got, Ok(expected), "{method} {path}?{query}");
+        }
+    }
+}

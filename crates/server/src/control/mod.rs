@@ -1,0 +1,189 @@
+//! The control plane: the AWS CodeArtifact REST API (2018-09-22) on the wire, so the `aws` CLI,
+//! boto3 and the AWS SDKs work against Tributary with `--endpoint-url`.
+//!
+//! One request: read the body → authenticate (SigV4 or `Bearer` token) → parse the
+//! [`Endpoint`] → one service call → render JSON. Errors render as AWS clients expect.
+
+mod endpoint;
+mod render;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tributary_auth::SignedRequest;
+use tributary_engine::{Caller, RepositoryUpdate};
+use tributary_model::{ErrorKind, ServiceError};
+
+pub use endpoint::Endpoint;
+
+use crate::AppState;
+use crate::error::aws_error;
+
+/// The largest control-plane request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Serves every request under `/v1/`.
+pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let response = match serve(&req, &body, &state).await {
+        Ok(response) => response,
+        Err(err) => aws_error(&err, &request_id),
+    };
+    state.metrics.count_control(response.status().as_u16());
+    let mut response = response;
+    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
+    }
+    response
+}
+
+async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
+    let caller = authenticate(req, body, state).await?;
+    let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), body)?;
+    dispatch(endpoint, &caller, req, state).await
+}
+
+/// Who is calling: `Authorization: AWS4-HMAC-SHA256 ...` (access keys) or `Bearer <token>`.
+async fn authenticate(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<Caller, ServiceError> {
+    let now = Utc::now();
+    let Some(authorization) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(ServiceError::new(
+            ErrorKind::MissingAuthentication,
+            "the request is not signed; sign it with your access keys (`aws configure`) or send `Authorization: Bearer <token>`",
+        ));
+    };
+    if let Some(token) = authorization.strip_prefix("Bearer ") {
+        return state.service.authenticate_token(token.trim(), now).await;
+    }
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str().to_owned(), v.to_owned())))
+        .collect();
+    let payload_sha256 = hex::encode(Sha256::digest(body));
+    let raw_path = req.uri().path();
+    let signed = SignedRequest {
+        method: req.method().as_str(),
+        path: raw_path,
+        query: req.query_string(),
+        headers: &headers,
+        payload_sha256: Some(&payload_sha256),
+    };
+    state.service.authenticate_sigv4(authorization, &signed, now).await
+}
+
+async fn dispatch(
+    endpoint: Endpoint,
+    caller: &Caller,
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<HttpResponse, ServiceError> {
+    let service = &state.service;
+    let settings = service.settings();
+    let ok = |value: serde_json::Value| Ok(HttpResponse::Ok().json(value));
+    match endpoint {
+        Endpoint::CreateDomain { domain, owner, encryption_key, tags } => {
+            let created = service.create_domain(caller, &domain, owner.as_ref(), encryption_key, &tags).await?;
+            ok(serde_json::json!({ "domain": render::domain(&created, settings) }))
+        }
+        Endpoint::DescribeDomain { domain, owner } => {
+            let found = service.describe_domain(caller, &domain, owner.as_ref()).await?;
+            ok(serde_json::json!({ "domain": render::domain(&found, settings) }))
+        }
+        Endpoint::DeleteDomain { domain, owner } => {
+            let deleted = service.delete_domain(caller, &domain, owner.as_ref()).await?;
+            ok(serde_json::json!({ "domain": render::domain(&deleted, settings) }))
+        }
+        Endpoint::ListDomains { max_results, next_token } => {
+            let page = service.list_domains(caller, max_results, next_token.as_deref()).await?;
+            let domains: Vec<_> = page.items.iter().map(|d| render::domain_summary(d, settings)).collect();
+            ok(render::page("domains", domains, page.next_token))
+        }
+        Endpoint::CreateRepository { domain, owner, repository, description, upstreams, tags } => {
+            let created = service
+                .create_repository(caller, &domain, owner.as_ref(), &repository, description, upstreams, tags)
+                .await?;
+            ok(serde_json::json!({ "repository": render::repository(&created, settings) }))
+        }
+        Endpoint::DescribeRepository { domain, owner, repository } => {
+            let found = service.describe_repository(caller, &domain, owner.as_ref(), &repository).await?;
+            ok(serde_json::json!({ "repository": render::repository(&found, settings) }))
+        }
+        Endpoint::UpdateRepository { domain, owner, repository, description, upstreams } => {
+            let update = RepositoryUpdate { description, upstreams };
+            let updated = service.update_repository(caller, &domain, owner.as_ref(), &repository, update).await?;
+            ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
+        }
+        Endpoint::DeleteRepository { domain, owner, repository } => {
+            let deleted = service.delete_repository(caller, &domain, owner.as_ref(), &repository).await?;
+            ok(serde_json::json!({ "repository": render::repository(&deleted, settings) }))
+        }
+        Endpoint::ListRepositories { prefix, max_results, next_token } => {
+            let page = service
+                .list_repositories(caller, None, None, None, prefix.as_deref(), max_results, next_token.as_deref())
+                .await?;
+            let items: Vec<_> = page.items.iter().map(|r| render::repository_summary(r, settings)).collect();
+            ok(render::page("repositories", items, page.next_token))
+        }
+        Endpoint::ListRepositoriesInDomain {
+            domain,
+            owner,
+            administrator_account,
+            prefix,
+            max_results,
+            next_token,
+        } => {
+            let page = service
+                .list_repositories(
+                    caller,
+                    Some(&domain),
+                    owner.as_ref(),
+                    administrator_account.as_ref(),
+                    prefix.as_deref(),
+                    max_results,
+                    next_token.as_deref(),
+                )
+                .await?;
+            let items: Vec<_> = page.items.iter().map(|r| render::repository_summary(r, settings)).collect();
+            ok(render::page("repositories", items, page.next_token))
+        }
+        Endpoint::AssociateExternalConnection { domain, owner, repository, connection } => {
+            let updated = service
+                .associate_external_connection(caller, &domain, owner.as_ref(), &repository, &connection)
+                .await?;
+            ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
+        }
+        Endpoint::DisassociateExternalConnection { domain, owner, repository, connection } => {
+            let updated = service
+                .disassociate_external_connection(caller, &domain, owner.as_ref(), &repository, &connection)
+                .await?;
+            ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
+        }
+        Endpoint::GetRepositoryEndpoint { domain, owner, repository, format } => {
+            let public_url = public_url(req, state);
+            let url =
+                service.repository_endpoint(caller, &domain, owner.as_ref(), &repository, format, &public_url).await?;
+            ok(serde_json::json!({ "repositoryEndpoint": url }))
+        }
+        Endpoint::GetAuthorizationToken { domain, owner, duration_seconds } => {
+            let (token, expiration) =
+                service.authorization_token(caller, &domain, owner.as_ref(), duration_seconds, Utc::now()).await?;
+            ok(serde_json::json!({ "authorizationToken": token, "expiration": render::timestamp(expiration) }))
+        }
+        Endpoint::SearchOrder { domain, owner, repository } => {
+            let order = service.search_order(caller, &domain, owner.as_ref(), &repository).await?;
+            ok(render::search_order(&order))
+        }
+        Endpoint::ExternalConnections => ok(render::external_connections(&state.external_urls)),
+    }
+}
+
+/// The public base URL: configured, else from `X-Forwarded-Proto`/`X-Forwarded-Host` or `Host`.
+pub(crate) fn public_url(req: &HttpRequest, state: &AppState) -> String {
+    if let Some(url) = &state.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
