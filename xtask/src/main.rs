@@ -1,1 +1,138 @@
-fn main() {}
+//! Developer tasks, run as `cargo xtask <task>`:
+//!
+//! - `test`: installs what the tests need (idempotently, under `target/tools/`), checks that
+//!   PostgreSQL answers, builds the binary, and runs every test of the workspace. This is the
+//!   README's test command and what `.ci/run` calls.
+//! - `ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
+//! - `bench graph`: the criterion bench of the search order.
+//! - `tools`: only the installs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// The s3s-fs release the S3 tests run against (0.17 needs a newer rustc).
+const S3S_FS_VERSION: &str = "0.14.1";
+/// The PostgreSQL server the tests make their databases in.
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root()?;
+    match args.first().map(String::as_str) {
+        Some("test") => test(&root, &args[1..]),
+        Some("ci") => {
+            run(Command::new("cargo").args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
+            run(Command::new("cargo")
+                .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+                .current_dir(&root))?;
+            test(&root, &args[1..])
+        }
+        Some("tools") => tools(&root).map(|_| ()),
+        Some("bench") => bench(&root, &args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).context("xtask lives one level below the workspace root")
+}
+
+/// Paths of the installed test tools.
+struct Tools {
+    aws_cli: PathBuf,
+    s3s_fs: PathBuf,
+}
+
+fn tools(root: &Path) -> anyhow::Result<Tools> {
+    let dir = root.join("target/tools");
+    std::fs::create_dir_all(&dir)?;
+
+    // The aws CLI (v1, from PyPI) in a virtualenv.
+    let venv = dir.join("venv");
+    let aws_cli = venv.join("bin/aws");
+    if !aws_cli.exists() {
+        eprintln!("xtask: installing the aws CLI into {}", venv.display());
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", "awscli"]))?;
+    }
+
+    // s3s-fs, a real S3-compatible server for the S3 blob store tests.
+    let s3s_fs = dir.join("bin/s3s-fs");
+    if !s3s_fs.exists() {
+        eprintln!("xtask: installing s3s-fs {S3S_FS_VERSION} into {} (a few minutes, once)", dir.display());
+        run(Command::new("cargo")
+            .args(["install", "--locked", "--features", "binary", "--root"])
+            .arg(&dir)
+            .arg(format!("s3s-fs@{S3S_FS_VERSION}"))
+            .env("CARGO_TARGET_DIR", dir.join("build")))?;
+    }
+    Ok(Tools { aws_cli, s3s_fs })
+}
+
+/// Makes sure PostgreSQL answers at `url`, starting the local cluster if it is down.
+fn ensure_postgres(url: &str) -> anyhow::Result<()> {
+    let ready = || Command::new("psql").arg(url).args(["-qAtc", "select 1"]).output().is_ok_and(|o| o.status.success());
+    if ready() {
+        return Ok(());
+    }
+    eprintln!("xtask: PostgreSQL does not answer at {url}; trying to start the local cluster");
+    if let Ok(entries) = std::fs::read_dir("/etc/postgresql") {
+        for entry in entries.flatten() {
+            let version = entry.file_name().to_string_lossy().into_owned();
+            let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+        }
+    }
+    for _ in 0..20 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    bail!("PostgreSQL is unreachable at {url}: every store test runs on PostgreSQL too, so the tests cannot run (set TRIBUTARY_TEST_POSTGRES_URL to another server)")
+}
+
+fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
+    let tools = tools(root)?;
+    let postgres = std::env::var("TRIBUTARY_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+    ensure_postgres(&postgres)?;
+    run(Command::new("cargo").args(["build", "--package", "tributary"]).current_dir(root))?;
+    let nextest = Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
+    if nextest {
+        // nextest does not run doc tests; run them first so the summary of the whole run comes last.
+        run(Command::new("cargo").args(["test", "--workspace", "--doc"]).current_dir(root))?;
+    }
+    let mut cmd = Command::new("cargo");
+    if nextest {
+        cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        cmd.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    cmd.args(filters)
+        .current_dir(root)
+        .env("TRIBUTARY_BIN", root.join("target/debug/tributary"))
+        .env("TRIBUTARY_TEST_AWS_CLI", &tools.aws_cli)
+        .env("TRIBUTARY_TEST_S3S_FS", &tools.s3s_fs)
+        .env("TRIBUTARY_TEST_POSTGRES_URL", &postgres);
+    run(&mut cmd)
+}
+
+fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        Some("graph") => run(Command::new("cargo").args(["bench", "--package", "tributary-graph"]).current_dir(root)),
+        other => bail!("unknown bench {other:?}; available: `graph`"),
+    }
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}

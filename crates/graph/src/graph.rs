@@ -160,7 +160,7 @@ impl RepoGraph {
         }
         let mut downstreams = changed.downstream_indices(idx);
         downstreams.sort_unstable_by(|&a, &b| changed.name(a).cmp(changed.name(b)));
-        changed.check_search_sizes(std::iter::once(idx))?; let _ = downstreams;
+        changed.check_search_sizes(std::iter::once(idx).chain(downstreams))?;
         Ok(changed)
     }
 
@@ -325,7 +325,7 @@ impl RepoGraph {
                 upstream: upstream.clone(),
             });
         }
-        if node.upstreams.len() > MAX_DIRECT_UPSTREAMS {
+        if node.upstreams.len() >= MAX_DIRECT_UPSTREAMS {
             return Err(GraphError::TooManyUpstreams {
                 repository: repository(),
                 count: node.upstreams.len(),

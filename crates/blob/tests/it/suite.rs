@@ -2,11 +2,13 @@
 //! [`blob_store_suite!`] turns them into tests for one store.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
 use sha2::Digest as _;
+use tokio::sync::Notify;
 use tributary_blob::{
     BlobBodyIn, BlobError, BlobScope, BlobStore, DigestAlgorithm, ExpectedDigests, Md5, Sha1, Sha256, Sha512,
     StorageKey,
@@ -89,9 +91,16 @@ fn failing(data: &Bytes, fail_after: usize) -> BlobBodyIn {
     })))
 }
 
-/// The first `len` bytes of `data`, then a stream that never ends.
-fn stalling(data: &Bytes, len: usize) -> BlobBodyIn {
-    Box::pin(chunked(&data.slice(..len), 64 * 1024).chain(futures::stream::pending()))
+/// The first `len` bytes of `data`, then a stream that never ends; `reached` is notified when
+/// the put has read all `len` bytes and waits for more.
+fn stalling(data: &Bytes, len: usize) -> (BlobBodyIn, Arc<Notify>) {
+    let reached = Arc::new(Notify::new());
+    let signal = Arc::clone(&reached);
+    let stall = futures::stream::once(async move {
+        signal.notify_one();
+        futures::future::pending::<io::Result<Bytes>>().await
+    });
+    (Box::pin(chunked(&data.slice(..len), 64 * 1024).chain(stall)), reached)
 }
 
 async fn put<F: Fixture>(
@@ -210,6 +219,10 @@ async fn digest_mismatch<F: Fixture>(fixture: &F, data: Bytes) {
     flip(&mut sha512.0);
     cases.push((DigestAlgorithm::Sha512, ExpectedDigests { sha512: Some(sha512), ..right }));
 
+    if data.len() > PART {
+        // The check is the same for every algorithm; one shows the multipart path refuses.
+        cases.retain(|(algorithm, _)| *algorithm == DigestAlgorithm::Sha1);
+    }
     for (algorithm, expected) in cases {
         let err = put(fixture, &s, chunked(&data, 64 * 1024), &expected).await.err();
         match &err {
@@ -334,10 +347,12 @@ pub async fn failing_body_large<F: Fixture>(fixture: &F) {
 pub async fn cancelled_put<F: Fixture>(fixture: &F) {
     let s = scope("cancelled");
     for len in [1000, 2 * PART + 100_000] {
-        let body = stalling(&pattern(LARGE), len);
+        let (body, reached) = stalling(&pattern(LARGE), len);
         let nothing = ExpectedDigests::default();
-        let put = put(fixture, &s, body, &nothing);
-        assert!(tokio::time::timeout(Duration::from_secs(2), put).await.is_err(), "a stalled put finished");
+        tokio::select! {
+            result = put(fixture, &s, body, &nothing) => panic!("a stalled put finished: {result:?}"),
+            () = reached.notified() => {}
+        }
         // Clean-up of a dropped put may run in a spawned task: give it a moment.
         let mut contents = fixture.contents().await;
         for _ in 0..100 {
@@ -353,15 +368,14 @@ pub async fn cancelled_put<F: Fixture>(fixture: &F) {
 
 async fn concurrent_puts<F: Fixture>(fixture: &F, data: Bytes) {
     let s = scope("concurrent");
-    let (nothing, all) = (ExpectedDigests::default(), correct(&data));
-    let (first, second, third) = tokio::join!(
+    let declared = ExpectedDigests { sha256: Some(sha256_of(&data)), ..ExpectedDigests::default() };
+    let nothing = ExpectedDigests::default();
+    let (first, second) = tokio::join!(
         put(fixture, &s, chunked(&data, 64 * 1024), &nothing),
-        put(fixture, &s, chunked(&data, 32 * 1024), &all),
-        put(fixture, &s, chunked(&data, 100_000), &nothing),
+        put(fixture, &s, chunked(&data, 32 * 1024), &declared),
     );
     let first = first.expect("first concurrent put");
     assert_eq!(second.expect("second concurrent put"), first);
-    assert_eq!(third.expect("third concurrent put"), first);
     assert_eq!(read(fixture, &s, &first.sha256).await, data);
     assert_contents(fixture, &[key(&s, &first.sha256)]).await;
 }
