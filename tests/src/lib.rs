@@ -1,1 +1,599 @@
-//! placeholder
+//! The end-to-end test harness: starts the real `tributary` binary and drives it with real clients
+//! (the `aws` CLI, `aws-sdk-codeartifact`, plain HTTP).
+//!
+//! - [`TestServer::start`] spawns the binary on a free `127.0.0.1` port with a temporary data
+//!   directory and fixed admin keys, on SQLite or on a fresh PostgreSQL database, and waits for
+//!   `/healthz`; dropping it kills the process (and drops the PostgreSQL database).
+//! - [`TestServer::restart`] stops it and starts it again on the same data, to prove persistence.
+//! - [`TestServer::sdk_client`] is an `aws-sdk-codeartifact` client signed with the admin's keys;
+//!   [`TestServer::aws`] runs the real `aws codeartifact` CLI.
+//! - [`both_backends!`] turns one scenario into a SQLite test and a PostgreSQL test.
+//!
+//! Environment (each one optional):
+//! - [`ENV_BIN`]: the `tributary` binary [default: `<workspace>/target/debug/tributary`];
+//! - [`ENV_POSTGRES_URL`]: a PostgreSQL URL allowed to create databases
+//!   [default: `postgres://postgres@127.0.0.1:5432/postgres`]; unreachable means the test fails;
+//! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`].
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_credential_types::Credentials;
+use aws_sdk_codeartifact::config::{BehaviorVersion, Region};
+
+/// The `tributary` binary to run.
+pub const ENV_BIN: &str = "TRIBUTARY_BIN";
+/// The PostgreSQL server URL (a database the tests may connect to, as a user that may create databases).
+pub const ENV_POSTGRES_URL: &str = "TRIBUTARY_TEST_POSTGRES_URL";
+/// The `aws` CLI to run.
+pub const ENV_AWS_CLI: &str = "TRIBUTARY_TEST_AWS_CLI";
+
+/// The PostgreSQL URL used when [`ENV_POSTGRES_URL`] is not set.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The admin access key id every [`TestServer`] is started with.
+pub const ADMIN_ACCESS_KEY_ID: &str = "AKIDTRIBUTARYTESTADMIN";
+/// The admin secret access key every [`TestServer`] is started with.
+pub const ADMIN_SECRET_ACCESS_KEY: &str = "tributary-test-admin-secret/0123456789+abcdef";
+
+/// The region clients sign for.
+pub const REGION: &str = "us-east-1";
+
+/// How long a start may take before the test fails.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Which metadata database the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: SQLite in the data directory.
+    Sqlite,
+    /// A fresh PostgreSQL database, made for this server and dropped with it.
+    Postgres,
+}
+
+/// How the admin principal is made on the first start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminKeys {
+    /// [`ADMIN_ACCESS_KEY_ID`] and [`ADMIN_SECRET_ACCESS_KEY`], through the environment.
+    Fixed,
+    /// None configured: the server generates a key and prints it on standard output.
+    Generated,
+}
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+/// The `tributary` binary: [`ENV_BIN`], else `<workspace>/target/debug/tributary`.
+pub fn tributary_bin() -> PathBuf {
+    let path = match std::env::var_os(ENV_BIN) {
+        Some(path) => PathBuf::from(path),
+        None => workspace_root().join("target/debug/tributary"),
+    };
+    assert!(
+        path.is_file(),
+        "the `tributary` binary is not at `{}`: run `cargo build -p tributary` first (or set `{ENV_BIN}`)",
+        path.display()
+    );
+    path
+}
+
+/// The `aws` CLI: [`ENV_AWS_CLI`], else `<workspace>/target/tools/venv/bin/aws`.
+pub fn aws_cli() -> PathBuf {
+    let path = match std::env::var_os(ENV_AWS_CLI) {
+        Some(path) => PathBuf::from(path),
+        None => workspace_root().join("target/tools/venv/bin/aws"),
+    };
+    assert!(
+        path.is_file(),
+        "the aws CLI is not at `{}`: run `cargo xtask test` (it installs the aws CLI), or set `{ENV_AWS_CLI}`",
+        path.display()
+    );
+    path
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the server binds it right after).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a port on 127.0.0.1");
+    listener.local_addr().expect("a bound socket has an address").port()
+}
+
+/// A PostgreSQL database made for one server, dropped when this is dropped.
+#[derive(Debug)]
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    fn create() -> Self {
+        let admin_url = std::env::var(ENV_POSTGRES_URL).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let name = format!("tributary_test_{}", uuid::Uuid::new_v4().simple());
+        psql(&admin_url, &format!("CREATE DATABASE {name}"));
+        let url = with_database(&admin_url, &name);
+        Self { admin_url, name, url }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // Best effort: a failing drop must not hide the test's own failure.
+        let _ = Command::new("psql")
+            .arg(&self.admin_url)
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-c"])
+            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Runs one SQL statement with `psql`; fails the test, saying why, when PostgreSQL is unreachable.
+fn psql(url: &str, sql: &str) {
+    let output = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `psql` (is the PostgreSQL client installed?): {e}"));
+    assert!(
+        output.status.success(),
+        "PostgreSQL at `{url}` refused `{sql}`: {}\nThe PostgreSQL tests need a server there (set `{ENV_POSTGRES_URL}` \
+         to another one); they fail rather than skip.",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+}
+
+/// `url` with its database (the path) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// The real server, running; killed on drop.
+#[derive(Debug)]
+pub struct TestServer {
+    backend: Backend,
+    admin: AdminKeys,
+    port: u16,
+    data_dir: tempfile::TempDir,
+    database: Option<PostgresDatabase>,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl TestServer {
+    /// Starts a server on `backend` with the fixed admin keys.
+    pub fn start(backend: Backend) -> Self {
+        Self::start_with(backend, AdminKeys::Fixed)
+    }
+
+    /// Starts a server on `backend`, its admin made as `admin` says.
+    pub fn start_with(backend: Backend, admin: AdminKeys) -> Self {
+        let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
+        let database = (backend == Backend::Postgres).then(PostgresDatabase::create);
+        let mut server = Self { backend, admin, port: free_port(), data_dir, database, child: None, starts: 0 };
+        server.spawn();
+        server
+    }
+
+    /// The backend this server runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The port it listens on (the same across restarts).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    fn log_path(&self, stream: &str, start: u32) -> PathBuf {
+        self.data_dir.path().join(format!("server-{start}.{stream}.log"))
+    }
+
+    /// What the server printed on standard output during its `start`-th start (1 is the first).
+    pub fn stdout_of_start(&self, start: u32) -> String {
+        std::fs::read_to_string(self.log_path("stdout", start)).unwrap_or_default()
+    }
+
+    /// What the server printed on standard output during its current run.
+    pub fn stdout(&self) -> String {
+        self.stdout_of_start(self.starts)
+    }
+
+    /// What the server logged (standard error) during its current run.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log_path("stderr", self.starts)).unwrap_or_default()
+    }
+
+    fn spawn(&mut self) {
+        self.starts += 1;
+        let stdout = std::fs::File::create(self.log_path("stdout", self.starts)).expect("cannot create a log file");
+        let stderr = std::fs::File::create(self.log_path("stderr", self.starts)).expect("cannot create a log file");
+        let mut command = Command::new(tributary_bin());
+        command
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .env_remove("TRIBUTARY_CONFIG")
+            .env_remove("TRIBUTARY_PUBLIC_URL")
+            .env_remove("TRIBUTARY_DATABASE_URL")
+            .env_remove("TRIBUTARY_BLOB_KIND")
+            .env("TRIBUTARY_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        match self.admin {
+            AdminKeys::Fixed => command
+                .env("TRIBUTARY_ADMIN_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
+                .env("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY),
+            AdminKeys::Generated => {
+                command.env_remove("TRIBUTARY_ADMIN_ACCESS_KEY_ID").env_remove("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY")
+            }
+        };
+        if let Some(database) = &self.database {
+            command.arg("--database-url").arg(&database.url);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));
+        self.child = Some(child);
+        self.wait_healthy();
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!(
+                    "the server exited during start ({status}) on {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.backend,
+                    self.stdout(),
+                    self.stderr()
+                );
+            }
+            if healthz(self.port) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not answer `/healthz` within {START_TIMEOUT:?}\n--- stderr ---\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the process (SIGKILL: nothing gets a chance to flush) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the server and starts it again on the same data directory, database and port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// Admin credentials, as given to the server.
+    pub fn admin_credentials(&self) -> Credentials {
+        Credentials::new(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, None, None, "tributary-tests")
+    }
+
+    /// An `aws-sdk-codeartifact` client for this server, signed with the admin's keys.
+    pub fn sdk_client(&self) -> aws_sdk_codeartifact::Client {
+        self.sdk_client_with(self.admin_credentials())
+    }
+
+    /// An `aws-sdk-codeartifact` client for this server, signed with `credentials`.
+    pub fn sdk_client_with(&self, credentials: Credentials) -> aws_sdk_codeartifact::Client {
+        let config = aws_sdk_codeartifact::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(self.url())
+            .credentials_provider(credentials)
+            .build();
+        aws_sdk_codeartifact::Client::from_conf(config)
+    }
+
+    /// Runs `aws codeartifact ARGS...` against this server with the admin's keys.
+    pub fn aws(&self, args: &[&str]) -> AwsOutput {
+        self.aws_as(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, args)
+    }
+
+    /// Runs `aws codeartifact ARGS...` against this server with the given keys.
+    pub fn aws_as(&self, access_key_id: &str, secret_access_key: &str, args: &[&str]) -> AwsOutput {
+        let home = self.data_dir.path().join("aws-home");
+        std::fs::create_dir_all(&home).expect("cannot create the aws CLI home");
+        let config_file = home.join("config");
+        let credentials_file = home.join("credentials");
+        for file in [&config_file, &credentials_file] {
+            if !file.exists() {
+                std::fs::write(file, "").expect("cannot write an empty aws CLI config");
+            }
+        }
+        let output = Command::new(aws_cli())
+            .arg("codeartifact")
+            .args(args)
+            .args(["--endpoint-url", &self.url(), "--output", "json", "--region", REGION])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("AWS_ACCESS_KEY_ID", access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secret_access_key)
+            .env("AWS_DEFAULT_REGION", REGION)
+            .env("AWS_PAGER", "")
+            .env("AWS_CONFIG_FILE", &config_file)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_file)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run the aws CLI `{}`: {e}", aws_cli().display()));
+        AwsOutput::new(args, output)
+    }
+
+    /// A plain HTTP client (for the Tributary extensions and raw requests).
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::builder().no_proxy().build().expect("a plain reqwest client builds")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+        // `database` drops after this, once the server's connections are gone.
+    }
+}
+
+/// Whether `GET /healthz` answers 200.
+fn healthz(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.starts_with("HTTP/1.1 200")
+}
+
+/// What one `aws` CLI run did.
+#[derive(Debug)]
+pub struct AwsOutput {
+    /// The command line after `aws codeartifact`, for messages.
+    pub command: String,
+    /// The exit status code (`-1` when killed by a signal).
+    pub status: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Standard output parsed as JSON, when it is JSON.
+    pub json: Option<serde_json::Value>,
+}
+
+impl AwsOutput {
+    fn new(args: &[&str], output: Output) -> Self {
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let json = serde_json::from_str(&stdout).ok();
+        Self {
+            command: args.join(" "),
+            status: output.status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            json,
+        }
+    }
+
+    /// The JSON output of a run that must have succeeded (an empty object for no output).
+    #[track_caller]
+    pub fn ok(self) -> serde_json::Value {
+        assert_eq!(
+            self.status, 0,
+            "`aws codeartifact {}` failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command, self.stdout, self.stderr
+        );
+        match self.json {
+            Some(json) => json,
+            None if self.stdout.trim().is_empty() => serde_json::json!({}),
+            None => panic!("`aws codeartifact {}` printed something that is not JSON:\n{}", self.command, self.stdout),
+        }
+    }
+
+    /// The message of a run that must have failed with `error_type` in `operation`, as the CLI
+    /// prints it: `An error occurred (ERROR_TYPE) when calling the OPERATION operation: MESSAGE`.
+    #[track_caller]
+    pub fn error(self, error_type: &str, operation: &str) -> String {
+        assert_ne!(self.status, 0, "`aws codeartifact {}` succeeded but should have failed:\n{}", self.command, self.stdout);
+        let prefix = format!("An error occurred ({error_type}) when calling the {operation} operation: ");
+        let Some(line) = self.stderr.lines().find_map(|l| l.trim().strip_prefix(&prefix)) else {
+            panic!(
+                "`aws codeartifact {}` should have failed with `{prefix}...`, but printed:\n{}",
+                self.command, self.stderr
+            );
+        };
+        line.to_owned()
+    }
+}
+
+/// The error type (`x-amzn-ErrorType` / the code) and message of an SDK error.
+pub fn sdk_error<E, R>(err: &aws_sdk_codeartifact::error::SdkError<E, R>) -> (String, String)
+where
+    E: aws_sdk_codeartifact::error::ProvideErrorMetadata,
+{
+    use aws_sdk_codeartifact::error::ProvideErrorMetadata as _;
+    (err.code().unwrap_or("<no code>").to_owned(), err.message().unwrap_or("<no message>").to_owned())
+}
+
+/// Asserts that an SDK call failed with `code` and a message containing each of `parts`.
+#[track_caller]
+pub fn assert_sdk_error<T: std::fmt::Debug, E, R>(
+    result: Result<T, aws_sdk_codeartifact::error::SdkError<E, R>>,
+    code: &str,
+    parts: &[&str],
+) -> String
+where
+    E: aws_sdk_codeartifact::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let err = match result {
+        Ok(value) => panic!("expected `{code}`, but the call succeeded: {value:?}"),
+        Err(err) => err,
+    };
+    let (got_code, message) = sdk_error(&err);
+    assert_eq!(got_code, code, "wrong error type; the error was {err:?}");
+    for part in parts {
+        assert!(message.contains(part), "the `{code}` message should mention `{part}`: {message}");
+    }
+    message
+}
+
+/// Asserts that `text` contains each of `parts`.
+#[track_caller]
+pub fn assert_mentions(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "expected `{part}` in: {text}");
+    }
+}
+
+/// Runs a scenario `async fn NAME(server: TestServer)` on both backends: generates the tests
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::TestServer::start($crate::Backend::Sqlite)).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::TestServer::start($crate::Backend::Postgres)).await;
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_swap() {
+        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    }
+}
+
+impl TestServer {
+    /// The search order of `repository` through the Tributary extension
+    /// `GET /v1/repository/search-order`, authenticated with the bearer `token`: one entry per
+    /// step, `name` or `name[external-connection]` for a gateway.
+    pub async fn search_order(&self, token: &str, domain: &str, repository: &str) -> Vec<String> {
+        let response = self
+            .http()
+            .get(format!("{}/v1/repository/search-order", self.url()))
+            .query(&[("domain", domain), ("repository", repository)])
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the search-order request was not answered");
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.expect("the search order is JSON");
+        assert_eq!(status, 200, "search order of `{domain}/{repository}`: {body}");
+        let steps = body["searchOrder"].as_array().unwrap_or_else(|| panic!("no `searchOrder` array in {body}"));
+        steps
+            .iter()
+            .map(|step| {
+                let name = step["repositoryName"].as_str().unwrap_or_else(|| panic!("a step without a name: {body}"));
+                match step.get("externalConnectionName").and_then(serde_json::Value::as_str) {
+                    Some(connection) => format!("{name}[{connection}]"),
+                    None => name.to_owned(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Creates the domain `domain` through the SDK.
+pub async fn create_domain(client: &aws_sdk_codeartifact::Client, domain: &str) {
+    client.create_domain().domain(domain).send().await.unwrap_or_else(|e| panic!("create domain `{domain}`: {e:?}"));
+}
+
+/// Creates repository `name` in `domain` with `upstreams`, in order, through the SDK.
+pub async fn create_repository(client: &aws_sdk_codeartifact::Client, domain: &str, name: &str, upstreams: &[&str]) {
+    let mut request = client.create_repository().domain(domain).repository(name);
+    for upstream in upstreams {
+        request = request.upstreams(upstream_info(upstream));
+    }
+    request.send().await.unwrap_or_else(|e| panic!("create repository `{domain}/{name}`: {e:?}"));
+}
+
+/// An `UpstreamRepository` naming `name`.
+pub fn upstream_info(name: &str) -> aws_sdk_codeartifact::types::UpstreamRepository {
+    aws_sdk_codeartifact::types::UpstreamRepository::builder()
+        .repository_name(name)
+        .build()
+        .expect("an upstream repository with a name builds")
+}
+
+/// The upstream names of `domain/name`, as DescribeRepository shows them.
+pub async fn upstreams_of(client: &aws_sdk_codeartifact::Client, domain: &str, name: &str) -> Vec<String> {
+    let described = client
+        .describe_repository()
+        .domain(domain)
+        .repository(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describe repository `{domain}/{name}`: {e:?}"));
+    let repository = described.repository.unwrap_or_else(|| panic!("no repository in the description of `{name}`"));
+    repository.upstreams().iter().filter_map(|u| u.repository_name().map(str::to_owned)).collect()
+}
+
+/// An admin authorization token for `domain` (GetAuthorizationToken through the SDK).
+pub async fn token_for(client: &aws_sdk_codeartifact::Client, domain: &str) -> String {
+    client
+        .get_authorization_token()
+        .domain(domain)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get a token for `{domain}`: {e:?}"))
+        .authorization_token
+        .unwrap_or_else(|| panic!("no token for `{domain}`"))
+}

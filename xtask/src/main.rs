@@ -85,7 +85,8 @@ fn ensure_postgres(url: &str) -> anyhow::Result<()> {
     if let Ok(entries) = std::fs::read_dir("/etc/postgresql") {
         for entry in entries.flatten() {
             let version = entry.file_name().to_string_lossy().into_owned();
-            let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+            let _ =
+                Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
         }
     }
     for _ in 0..20 {
@@ -94,7 +95,9 @@ fn ensure_postgres(url: &str) -> anyhow::Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    bail!("PostgreSQL is unreachable at {url}: every store test runs on PostgreSQL too, so the tests cannot run (set TRIBUTARY_TEST_POSTGRES_URL to another server)")
+    bail!(
+        "PostgreSQL is unreachable at {url}: every store test runs on PostgreSQL too, so the tests cannot run (set TRIBUTARY_TEST_POSTGRES_URL to another server)"
+    )
 }
 
 fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {

@@ -27,7 +27,7 @@ pub enum DigestAlgorithm {
 
 impl DigestAlgorithm {
     /// The length of this algorithm's digest, in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn byte_len(self) -> usize {
         match self {
             Self::Sha256 => 32,
             Self::Sha1 => 20,
@@ -38,7 +38,7 @@ impl DigestAlgorithm {
 
     /// The length of this algorithm's digest in hexadecimal, in characters.
     pub const fn hex_len(self) -> usize {
-        self.len() * 2
+        self.byte_len() * 2
     }
 
     /// The usual name of the algorithm, e.g. `SHA-256`.

@@ -102,10 +102,7 @@ impl RepoGraph {
         let mut steps = Vec::new();
         self.walk(start, |idx| {
             let Repo { name, node } = &self.graph[idx];
-            steps.push(SearchStep {
-                repository: name.clone(),
-                external_connection: node.external_connection.clone(),
-            });
+            steps.push(SearchStep { repository: name.clone(), external_connection: node.external_connection.clone() });
             true
         });
         Some(steps)
@@ -117,11 +114,8 @@ impl RepoGraph {
         let Some(&idx) = self.index.get(repo) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = self
-            .graph
-            .neighbors_directed(idx, Direction::Incoming)
-            .map(|down| self.name(down).to_owned())
-            .collect();
+        let mut names: Vec<String> =
+            self.graph.neighbors_directed(idx, Direction::Incoming).map(|down| self.name(down).to_owned()).collect();
         names.sort_unstable();
         names
     }
@@ -222,11 +216,7 @@ impl RepoGraph {
     /// The graph with `repo` set to `node` (added if new).
     fn replaced(&self, repo: &str, node: RepoNode) -> RepoGraph {
         let others = self.graph.node_weights().filter(|r| r.name != repo);
-        RepoGraph::new(
-            others
-                .map(|r| (r.name.clone(), r.node.clone()))
-                .chain(std::iter::once((repo.to_owned(), node))),
-        )
+        RepoGraph::new(others.map(|r| (r.name.clone(), r.node.clone())).chain(std::iter::once((repo.to_owned(), node))))
     }
 
     /// Visits the search order of `start`, pre-order; stops when `visit` returns false.
@@ -320,16 +310,10 @@ impl RepoGraph {
         }
         let mut listed = HashSet::new();
         if let Some(upstream) = node.upstreams.iter().find(|upstream| !listed.insert(upstream.as_str())) {
-            return Err(GraphError::DuplicateUpstream {
-                repository: repository(),
-                upstream: upstream.clone(),
-            });
+            return Err(GraphError::DuplicateUpstream { repository: repository(), upstream: upstream.clone() });
         }
-        if node.upstreams.len() >= MAX_DIRECT_UPSTREAMS {
-            return Err(GraphError::TooManyUpstreams {
-                repository: repository(),
-                count: node.upstreams.len(),
-            });
+        if node.upstreams.len() > MAX_DIRECT_UPSTREAMS {
+            return Err(GraphError::TooManyUpstreams { repository: repository(), count: node.upstreams.len() });
         }
         if let Some(name) = node.upstreams.iter().find(|upstream| !self.contains(upstream)) {
             return Err(GraphError::UnknownUpstream { repository: repository(), name: name.clone() });

@@ -30,11 +30,14 @@ impl StoreError {
 
     /// Maps a foreign-key violation to a conflict about `id`; other errors pass through.
     pub(crate) fn conflict_on_foreign_key(err: DbErr, kind: ResourceType, id: &str, message: &str) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                Self::Rejected(ServiceError::conflict(kind, id, message.to_owned()))
-            }
-            _ => Self::Database(err),
+        // SQLite reports an `ON DELETE RESTRICT` refusal with code 1811, which sea-orm does not
+        // classify; its text is the same as for other foreign-key failures.
+        let foreign_key = matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+            || err.to_string().contains("FOREIGN KEY constraint failed");
+        if foreign_key {
+            Self::Rejected(ServiceError::conflict(kind, id, message.to_owned()))
+        } else {
+            Self::Database(err)
         }
     }
 }

@@ -32,8 +32,8 @@ pub trait Fixture: Sized {
 
 /// The multipart part size (and threshold) the S3 fixture uses: S3's minimum.
 pub const PART: usize = 5 * 1024 * 1024;
-/// A body that needs five parts of [`PART`] bytes, the last one short.
-pub const LARGE: usize = 4 * PART + 1234;
+/// A body that needs four parts of [`PART`] bytes, the last one short.
+pub const LARGE: usize = 3 * PART + 1234;
 
 /// Defines one test per suite function for a [`Fixture`] type.
 macro_rules! blob_store_suite {

@@ -244,6 +244,15 @@ fn a_new_repository_linked_from_stale_references_is_checked() {
 }
 
 #[test]
+fn a_cycle_elsewhere_in_unvalidated_data_does_not_block_other_changes() {
+    // Only cycles through the changed repository are the change's doing; `validate` reports the rest.
+    let graph = graph("b: c; c: b");
+    let changed = with_upstreams(&graph, "a", &["b"]).expect("the change makes no cycle");
+    assert_eq!(order(&changed, "a"), "a b c");
+    assert_eq!(changed.validate(), Err(GraphError::Cycle { path: names(&["b", "c", "b"]) }));
+}
+
+#[test]
 fn validate_the_whole_graph() {
     let cases: &[(&str, Option<GraphError>)] = &[
         ("a: b c; b: c", None),

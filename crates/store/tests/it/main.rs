@@ -1,0 +1,199 @@
+//! Store tests. Every test runs twice: on SQLite (a file in a temp dir) and on PostgreSQL (a
+//! database made for the test and dropped after it). PostgreSQL must answer: the tests fail,
+//! never skip, when it does not.
+
+use sea_orm::{ConnectionTrait, Database};
+use tributary_model::{ErrorKind, ServiceError};
+use tributary_store::{NewPrincipal, RepositoryChange, Store, StoreError, Tag};
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database for one test.
+struct TestDb {
+    store: Store,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.expect("sqlite connects");
+        store.migrate().await.expect("migrations run on sqlite");
+        Self { store, postgres: None, _dir: Some(dir) }
+    }
+
+    async fn postgres() -> Self {
+        let admin = std::env::var("TRIBUTARY_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let conn = Database::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is unreachable at {admin} ({e}); the store tests need it"));
+        let name = format!("tributary_test_{}", uuid::Uuid::new_v4().simple());
+        conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        let url = match admin.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("TRIBUTARY_TEST_POSTGRES_URL must end with /DATABASE"),
+        };
+        let store = Store::connect(&url).await.expect("postgres connects");
+        store.migrate().await.expect("migrations run on postgres");
+        Self { store, postgres: Some((admin, name)), _dir: None }
+    }
+
+    async fn finish(self) {
+        if let Some((admin, name)) = self.postgres {
+            drop(self.store);
+            let conn = Database::connect(&admin).await.expect("postgres connects");
+            conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop db");
+        }
+    }
+}
+
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let db = TestDb::sqlite().await;
+                ($body)(db.store.clone()).await;
+                db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let db = TestDb::postgres().await;
+                ($body)(db.store.clone()).await;
+                db.finish().await;
+            }
+        }
+    };
+}
+
+fn rejected_kind(err: StoreError) -> ErrorKind {
+    match err {
+        StoreError::Rejected(e) => e.kind,
+        other => panic!("expected a rejection, got {other}"),
+    }
+}
+
+fn create(name: &str, upstreams: &[&str]) -> RepositoryChange {
+    RepositoryChange::Create {
+        name: name.to_owned(),
+        description: None,
+        upstreams: upstreams.iter().map(|s| (*s).to_owned()).collect(),
+        tags: vec![],
+    }
+}
+
+fn accept(_: &[tributary_store::GraphRecord]) -> Result<(), ServiceError> {
+    Ok(())
+}
+
+both_backends!(domains_create_list_delete, |store: Store| async move {
+    let tags = vec![Tag { key: "team".into(), value: "core".into() }];
+    let created = store.create_domain("acme", "000000000000", None, &tags).await.expect("create");
+    assert_eq!(created.name, "acme");
+    assert_eq!(created.tags, tags);
+    let again = store.create_domain("acme", "000000000000", None, &[]).await.expect_err("duplicate");
+    assert_eq!(rejected_kind(again), ErrorKind::Conflict);
+    for name in ["beta", "gamma", "delta"] {
+        store.create_domain(name, "000000000000", Some("key".into()), &[]).await.expect("create");
+    }
+    let first = store.list_domains(None, 2).await.expect("list");
+    assert_eq!(first.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["acme", "beta"]);
+    let rest = store.list_domains(Some("beta"), 10).await.expect("list");
+    assert_eq!(rest.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["delta", "gamma"]);
+    assert_eq!(rest[0].encryption_key.as_deref(), Some("key"));
+    let deleted = store.delete_domain("beta").await.expect("delete");
+    assert_eq!(deleted.name, "beta");
+    assert!(store.domain("beta").await.expect("read").is_none());
+    let missing = store.delete_domain("beta").await.expect_err("gone");
+    assert_eq!(rejected_kind(missing), ErrorKind::NotFound);
+});
+
+both_backends!(repositories_keep_upstream_order, |store: Store| async move {
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    for name in ["c1", "b1", "a1"] {
+        store.change_repository(&domain, create(name, &[]), accept).await.expect("create");
+    }
+    let app = store.change_repository(&domain, create("app", &["c1", "a1", "b1"]), accept).await.expect("app");
+    assert_eq!(app.upstreams, ["c1", "a1", "b1"]);
+    let update = RepositoryChange::Update {
+        name: "app".into(),
+        description: Some(Some("the app".into())),
+        upstreams: Some(vec!["b1".into(), "c1".into()]),
+    };
+    let app = store.change_repository(&domain, update, accept).await.expect("update");
+    assert_eq!(app.upstreams, ["b1", "c1"]);
+    assert_eq!(app.description.as_deref(), Some("the app"));
+    let graph = store.domain_graph(&domain.id).await.expect("graph");
+    let app_record = graph.iter().find(|r| r.name == "app").expect("app in graph");
+    assert_eq!(app_record.upstreams, ["b1", "c1"]);
+    let set = RepositoryChange::SetExternalConnection { name: "a1".into(), connection: Some("public:npmjs".into()) };
+    let a1 = store.change_repository(&domain, set, accept).await.expect("connect");
+    assert_eq!(a1.external_connection.as_deref(), Some("public:npmjs"));
+    let dup = store.change_repository(&domain, create("app", &[]), accept).await.expect_err("duplicate");
+    assert_eq!(rejected_kind(dup), ErrorKind::Conflict);
+    let listed = store
+        .list_repositories(Some(&store.domain("acme").await.expect("read").expect("domain")), None, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["a1", "app", "b1", "c1"]);
+    let page = store.list_repositories(None, Some("a"), Some(("acme", "a1")), 10).await.expect("list");
+    assert_eq!(page.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["app"]);
+    assert_eq!(store.domain("acme").await.expect("read").expect("domain").repository_count, 4);
+});
+
+both_backends!(validation_refusal_changes_nothing, |store: Store| async move {
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    store.change_repository(&domain, create("up", &[]), accept).await.expect("create");
+    let before = store.graph_revision(&domain.id).await.expect("revision");
+    let refused = store
+        .change_repository(&domain, create("app", &["up"]), |_| Err(ServiceError::validation("no")))
+        .await
+        .expect_err("refused");
+    assert_eq!(rejected_kind(refused), ErrorKind::Validation);
+    assert!(store.repository(&domain, "app").await.expect("read").is_none(), "a refused change writes nothing");
+    assert_eq!(store.graph_revision(&domain.id).await.expect("revision"), before, "the revision bump rolled back");
+    store.change_repository(&domain, create("app", &["up"]), accept).await.expect("create");
+    assert!(store.graph_revision(&domain.id).await.expect("revision") > before);
+});
+
+both_backends!(foreign_keys_protect_upstreams_and_domains, |store: Store| async move {
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    store.change_repository(&domain, create("up", &[]), accept).await.expect("create");
+    store.change_repository(&domain, create("app", &["up"]), accept).await.expect("create");
+    // Even when validation lets it through, the database refuses to delete a repository in use.
+    let refused = store
+        .change_repository(&domain, RepositoryChange::Delete { name: "up".into() }, accept)
+        .await
+        .expect_err("upstream in use");
+    assert_eq!(rejected_kind(refused), ErrorKind::Conflict);
+    assert!(store.repository(&domain, "up").await.expect("read").is_some());
+    let refused = store.delete_domain("acme").await.expect_err("domain has repositories");
+    assert_eq!(rejected_kind(refused), ErrorKind::Conflict);
+    store.change_repository(&domain, RepositoryChange::Delete { name: "app".into() }, accept).await.expect("delete");
+    store.change_repository(&domain, RepositoryChange::Delete { name: "up".into() }, accept).await.expect("delete");
+    store.delete_domain("acme").await.expect("empty domain deletes");
+});
+
+both_backends!(principals_and_secrets, |store: Store| async move {
+    assert_eq!(store.principal_count().await.expect("count"), 0);
+    let new = NewPrincipal {
+        name: "admin".into(),
+        access_key_id: "TKIAEXAMPLE".into(),
+        secret_access_key: "s3cret".into(),
+        is_admin: true,
+    };
+    let created = store.create_principal(new.clone()).await.expect("create");
+    let found = store.principal_by_access_key("TKIAEXAMPLE").await.expect("read").expect("found");
+    assert_eq!(found, created);
+    assert_eq!(store.principal_by_id(&created.id).await.expect("read").expect("found").name, "admin");
+    assert!(store.principal_by_access_key("TKIAOTHER").await.expect("read").is_none());
+    assert_eq!(rejected_kind(store.create_principal(new).await.expect_err("same key")), ErrorKind::Conflict);
+    let first = store.secret_or_insert("k", || "one".into()).await.expect("secret");
+    let second = store.secret_or_insert("k", || "two".into()).await.expect("secret");
+    assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
+});
