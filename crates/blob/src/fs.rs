@@ -46,7 +46,7 @@ impl FsBlobStore {
 
     /// The file that holds (or would hold) a blob, e.g. to send it with `sendfile`.
     ///
-    /// The file may be absent; it is never modified once in place, only deleted.
+    /// The file may be absent. Its bytes never change once it is in place; it may be deleted.
     pub fn path(&self, scope: &BlobScope, sha256: &Sha256) -> PathBuf {
         self.root.join(StorageKey::Blob { scope, sha256 }.to_string())
     }

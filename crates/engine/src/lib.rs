@@ -20,7 +20,7 @@ use tributary_store::{Domain, Store};
 
 pub use identity::{AdminBootstrap, Caller};
 pub use pagination::Page;
-pub use repositories::RepositoryUpdate;
+pub use repositories::{NewRepository, RepositoryUpdate};
 
 /// What the service needs to know of its deployment.
 #[derive(Debug, Clone)]

@@ -11,6 +11,17 @@ use tributary_store::{Domain, GraphRecord, Repository, RepositoryChange, Tag, re
 
 use crate::{Caller, Page, Service, domains::check_tags, graph_errors, graph_of, pagination};
 
+/// What CreateRepository sets.
+#[derive(Debug, Clone, Default)]
+pub struct NewRepository {
+    /// The description.
+    pub description: Option<String>,
+    /// The upstream list, in order.
+    pub upstreams: Vec<RepositoryName>,
+    /// The tags.
+    pub tags: Vec<Tag>,
+}
+
 /// What UpdateRepository changes; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct RepositoryUpdate {
@@ -28,10 +39,9 @@ impl Service {
         domain: &DomainName,
         owner: Option<&AccountId>,
         name: &RepositoryName,
-        description: Option<String>,
-        upstreams: Vec<RepositoryName>,
-        tags: Vec<Tag>,
+        new: NewRepository,
     ) -> Result<Repository, ServiceError> {
+        let NewRepository { description, upstreams, tags } = new;
         caller.check_domain(domain)?;
         check_description(description.as_deref())?;
         check_tags(&tags)?;

@@ -151,6 +151,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case applies up to 100 changes, each checked against the reference: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
     #[test]
     fn changes_from_empty_follow_the_reference_model(ops in prop::collection::vec(op(), 1..100)) {
         let mut graph = RepoGraph::default();

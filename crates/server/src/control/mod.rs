@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use tributary_auth::SignedRequest;
-use tributary_engine::{Caller, RepositoryUpdate};
+use tributary_engine::{Caller, NewRepository, RepositoryUpdate};
 use tributary_model::{ErrorKind, ServiceError};
 
 pub use endpoint::Endpoint;
@@ -101,9 +101,8 @@ async fn dispatch(
             ok(render::page("domains", domains, page.next_token))
         }
         Endpoint::CreateRepository { domain, owner, repository, description, upstreams, tags } => {
-            let created = service
-                .create_repository(caller, &domain, owner.as_ref(), &repository, description, upstreams, tags)
-                .await?;
+            let new = NewRepository { description, upstreams, tags };
+            let created = service.create_repository(caller, &domain, owner.as_ref(), &repository, new).await?;
             ok(serde_json::json!({ "repository": render::repository(&created, settings) }))
         }
         Endpoint::DescribeRepository { domain, owner, repository } => {
