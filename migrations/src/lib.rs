@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261120_000001_foundation;
+mod m20261121_000002_packages;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -12,6 +13,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261120_000001_foundation::Migration)]
+        vec![Box::new(m20261120_000001_foundation::Migration), Box::new(m20261121_000002_packages::Migration)]
     }
 }

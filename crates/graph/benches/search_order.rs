@@ -7,13 +7,15 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tributary_graph::{MAX_SEARCHED_REPOSITORIES, RepoGraph, RepoNode};
 
-/// `app` → 4 team repositories, each with the same 2 shared repositories first (diamonds), then
-/// 4 of their own; the shared repositories end in a gateway: 1 + 4 + 2 + 16 + 1 + 1 = 25.
+/// `app` → 4 team repositories, each listing the same shared chain first (diamonds), then 4
+/// libraries of their own; the shared chain ends in a gateway. `app` searches 1 + 4 + 4 + 16 = 25
+/// repositories; `spare` is outside that search.
 fn graph() -> RepoGraph {
     let node = |upstreams: &[String]| RepoNode { upstreams: upstreams.to_vec(), external_connection: None };
     let mut repos = vec![
         ("shared-a".to_owned(), node(&["shared-b".to_owned()])),
-        ("shared-b".to_owned(), node(&["npm-store".to_owned()])),
+        ("shared-b".to_owned(), node(&["shared-c".to_owned()])),
+        ("shared-c".to_owned(), node(&["npm-store".to_owned()])),
         (
             "npm-store".to_owned(),
             RepoNode { upstreams: Vec::new(), external_connection: Some("public:npmjs".to_owned()) },

@@ -7,8 +7,13 @@ pub mod error;
 pub mod external;
 pub mod format;
 pub mod names;
+pub mod package;
 
 pub use error::{ErrorKind, ResourceType, ServiceError};
 pub use external::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
 pub use format::PackageFormat;
 pub use names::{AccountId, DomainName, NameError, RepositoryName};
+pub use package::{
+    Dependency, License, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, VersionMetadata,
+    VersionOrigin, VersionStatus,
+};

@@ -11,6 +11,7 @@
 
 mod entity;
 mod error;
+mod packages;
 mod records;
 
 use std::collections::HashMap;
@@ -26,12 +27,13 @@ use tributary_model::{ResourceType, ServiceError};
 
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
+pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
 pub use records::{Domain, GraphRecord, NewPrincipal, Principal, Repository, RepositoryChange, Tag};
 
 /// The metadata store.
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -150,7 +150,6 @@ proptest! {
             prop_assert!(is_cycle_of(path, &repo, &proposed), "bad cycle {:?}", path);
         }
     }
-
 }
 
 proptest! {

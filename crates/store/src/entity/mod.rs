@@ -2,7 +2,11 @@
 
 #![expect(unused_qualifications, reason = "the sea-orm entity derive expands to qualified paths")]
 
+pub mod assets;
+pub mod dist_tags;
 pub mod domains;
+pub mod package_versions;
+pub mod packages;
 pub mod principals;
 pub mod repositories;
 pub mod repository_upstreams;

@@ -1,0 +1,589 @@
+//! Packages, versions, assets and dist-tags.
+//!
+//! A version is written with its assets in one transaction, after its blobs are stored. Writing a
+//! version that exists with the very same assets changes nothing and succeeds (re-runs and
+//! `--skip-existing` work); with other assets, or over a `Deleted` version, it is a conflict.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use tributary_model::{
+    Dependency, ErrorKind, License, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
+    ResourceType, ServiceError, VersionMetadata, VersionOrigin, VersionStatus,
+};
+
+use crate::entity::{assets, dist_tags, package_versions, packages};
+use crate::{Store, StoreError};
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A package in one repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRecord {
+    /// Its id.
+    pub id: String,
+    /// The repository holding it.
+    pub repository_id: String,
+    /// Format, namespace, normalized name.
+    pub coordinates: PackageCoordinates,
+    /// The name as its publisher spelled it.
+    pub display_name: String,
+    /// Its origin controls in this repository.
+    pub restrictions: OriginRestrictions,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One file of a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRecord {
+    /// The file name, e.g. `lodash-4.17.21.tgz`.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Lowercase hex SHA-256 (the blob key).
+    pub sha256: String,
+    /// Lowercase hex SHA-1.
+    pub sha1: String,
+    /// Lowercase hex MD5.
+    pub md5: String,
+    /// Lowercase hex SHA-512.
+    pub sha512: String,
+}
+
+/// A version of a package in one repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    /// Its id.
+    pub id: String,
+    /// The package it belongs to.
+    pub package_id: String,
+    /// The version string.
+    pub version: String,
+    /// Its status.
+    pub status: VersionStatus,
+    /// Its revision (changes when its content changes).
+    pub revision: String,
+    /// Where it came from.
+    pub origin: VersionOrigin,
+    /// Descriptive metadata.
+    pub metadata: VersionMetadata,
+    /// The format's own document for this version (npm: the version manifest).
+    pub format_metadata: serde_json::Value,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its files.
+    pub assets: Vec<AssetRecord>,
+}
+
+/// A version to write.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    /// The version string.
+    pub version: String,
+    /// Its status.
+    pub status: VersionStatus,
+    /// Where it came from.
+    pub origin: VersionOrigin,
+    /// Descriptive metadata.
+    pub metadata: VersionMetadata,
+    /// The format's own document.
+    pub format_metadata: serde_json::Value,
+    /// When it was published (kept from upstream when retained).
+    pub published_at: DateTime<Utc>,
+    /// Its files; their blobs must already be stored.
+    pub assets: Vec<AssetRecord>,
+}
+
+/// What [`Store::put_version`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PutOutcome {
+    /// The version was created.
+    Created(VersionRecord),
+    /// The version existed with the same assets; nothing changed.
+    Unchanged(VersionRecord),
+}
+
+impl PutOutcome {
+    /// The version as stored.
+    pub fn record(&self) -> &VersionRecord {
+        match self {
+            Self::Created(r) | Self::Unchanged(r) => r,
+        }
+    }
+}
+
+/// The outcome of a status change for one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusOutcome {
+    /// Changed (or already so): the revision and the new status.
+    Done { revision: String, status: VersionStatus },
+    /// Not changed: CodeArtifact's error code and a message.
+    Failed { code: &'static str, message: String },
+}
+
+fn package_record(m: packages::Model) -> Result<PackageRecord> {
+    let format = PackageFormat::parse(&m.format)
+        .ok_or_else(|| StoreError::Corrupt(format!("package `{}` has unknown format `{}`", m.id, m.format)))?;
+    let setting =
+        |s: &str| OriginSetting::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown origin setting `{s}`")));
+    Ok(PackageRecord {
+        restrictions: OriginRestrictions {
+            publish: setting(&m.origin_publish)?,
+            upstream: setting(&m.origin_upstream)?,
+        },
+        id: m.id,
+        repository_id: m.repository_id,
+        coordinates: PackageCoordinates { format, namespace: m.namespace, name: m.name },
+        display_name: m.display_name,
+        created_at: m.created_at,
+    })
+}
+
+fn asset_record(m: assets::Model) -> AssetRecord {
+    AssetRecord {
+        name: m.name,
+        size: u64::try_from(m.size).unwrap_or(0),
+        sha256: m.sha256,
+        sha1: m.sha1,
+        md5: m.md5,
+        sha512: m.sha512,
+    }
+}
+
+fn version_record(m: package_versions::Model, assets: Vec<AssetRecord>) -> Result<VersionRecord> {
+    let status = VersionStatus::parse(&m.status)
+        .ok_or_else(|| StoreError::Corrupt(format!("version `{}` has unknown status `{}`", m.id, m.status)))?;
+    let origin_type = OriginType::parse(&m.origin_type).unwrap_or(OriginType::Unknown);
+    let licenses: Vec<License> = serde_json::from_str(&m.licenses).unwrap_or_default();
+    let dependencies: Vec<Dependency> = serde_json::from_str(&m.dependencies).unwrap_or_default();
+    Ok(VersionRecord {
+        id: m.id,
+        package_id: m.package_id,
+        version: m.version,
+        status,
+        revision: m.revision,
+        origin: VersionOrigin {
+            origin_type,
+            repository: m.origin_repository,
+            external_connection: m.origin_external_connection,
+        },
+        metadata: VersionMetadata {
+            summary: m.summary,
+            home_page: m.home_page,
+            source_code_repository: m.source_code_repository,
+            licenses,
+            dependencies,
+            readme: m.readme,
+        },
+        format_metadata: serde_json::from_str(&m.metadata).unwrap_or(serde_json::Value::Null),
+        published_at: m.published_at,
+        updated_at: m.updated_at,
+        assets,
+    })
+}
+
+fn same_assets(a: &[AssetRecord], b: &[AssetRecord]) -> bool {
+    let key = |list: &[AssetRecord]| {
+        let mut v: Vec<(String, String)> = list.iter().map(|x| (x.name.clone(), x.sha256.clone())).collect();
+        v.sort();
+        v
+    };
+    key(a) == key(b)
+}
+
+async fn find_package(
+    db: &impl ConnectionTrait,
+    repository_id: &str,
+    c: &PackageCoordinates,
+) -> Result<Option<packages::Model>> {
+    Ok(packages::Entity::find()
+        .filter(packages::Column::RepositoryId.eq(repository_id))
+        .filter(packages::Column::Format.eq(c.format.as_str()))
+        .filter(packages::Column::Namespace.eq(c.namespace.as_str()))
+        .filter(packages::Column::Name.eq(c.name.as_str()))
+        .one(db)
+        .await?)
+}
+
+async fn versions_with_assets(
+    db: &impl ConnectionTrait,
+    models: Vec<package_versions::Model>,
+) -> Result<Vec<VersionRecord>> {
+    let ids: Vec<String> = models.iter().map(|m| m.id.clone()).collect();
+    let mut by_version: HashMap<String, Vec<AssetRecord>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = assets::Entity::find()
+            .filter(assets::Column::VersionId.is_in(chunk.iter().cloned()))
+            .order_by_asc(assets::Column::Name)
+            .all(db)
+            .await?;
+        for row in rows {
+            by_version.entry(row.version_id.clone()).or_default().push(asset_record(row));
+        }
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let assets = by_version.remove(&m.id).unwrap_or_default();
+            version_record(m, assets)
+        })
+        .collect()
+}
+
+impl Store {
+    /// The package with `coordinates` in each of `repository_ids` that holds it.
+    pub async fn packages_in(
+        &self,
+        repository_ids: &[String],
+        coordinates: &PackageCoordinates,
+    ) -> Result<Vec<PackageRecord>> {
+        let rows = packages::Entity::find()
+            .filter(packages::Column::RepositoryId.is_in(repository_ids.iter().cloned()))
+            .filter(packages::Column::Format.eq(coordinates.format.as_str()))
+            .filter(packages::Column::Namespace.eq(coordinates.namespace.as_str()))
+            .filter(packages::Column::Name.eq(coordinates.name.as_str()))
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(package_record).collect()
+    }
+
+    /// The package with `coordinates` in one repository.
+    pub async fn package(
+        &self,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+    ) -> Result<Option<PackageRecord>> {
+        find_package(&self.db, repository_id, coordinates).await?.map(package_record).transpose()
+    }
+
+    /// Every version (with assets) of the given packages.
+    pub async fn versions_of(&self, package_ids: &[String]) -> Result<Vec<VersionRecord>> {
+        let models = package_versions::Entity::find()
+            .filter(package_versions::Column::PackageId.is_in(package_ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        versions_with_assets(&self.db, models).await
+    }
+
+    /// One version (with assets) of a package.
+    pub async fn version(&self, package_id: &str, version: &str) -> Result<Option<VersionRecord>> {
+        let model = package_versions::Entity::find()
+            .filter(package_versions::Column::PackageId.eq(package_id))
+            .filter(package_versions::Column::Version.eq(version))
+            .one(&self.db)
+            .await?;
+        Ok(versions_with_assets(&self.db, model.into_iter().collect()).await?.pop())
+    }
+
+    /// Writes a version (and its package, created with `default_restrictions` if new) in one
+    /// transaction, then sets `dist_tags` on the package.
+    pub async fn put_version(
+        &self,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        new: NewVersion,
+        default_restrictions: OriginRestrictions,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<PutOutcome> {
+        let txn = self.db.begin().await?;
+        let package = match find_package(&txn, repository_id, coordinates).await? {
+            Some(p) => p,
+            None => {
+                let model = packages::ActiveModel {
+                    id: Set(uuid::Uuid::new_v4().simple().to_string()),
+                    repository_id: Set(repository_id.to_owned()),
+                    format: Set(coordinates.format.as_str().to_owned()),
+                    namespace: Set(coordinates.namespace.clone()),
+                    name: Set(coordinates.name.clone()),
+                    display_name: Set(display_name.to_owned()),
+                    origin_publish: Set(default_restrictions.publish.as_str().to_owned()),
+                    origin_upstream: Set(default_restrictions.upstream.as_str().to_owned()),
+                    created_at: Set(Utc::now()),
+                };
+                model.insert(&txn).await.map_err(|e| {
+                    StoreError::conflict_on_unique(
+                        e,
+                        ResourceType::Package,
+                        &coordinates.name,
+                        &format!("{coordinates} was created concurrently; retry"),
+                    )
+                })?
+            }
+        };
+        let existing = package_versions::Entity::find()
+            .filter(package_versions::Column::PackageId.eq(package.id.clone()))
+            .filter(package_versions::Column::Version.eq(new.version.clone()))
+            .one(&txn)
+            .await?;
+        if let Some(existing) = existing {
+            let record = versions_with_assets(&txn, vec![existing]).await?.pop().ok_or_else(|| {
+                StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version))
+            })?;
+            if record.status == VersionStatus::Deleted {
+                return Err(StoreError::Rejected(version_conflict(
+                    coordinates,
+                    &new.version,
+                    "was deleted; its version number cannot be used again — publish a new version",
+                )));
+            }
+            if same_assets(&record.assets, &new.assets) {
+                return Ok(PutOutcome::Unchanged(record));
+            }
+            return Err(StoreError::Rejected(version_conflict(
+                coordinates,
+                &new.version,
+                "already exists with other content; published versions never change — publish a new version",
+            )));
+        }
+        let now = Utc::now();
+        let version_id = uuid::Uuid::new_v4().simple().to_string();
+        let model = package_versions::ActiveModel {
+            id: Set(version_id.clone()),
+            package_id: Set(package.id.clone()),
+            version: Set(new.version.clone()),
+            status: Set(new.status.as_str().to_owned()),
+            revision: Set(uuid::Uuid::new_v4().simple().to_string()),
+            origin_type: Set(new.origin.origin_type.as_str().to_owned()),
+            origin_repository: Set(new.origin.repository.clone()),
+            origin_external_connection: Set(new.origin.external_connection.clone()),
+            summary: Set(new.metadata.summary.clone()),
+            home_page: Set(new.metadata.home_page.clone()),
+            source_code_repository: Set(new.metadata.source_code_repository.clone()),
+            licenses: Set(to_json(&new.metadata.licenses)),
+            dependencies: Set(to_json(&new.metadata.dependencies)),
+            readme: Set(new.metadata.readme.clone()),
+            metadata: Set(new.format_metadata.to_string()),
+            published_at: Set(new.published_at),
+            updated_at: Set(now),
+        };
+        model.insert(&txn).await.map_err(|e| {
+            StoreError::conflict_on_unique(
+                e,
+                ResourceType::PackageVersion,
+                &new.version,
+                &format!("version `{}` of {coordinates} was published concurrently", new.version),
+            )
+        })?;
+        if !new.assets.is_empty() {
+            let rows: Vec<assets::ActiveModel> = new
+                .assets
+                .iter()
+                .map(|a| assets::ActiveModel {
+                    id: Set(uuid::Uuid::new_v4().simple().to_string()),
+                    version_id: Set(version_id.clone()),
+                    name: Set(a.name.clone()),
+                    size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
+                    sha256: Set(a.sha256.clone()),
+                    sha1: Set(a.sha1.clone()),
+                    md5: Set(a.md5.clone()),
+                    sha512: Set(a.sha512.clone()),
+                    created_at: Set(now),
+                })
+                .collect();
+            assets::Entity::insert_many(rows).exec(&txn).await?;
+        }
+        for (tag, version) in tags {
+            upsert_tag(&txn, &package.id, tag, version).await?;
+        }
+        let stored = package_versions::Entity::find_by_id(version_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version)))?;
+        let record = versions_with_assets(&txn, vec![stored])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("version vanished".to_owned()))?;
+        txn.commit().await?;
+        Ok(PutOutcome::Created(record))
+    }
+
+    /// The dist-tags of the given packages: `(package id, tag, version)`.
+    pub async fn dist_tags(&self, package_ids: &[String]) -> Result<Vec<(String, String, String)>> {
+        Ok(dist_tags::Entity::find()
+            .filter(dist_tags::Column::PackageId.is_in(package_ids.iter().cloned()))
+            .order_by_asc(dist_tags::Column::Tag)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.package_id, t.tag, t.version))
+            .collect())
+    }
+
+    /// Points `tag` of a package at `version`.
+    pub async fn set_dist_tag(&self, package_id: &str, tag: &str, version: &str) -> Result<()> {
+        upsert_tag(&self.db, package_id, tag, version).await
+    }
+
+    /// Removes `tag` of a package; false if it was not set.
+    pub async fn remove_dist_tag(&self, package_id: &str, tag: &str) -> Result<bool> {
+        let done = dist_tags::Entity::delete_many()
+            .filter(dist_tags::Column::PackageId.eq(package_id))
+            .filter(dist_tags::Column::Tag.eq(tag))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected > 0)
+    }
+
+    /// Sets a package's origin controls in one repository, creating the package entry if needed.
+    pub async fn set_restrictions(
+        &self,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        restrictions: OriginRestrictions,
+    ) -> Result<PackageRecord> {
+        if let Some(found) = find_package(&self.db, repository_id, coordinates).await? {
+            let mut active: packages::ActiveModel = found.into();
+            active.origin_publish = Set(restrictions.publish.as_str().to_owned());
+            active.origin_upstream = Set(restrictions.upstream.as_str().to_owned());
+            return package_record(active.update(&self.db).await?);
+        }
+        let model = packages::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().simple().to_string()),
+            repository_id: Set(repository_id.to_owned()),
+            format: Set(coordinates.format.as_str().to_owned()),
+            namespace: Set(coordinates.namespace.clone()),
+            name: Set(coordinates.name.clone()),
+            display_name: Set(display_name.to_owned()),
+            origin_publish: Set(restrictions.publish.as_str().to_owned()),
+            origin_upstream: Set(restrictions.upstream.as_str().to_owned()),
+            created_at: Set(Utc::now()),
+        };
+        package_record(model.insert(&self.db).await?)
+    }
+
+    /// Changes the status of `versions` of a package, each only if its current status is
+    /// `expected` (when given). Deleted versions never change.
+    pub async fn set_statuses(
+        &self,
+        package_id: &str,
+        versions: &[String],
+        expected: Option<VersionStatus>,
+        target: VersionStatus,
+    ) -> Result<BTreeMap<String, StatusOutcome>> {
+        let txn = self.db.begin().await?;
+        let rows = package_versions::Entity::find()
+            .filter(package_versions::Column::PackageId.eq(package_id))
+            .filter(package_versions::Column::Version.is_in(versions.iter().cloned()))
+            .all(&txn)
+            .await?;
+        let mut by_version: HashMap<String, package_versions::Model> =
+            rows.into_iter().map(|r| (r.version.clone(), r)).collect();
+        let mut out = BTreeMap::new();
+        for version in versions {
+            let Some(row) = by_version.remove(version) else {
+                out.insert(
+                    version.clone(),
+                    StatusOutcome::Failed { code: "NOT_FOUND", message: format!("version `{version}` does not exist") },
+                );
+                continue;
+            };
+            let current = VersionStatus::parse(&row.status).unwrap_or(VersionStatus::Deleted);
+            if expected.is_some_and(|e| e != current) {
+                out.insert(
+                    version.clone(),
+                    StatusOutcome::Failed {
+                        code: "MISMATCHED_STATUS",
+                        message: format!("version `{version}` is {current}, not the expected status"),
+                    },
+                );
+                continue;
+            }
+            if current == VersionStatus::Deleted && target != VersionStatus::Deleted {
+                out.insert(
+                    version.clone(),
+                    StatusOutcome::Failed {
+                        code: "SKIPPED",
+                        message: format!("version `{version}` is deleted; it cannot change status"),
+                    },
+                );
+                continue;
+            }
+            let revision = row.revision.clone();
+            let mut active: package_versions::ActiveModel = row.into();
+            active.status = Set(target.as_str().to_owned());
+            active.updated_at = Set(Utc::now());
+            active.update(&txn).await?;
+            out.insert(version.clone(), StatusOutcome::Done { revision, status: target });
+        }
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// Packages of one repository, ordered by (format, namespace, name), after `after`, at most
+    /// `limit`, filtered by format, namespace and name prefix when given.
+    pub async fn list_packages(
+        &self,
+        repository_id: &str,
+        format: Option<PackageFormat>,
+        namespace: Option<&str>,
+        prefix: Option<&str>,
+        after: Option<(&str, &str, &str)>,
+        limit: u64,
+    ) -> Result<Vec<PackageRecord>> {
+        let mut query = packages::Entity::find().filter(packages::Column::RepositoryId.eq(repository_id));
+        if let Some(format) = format {
+            query = query.filter(packages::Column::Format.eq(format.as_str()));
+        }
+        if let Some(namespace) = namespace {
+            query = query.filter(packages::Column::Namespace.eq(namespace));
+        }
+        if let Some(prefix) = prefix {
+            query = query.filter(packages::Column::Name.starts_with(prefix));
+        }
+        if let Some((f, n, p)) = after {
+            use sea_orm::sea_query::{Expr, IntoCondition};
+            let cond = Expr::tuple([
+                Expr::col(packages::Column::Format).into(),
+                Expr::col(packages::Column::Namespace).into(),
+                Expr::col(packages::Column::Name).into(),
+            ])
+            .gt(Expr::tuple([Expr::value(f), Expr::value(n), Expr::value(p)]))
+            .into_condition();
+            query = query.filter(cond);
+        }
+        let rows = query
+            .order_by_asc(packages::Column::Format)
+            .order_by_asc(packages::Column::Namespace)
+            .order_by_asc(packages::Column::Name)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(package_record).collect()
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+async fn upsert_tag(db: &impl ConnectionTrait, package_id: &str, tag: &str, version: &str) -> Result<()> {
+    let model = dist_tags::ActiveModel {
+        package_id: Set(package_id.to_owned()),
+        tag: Set(tag.to_owned()),
+        version: Set(version.to_owned()),
+    };
+    dist_tags::Entity::insert(model)
+        .on_conflict(
+            OnConflict::columns([dist_tags::Column::PackageId, dist_tags::Column::Tag])
+                .update_column(dist_tags::Column::Version)
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn version_conflict(coordinates: &PackageCoordinates, version: &str, what: &str) -> ServiceError {
+    ServiceError::new(ErrorKind::Conflict, format!("version `{version}` of {coordinates} {what}"))
+        .with_resource(ResourceType::PackageVersion, version)
+}
