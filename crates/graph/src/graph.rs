@@ -108,6 +108,23 @@ impl RepoGraph {
         Some(steps)
     }
 
+    /// The search order of `repo` for one package, where `blocks_upstream(name)` tells whether a
+    /// repository's origin controls say `upstream=BLOCK` for it: such a repository is searched
+    /// itself, but neither its external connection nor its upstream repositories are, unless they
+    /// are reached another way. With no blocks this is [`RepoGraph::search_order`].
+    pub fn search_order_with(&self, repo: &str, blocks_upstream: impl Fn(&str) -> bool) -> Option<Vec<SearchStep>> {
+        let &start = self.index.get(repo)?;
+        let mut steps = Vec::new();
+        self.walk_with(start, |idx| {
+            let Repo { name, node } = &self.graph[idx];
+            let blocked = blocks_upstream(name);
+            let external_connection = if blocked { None } else { node.external_connection.clone() };
+            steps.push(SearchStep { repository: name.clone(), external_connection });
+            if blocked { Visit::Skip } else { Visit::Descend }
+        });
+        Some(steps)
+    }
+
     /// Repositories that list `repo` as a direct upstream, sorted by name. Empty if `repo` is
     /// unknown.
     pub fn direct_downstreams(&self, repo: &str) -> Vec<String> {
@@ -221,6 +238,11 @@ impl RepoGraph {
 
     /// Visits the search order of `start`, pre-order; stops when `visit` returns false.
     fn walk(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex) -> bool) {
+        self.walk_with(start, |idx| if visit(idx) { Visit::Descend } else { Visit::Stop });
+    }
+
+    /// Visits the search order of `start`, pre-order, as `visit` says after each repository.
+    fn walk_with(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex) -> Visit) {
         let mut seen = self.graph.visit_map();
         let mut stack = vec![start];
         let mut upstreams: Vec<(usize, NodeIndex)> = Vec::new();
@@ -228,8 +250,10 @@ impl RepoGraph {
             if !seen.visit(idx) {
                 continue;
             }
-            if !visit(idx) {
-                return;
+            match visit(idx) {
+                Visit::Stop => return,
+                Visit::Skip => continue,
+                Visit::Descend => {}
             }
             upstreams.clear();
             upstreams.extend(self.graph.edges(idx).map(|edge| (*edge.weight(), edge.target())));
@@ -339,4 +363,14 @@ impl RepoGraph {
         }
         Ok(())
     }
+}
+
+/// What a walk does after visiting a repository.
+enum Visit {
+    /// Go on into its upstream repositories.
+    Descend,
+    /// Go on, but not into its upstream repositories.
+    Skip,
+    /// End the walk.
+    Stop,
 }

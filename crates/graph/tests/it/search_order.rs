@@ -157,3 +157,37 @@ fn spec_helper_keeps_declaration_order() {
 pub fn names(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
 }
+
+#[test]
+fn blocked_repositories_are_searched_but_not_beyond() {
+    // app → [mid, other]; mid → [gw]; other → [gw]; gw has public:npmjs.
+    let graph = tributary_graph::RepoGraph::new([
+        (
+            "app".to_owned(),
+            tributary_graph::RepoNode { upstreams: vec!["mid".into(), "other".into()], external_connection: None },
+        ),
+        ("mid".to_owned(), tributary_graph::RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
+        ("other".to_owned(), tributary_graph::RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
+        (
+            "gw".to_owned(),
+            tributary_graph::RepoNode { upstreams: vec![], external_connection: Some("public:npmjs".into()) },
+        ),
+    ]);
+    let names = |steps: Vec<tributary_graph::SearchStep>| {
+        steps
+            .into_iter()
+            .map(|s| format!("{}{}", s.repository, if s.external_connection.is_some() { "+ext" } else { "" }))
+            .collect::<Vec<_>>()
+    };
+    let all = graph.search_order_with("app", |_| false).expect("known");
+    assert_eq!(names(all), ["app", "mid", "gw+ext", "other"]);
+    // `mid` blocks: gw is still reached through `other`.
+    let mid_blocks = graph.search_order_with("app", |n| n == "mid").expect("known");
+    assert_eq!(names(mid_blocks), ["app", "mid", "other", "gw+ext"]);
+    // The gateway blocks: its own versions count, its connection does not.
+    let gw_blocks = graph.search_order_with("app", |n| n == "gw").expect("known");
+    assert_eq!(names(gw_blocks), ["app", "mid", "gw", "other"]);
+    // The asking repository blocks: nothing beyond it.
+    assert_eq!(names(graph.search_order_with("app", |n| n == "app").expect("known")), ["app"]);
+    assert!(graph.search_order_with("nope", |_| false).is_none());
+}
