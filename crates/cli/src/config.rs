@@ -63,6 +63,9 @@ pub struct Overrides {
     /// Key prefix inside the bucket.
     #[arg(long, env = "TRIBUTARY_BLOB_S3_PREFIX")]
     pub blob_s3_prefix: Option<String>,
+    /// Seconds an external connection's metadata is used before it is revalidated [default: 300].
+    #[arg(long, env = "TRIBUTARY_METADATA_TTL_SECONDS")]
+    pub metadata_ttl_seconds: Option<u64>,
 }
 
 /// Which blob store.
@@ -86,6 +89,7 @@ pub struct FileConfig {
     public_url: Option<String>,
     region: Option<String>,
     owner: Option<String>,
+    metadata_ttl_seconds: Option<u64>,
     #[serde(default)]
     admin: AdminSection,
     #[serde(default)]
@@ -137,6 +141,8 @@ pub struct Config {
     pub blob: BlobConfig,
     /// External connection base URLs that differ from the public registries.
     pub external_urls: BTreeMap<String, String>,
+    /// Seconds external metadata is used before it is revalidated.
+    pub metadata_ttl_seconds: u64,
 }
 
 /// The blob store in force.
@@ -217,6 +223,7 @@ impl Config {
             admin_keys,
             blob,
             external_urls,
+            metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
         })
     }
 }

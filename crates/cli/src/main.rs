@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tributary_blob::{BlobStore, FsBlobStore, S3BlobStore};
-use tributary_engine::{Service, Settings};
+use tributary_engine::{Service, Settings, UpstreamSettings};
 use tributary_server::{AppState, Metrics};
 use tributary_store::Store;
 
@@ -70,19 +70,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     blobs.check().await.context("the blob store is not usable")?;
     let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
-    let service = Service::new(store, settings).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let upstream = UpstreamSettings {
+        urls: config.external_urls.clone(),
+        metadata_ttl: std::time::Duration::from_secs(config.metadata_ttl_seconds),
+        ..UpstreamSettings::default()
+    };
+    let service =
+        Service::new(store, blobs.clone(), settings, upstream).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
     if let Some(admin) =
         service.bootstrap_admin(config.admin_keys.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?
     {
         print_admin(&admin, &config);
     }
-    let state = AppState {
-        service,
-        blobs,
-        public_url: config.public_url.clone(),
-        metrics: Arc::new(Metrics::default()),
-        external_urls: config.external_urls.clone(),
-    };
+    let state =
+        AppState { service, blobs, public_url: config.public_url.clone(), metrics: Arc::new(Metrics::default()) };
     tracing::info!(listen = %config.listen, "tributary is serving");
     tributary_server::run(state, &config.listen).await.context("the HTTP server failed")
 }

@@ -3,17 +3,21 @@
 //! (`tributary-model` names, `tributary-graph` validation), never in handlers.
 
 mod domains;
+pub mod formats;
 mod graph_errors;
 mod identity;
 mod pagination;
 mod repositories;
+mod resolve;
 mod tokens;
+mod upstream;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use moka::future::Cache;
 use tributary_auth::TokenSigner;
+use tributary_blob::BlobStore;
 use tributary_graph::RepoGraph;
 use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
@@ -21,6 +25,8 @@ use tributary_store::{Domain, Store};
 pub use identity::{AdminBootstrap, Caller};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepositoryUpdate};
+pub use resolve::{AssetBody, PackageView, RepoTarget, VersionSource, asset_record};
+pub use upstream::{ConnectionHealth, UpstreamSettings};
 
 /// What the service needs to know of its deployment.
 #[derive(Debug, Clone)]
@@ -38,7 +44,17 @@ pub struct Service {
     settings: Settings,
     tokens: Arc<TokenSigner>,
     principals: Cache<String, Arc<tributary_store::Principal>>,
-    graphs: Cache<String, Arc<RepoGraph>>,
+    graphs: Cache<String, Arc<DomainGraph>>,
+    blobs: Arc<dyn BlobStore>,
+    upstreams: Arc<upstream::Upstreams>,
+    inflight: Cache<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A domain's repository graph with the id of each repository.
+#[derive(Debug)]
+pub(crate) struct DomainGraph {
+    pub(crate) graph: RepoGraph,
+    pub(crate) ids: std::collections::HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Service {
@@ -51,9 +67,14 @@ impl std::fmt::Debug for Service {
 const TOKEN_KEY_SECRET: &str = "token-signing-key";
 
 impl Service {
-    /// Builds the service on `store`, loading (or creating, on first start) the token signing key
-    /// shared by every replica.
-    pub async fn new(store: Store, settings: Settings) -> Result<Self, ServiceError> {
+    /// Builds the service on `store` and `blobs`, loading (or creating, on first start) the token
+    /// signing key shared by every replica.
+    pub async fn new(
+        store: Store,
+        blobs: Arc<dyn BlobStore>,
+        settings: Settings,
+        upstream: UpstreamSettings,
+    ) -> Result<Self, ServiceError> {
         let key =
             store.secret_or_insert(TOKEN_KEY_SECRET, || hex::encode(tributary_auth::generate_token_secret())).await?;
         let key = hex::decode(key).map_err(|e| ServiceError::internal(format!("stored token key is not hex: {e}")))?;
@@ -63,6 +84,9 @@ impl Service {
             tokens: Arc::new(TokenSigner::new(&key)),
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            blobs,
+            upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
+            inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
         })
     }
 
@@ -95,13 +119,26 @@ impl Service {
         }
     }
 
+    /// The health of every external connection used since start.
+    pub fn connection_health(&self) -> std::collections::BTreeMap<String, ConnectionHealth> {
+        self.upstreams.health()
+    }
+
+    /// The base URL an external connection reads.
+    pub fn connection_url(&self, connection: &str) -> String {
+        self.upstreams.base_url(connection)
+    }
+
     /// The repository graph of a domain, cached briefly and dropped on every local change.
-    async fn graph(&self, domain: &Domain) -> Result<Arc<RepoGraph>, ServiceError> {
+    async fn graph(&self, domain: &Domain) -> Result<Arc<DomainGraph>, ServiceError> {
         if let Some(graph) = self.graphs.get(&domain.id).await {
             return Ok(graph);
         }
         let records = self.store.domain_graph(&domain.id).await?;
-        let graph = Arc::new(graph_of(&records));
+        let graph = Arc::new(DomainGraph {
+            graph: graph_of(&records),
+            ids: records.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
+        });
         self.graphs.insert(domain.id.clone(), graph.clone()).await;
         Ok(graph)
     }

@@ -1,8 +1,6 @@
 //! Repositories: create, describe, update, delete, list; external connections; endpoints;
 //! the search order.
 
-use std::sync::Arc;
-
 use tributary_graph::{RepoGraph, RepoNode, SearchStep};
 use tributary_model::{
     AccountId, DomainName, ExternalConnection, PackageFormat, RepositoryName, ResourceType, ServiceError,
@@ -249,6 +247,7 @@ impl Service {
         let domain = self.domain(domain, owner).await?;
         self.graph(&domain)
             .await?
+            .graph
             .search_order(name.as_str())
             .ok_or_else(|| repository_not_found(&domain.name, name.as_str()))
     }
@@ -265,12 +264,6 @@ impl Service {
             self.store.change_repository(domain, change, |records: &[GraphRecord]| check(&graph_of(records))).await;
         self.graphs.invalidate(&domain.id).await;
         Ok(result?)
-    }
-
-    /// The cached graph, for callers that only read.
-    pub async fn domain_graph(&self, domain: &DomainName) -> Result<Arc<RepoGraph>, ServiceError> {
-        let domain = self.domain(domain, None).await?;
-        self.graph(&domain).await
     }
 }
 

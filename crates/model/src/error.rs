@@ -26,6 +26,10 @@ pub enum ErrorKind {
     Throttling,
     /// A bug or an unavailable dependency on our side.
     Internal,
+    /// An upstream registry failed or answered nonsense.
+    BadGateway,
+    /// An upstream registry did not answer in time.
+    GatewayTimeout,
 }
 
 /// The table: kind → (CodeArtifact / AWS error type, HTTP status). Everything else derives from it.
@@ -40,6 +44,8 @@ const TABLE: &[(ErrorKind, &str, u16)] = &[
     (ErrorKind::QuotaExceeded, "ServiceQuotaExceededException", 402),
     (ErrorKind::Throttling, "ThrottlingException", 429),
     (ErrorKind::Internal, "InternalServerException", 500),
+    (ErrorKind::BadGateway, "BadGatewayException", 502),
+    (ErrorKind::GatewayTimeout, "GatewayTimeoutException", 504),
 ];
 
 impl ErrorKind {
@@ -161,6 +167,8 @@ mod tests {
             ErrorKind::QuotaExceeded,
             ErrorKind::Throttling,
             ErrorKind::Internal,
+            ErrorKind::BadGateway,
+            ErrorKind::GatewayTimeout,
         ];
         for k in kinds {
             assert_eq!(TABLE.iter().filter(|(t, _, _)| *t == k).count(), 1, "{k:?}");

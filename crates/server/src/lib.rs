@@ -27,8 +27,6 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Request counters.
     pub metrics: Arc<Metrics>,
-    /// Base URLs of external connections that configuration points away from the public registry.
-    pub external_urls: std::collections::BTreeMap<String, String>,
 }
 
 /// Mounts every route on `cfg`; used by [`run`] and by in-process tests.

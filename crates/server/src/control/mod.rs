@@ -174,7 +174,7 @@ async fn dispatch(
             let order = service.search_order(caller, &domain, owner.as_ref(), &repository).await?;
             ok(render::search_order(&order))
         }
-        Endpoint::ExternalConnections => ok(render::external_connections(&state.external_urls)),
+        Endpoint::ExternalConnections => ok(render::external_connections(service)),
     }
 }
 

@@ -1,8 +1,6 @@
 //! JSON shapes of the CodeArtifact API model: `DomainDescription`, `RepositoryDescription`, ...
 //! Timestamps are epoch seconds, as rest-json sends them.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tributary_engine::Settings;
@@ -121,16 +119,23 @@ pub(crate) fn search_order(steps: &[SearchStep]) -> Value {
     json!({ "searchOrder": steps })
 }
 
-/// The external-connections extension: every known connection with its format and URL.
-pub(crate) fn external_connections(urls: &BTreeMap<String, String>) -> Value {
+/// The external-connections extension: every known connection with its format, URL and health.
+pub(crate) fn external_connections(service: &tributary_engine::Service) -> Value {
+    let health = service.connection_health();
     let list: Vec<Value> = KNOWN_EXTERNAL_CONNECTIONS
         .iter()
         .map(|c| {
+            let h = health.get(c.name).cloned().unwrap_or_default();
             json!({
                 "externalConnectionName": c.name,
                 "packageFormat": c.format.as_str(),
-                "url": urls.get(c.name).map_or(c.default_url, String::as_str),
+                "url": service.connection_url(c.name),
                 "status": "Available",
+                "health": {
+                    "lastSuccess": h.last_success.map(timestamp),
+                    "lastError": h.last_error.as_ref().map(|(at, _)| timestamp(*at)),
+                    "lastErrorMessage": h.last_error.map(|(_, m)| m),
+                },
             })
         })
         .collect();

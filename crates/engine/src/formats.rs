@@ -1,0 +1,60 @@
+//! The seam between the engine and the formats: what a format tells the engine about a
+//! package in its public registry. Formats implement [`FormatAdapter`]; the engine does
+//! resolution, caching, retention and storage the same way for all of them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use tributary_blob::ExpectedDigests;
+use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata};
+
+/// A package as a public registry describes it.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalPackage {
+    /// The name as the registry spells it.
+    pub display_name: String,
+    /// Its versions.
+    pub versions: Vec<ExternalVersion>,
+    /// Named pointers to versions (npm dist-tags).
+    pub dist_tags: BTreeMap<String, String>,
+}
+
+/// A version as a public registry describes it.
+#[derive(Debug, Clone)]
+pub struct ExternalVersion {
+    /// The version string.
+    pub version: String,
+    /// Descriptive metadata.
+    pub metadata: VersionMetadata,
+    /// The format's own document for the version (npm: the version manifest).
+    pub format_metadata: serde_json::Value,
+    /// When the registry says it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Its files.
+    pub assets: Vec<ExternalAsset>,
+}
+
+/// A file of an external version.
+#[derive(Debug, Clone)]
+pub struct ExternalAsset {
+    /// The file name.
+    pub name: String,
+    /// Where to download it.
+    pub url: String,
+    /// The digests the registry declares; the bytes must match them.
+    pub expected: ExpectedDigests,
+}
+
+/// What a format tells the engine.
+pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
+    /// The format.
+    fn format(&self) -> PackageFormat;
+    /// The URL of a package's metadata document in the registry at `base_url` (no trailing `/`).
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String;
+    /// The `Accept` header for that request.
+    fn metadata_accept(&self) -> &'static str {
+        "application/json"
+    }
+    /// Reads the metadata document.
+    fn parse_upstream(&self, bytes: &[u8]) -> Result<ExternalPackage, String>;
+}

@@ -1,0 +1,533 @@
+//! Resolution through the chain (design.md §3): the merged view of a package as a repository
+//! sees it, the download of an asset with retention, and publishing.
+//!
+//! - The view walks the repository's search order for the package (pruned where origin
+//!   controls say `upstream=BLOCK`), stored versions first-come-first-served, a gateway's
+//!   external connection right after the gateway; dist-tags merge with upstream definitions
+//!   winning.
+//! - Serving a version found upstream keeps a reference in the asking repository; one found
+//!   through an external connection also in the gateway; intermediates get nothing.
+//! - External assets stream to the first client while being hashed and stored; the version is
+//!   committed only when the digests match. Concurrent requests for one asset make one upstream
+//!   request: the others wait and read the stored blob.
+
+use std::collections::{BTreeMap, HashMap};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use futures::{SinkExt, Stream, StreamExt};
+use tributary_blob::{BlobScope, Digests, ExpectedDigests};
+use tributary_model::{
+    DomainName, ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, RepositoryName,
+    ResourceType, ServiceError, VersionOrigin, VersionStatus,
+};
+use tributary_store::{AssetRecord, Domain, NewVersion, PackageRecord, PutOutcome, VersionRecord};
+
+use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
+use crate::{Caller, DomainGraph, Service};
+
+/// A repository that a data-plane request addresses.
+#[derive(Debug, Clone)]
+pub struct RepoTarget {
+    /// Its domain.
+    pub domain: Domain,
+    /// Its name.
+    pub repository: String,
+    /// Its id.
+    pub repository_id: String,
+    graph: Arc<DomainGraph>,
+}
+
+/// Where a version of the view comes from.
+#[derive(Debug, Clone)]
+pub enum VersionSource {
+    /// Stored in a repository of the search order.
+    Stored {
+        /// The repository.
+        repository: String,
+        /// The version there.
+        record: Arc<VersionRecord>,
+    },
+    /// Available through a gateway's external connection.
+    External {
+        /// The gateway repository.
+        gateway: String,
+        /// Its connection.
+        connection: String,
+        /// The version as the registry describes it.
+        version: Arc<ExternalVersion>,
+    },
+}
+
+impl VersionSource {
+    /// Whether listings show it.
+    pub fn is_listed(&self) -> bool {
+        match self {
+            Self::Stored { record, .. } => record.status.is_listed(),
+            Self::External { .. } => true,
+        }
+    }
+
+    /// The format's document for the version.
+    pub fn format_metadata(&self) -> &serde_json::Value {
+        match self {
+            Self::Stored { record, .. } => &record.format_metadata,
+            Self::External { version, .. } => &version.format_metadata,
+        }
+    }
+
+    /// When it was published, if known.
+    pub fn published_at(&self) -> Option<chrono::DateTime<Utc>> {
+        match self {
+            Self::Stored { record, .. } => Some(record.published_at),
+            Self::External { version, .. } => version.published_at,
+        }
+    }
+}
+
+/// A package as one repository sees it through its search order.
+#[derive(Debug, Clone, Default)]
+pub struct PackageView {
+    /// The display name (the nearest definition).
+    pub display_name: Option<String>,
+    /// Version → where it comes from; the first in search order wins.
+    pub versions: BTreeMap<String, VersionSource>,
+    /// Merged dist-tags.
+    pub dist_tags: BTreeMap<String, String>,
+    /// The package in the asking repository itself, if stored there.
+    pub local: Option<PackageRecord>,
+    /// An external connection that failed while the view was built (the view lacks its versions).
+    pub upstream_error: Option<ServiceError>,
+}
+
+/// The bytes of an asset.
+pub struct AssetBody {
+    /// The asset.
+    pub asset: AssetRecord,
+    /// Its size, when known before streaming (stored assets).
+    pub size: Option<u64>,
+    /// The bytes; an error item means the download failed or did not match its digests.
+    pub stream: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
+}
+
+impl std::fmt::Debug for AssetBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssetBody").field("asset", &self.asset).field("size", &self.size).finish_non_exhaustive()
+    }
+}
+
+/// An asset record from blob digests.
+pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
+    AssetRecord {
+        name: name.to_owned(),
+        size: d.size,
+        sha256: d.sha256.to_hex(),
+        sha1: d.sha1.to_hex(),
+        md5: d.md5.to_hex(),
+        sha512: d.sha512.to_hex(),
+    }
+}
+
+fn scope(domain: &Domain) -> Result<BlobScope, ServiceError> {
+    BlobScope::new(domain.id.clone()).map_err(|e| ServiceError::internal(e.to_string()))
+}
+
+impl Service {
+    /// The repository a data-plane request addresses, checking the caller may reach it.
+    pub async fn repo_target(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        repository: &RepositoryName,
+    ) -> Result<RepoTarget, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, None).await?;
+        let graph = self.graph(&domain).await?;
+        let repository_id = graph
+            .ids
+            .get(repository.as_str())
+            .cloned()
+            .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
+        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph })
+    }
+
+    /// The package as `target` sees it through its search order.
+    pub async fn package_view(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+    ) -> Result<PackageView, ServiceError> {
+        let full = target.graph.graph.search_order(&target.repository).unwrap_or_default();
+        let ids: Vec<String> = full.iter().filter_map(|s| target.graph.ids.get(&s.repository).cloned()).collect();
+        let packages: HashMap<String, PackageRecord> = self
+            .store
+            .packages_in(&ids, coordinates)
+            .await?
+            .into_iter()
+            .map(|p| (p.repository_id.clone(), p))
+            .collect();
+        let package_of = |name: &str| target.graph.ids.get(name).and_then(|id| packages.get(id));
+        let order = target
+            .graph
+            .graph
+            .search_order_with(&target.repository, |name| {
+                package_of(name).is_some_and(|p| p.restrictions.upstream == OriginSetting::Block)
+            })
+            .unwrap_or_default();
+        let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
+        let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
+        for v in self.store.versions_of(&package_ids).await? {
+            versions_by_package.entry(v.package_id.clone()).or_default().push(v);
+        }
+        let mut tags_by_package: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for (package_id, tag, version) in self.store.dist_tags(&package_ids).await? {
+            tags_by_package.entry(package_id).or_default().push((tag, version));
+        }
+        let mut view = PackageView { local: package_of(&target.repository).cloned(), ..PackageView::default() };
+        for step in &order {
+            if let Some(package) = package_of(&step.repository) {
+                view.display_name.get_or_insert_with(|| package.display_name.clone());
+                for record in versions_by_package.remove(&package.id).unwrap_or_default() {
+                    let version = record.version.clone();
+                    let source =
+                        VersionSource::Stored { repository: step.repository.clone(), record: Arc::new(record) };
+                    view.versions.entry(version).or_insert(source);
+                }
+                for (tag, version) in tags_by_package.remove(&package.id).unwrap_or_default() {
+                    view.dist_tags.insert(tag, version);
+                }
+            }
+            if let Some(connection) = &step.external_connection {
+                if connection_format(connection) != Some(coordinates.format) {
+                    continue;
+                }
+                let url = adapter.upstream_metadata_url(&self.upstreams.base_url(connection), coordinates);
+                match self.upstreams.package(connection, &url, adapter).await {
+                    Ok(Some(external)) => {
+                        view.display_name.get_or_insert_with(|| external.display_name.clone());
+                        for version in &external.versions {
+                            view.versions.entry(version.version.clone()).or_insert_with(|| VersionSource::External {
+                                gateway: step.repository.clone(),
+                                connection: connection.clone(),
+                                version: Arc::new(version.clone()),
+                            });
+                        }
+                        for (tag, version) in &external.dist_tags {
+                            view.dist_tags.insert(tag.clone(), version.clone());
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => view.upstream_error = Some(e),
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    /// Opens `asset` of `version`, retaining the version in `target` (and the gateway) when it
+    /// came from upstream.
+    pub async fn fetch_asset(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+        version: &str,
+        asset: &str,
+    ) -> Result<AssetBody, ServiceError> {
+        let view = self.package_view(target, adapter, coordinates).await?;
+        let not_found = || match &view.upstream_error {
+            Some(e) => ServiceError::new(
+                e.kind,
+                format!("version `{version}` of {coordinates} is not stored here, and {}", e.message),
+            ),
+            None => ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!("version `{version}` of {coordinates} is not in `{}` nor its upstreams", target.repository),
+            ),
+        };
+        let source = view.versions.get(version).ok_or_else(not_found)?;
+        let display_name = view.display_name.clone().unwrap_or_else(|| coordinates.name.clone());
+        match source {
+            VersionSource::Stored { repository, record } => {
+                if !record.status.is_downloadable() {
+                    return Err(ServiceError::not_found(
+                        ResourceType::PackageVersion,
+                        version,
+                        format!("version `{version}` of {coordinates} is {} and cannot be downloaded", record.status),
+                    ));
+                }
+                let found = record.assets.iter().find(|a| a.name == asset).cloned().ok_or_else(|| {
+                    ServiceError::not_found(
+                        ResourceType::Asset,
+                        asset,
+                        format!("version `{version}` of {coordinates} has no file `{asset}`"),
+                    )
+                })?;
+                if *repository != target.repository {
+                    self.retain(&target.repository_id, coordinates, &display_name, retained_copy(record)).await?;
+                }
+                self.open_blob(&target.domain, found).await
+            }
+            VersionSource::External { gateway, connection, version: external } => {
+                let wanted = external.assets.iter().find(|a| a.name == asset).cloned().ok_or_else(|| {
+                    ServiceError::not_found(
+                        ResourceType::Asset,
+                        asset,
+                        format!("version `{version}` of {coordinates} has no file `{asset}` in `{connection}`"),
+                    )
+                })?;
+                self.ingest(target, coordinates, &display_name, gateway, connection, external.clone(), wanted).await
+            }
+        }
+    }
+
+    async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
+        let sha256 =
+            asset.sha256.parse().map_err(|e: tributary_blob::BlobError| ServiceError::internal(e.to_string()))?;
+        let body = self
+            .blobs
+            .get(&scope(domain)?, &sha256)
+            .await
+            .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
+        Ok(AssetBody { asset, size: Some(body.size), stream: body.stream })
+    }
+
+    /// Keeps a reference to a version in a repository (retention); the package entry, if new,
+    /// gets the defaults of a package first ingested from upstream.
+    async fn retain(
+        &self,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        new: NewVersion,
+    ) -> Result<(), ServiceError> {
+        let tags = BTreeMap::new();
+        match self
+            .store
+            .put_version(repository_id, coordinates, display_name, new, OriginRestrictions::FIRST_INGESTED, &tags)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Retained concurrently, or the repository holds that number already: serve anyway.
+            Err(tributary_store::StoreError::Rejected(e)) if e.kind == ErrorKind::Conflict => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "the whole context of one ingestion")]
+    async fn ingest(
+        &self,
+        target: &RepoTarget,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        gateway: &str,
+        connection: &str,
+        external: Arc<ExternalVersion>,
+        asset: ExternalAsset,
+    ) -> Result<AssetBody, ServiceError> {
+        let gateway_id = target
+            .graph
+            .ids
+            .get(gateway)
+            .cloned()
+            .ok_or_else(|| ServiceError::internal(format!("gateway `{gateway}` left the graph")))?;
+        let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
+        let lock = self.inflight.get_with(key, async { Arc::new(tokio::sync::Mutex::new(())) }).await;
+        let guard = lock.lock_owned().await;
+        // Someone may have ingested it while we waited.
+        if let Some(package) = self.store.package(&gateway_id, coordinates).await?
+            && let Some(record) = self.store.version(&package.id, &external.version).await?
+            && let Some(stored) = record.assets.iter().find(|a| a.name == asset.name).cloned()
+        {
+            drop(guard);
+            if gateway_id != target.repository_id {
+                let new = retained_copy(&record);
+                self.retain(&target.repository_id, coordinates, display_name, new).await?;
+            }
+            return self.open_blob(&target.domain, stored).await;
+        }
+        let response = self.upstreams.open(connection, &asset.url).await?;
+        let (mut blob_tx, blob_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
+        let (mut client_tx, client_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
+        let service = self.clone();
+        let scope = scope(&target.domain)?;
+        let coordinates = coordinates.clone();
+        let display_name = display_name.to_owned();
+        let target_repository_id = target.repository_id.clone();
+        let gateway = gateway.to_owned();
+        let connection = connection.to_owned();
+        let name = asset.name.clone();
+        let expected = asset.expected.clone();
+        tokio::spawn(async move {
+            let _guard = guard;
+            let feed = async {
+                let mut upstream = response.bytes_stream();
+                let mut client_open = true;
+                while let Some(chunk) = upstream.next().await {
+                    match chunk {
+                        Ok(bytes) => {
+                            if blob_tx.send(Ok(bytes.clone())).await.is_err() {
+                                return;
+                            }
+                            if client_open && client_tx.send(Ok(bytes)).await.is_err() {
+                                client_open = false;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = blob_tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                            return;
+                        }
+                    }
+                }
+                blob_tx.close_channel();
+            };
+            let put = service.blobs.put(&scope, Box::pin(blob_rx), &expected);
+            let ((), stored) = futures::join!(feed, put);
+            let outcome = match stored {
+                Ok(digests) => {
+                    let record = asset_record(&name, &digests);
+                    let new = NewVersion {
+                        version: external.version.clone(),
+                        status: VersionStatus::Published,
+                        origin: VersionOrigin {
+                            origin_type: OriginType::External,
+                            repository: Some(gateway.clone()),
+                            external_connection: Some(connection.clone()),
+                        },
+                        metadata: external.metadata.clone(),
+                        format_metadata: external.format_metadata.clone(),
+                        published_at: external.published_at.unwrap_or_else(Utc::now),
+                        assets: vec![record],
+                    };
+                    let mut result = service.retain(&gateway_id, &coordinates, &display_name, new.clone()).await;
+                    if result.is_ok() && gateway_id != target_repository_id {
+                        result = service.retain(&target_repository_id, &coordinates, &display_name, new).await;
+                    }
+                    result.map_err(|e| std::io::Error::other(e.message))
+                }
+                Err(e) => {
+                    tracing::warn!(error.message = %e, asset.name = %name, "an upstream download was refused");
+                    Err(std::io::Error::other(format!("the download of `{name}` from `{connection}` failed: {e}")))
+                }
+            };
+            if let Err(e) = outcome {
+                let _ = client_tx.send(Err(e)).await;
+            }
+        });
+        let pending = AssetRecord {
+            name: asset.name.clone(),
+            size: asset.expected.size.unwrap_or(0),
+            sha256: String::new(),
+            sha1: asset.expected.sha1.map(|d| d.to_hex()).unwrap_or_default(),
+            md5: String::new(),
+            sha512: asset.expected.sha512.map(|d| d.to_hex()).unwrap_or_default(),
+        };
+        Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx) })
+    }
+
+    /// Stores a blob in `domain`, checked against `expected`.
+    pub async fn store_blob(
+        &self,
+        domain: &Domain,
+        body: tributary_blob::BlobBodyIn,
+        expected: &ExpectedDigests,
+    ) -> Result<Digests, ServiceError> {
+        self.blobs.put(&scope(domain)?, body, expected).await.map_err(|e| {
+            if e.is_upload_rejected() {
+                ServiceError::validation(e.to_string())
+            } else {
+                ServiceError::internal(format!("the blob store failed: {e}"))
+            }
+        })
+    }
+
+    /// Publishes a version to `target` (its blobs already stored): refused when the package's
+    /// origin controls block publishing, or when the version exists anywhere in the search order
+    /// (including the external registry) with other content.
+    pub async fn publish(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        mut new: NewVersion,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<PutOutcome, ServiceError> {
+        let view = self.package_view(target, adapter, coordinates).await?;
+        if let Some(local) = &view.local
+            && local.restrictions.publish == OriginSetting::Block
+        {
+            return Err(ServiceError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "publishing {coordinates} to `{}` is blocked by its origin controls (publish=BLOCK, the default for a package that came from upstream); pick another name, or allow it with `aws codeartifact put-package-origin-configuration`",
+                    target.repository
+                ),
+            ));
+        }
+        match view.versions.get(&new.version) {
+            Some(VersionSource::Stored { repository, .. }) if *repository == target.repository => {}
+            Some(VersionSource::Stored { repository, .. }) => {
+                return Err(version_exists(coordinates, &new.version, &format!("upstream repository `{repository}`")));
+            }
+            Some(VersionSource::External { connection, .. }) => {
+                return Err(version_exists(coordinates, &new.version, &format!("external connection `{connection}`")));
+            }
+            None => {
+                if view.local.is_none()
+                    && let Some(e) = &view.upstream_error
+                {
+                    return Err(ServiceError::new(
+                        e.kind,
+                        format!("cannot check that {coordinates} is not taken upstream: {}; retry later", e.message),
+                    ));
+                }
+            }
+        }
+        new.origin = VersionOrigin {
+            origin_type: OriginType::Internal,
+            repository: Some(target.repository.clone()),
+            external_connection: None,
+        };
+        Ok(self
+            .store
+            .put_version(
+                &target.repository_id,
+                coordinates,
+                display_name,
+                new,
+                OriginRestrictions::FIRST_PUBLISHED,
+                tags,
+            )
+            .await?)
+    }
+}
+
+fn retained_copy(record: &VersionRecord) -> NewVersion {
+    NewVersion {
+        version: record.version.clone(),
+        status: record.status,
+        origin: record.origin.clone(),
+        metadata: record.metadata.clone(),
+        format_metadata: record.format_metadata.clone(),
+        published_at: record.published_at,
+        assets: record.assets.clone(),
+    }
+}
+
+fn version_exists(coordinates: &PackageCoordinates, version: &str, place: &str) -> ServiceError {
+    ServiceError::conflict(
+        ResourceType::PackageVersion,
+        version,
+        format!("version `{version}` of {coordinates} already exists in {place}; publish a new version number"),
+    )
+}
+
+/// The format an external connection serves.
+fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
+    tributary_model::ExternalConnection::find(connection).map(|c| c.format)
+}
