@@ -6,6 +6,7 @@ mod domains;
 pub mod formats;
 mod graph_errors;
 mod identity;
+mod packages;
 mod pagination;
 mod repositories;
 mod resolve;
@@ -23,6 +24,7 @@ use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
 pub use identity::{AdminBootstrap, Caller};
+pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList, normalize_name};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionSource, asset_record};

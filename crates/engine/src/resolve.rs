@@ -285,6 +285,11 @@ impl Service {
         }
     }
 
+    /// Opens a stored asset of a version in `target`'s domain.
+    pub(crate) async fn open_stored(&self, target: &RepoTarget, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
+        self.open_blob(&target.domain, asset).await
+    }
+
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
         let sha256 =
             asset.sha256.parse().map_err(|e: tributary_blob::BlobError| ServiceError::internal(e.to_string()))?;

@@ -3,12 +3,57 @@
 //! model (2018-09-22): `domain`, `repository`, ... in the query string, the rest in a JSON body.
 
 use serde::Deserialize;
-use tributary_model::{AccountId, DomainName, PackageFormat, RepositoryName, ServiceError};
+use tributary_engine::{PackageAddress, PackageFilter, VersionFilter, normalize_name};
+use tributary_model::{
+    AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
+    RepositoryName, ServiceError, VersionStatus,
+};
 use tributary_store::Tag;
 
 /// A parsed control-plane request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Endpoint {
+    /// `POST /v1/packages`
+    ListPackages {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        repository: RepositoryName,
+        filter: PackageFilter,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
+    /// `GET /v1/package`
+    DescribePackage { address: PackageAddress },
+    /// `DELETE /v1/package`
+    DeletePackage { address: PackageAddress },
+    /// `POST /v1/package`
+    PutPackageOriginConfiguration { address: PackageAddress, restrictions: OriginRestrictions },
+    /// `POST /v1/package/versions`
+    ListPackageVersions {
+        address: PackageAddress,
+        filter: VersionFilter,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
+    /// `GET /v1/package/version`
+    DescribePackageVersion { address: PackageAddress, version: String },
+    /// `POST /v1/package/version/assets`
+    ListPackageVersionAssets { address: PackageAddress, version: String },
+    /// `GET /v1/package/version/asset`
+    GetPackageVersionAsset { address: PackageAddress, version: String, asset: String },
+    /// `GET /v1/package/version/readme`
+    GetPackageVersionReadme { address: PackageAddress, version: String },
+    /// `POST /v1/package/version/dependencies`
+    ListPackageVersionDependencies { address: PackageAddress, version: String },
+    /// `POST /v1/package/versions/update_status`
+    UpdatePackageVersionsStatus {
+        address: PackageAddress,
+        versions: Vec<String>,
+        expected: Option<VersionStatus>,
+        target: VersionStatus,
+    },
+    /// `POST /v1/package/versions/delete`
+    DeletePackageVersions { address: PackageAddress, versions: Vec<String>, expected: Option<VersionStatus> },
     /// `POST /v1/domain`
     CreateDomain { domain: DomainName, owner: Option<AccountId>, encryption_key: Option<String>, tags: Vec<Tag> },
     /// `GET /v1/domain`
@@ -122,6 +167,95 @@ impl Query {
     fn string(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
     }
+
+    fn format(&self) -> Result<PackageFormat, ServiceError> {
+        parse_format(self.required("format")?)
+    }
+
+    fn package_address(&self) -> Result<PackageAddress, ServiceError> {
+        let format = self.format()?;
+        let name = self.required("package")?;
+        check_package_part("package", name)?;
+        let namespace = self.get("namespace").unwrap_or_default();
+        if !namespace.is_empty() {
+            check_package_part("namespace", namespace)?;
+        }
+        Ok(PackageAddress {
+            domain: self.domain()?,
+            owner: self.owner()?,
+            repository: self.repository()?,
+            coordinates: PackageCoordinates {
+                format,
+                namespace: namespace.to_owned(),
+                name: normalize_name(format, name),
+            },
+        })
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<OriginSetting>, ServiceError> {
+        self.get(name)
+            .map(|v| {
+                OriginSetting::parse(v)
+                    .ok_or_else(|| ServiceError::validation(format!("`{name}` must be `ALLOW` or `BLOCK`, not `{v}`")))
+            })
+            .transpose()
+    }
+
+    fn status(&self, name: &str) -> Result<Option<VersionStatus>, ServiceError> {
+        self.get(name).map(parse_status).transpose()
+    }
+}
+
+fn parse_format(format: &str) -> Result<PackageFormat, ServiceError> {
+    PackageFormat::parse(format).ok_or_else(|| {
+        ServiceError::validation(format!(
+            "format `{format}` is not known; use one of {}",
+            PackageFormat::ALL.map(|f| format!("`{f}`")).join(", ")
+        ))
+    })
+}
+
+fn parse_status(status: &str) -> Result<VersionStatus, ServiceError> {
+    VersionStatus::parse(status).ok_or_else(|| {
+        ServiceError::validation(format!(
+            "status `{status}` is not known; use one of {}",
+            VersionStatus::ALL.map(|s| format!("`{s}`")).join(", ")
+        ))
+    })
+}
+
+/// Package names and namespaces: 1 to 255 characters, no `#`, `/` or white space.
+fn check_package_part(what: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty()
+        || value.chars().count() > 255
+        || value.chars().any(|c| c == '#' || c == '/' || c.is_whitespace())
+    {
+        return Err(ServiceError::validation(format!(
+            "{what} `{value}` is not valid: use 1 to 255 characters without `#`, `/` or spaces"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OriginBody {
+    restrictions: Option<RestrictionsBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RestrictionsBody {
+    publish: Option<String>,
+    upstream: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody {
+    #[serde(default)]
+    versions: Vec<String>,
+    expected_status: Option<String>,
+    target_status: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -239,21 +373,12 @@ impl Endpoint {
                 repository: q.repository()?,
                 connection: q.required("external-connection")?.to_owned(),
             },
-            ("GET", "/v1/repository/endpoint") => {
-                let format = q.required("format")?;
-                let format = PackageFormat::parse(format).ok_or_else(|| {
-                    ServiceError::validation(format!(
-                        "format `{format}` is not known; use one of {}",
-                        PackageFormat::ALL.map(|f| format!("`{f}`")).join(", ")
-                    ))
-                })?;
-                Self::GetRepositoryEndpoint {
-                    domain: q.domain()?,
-                    owner: q.owner()?,
-                    repository: q.repository()?,
-                    format,
-                }
-            }
+            ("GET", "/v1/repository/endpoint") => Self::GetRepositoryEndpoint {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                repository: q.repository()?,
+                format: q.format()?,
+            },
             ("POST", "/v1/authorization-token") => Self::GetAuthorizationToken {
                 domain: q.domain()?,
                 owner: q.owner()?,
@@ -263,6 +388,94 @@ impl Endpoint {
                 Self::SearchOrder { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
             }
             ("GET", "/v1/external-connections") => Self::ExternalConnections,
+            ("POST", "/v1/packages") => Self::ListPackages {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                repository: q.repository()?,
+                filter: PackageFilter {
+                    format: q.get("format").map(parse_format).transpose()?,
+                    namespace: q.string("namespace"),
+                    prefix: q.string("package-prefix"),
+                    publish: q.setting("publish")?,
+                    upstream: q.setting("upstream")?,
+                },
+                max_results: q.number("max-results")?,
+                next_token: q.string("next-token"),
+            },
+            ("GET", "/v1/package") => Self::DescribePackage { address: q.package_address()? },
+            ("DELETE", "/v1/package") => Self::DeletePackage { address: q.package_address()? },
+            ("POST", "/v1/package") => {
+                let b: OriginBody = body(bytes)?;
+                let r = b.restrictions.ok_or_else(|| ServiceError::validation("`restrictions` is required"))?;
+                let setting = |name: &str, v: Option<String>| {
+                    let v = v.ok_or_else(|| ServiceError::validation(format!("`restrictions.{name}` is required")))?;
+                    OriginSetting::parse(&v).ok_or_else(|| {
+                        ServiceError::validation(format!("`restrictions.{name}` must be `ALLOW` or `BLOCK`"))
+                    })
+                };
+                Self::PutPackageOriginConfiguration {
+                    address: q.package_address()?,
+                    restrictions: OriginRestrictions {
+                        publish: setting("publish", r.publish)?,
+                        upstream: setting("upstream", r.upstream)?,
+                    },
+                }
+            }
+            ("POST", "/v1/package/versions") => Self::ListPackageVersions {
+                address: q.package_address()?,
+                filter: VersionFilter {
+                    status: q.status("status")?,
+                    origin_type: q
+                        .get("originType")
+                        .map(|v| {
+                            OriginType::parse(v).ok_or_else(|| {
+                                ServiceError::validation("`originType` must be `INTERNAL`, `EXTERNAL` or `UNKNOWN`")
+                            })
+                        })
+                        .transpose()?,
+                },
+                max_results: q.number("max-results")?,
+                next_token: q.string("next-token"),
+            },
+            ("GET", "/v1/package/version") => Self::DescribePackageVersion {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+            },
+            ("POST", "/v1/package/version/assets") => Self::ListPackageVersionAssets {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+            },
+            ("GET", "/v1/package/version/asset") => Self::GetPackageVersionAsset {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+                asset: q.required("asset")?.to_owned(),
+            },
+            ("GET", "/v1/package/version/readme") => Self::GetPackageVersionReadme {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+            },
+            ("POST", "/v1/package/version/dependencies") => Self::ListPackageVersionDependencies {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+            },
+            ("POST", "/v1/package/versions/update_status") => {
+                let b: StatusBody = body(bytes)?;
+                let target = b.target_status.ok_or_else(|| ServiceError::validation("`targetStatus` is required"))?;
+                Self::UpdatePackageVersionsStatus {
+                    address: q.package_address()?,
+                    versions: b.versions,
+                    expected: b.expected_status.as_deref().map(parse_status).transpose()?,
+                    target: parse_status(&target)?,
+                }
+            }
+            ("POST", "/v1/package/versions/delete") => {
+                let b: StatusBody = body(bytes)?;
+                Self::DeletePackageVersions {
+                    address: q.package_address()?,
+                    versions: b.versions,
+                    expected: b.expected_status.as_deref().map(parse_status).transpose()?,
+                }
+            }
             _ => {
                 return Err(ServiceError::new(
                     tributary_model::ErrorKind::NotFound,
@@ -295,6 +508,21 @@ mod tests {
             ("GET", "/v1/repository/endpoint", "domain=acme&repository=ab&format=rpm", ""),
             ("POST", "/v1/repositories", "max-results=x", ""),
             ("PATCH", "/v1/domain", "domain=acme", ""),
+            ("GET", "/v1/package", "domain=acme&repository=ab&format=npm", ""), // no package
+            ("GET", "/v1/package", "domain=acme&repository=ab&format=npm&package=a%2Fb", ""),
+            (
+                "POST",
+                "/v1/package",
+                "domain=acme&repository=ab&format=npm&package=x",
+                r#"{"restrictions":{"publish":"MAYBE","upstream":"ALLOW"}}"#,
+            ),
+            (
+                "POST",
+                "/v1/package/versions/update_status",
+                "domain=acme&repository=ab&format=npm&package=x",
+                r#"{"versions":["1"]}"#,
+            ),
+            ("POST", "/v1/package/versions", "domain=acme&repository=ab&format=npm&package=x&status=Gone", ""),
         ];
         for (method, path, query, body) in refused {
             assert!(Endpoint::parse(method, path, query, body.as_bytes()).is_err(), "{method} {path}?{query}");
@@ -400,7 +628,7 @@ mod tests {
         ];
         for (method, path, query, body, expected) in cases {
             let got = Endpoint::parse(method, path, query, body.as_bytes());
-            assert_eq!(got, Ok(expected), "{method} {path}?{query}");
+            assert_eq!(format!("{got:?}"), format!("{:?}", Ok::<_, ServiceError>(expected)), "{method} {path}?{query}");
         }
     }
 }

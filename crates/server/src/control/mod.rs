@@ -175,6 +175,75 @@ async fn dispatch(
             ok(render::search_order(&order))
         }
         Endpoint::ExternalConnections => ok(render::external_connections(service)),
+        Endpoint::ListPackages { domain, owner, repository, filter, max_results, next_token } => {
+            let page = service
+                .list_packages(
+                    caller,
+                    &domain,
+                    owner.as_ref(),
+                    &repository,
+                    &filter,
+                    max_results,
+                    next_token.as_deref(),
+                )
+                .await?;
+            let items: Vec<_> = page.items.iter().map(render::package_summary).collect();
+            ok(render::page("packages", items, page.next_token))
+        }
+        Endpoint::DescribePackage { address } => {
+            let package = service.describe_package(caller, &address).await?;
+            ok(serde_json::json!({ "package": render::package_description(&package) }))
+        }
+        Endpoint::DeletePackage { address } => {
+            let package = service.delete_package(caller, &address).await?;
+            ok(serde_json::json!({ "deletedPackage": render::package_summary(&package) }))
+        }
+        Endpoint::PutPackageOriginConfiguration { address, restrictions } => {
+            let package = service.put_origin_configuration(caller, &address, restrictions).await?;
+            ok(serde_json::json!({ "originConfiguration": render::origin_configuration(&package) }))
+        }
+        Endpoint::ListPackageVersions { address, filter, max_results, next_token } => {
+            let list =
+                service.list_package_versions(caller, &address, &filter, max_results, next_token.as_deref()).await?;
+            ok(render::version_list(&list))
+        }
+        Endpoint::DescribePackageVersion { address, version } => {
+            let (package, record) = service.describe_package_version(caller, &address, &version).await?;
+            ok(serde_json::json!({ "packageVersion": render::version_description(&package, &record) }))
+        }
+        Endpoint::ListPackageVersionAssets { address, version } => {
+            let (package, record) = service.describe_package_version(caller, &address, &version).await?;
+            ok(render::version_assets(&package, &record))
+        }
+        Endpoint::GetPackageVersionReadme { address, version } => {
+            let (package, record) = service.describe_package_version(caller, &address, &version).await?;
+            ok(render::version_readme(&package, &record))
+        }
+        Endpoint::ListPackageVersionDependencies { address, version } => {
+            let (package, record) = service.describe_package_version(caller, &address, &version).await?;
+            ok(render::version_dependencies(&package, &record))
+        }
+        Endpoint::GetPackageVersionAsset { address, version, asset } => {
+            let (record, body) = service.package_version_asset(caller, &address, &version, &asset).await?;
+            let mut response = HttpResponse::Ok();
+            response
+                .content_type("application/octet-stream")
+                .insert_header(("X-AssetName", body.asset.name.clone()))
+                .insert_header(("X-PackageVersion", record.version.clone()))
+                .insert_header(("X-PackageVersionRevision", record.revision.clone()));
+            if let Some(size) = body.size {
+                response.no_chunking(size);
+            }
+            Ok(response.streaming(body.stream))
+        }
+        Endpoint::UpdatePackageVersionsStatus { address, versions, expected, target } => {
+            let outcomes = service.update_versions_status(caller, &address, &versions, expected, target).await?;
+            ok(render::status_outcomes(&outcomes))
+        }
+        Endpoint::DeletePackageVersions { address, versions, expected } => {
+            let outcomes = service.delete_versions(caller, &address, &versions, expected).await?;
+            ok(render::status_outcomes(&outcomes))
+        }
     }
 }
 

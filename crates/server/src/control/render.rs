@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tributary_engine::Settings;
+use tributary_engine::VersionList;
 use tributary_graph::SearchStep;
 use tributary_model::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
-use tributary_store::{Domain, Repository};
+use tributary_store::{Domain, PackageRecord, Repository, StatusOutcome, VersionRecord};
 
 /// Epoch seconds with milliseconds.
 pub(crate) fn timestamp(t: DateTime<Utc>) -> f64 {
@@ -140,4 +141,159 @@ pub(crate) fn external_connections(service: &tributary_engine::Service) -> Value
         })
         .collect();
     json!({ "externalConnections": list })
+}
+
+/// `PackageOriginConfiguration`.
+pub(crate) fn origin_configuration(p: &PackageRecord) -> Value {
+    json!({ "restrictions": {
+        "publish": p.restrictions.publish.as_str(),
+        "upstream": p.restrictions.upstream.as_str(),
+    } })
+}
+
+fn namespace(p: &PackageRecord) -> Option<&str> {
+    Some(p.coordinates.namespace.as_str()).filter(|n| !n.is_empty())
+}
+
+/// `PackageSummary`.
+pub(crate) fn package_summary(p: &PackageRecord) -> Value {
+    json!({
+        "format": p.coordinates.format.as_str(),
+        "namespace": namespace(p),
+        "package": p.display_name,
+        "originConfiguration": origin_configuration(p),
+    })
+}
+
+/// `PackageDescription`.
+pub(crate) fn package_description(p: &PackageRecord) -> Value {
+    json!({
+        "format": p.coordinates.format.as_str(),
+        "namespace": namespace(p),
+        "name": p.display_name,
+        "originConfiguration": origin_configuration(p),
+    })
+}
+
+fn origin(v: &VersionRecord) -> Value {
+    let entry = match (&v.origin.external_connection, &v.origin.repository) {
+        (Some(c), Some(r)) => json!({ "repositoryName": r, "externalConnectionName": c }),
+        (Some(c), None) => json!({ "externalConnectionName": c }),
+        (None, Some(r)) => json!({ "repositoryName": r }),
+        (None, None) => json!({}),
+    };
+    json!({ "domainEntryPoint": entry, "originType": v.origin.origin_type.as_str() })
+}
+
+/// `ListPackageVersionsResult`.
+pub(crate) fn version_list(list: &VersionList) -> Value {
+    let p = &list.package;
+    let versions: Vec<Value> = list
+        .page
+        .items
+        .iter()
+        .map(|v| json!({ "version": v.version, "revision": v.revision, "status": v.status.as_str(), "origin": origin(v) }))
+        .collect();
+    let mut out = json!({
+        "defaultDisplayVersion": list.default_display_version,
+        "format": p.coordinates.format.as_str(),
+        "namespace": namespace(p),
+        "package": p.display_name,
+        "versions": versions,
+    });
+    if let Some(token) = &list.page.next_token {
+        out["nextToken"] = token.clone().into();
+    }
+    out
+}
+
+/// `PackageVersionDescription`.
+pub(crate) fn version_description(p: &PackageRecord, v: &VersionRecord) -> Value {
+    json!({
+        "format": p.coordinates.format.as_str(),
+        "namespace": namespace(p),
+        "packageName": p.display_name,
+        "displayName": p.display_name,
+        "version": v.version,
+        "summary": v.metadata.summary,
+        "homePage": v.metadata.home_page,
+        "sourceCodeRepository": v.metadata.source_code_repository,
+        "publishedTime": timestamp(v.published_at),
+        "licenses": v.metadata.licenses.iter().map(|l| json!({ "name": l.name, "url": l.url })).collect::<Vec<_>>(),
+        "revision": v.revision,
+        "status": v.status.as_str(),
+        "origin": origin(v),
+    })
+}
+
+fn version_header(p: &PackageRecord, v: &VersionRecord) -> Value {
+    json!({
+        "format": p.coordinates.format.as_str(),
+        "namespace": namespace(p),
+        "package": p.display_name,
+        "version": v.version,
+        "versionRevision": v.revision,
+    })
+}
+
+/// `ListPackageVersionAssetsResult`.
+pub(crate) fn version_assets(p: &PackageRecord, v: &VersionRecord) -> Value {
+    let mut out = version_header(p, v);
+    out["assets"] = v
+        .assets
+        .iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "size": a.size,
+                "hashes": { "MD5": a.md5, "SHA-1": a.sha1, "SHA-256": a.sha256, "SHA-512": a.sha512 },
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    out
+}
+
+/// `GetPackageVersionReadmeResult`.
+pub(crate) fn version_readme(p: &PackageRecord, v: &VersionRecord) -> Value {
+    let mut out = version_header(p, v);
+    out["readme"] = v.metadata.readme.clone().unwrap_or_default().into();
+    out
+}
+
+/// `ListPackageVersionDependenciesResult`.
+pub(crate) fn version_dependencies(p: &PackageRecord, v: &VersionRecord) -> Value {
+    let mut out = version_header(p, v);
+    out["dependencies"] = v
+        .metadata
+        .dependencies
+        .iter()
+        .map(|d| {
+            json!({
+                "namespace": Some(d.namespace.as_str()).filter(|n| !n.is_empty()),
+                "package": d.package,
+                "dependencyType": d.dependency_type,
+                "versionRequirement": d.version_requirement,
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    out
+}
+
+/// `successfulVersions` / `failedVersions`.
+pub(crate) fn status_outcomes(outcomes: &std::collections::BTreeMap<String, StatusOutcome>) -> Value {
+    let mut ok = serde_json::Map::new();
+    let mut failed = serde_json::Map::new();
+    for (version, outcome) in outcomes {
+        match outcome {
+            StatusOutcome::Done { revision, status } => {
+                ok.insert(version.clone(), json!({ "revision": revision, "status": status.as_str() }));
+            }
+            StatusOutcome::Failed { code, message } => {
+                failed.insert(version.clone(), json!({ "errorCode": code, "errorMessage": message }));
+            }
+        }
+    }
+    json!({ "successfulVersions": ok, "failedVersions": failed })
 }

@@ -1,0 +1,361 @@
+//! The format-generic package APIs (ListPackages, DescribePackage, ListPackageVersions, ...).
+//! CodeArtifact semantics: they see only what is stored in the one repository named.
+
+use std::collections::BTreeMap;
+
+use tributary_model::{
+    AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
+    RepositoryName, ResourceType, ServiceError, VersionStatus,
+};
+use tributary_store::{PackageRecord, StatusOutcome, VersionRecord};
+
+use crate::resolve::{AssetBody, RepoTarget};
+use crate::{Caller, Page, Service, pagination};
+
+/// Which package of which repository a request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageAddress {
+    /// The domain.
+    pub domain: DomainName,
+    /// The domain owner, when given.
+    pub owner: Option<AccountId>,
+    /// The repository.
+    pub repository: RepositoryName,
+    /// The package.
+    pub coordinates: PackageCoordinates,
+}
+
+/// Filters of ListPackages.
+#[derive(Debug, Clone, Default)]
+pub struct PackageFilter {
+    /// Only this format.
+    pub format: Option<PackageFormat>,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only names starting with this.
+    pub prefix: Option<String>,
+    /// Only packages whose publish control is this.
+    pub publish: Option<OriginSetting>,
+    /// Only packages whose upstream control is this.
+    pub upstream: Option<OriginSetting>,
+}
+
+/// Filters of ListPackageVersions.
+#[derive(Debug, Clone, Default)]
+pub struct VersionFilter {
+    /// Only this status; without it every status but `Deleted`.
+    pub status: Option<VersionStatus>,
+    /// Only this origin.
+    pub origin_type: Option<OriginType>,
+}
+
+/// The versions of a package in one repository.
+#[derive(Debug, Clone)]
+pub struct VersionList {
+    /// The package.
+    pub package: PackageRecord,
+    /// The newest published version.
+    pub default_display_version: Option<String>,
+    /// One page of versions, oldest first.
+    pub page: Page<VersionRecord>,
+}
+
+/// The package-name rules of a format: names are compared in normal form (PEP 503 for PyPI,
+/// case-insensitive for NuGet, exact for npm and Maven).
+pub fn normalize_name(format: PackageFormat, name: &str) -> String {
+    match format {
+        PackageFormat::Pypi => {
+            let mut out = String::with_capacity(name.len());
+            let mut last_sep = false;
+            for c in name.chars() {
+                if matches!(c, '-' | '_' | '.') {
+                    if !last_sep {
+                        out.push('-');
+                    }
+                    last_sep = true;
+                } else {
+                    out.push(c.to_ascii_lowercase());
+                    last_sep = false;
+                }
+            }
+            out
+        }
+        PackageFormat::Nuget => name.to_ascii_lowercase(),
+        _ => name.to_owned(),
+    }
+}
+
+fn package_not_found(address: &PackageAddress) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        address.coordinates.name.clone(),
+        format!("{} is not stored in repository `{}`", address.coordinates, address.repository),
+    )
+}
+
+impl Service {
+    async fn target_of(&self, caller: &Caller, address: &PackageAddress) -> Result<RepoTarget, ServiceError> {
+        self.check_owner(address.owner.as_ref())?;
+        self.repo_target(caller, &address.domain, &address.repository).await
+    }
+
+    async fn stored_package(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+    ) -> Result<(RepoTarget, PackageRecord), ServiceError> {
+        let target = self.target_of(caller, address).await?;
+        let package = self
+            .store
+            .package(&target.repository_id, &address.coordinates)
+            .await?
+            .ok_or_else(|| package_not_found(address))?;
+        Ok((target, package))
+    }
+
+    async fn stored_version(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+    ) -> Result<(RepoTarget, PackageRecord, VersionRecord), ServiceError> {
+        let (target, package) = self.stored_package(caller, address).await?;
+        let record = self.store.version(&package.id, version).await?.filter(|v| v.status != VersionStatus::Deleted);
+        let record = record.ok_or_else(|| {
+            ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!("version `{version}` of {} is not stored in `{}`", address.coordinates, address.repository),
+            )
+        })?;
+        Ok((target, package, record))
+    }
+
+    /// ListPackages.
+    #[expect(clippy::too_many_arguments, reason = "one argument per request field of the operation")]
+    pub async fn list_packages(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        owner: Option<&AccountId>,
+        repository: &RepositoryName,
+        filter: &PackageFilter,
+        max_results: Option<u32>,
+        next_token: Option<&str>,
+    ) -> Result<Page<PackageRecord>, ServiceError> {
+        self.check_owner(owner)?;
+        let target = self.repo_target(caller, domain, repository).await?;
+        let limit = pagination::limit(max_results)?;
+        let after = next_token.map(|t| pagination::decode(t, 3)).transpose()?;
+        let after = after.as_ref().map(|p| (p[0].as_str(), p[1].as_str(), p[2].as_str()));
+        let prefix = filter.prefix.as_deref().map(|p| match filter.format {
+            Some(format) => normalize_name(format, p),
+            None => p.to_owned(),
+        });
+        let rows = self
+            .store
+            .list_packages(
+                &target.repository_id,
+                filter.format,
+                filter.namespace.as_deref(),
+                prefix.as_deref(),
+                after,
+                limit,
+            )
+            .await?;
+        let next_token = (rows.len() as u64 == limit)
+            .then(|| {
+                rows.last().map(|p| {
+                    pagination::encode(&[p.coordinates.format.as_str(), &p.coordinates.namespace, &p.coordinates.name])
+                })
+            })
+            .flatten();
+        let mut items = Vec::with_capacity(rows.len());
+        for p in rows {
+            if filter.publish.is_some_and(|s| s != p.restrictions.publish)
+                || filter.upstream.is_some_and(|s| s != p.restrictions.upstream)
+            {
+                continue;
+            }
+            // A package whose every version was deleted is gone from listings.
+            let versions = self.store.versions_of(std::slice::from_ref(&p.id)).await?;
+            if !versions.is_empty() && versions.iter().all(|v| v.status == VersionStatus::Deleted) {
+                continue;
+            }
+            items.push(p);
+        }
+        Ok(Page { items, next_token })
+    }
+
+    /// DescribePackage.
+    pub async fn describe_package(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+    ) -> Result<PackageRecord, ServiceError> {
+        Ok(self.stored_package(caller, address).await?.1)
+    }
+
+    /// DeletePackage: every version becomes `Deleted` (their numbers stay burned).
+    pub async fn delete_package(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+    ) -> Result<PackageRecord, ServiceError> {
+        let (_, package) = self.stored_package(caller, address).await?;
+        let versions: Vec<String> =
+            self.store.versions_of(std::slice::from_ref(&package.id)).await?.into_iter().map(|v| v.version).collect();
+        self.store.set_statuses(&package.id, &versions, None, VersionStatus::Deleted).await?;
+        Ok(package)
+    }
+
+    /// PutPackageOriginConfiguration.
+    pub async fn put_origin_configuration(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        restrictions: OriginRestrictions,
+    ) -> Result<PackageRecord, ServiceError> {
+        let target = self.target_of(caller, address).await?;
+        Ok(self
+            .store
+            .set_restrictions(&target.repository_id, &address.coordinates, &address.coordinates.name, restrictions)
+            .await?)
+    }
+
+    /// ListPackageVersions: oldest first; every status but `Deleted` unless a status is asked for.
+    pub async fn list_package_versions(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        filter: &VersionFilter,
+        max_results: Option<u32>,
+        next_token: Option<&str>,
+    ) -> Result<VersionList, ServiceError> {
+        let (_, package) = self.stored_package(caller, address).await?;
+        let limit = usize::try_from(pagination::limit(max_results)?).unwrap_or(100);
+        let after = next_token.map(|t| pagination::decode(t, 2)).transpose()?;
+        let mut versions = self.store.versions_of(std::slice::from_ref(&package.id)).await?;
+        versions.sort_by(|a, b| (a.published_at, &a.version).cmp(&(b.published_at, &b.version)));
+        let default_display_version = versions
+            .iter()
+            .filter(|v| v.status == VersionStatus::Published)
+            .max_by_key(|v| v.published_at)
+            .map(|v| v.version.clone());
+        let key = |v: &VersionRecord| (v.published_at.timestamp_micros().to_string(), v.version.clone());
+        let selected: Vec<VersionRecord> = versions
+            .into_iter()
+            .filter(|v| match filter.status {
+                Some(s) => v.status == s,
+                None => v.status != VersionStatus::Deleted,
+            })
+            .filter(|v| filter.origin_type.is_none_or(|o| o == v.origin.origin_type))
+            .filter(|v| match &after {
+                Some(after) => {
+                    let (t, version) = key(v);
+                    let t: i64 = t.parse().unwrap_or(0);
+                    let after_t: i64 = after[0].parse().unwrap_or(0);
+                    (t, version.as_str()) > (after_t, after[1].as_str())
+                }
+                None => true,
+            })
+            .take(limit)
+            .collect();
+        let next_token = (selected.len() == limit)
+            .then(|| {
+                selected.last().map(|v| {
+                    let (t, version) = key(v);
+                    pagination::encode(&[&t, &version])
+                })
+            })
+            .flatten();
+        Ok(VersionList { package, default_display_version, page: Page { items: selected, next_token } })
+    }
+
+    /// DescribePackageVersion, ListPackageVersionAssets, GetPackageVersionReadme and
+    /// ListPackageVersionDependencies: one stored version.
+    pub async fn describe_package_version(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+    ) -> Result<(PackageRecord, VersionRecord), ServiceError> {
+        let (_, package, record) = self.stored_version(caller, address, version).await?;
+        Ok((package, record))
+    }
+
+    /// GetPackageVersionAsset.
+    pub async fn package_version_asset(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+        asset: &str,
+    ) -> Result<(VersionRecord, AssetBody), ServiceError> {
+        let (target, _, record) = self.stored_version(caller, address, version).await?;
+        if !record.status.is_downloadable() {
+            return Err(ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!("version `{version}` is {} and its assets cannot be downloaded", record.status),
+            ));
+        }
+        let found = record.assets.iter().find(|a| a.name == asset).cloned().ok_or_else(|| {
+            ServiceError::not_found(ResourceType::Asset, asset, format!("version `{version}` has no asset `{asset}`"))
+        })?;
+        let body = self.open_stored(&target, found).await?;
+        Ok((record, body))
+    }
+
+    /// UpdatePackageVersionsStatus: to Published, Unlisted or Archived.
+    pub async fn update_versions_status(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        versions: &[String],
+        expected: Option<VersionStatus>,
+        target_status: VersionStatus,
+    ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
+        if !matches!(target_status, VersionStatus::Published | VersionStatus::Unlisted | VersionStatus::Archived) {
+            return Err(ServiceError::validation(format!(
+                "`targetStatus` {target_status} cannot be set here; use Published, Unlisted or Archived (DeletePackageVersions deletes)"
+            )));
+        }
+        check_versions(versions)?;
+        let (_, package) = self.stored_package(caller, address).await?;
+        Ok(self.store.set_statuses(&package.id, versions, expected, target_status).await?)
+    }
+
+    /// DeletePackageVersions: the versions become `Deleted`; their numbers stay burned.
+    pub async fn delete_versions(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        versions: &[String],
+        expected: Option<VersionStatus>,
+    ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
+        check_versions(versions)?;
+        let (_, package) = self.stored_package(caller, address).await?;
+        Ok(self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?)
+    }
+}
+
+fn check_versions(versions: &[String]) -> Result<(), ServiceError> {
+    if versions.is_empty() || versions.len() > 100 {
+        return Err(ServiceError::validation(format!("`versions` lists {} versions; give 1 to 100", versions.len())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_normalize_per_format() {
+        assert_eq!(normalize_name(PackageFormat::Pypi, "Foo__Bar.baz-Qux"), "foo-bar-baz-qux");
+        assert_eq!(normalize_name(PackageFormat::Nuget, "Newtonsoft.Json"), "newtonsoft.json");
+        assert_eq!(normalize_name(PackageFormat::Npm, "left-pad"), "left-pad");
+        assert_eq!(normalize_name(PackageFormat::Maven, "Guava"), "Guava");
+    }
+}
