@@ -42,10 +42,18 @@ impl Service {
         let limit = pagination::limit(max_results)?;
         let after = next_token.map(|t| pagination::decode(t, 1)).transpose()?;
         let after = after.as_ref().and_then(|p| p.first()).map(String::as_str);
-        let mut items = self.store.list_domains(after, limit).await?;
         if let Some(scope) = &caller.domain_scope {
-            items.retain(|d| &d.name == scope);
+            // A token opens one domain: that one page, whatever other domains sort before it.
+            let items: Vec<Domain> = self
+                .store
+                .domain(scope)
+                .await?
+                .into_iter()
+                .filter(|d| after.is_none_or(|a| d.name.as_str() > a))
+                .collect();
+            return Ok(Page { items, next_token: None });
         }
+        let items = self.store.list_domains(after, limit).await?;
         let next_token =
             (items.len() as u64 == limit).then(|| items.last().map(|d| pagination::encode(&[&d.name]))).flatten();
         Ok(Page { items, next_token })

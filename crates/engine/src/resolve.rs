@@ -366,7 +366,7 @@ impl Service {
         let gateway = gateway.to_owned();
         let connection = connection.to_owned();
         let name = asset.name.clone();
-        let expected = asset.expected.clone();
+        let expected = asset.expected;
         tokio::spawn(async move {
             let _guard = guard;
             let feed = async {
@@ -509,6 +509,74 @@ impl Service {
                 tags,
             )
             .await?)
+    }
+}
+
+impl Service {
+    /// The package as stored in `target` itself.
+    pub async fn local_package(
+        &self,
+        target: &RepoTarget,
+        coordinates: &PackageCoordinates,
+    ) -> Result<Option<PackageRecord>, ServiceError> {
+        Ok(self.store.package(&target.repository_id, coordinates).await?)
+    }
+
+    /// The versions (with assets) of a package stored in `target` itself.
+    pub async fn local_versions(&self, package: &PackageRecord) -> Result<Vec<VersionRecord>, ServiceError> {
+        Ok(self.store.versions_of(std::slice::from_ref(&package.id)).await?)
+    }
+
+    /// Replaces the format's document of a stored version.
+    pub async fn set_format_metadata(
+        &self,
+        record: &VersionRecord,
+        value: &serde_json::Value,
+    ) -> Result<(), ServiceError> {
+        Ok(self.store.set_format_metadata(&record.id, value).await?)
+    }
+
+    /// Sets the status of versions of a package stored in `target`.
+    pub async fn set_local_statuses(
+        &self,
+        package: &PackageRecord,
+        versions: &[String],
+        status: VersionStatus,
+    ) -> Result<(), ServiceError> {
+        self.store.set_statuses(&package.id, versions, None, status).await?;
+        Ok(())
+    }
+
+    /// Points `tag` of a stored package at `version`.
+    pub async fn set_dist_tag(&self, package: &PackageRecord, tag: &str, version: &str) -> Result<(), ServiceError> {
+        Ok(self.store.set_dist_tag(&package.id, tag, version).await?)
+    }
+
+    /// Removes `tag` of a stored package; false if it was not set there.
+    pub async fn remove_dist_tag(&self, package: &PackageRecord, tag: &str) -> Result<bool, ServiceError> {
+        Ok(self.store.remove_dist_tag(&package.id, tag).await?)
+    }
+
+    /// Packages stored in `target` of `format` whose name contains `text`, at most `limit`.
+    pub async fn search_local(
+        &self,
+        target: &RepoTarget,
+        format: tributary_model::PackageFormat,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<PackageRecord>, ServiceError> {
+        let all = self.store.list_packages(&target.repository_id, Some(format), None, None, None, 10_000).await?;
+        let text = text.to_lowercase();
+        Ok(all
+            .into_iter()
+            .filter(|p| p.display_name.to_lowercase().contains(&text) || p.coordinates.name.contains(&text))
+            .take(limit)
+            .collect())
+    }
+
+    /// The caller's principal name, for `whoami`.
+    pub async fn principal_name(&self, caller: &Caller) -> Result<String, ServiceError> {
+        Ok(self.store.principal_by_id(&caller.principal_id).await?.map(|p| p.name).unwrap_or_default())
     }
 }
 

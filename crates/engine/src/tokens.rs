@@ -22,3 +22,32 @@ impl Service {
             .map_err(|e| ServiceError::validation(e.to_string()))
     }
 }
+
+impl Service {
+    /// `npm login` and HTTP Basic: exchanges an access key id and its secret for a token of
+    /// `domain` (12 hours).
+    pub async fn token_for_keys(
+        &self,
+        domain: &DomainName,
+        access_key_id: &str,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), ServiceError> {
+        let denied = || {
+            ServiceError::new(
+                tributary_model::ErrorKind::AccessDenied,
+                "the access key id or secret is wrong; log in with an access key id as the user name and its secret as the password",
+            )
+        };
+        let principal = self.store.principal_by_access_key(access_key_id).await?.ok_or_else(denied)?;
+        let matches: bool =
+            subtle::ConstantTimeEq::ct_eq(principal.secret_access_key.as_bytes(), secret.as_bytes()).into();
+        if !matches {
+            return Err(denied());
+        }
+        let domain = self.domain(domain, None).await?;
+        self.tokens
+            .issue(&principal.id, &domain.name, &domain.owner, 0, now)
+            .map_err(|e| ServiceError::internal(e.to_string()))
+    }
+}

@@ -2,10 +2,12 @@
 //! every rule lives in `tributary-engine` and the pure crates below it.
 //!
 //! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
+//! - `/npm/{domain}/{repository}/...`: the npm registry of a repository ([`npm`]).
 //! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
 
 pub mod control;
 mod error;
+pub mod npm;
 mod ops;
 
 use std::sync::Arc;
@@ -38,6 +40,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
             .route("/v1/{tail:.*}", web::route().to(control::handle))
+            .service(
+                web::scope("/npm/{domain}/{repository}")
+                    .app_data(web::PayloadConfig::new(npm::MAX_BODY_BYTES))
+                    .wrap(actix_web::middleware::Compress::default())
+                    .default_service(web::route().to(npm::handle)),
+            )
             .default_service(web::route().to(error::not_found));
     }
 }

@@ -44,7 +44,10 @@ impl Store {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false);
         if url.starts_with("sqlite:") {
-            options.max_connections(8).min_connections(1);
+            // One connection: SQLite has one writer anyway, and a deferred transaction that reads
+            // then writes fails with `database is locked` when another connection wrote in between.
+            // Hot read paths are served from the engine's caches, not from here.
+            options.max_connections(1).min_connections(1);
         }
         let db = Database::connect(options).await?;
         if url.starts_with("sqlite:") {

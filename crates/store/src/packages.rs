@@ -519,6 +519,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Replaces the format's own document of a version (npm: `deprecated` in the manifest).
+    pub async fn set_format_metadata(&self, version_id: &str, value: &serde_json::Value) -> Result<()> {
+        let Some(model) = package_versions::Entity::find_by_id(version_id).one(&self.db).await? else {
+            return Err(StoreError::Corrupt(format!("version `{version_id}` vanished")));
+        };
+        let mut active: package_versions::ActiveModel = model.into();
+        active.metadata = Set(value.to_string());
+        active.updated_at = Set(Utc::now());
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
     /// Packages of one repository, ordered by (format, namespace, name), after `after`, at most
     /// `limit`, filtered by format, namespace and name prefix when given.
     pub async fn list_packages(

@@ -1,0 +1,423 @@
+//! The npm registry over the engine: what each npm request does with a repository. The HTTP
+//! layer (`tributary-server`) extracts the request, calls one function here, and writes the
+//! answer; the engine does resolution, retention, storage and publish rules.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde_json::Value;
+use tributary_blob::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
+use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
+use tributary_engine::{AssetBody, PackageView, RepoTarget, Service, VersionSource, asset_record};
+use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
+use tributary_store::{NewVersion, PutOutcome};
+
+use crate::integrity::Integrity;
+use crate::{
+    NpmName, PackumentDoc, PackumentVersion, PutKind, classify_put, parse_publish, parse_upstream_packument,
+    render_abbreviated, render_full, tarball_filename, tarball_url, version_from_tarball_filename,
+};
+
+/// The engine's view of npm.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NpmAdapter;
+
+/// The coordinates of an npm package: the scope (without `@`) is the namespace.
+pub fn coordinates(name: &NpmName) -> PackageCoordinates {
+    PackageCoordinates {
+        format: PackageFormat::Npm,
+        namespace: name.namespace().to_owned(),
+        name: name.package().to_owned(),
+    }
+}
+
+fn model_metadata(m: crate::VersionMetadata) -> tributary_model::VersionMetadata {
+    tributary_model::VersionMetadata {
+        summary: m.summary,
+        home_page: m.home_page,
+        source_code_repository: m.source_code_repository,
+        licenses: m.licenses.into_iter().map(|l| tributary_model::License { name: l.name, url: l.url }).collect(),
+        dependencies: m
+            .dependencies
+            .into_iter()
+            .map(|d| tributary_model::Dependency {
+                namespace: d.namespace,
+                package: d.package,
+                dependency_type: d.dependency_type.to_owned(),
+                version_requirement: d.version_requirement,
+            })
+            .collect(),
+        readme: m.readme,
+    }
+}
+
+impl FormatAdapter for NpmAdapter {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
+        let name = if package.namespace.is_empty() {
+            package.name.clone()
+        } else {
+            format!("@{}%2f{}", package.namespace, package.name)
+        };
+        format!("{base_url}/{name}")
+    }
+
+    fn parse_upstream(&self, bytes: &[u8]) -> Result<ExternalPackage, String> {
+        let doc = parse_upstream_packument(bytes).map_err(|e| e.to_string())?;
+        let versions = doc
+            .versions
+            .into_iter()
+            .map(|v| {
+                let mut expected = ExpectedDigests::default();
+                if let Some(integrity) = v.integrity.as_deref().and_then(|i| Integrity::parse(i).ok()) {
+                    expected.sha512 = integrity
+                        .hashes()
+                        .iter()
+                        .find(|h| h.algorithm == crate::integrity::Algorithm::Sha512)
+                        .and_then(|h| <[u8; 64]>::try_from(h.digest.as_slice()).ok())
+                        .map(Sha512);
+                }
+                expected.sha1 = v.shasum.as_deref().and_then(|s| s.parse::<Sha1>().ok());
+                ExternalVersion {
+                    metadata: model_metadata(crate::version_metadata(&v.manifest, None)),
+                    assets: vec![ExternalAsset {
+                        name: tarball_filename(&doc.name, &v.version),
+                        url: v.tarball_url.clone(),
+                        expected,
+                    }],
+                    published_at: v.published_at,
+                    format_metadata: v.manifest,
+                    version: v.version,
+                }
+            })
+            .collect();
+        Ok(ExternalPackage { display_name: doc.name.package().to_owned(), versions, dist_tags: doc.dist_tags })
+    }
+}
+
+fn not_found(name: &NpmName) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        name.full(),
+        format!("package `{}` is not in this repository nor its upstreams", name.full()),
+    )
+}
+
+/// The packument of `name` as `target` serves it; `endpoint` is the repository's npm endpoint URL.
+pub async fn packument(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    endpoint: &str,
+    abbreviated: bool,
+) -> Result<Vec<u8>, ServiceError> {
+    let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+    let doc = packument_doc(name, &view, endpoint)?;
+    Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })
+}
+
+fn packument_doc(name: &NpmName, view: &PackageView, endpoint: &str) -> Result<PackumentDoc, ServiceError> {
+    let listed: Vec<(&String, &VersionSource)> = view.versions.iter().filter(|(_, s)| s.is_listed()).collect();
+    if listed.is_empty() {
+        return Err(match &view.upstream_error {
+            Some(e) => e.clone(),
+            None => not_found(name),
+        });
+    }
+    let versions: Vec<PackumentVersion> = listed
+        .iter()
+        .map(|(version, source)| {
+            let (shasum, integrity) = dist_of(source);
+            let manifest = source.format_metadata().clone();
+            PackumentVersion {
+                version: (*version).clone(),
+                deprecated: manifest.get("deprecated").and_then(Value::as_str).map(str::to_owned),
+                manifest,
+                tarball_url: tarball_url(endpoint, name, version),
+                shasum,
+                integrity,
+                published_at: source.published_at().unwrap_or_else(Utc::now),
+            }
+        })
+        .collect();
+    let created = versions.iter().map(|v| v.published_at).min().unwrap_or_else(Utc::now);
+    let modified = versions.iter().map(|v| v.published_at).max().unwrap_or_else(Utc::now);
+    let dist_tags: BTreeMap<String, String> = view
+        .dist_tags
+        .iter()
+        .filter(|(_, v)| view.versions.get(*v).is_some_and(VersionSource::is_listed))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let readme = dist_tags.get("latest").and_then(|v| view.versions.get(v)).and_then(|s| match s {
+        VersionSource::Stored { record, .. } => record.metadata.readme.clone(),
+        VersionSource::External { version, .. } => version.metadata.readme.clone(),
+    });
+    Ok(PackumentDoc { name: name.clone(), versions, dist_tags, created, modified, readme })
+}
+
+/// `dist.shasum` and `dist.integrity` of a version.
+fn dist_of(source: &VersionSource) -> (String, String) {
+    match source {
+        VersionSource::Stored { record, .. } => match record.assets.first() {
+            Some(a) => {
+                let integrity = a.sha512.parse::<Sha512>().map(|d| crate::sha512_sri(&d.0)).unwrap_or_default();
+                (a.sha1.clone(), integrity)
+            }
+            None => (String::new(), String::new()),
+        },
+        VersionSource::External { version, .. } => {
+            let dist = version.format_metadata.get("dist");
+            let field = |k: &str| dist.and_then(|d| d.get(k)).and_then(Value::as_str).unwrap_or_default().to_owned();
+            (field("shasum"), field("integrity"))
+        }
+    }
+}
+
+/// One version's manifest (`GET /{name}/{version-or-tag}`).
+pub async fn version_manifest(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    version_or_tag: &str,
+    endpoint: &str,
+) -> Result<Vec<u8>, ServiceError> {
+    let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+    let version = view.dist_tags.get(version_or_tag).cloned().unwrap_or_else(|| version_or_tag.to_owned());
+    let source = view
+        .versions
+        .get(&version)
+        .filter(|s| match s {
+            VersionSource::Stored { record, .. } => record.status.is_downloadable(),
+            VersionSource::External { .. } => true,
+        })
+        .ok_or_else(|| {
+            ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version.clone(),
+                format!("version `{version}` of `{}` is not in this repository nor its upstreams", name.full()),
+            )
+        })?;
+    let (shasum, integrity) = dist_of(source);
+    let mut manifest = source.format_metadata().clone();
+    if let Some(obj) = manifest.as_object_mut() {
+        obj.insert(
+            "dist".to_owned(),
+            serde_json::json!({ "tarball": tarball_url(endpoint, name, &version), "shasum": shasum, "integrity": integrity }),
+        );
+    }
+    Ok(serde_json::to_vec(&manifest).unwrap_or_default())
+}
+
+/// A tarball (`GET /{name}/-/{filename}`).
+pub async fn tarball(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    filename: &str,
+) -> Result<AssetBody, ServiceError> {
+    let version = version_from_tarball_filename(name, filename).ok_or_else(|| {
+        ServiceError::not_found(
+            ResourceType::Asset,
+            filename,
+            format!("`{filename}` is not a tarball of `{}`", name.full()),
+        )
+    })?;
+    let asset = tarball_filename(name, &version);
+    service.fetch_asset(target, &NpmAdapter, &coordinates(name), &version, &asset).await
+}
+
+/// `PUT /{name}` and `PUT /{name}/-rev/{rev}`: publish, deprecate, unpublish of versions.
+pub async fn put(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    rev: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<u8>, ServiceError> {
+    match classify_put(name, body, rev)? {
+        PutKind::Publish => publish(service, target, name, body).await,
+        PutKind::Deprecate { versions } => deprecate(service, target, name, &versions).await,
+        PutKind::UnpublishVersions { remaining, .. } => {
+            let coordinates = coordinates(name);
+            let package = service.local_package(target, &coordinates).await?.ok_or_else(|| not_found(name))?;
+            let stored = service.local_versions(&package).await?;
+            // Only versions npm saw (listed ones) can be missing from what it sent back.
+            let gone: Vec<String> = stored
+                .iter()
+                .filter(|v| v.status.is_listed() && !remaining.contains(&v.version))
+                .map(|v| v.version.clone())
+                .collect();
+            service.set_local_statuses(&package, &gone, VersionStatus::Deleted).await?;
+            for (tag, version) in service.package_view(target, &NpmAdapter, &coordinates).await?.dist_tags {
+                if gone.contains(&version) {
+                    service.remove_dist_tag(&package, &tag).await?;
+                }
+            }
+            Ok(ok_body())
+        }
+        PutKind::Maintainers { .. } | PutKind::Star { .. } => Err(ServiceError::validation(
+            "maintainers and stars are not kept by this registry; access is managed with domain tokens",
+        )),
+    }
+}
+
+fn ok_body() -> Vec<u8> {
+    br#"{"ok":true}"#.to_vec()
+}
+
+async fn publish(service: &Service, target: &RepoTarget, name: &NpmName, body: &[u8]) -> Result<Vec<u8>, ServiceError> {
+    name.validate_new()?;
+    let request = parse_publish(name, body)?;
+    let expected = ExpectedDigests { sha256: request.digests.sha256_hex().parse().ok(), ..Default::default() };
+    let digests = service.store_blob(&target.domain, body_from_bytes(request.tarball), &expected).await?;
+    let metadata = model_metadata(crate::version_metadata(&request.manifest, request.readme.clone()));
+    let new = NewVersion {
+        version: request.version.clone(),
+        status: VersionStatus::Published,
+        origin: tributary_model::VersionOrigin {
+            origin_type: tributary_model::OriginType::Internal,
+            repository: None,
+            external_connection: None,
+        },
+        metadata,
+        format_metadata: request.manifest,
+        published_at: Utc::now(),
+        assets: vec![asset_record(&request.tarball_filename, &digests)],
+    };
+    match service.publish(target, &NpmAdapter, &coordinates(name), name.package(), new, &request.dist_tags).await? {
+        PutOutcome::Created(_) | PutOutcome::Unchanged(_) => Ok(ok_body()),
+    }
+}
+
+async fn deprecate(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    versions: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, ServiceError> {
+    let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
+    for record in service.local_versions(&package).await? {
+        let Some(message) = versions.get(&record.version) else { continue };
+        let current = record.format_metadata.get("deprecated").and_then(Value::as_str).unwrap_or_default();
+        if current == message {
+            continue;
+        }
+        let mut manifest = record.format_metadata.clone();
+        if let Some(obj) = manifest.as_object_mut() {
+            if message.is_empty() {
+                obj.remove("deprecated");
+            } else {
+                obj.insert("deprecated".to_owned(), Value::String(message.clone()));
+            }
+        }
+        service.set_format_metadata(&record, &manifest).await?;
+    }
+    Ok(ok_body())
+}
+
+/// `DELETE /{name}/-rev/{rev}`: unpublishes every version stored in `target`.
+pub async fn unpublish_package(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+) -> Result<Vec<u8>, ServiceError> {
+    let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
+    let versions: Vec<String> = service.local_versions(&package).await?.into_iter().map(|v| v.version).collect();
+    service.set_local_statuses(&package, &versions, VersionStatus::Deleted).await?;
+    Ok(ok_body())
+}
+
+/// `GET /-/package/{name}/dist-tags`.
+pub async fn dist_tags(service: &Service, target: &RepoTarget, name: &NpmName) -> Result<Vec<u8>, ServiceError> {
+    let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+    if view.versions.is_empty() {
+        return Err(view.upstream_error.unwrap_or_else(|| not_found(name)));
+    }
+    Ok(crate::dist_tags::render_dist_tags(&view.dist_tags))
+}
+
+/// `PUT /-/package/{name}/dist-tags/{tag}` with the version as a JSON string.
+pub async fn set_dist_tag(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    tag: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, ServiceError> {
+    crate::dist_tags::validate_dist_tag(tag)?;
+    let version = crate::dist_tags::parse_dist_tag_body(&name.full(), body)?;
+    let coordinates = coordinates(name);
+    let view = service.package_view(target, &NpmAdapter, &coordinates).await?;
+    if !view.versions.contains_key(&version) {
+        return Err(ServiceError::not_found(
+            ResourceType::PackageVersion,
+            version.clone(),
+            format!("version `{version}` of `{}` does not exist; tag an existing version", name.full()),
+        ));
+    }
+    let package = view.local.ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::NotFound,
+            format!(
+                "`{}` is not stored in this repository; dist-tags can only be set where the package lives",
+                name.full()
+            ),
+        )
+    })?;
+    service.set_dist_tag(&package, tag, &version).await?;
+    Ok(ok_body())
+}
+
+/// `DELETE /-/package/{name}/dist-tags/{tag}`.
+pub async fn remove_dist_tag(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    tag: &str,
+) -> Result<Vec<u8>, ServiceError> {
+    if tag == "latest" {
+        return Err(ServiceError::validation("the `latest` dist-tag cannot be removed; point it at another version"));
+    }
+    let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
+    if !service.remove_dist_tag(&package, tag).await? {
+        return Err(ServiceError::not_found(
+            ResourceType::Package,
+            tag,
+            format!("`{}` has no dist-tag `{tag}`", name.full()),
+        ));
+    }
+    Ok(ok_body())
+}
+
+/// `GET /-/v1/search?text=...&size=...`: packages stored in `target` whose name contains `text`.
+pub async fn search(service: &Service, target: &RepoTarget, text: &str, size: usize) -> Result<Vec<u8>, ServiceError> {
+    let found = service.search_local(target, PackageFormat::Npm, text, size.clamp(1, 250)).await?;
+    let mut hits = Vec::new();
+    for package in &found {
+        let versions = service.local_versions(package).await?;
+        let Some(latest) = versions
+            .iter()
+            .filter(|v| v.status.is_listed())
+            .max_by(|a, b| crate::version::compare_versions(&a.version, &b.version))
+        else {
+            continue;
+        };
+        hits.push(crate::responses::SearchHit {
+            name: package.display_name.clone(),
+            version: latest.version.clone(),
+            description: latest.metadata.summary.clone(),
+            keywords: latest
+                .format_metadata
+                .get("keywords")
+                .and_then(Value::as_array)
+                .map(|k| k.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            date: latest.published_at,
+            link: latest.metadata.home_page.clone(),
+        });
+    }
+    Ok(crate::responses::render_search(&hits, hits.len(), Utc::now()))
+}

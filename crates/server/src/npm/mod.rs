@@ -1,0 +1,204 @@
+//! The npm registry endpoint of each repository: `/npm/{domain}/{repository}/...`.
+//!
+//! One request: parse the [`Route`] → authenticate (bearer token) → one call into
+//! `tributary_format_npm::registry` → write the answer. Errors are npm's `{"error": "..."}` with
+//! the status npm understands (401 asks for credentials, 404, 409 for an existing version,
+//! 502/504 for an unavailable upstream).
+
+mod route;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tributary_engine::{AssetBody, Caller, RepoTarget};
+use tributary_format_npm::{NpmName, registry};
+use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
+
+pub use route::Route;
+
+use crate::AppState;
+
+/// The largest npm request body (a publish carries the tarball in base64).
+pub const MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// Serves every request under `/npm/{domain}/{repository}/`.
+pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    match serve(&req, &body, &state).await {
+        Ok(response) => response,
+        Err(err) => error(&err),
+    }
+}
+
+/// npm's error body: `{"error": "..."}`, which npm prints after the status line.
+fn error(err: &ServiceError) -> HttpResponse {
+    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = match err.kind {
+        // Signature errors are control-plane words; npm only knows 401.
+        ErrorKind::MissingAuthentication | ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => {
+            StatusCode::UNAUTHORIZED
+        }
+        _ => status,
+    };
+    if err.kind == ErrorKind::Internal {
+        tracing::error!(error.message = %err.message, "internal error on the npm endpoint");
+    }
+    let mut response = HttpResponse::build(status);
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tributary\""));
+    }
+    response.content_type("application/json").body(tributary_format_npm::responses::render_error(&err.message))
+}
+
+fn json(bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(bytes)
+}
+
+async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
+    let domain = DomainName::parse(req.match_info().get("domain").unwrap_or_default())?;
+    let repository = RepositoryName::parse(req.match_info().get("repository").unwrap_or_default())?;
+    let prefix = format!("/npm/{domain}/{repository}");
+    let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
+    let route = Route::parse(tail).ok_or_else(|| {
+        ServiceError::new(ErrorKind::NotFound, format!("`{} {tail}` is not an npm registry request", req.method()))
+    })?;
+    let endpoint = format!("{}{prefix}", crate::control::public_url(req, state));
+    let service = &state.service;
+    let method = req.method().as_str();
+    match (method, route) {
+        ("GET" | "HEAD", Route::Ping) => Ok(json(b"{}".to_vec())),
+        ("PUT", Route::Login { user }) => {
+            let login = tributary_format_npm::responses::parse_login(&user, body)?;
+            let (token, _) = service.token_for_keys(&domain, &login.name, &login.password, Utc::now()).await?;
+            Ok(HttpResponse::Created()
+                .content_type("application/json")
+                .body(tributary_format_npm::responses::render_login(&login.name, &token)))
+        }
+        (method, route) => {
+            let caller = authenticate(req, state).await?;
+            let target = service.repo_target(&caller, &domain, &repository).await?;
+            dispatch(req, method, route, body, state, &caller, &target, &endpoint).await
+        }
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the whole context of one request")]
+async fn dispatch(
+    req: &HttpRequest,
+    method: &str,
+    route: Route,
+    body: &[u8],
+    state: &AppState,
+    caller: &Caller,
+    target: &RepoTarget,
+    endpoint: &str,
+) -> Result<HttpResponse, ServiceError> {
+    let service = &state.service;
+    let name = |n: &str| NpmName::parse_existing(n).map_err(ServiceError::from);
+    match (method, route) {
+        ("GET", Route::Whoami) => {
+            let username = service.principal_name(caller).await?;
+            Ok(json(tributary_format_npm::responses::render_whoami(&username)))
+        }
+        ("GET", Route::Search) => {
+            let query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+                .map(web::Query::into_inner)
+                .unwrap_or_default();
+            let text = query.get("text").cloned().unwrap_or_default();
+            let size = query.get("size").and_then(|s| s.parse().ok()).unwrap_or(20);
+            Ok(json(registry::search(service, target, &text, size).await?))
+        }
+        ("GET" | "HEAD", Route::Package { name: n }) => {
+            let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let abbreviated = accept.contains(tributary_format_npm::ABBREVIATED_MEDIA_TYPE);
+            let bytes = registry::packument(service, target, &name(&n)?, endpoint, abbreviated).await?;
+            let content_type =
+                if abbreviated { tributary_format_npm::ABBREVIATED_MEDIA_TYPE } else { "application/json" };
+            Ok(with_etag(req, bytes, content_type))
+        }
+        ("GET", Route::Version { name: n, version }) => {
+            Ok(json(registry::version_manifest(service, target, &name(&n)?, &version, endpoint).await?))
+        }
+        ("GET" | "HEAD", Route::Tarball { name: n, file }) => {
+            let asset = registry::tarball(service, target, &name(&n)?, &file).await?;
+            Ok(stream(asset, method == "HEAD"))
+        }
+        ("DELETE", Route::Tarball { .. }) => Ok(json(br#"{"ok":true}"#.to_vec())),
+        ("PUT", Route::Package { name: n }) => Ok(json(registry::put(service, target, &name(&n)?, None, body).await?)),
+        ("PUT", Route::PackageRevision { name: n, rev }) => {
+            Ok(json(registry::put(service, target, &name(&n)?, Some(&rev), body).await?))
+        }
+        ("DELETE", Route::PackageRevision { name: n, .. }) => {
+            Ok(json(registry::unpublish_package(service, target, &name(&n)?).await?))
+        }
+        ("GET", Route::DistTags { name: n }) => Ok(json(registry::dist_tags(service, target, &name(&n)?).await?)),
+        ("PUT" | "POST", Route::DistTag { name: n, tag }) => {
+            Ok(json(registry::set_dist_tag(service, target, &name(&n)?, &tag, body).await?))
+        }
+        ("DELETE", Route::DistTag { name: n, tag }) => {
+            Ok(json(registry::remove_dist_tag(service, target, &name(&n)?, &tag).await?))
+        }
+        (method, route) => Err(ServiceError::new(
+            ErrorKind::NotFound,
+            format!("`{method}` is not supported for {route:?} on the npm endpoint"),
+        )),
+    }
+}
+
+/// The caller: `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
+pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ServiceError> {
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = if let Some(token) = header.strip_prefix("Bearer ") {
+        Some(token.trim().to_owned())
+    } else if let Some(basic) = header.strip_prefix("Basic ") {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|pair| pair.split_once(':').map(|(_, password)| password.to_owned()))
+    } else {
+        None
+    };
+    let token = token.ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::MissingAuthentication,
+            "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`",
+        )
+    })?;
+    state.service.authenticate_token(&token, Utc::now()).await
+}
+
+/// A document with a strong ETag; `If-None-Match` with it answers 304.
+fn with_etag(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+    }
+    HttpResponse::Ok().content_type(content_type.to_owned()).insert_header((header::ETAG, etag)).body(bytes)
+}
+
+/// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
+/// end aborts the response, so the client sees a failed download).
+fn stream(asset: AssetBody, head: bool) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.content_type("application/octet-stream").insert_header((header::CONTENT_ENCODING, "identity"));
+    if !asset.asset.sha256.is_empty() {
+        response.insert_header((header::ETAG, format!("\"{}\"", asset.asset.sha256)));
+    }
+    if head {
+        if let Some(size) = asset.size {
+            response.insert_header((header::CONTENT_LENGTH, size));
+        }
+        return response.finish();
+    }
+    if let Some(size) = asset.size {
+        response.no_chunking(size);
+    }
+    response.streaming(asset.stream)
+}
