@@ -70,6 +70,7 @@ impl Service {
         self.check_owner(owner)?;
         let deleted = self.store.delete_domain(name.as_str()).await?;
         self.graphs.invalidate(&deleted.id).await;
+        self.domains.invalidate(&deleted.name).await;
         Ok(deleted)
     }
 }

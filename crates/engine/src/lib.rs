@@ -2,6 +2,7 @@
 //! layer parses, calls one method, and renders. Rules live here or in the pure crates
 //! (`tributary-model` names, `tributary-graph` validation), never in handlers.
 
+mod documents;
 mod domains;
 pub mod formats;
 mod graph_errors;
@@ -23,6 +24,7 @@ use tributary_graph::RepoGraph;
 use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
+pub use documents::Document;
 pub use identity::{AdminBootstrap, Caller};
 pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList, normalize_name};
 pub use pagination::Page;
@@ -50,6 +52,8 @@ pub struct Service {
     blobs: Arc<dyn BlobStore>,
     upstreams: Arc<upstream::Upstreams>,
     inflight: Cache<String, Arc<tokio::sync::Mutex<()>>>,
+    documents: documents::Documents,
+    domains: Cache<String, Domain>,
 }
 
 /// A domain's repository graph with the id of each repository.
@@ -89,6 +93,8 @@ impl Service {
             blobs,
             upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
             inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
+            documents: documents::Documents::new(Duration::from_secs(30)),
+            domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
         })
     }
 
@@ -106,6 +112,16 @@ impl Service {
     async fn domain(&self, name: &DomainName, owner: Option<&AccountId>) -> Result<Domain, ServiceError> {
         self.check_owner(owner)?;
         self.store.domain(name.as_str()).await?.ok_or_else(|| domain_not_found(name.as_str()))
+    }
+
+    /// The domain `name`, cached briefly (data-plane requests).
+    async fn cached_domain(&self, name: &DomainName) -> Result<Domain, ServiceError> {
+        if let Some(found) = self.domains.get(name.as_str()).await {
+            return Ok(found);
+        }
+        let found = self.domain(name, None).await?;
+        self.domains.insert(name.as_str().to_owned(), found.clone()).await;
+        Ok(found)
     }
 
     fn check_owner(&self, owner: Option<&AccountId>) -> Result<(), ServiceError> {

@@ -202,10 +202,10 @@ impl Service {
         caller: &Caller,
         address: &PackageAddress,
     ) -> Result<PackageRecord, ServiceError> {
-        let (_, package) = self.stored_package(caller, address).await?;
+        let (target, package) = self.stored_package(caller, address).await?;
         let versions: Vec<String> =
             self.store.versions_of(std::slice::from_ref(&package.id)).await?.into_iter().map(|v| v.version).collect();
-        self.store.set_statuses(&package.id, &versions, None, VersionStatus::Deleted).await?;
+        self.set_local_statuses(&target, &package, &versions, VersionStatus::Deleted).await?;
         Ok(package)
     }
 
@@ -217,10 +217,12 @@ impl Service {
         restrictions: OriginRestrictions,
     ) -> Result<PackageRecord, ServiceError> {
         let target = self.target_of(caller, address).await?;
-        Ok(self
+        let package = self
             .store
             .set_restrictions(&target.repository_id, &address.coordinates, &address.coordinates.name, restrictions)
-            .await?)
+            .await?;
+        self.changed(&target.domain.id).await;
+        Ok(package)
     }
 
     /// ListPackageVersions: oldest first; every status but `Deleted` unless a status is asked for.
@@ -322,8 +324,10 @@ impl Service {
             )));
         }
         check_versions(versions)?;
-        let (_, package) = self.stored_package(caller, address).await?;
-        Ok(self.store.set_statuses(&package.id, versions, expected, target_status).await?)
+        let (target, package) = self.stored_package(caller, address).await?;
+        let outcomes = self.store.set_statuses(&package.id, versions, expected, target_status).await?;
+        self.changed(&target.domain.id).await;
+        Ok(outcomes)
     }
 
     /// DeletePackageVersions: the versions become `Deleted`; their numbers stay burned.
@@ -335,8 +339,10 @@ impl Service {
         expected: Option<VersionStatus>,
     ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
         check_versions(versions)?;
-        let (_, package) = self.stored_package(caller, address).await?;
-        Ok(self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?)
+        let (target, package) = self.stored_package(caller, address).await?;
+        let outcomes = self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?;
+        self.changed(&target.domain.id).await;
+        Ok(outcomes)
     }
 }
 

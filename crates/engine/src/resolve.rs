@@ -143,7 +143,7 @@ impl Service {
         repository: &RepositoryName,
     ) -> Result<RepoTarget, ServiceError> {
         caller.check_domain(domain)?;
-        let domain = self.domain(domain, None).await?;
+        let domain = self.cached_domain(domain).await?;
         let graph = self.graph(&domain).await?;
         let repository_id = graph
             .ids
@@ -268,7 +268,14 @@ impl Service {
                     )
                 })?;
                 if *repository != target.repository {
-                    self.retain(&target.repository_id, coordinates, &display_name, retained_copy(record)).await?;
+                    self.retain(
+                        &target.domain.id,
+                        &target.repository_id,
+                        coordinates,
+                        &display_name,
+                        retained_copy(record),
+                    )
+                    .await?;
                 }
                 self.open_blob(&target.domain, found).await
             }
@@ -305,17 +312,19 @@ impl Service {
     /// gets the defaults of a package first ingested from upstream.
     async fn retain(
         &self,
+        domain_id: &str,
         repository_id: &str,
         coordinates: &PackageCoordinates,
         display_name: &str,
         new: NewVersion,
     ) -> Result<(), ServiceError> {
         let tags = BTreeMap::new();
-        match self
+        let result = self
             .store
             .put_version(repository_id, coordinates, display_name, new, OriginRestrictions::FIRST_INGESTED, &tags)
-            .await
-        {
+            .await;
+        self.changed(domain_id).await;
+        match result {
             Ok(_) => Ok(()),
             // Retained concurrently, or the repository holds that number already: serve anyway.
             Err(tributary_store::StoreError::Rejected(e)) if e.kind == ErrorKind::Conflict => Ok(()),
@@ -351,7 +360,7 @@ impl Service {
             drop(guard);
             if gateway_id != target.repository_id {
                 let new = retained_copy(&record);
-                self.retain(&target.repository_id, coordinates, display_name, new).await?;
+                self.retain(&target.domain.id, &target.repository_id, coordinates, display_name, new).await?;
             }
             return self.open_blob(&target.domain, stored).await;
         }
@@ -363,6 +372,7 @@ impl Service {
         let coordinates = coordinates.clone();
         let display_name = display_name.to_owned();
         let target_repository_id = target.repository_id.clone();
+        let domain_id = target.domain.id.clone();
         let gateway = gateway.to_owned();
         let connection = connection.to_owned();
         let name = asset.name.clone();
@@ -408,9 +418,11 @@ impl Service {
                         published_at: external.published_at.unwrap_or_else(Utc::now),
                         assets: vec![record],
                     };
-                    let mut result = service.retain(&gateway_id, &coordinates, &display_name, new.clone()).await;
+                    let mut result =
+                        service.retain(&domain_id, &gateway_id, &coordinates, &display_name, new.clone()).await;
                     if result.is_ok() && gateway_id != target_repository_id {
-                        result = service.retain(&target_repository_id, &coordinates, &display_name, new).await;
+                        result =
+                            service.retain(&domain_id, &target_repository_id, &coordinates, &display_name, new).await;
                     }
                     result.map_err(|e| std::io::Error::other(e.message))
                 }
@@ -498,7 +510,7 @@ impl Service {
             repository: Some(target.repository.clone()),
             external_connection: None,
         };
-        Ok(self
+        let result = self
             .store
             .put_version(
                 &target.repository_id,
@@ -508,7 +520,9 @@ impl Service {
                 OriginRestrictions::FIRST_PUBLISHED,
                 tags,
             )
-            .await?)
+            .await;
+        self.changed(&target.domain.id).await;
+        Ok(result?)
     }
 }
 
@@ -530,31 +544,51 @@ impl Service {
     /// Replaces the format's document of a stored version.
     pub async fn set_format_metadata(
         &self,
+        target: &RepoTarget,
         record: &VersionRecord,
         value: &serde_json::Value,
     ) -> Result<(), ServiceError> {
-        Ok(self.store.set_format_metadata(&record.id, value).await?)
+        self.store.set_format_metadata(&record.id, value).await?;
+        self.changed(&target.domain.id).await;
+        Ok(())
     }
 
     /// Sets the status of versions of a package stored in `target`.
     pub async fn set_local_statuses(
         &self,
+        target: &RepoTarget,
         package: &PackageRecord,
         versions: &[String],
         status: VersionStatus,
     ) -> Result<(), ServiceError> {
         self.store.set_statuses(&package.id, versions, None, status).await?;
+        self.changed(&target.domain.id).await;
         Ok(())
     }
 
     /// Points `tag` of a stored package at `version`.
-    pub async fn set_dist_tag(&self, package: &PackageRecord, tag: &str, version: &str) -> Result<(), ServiceError> {
-        Ok(self.store.set_dist_tag(&package.id, tag, version).await?)
+    pub async fn set_dist_tag(
+        &self,
+        target: &RepoTarget,
+        package: &PackageRecord,
+        tag: &str,
+        version: &str,
+    ) -> Result<(), ServiceError> {
+        self.store.set_dist_tag(&package.id, tag, version).await?;
+        self.changed(&target.domain.id).await;
+        Ok(())
     }
 
     /// Removes `tag` of a stored package; false if it was not set there.
-    pub async fn remove_dist_tag(&self, package: &PackageRecord, tag: &str) -> Result<bool, ServiceError> {
-        Ok(self.store.remove_dist_tag(&package.id, tag).await?)
+    pub async fn remove_dist_tag(
+        &self,
+        target: &RepoTarget,
+        package: &PackageRecord,
+        tag: &str,
+    ) -> Result<bool, ServiceError> {
+        let removed = self.store.remove_dist_tag(&package.id, tag).await?;
+        self.changed(&target.domain.id).await;
+        Ok(removed)
     }
 
     /// Packages stored in `target` of `format` whose name contains `text`, at most `limit`.

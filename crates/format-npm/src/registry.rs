@@ -3,12 +3,13 @@
 //! answer; the engine does resolution, retention, storage and publish rules.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
 use tributary_blob::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
 use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
-use tributary_engine::{AssetBody, PackageView, RepoTarget, Service, VersionSource, asset_record};
+use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
 use tributary_store::{NewVersion, PutOutcome};
 
@@ -106,17 +107,23 @@ fn not_found(name: &NpmName) -> ServiceError {
     )
 }
 
-/// The packument of `name` as `target` serves it; `endpoint` is the repository's npm endpoint URL.
+/// The packument of `name` as `target` serves it (cached until the domain changes);
+/// `endpoint` is the repository's npm endpoint URL.
 pub async fn packument(
     service: &Service,
     target: &RepoTarget,
     name: &NpmName,
     endpoint: &str,
     abbreviated: bool,
-) -> Result<Vec<u8>, ServiceError> {
-    let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
-    let doc = packument_doc(name, &view, endpoint)?;
-    Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })
+) -> Result<Arc<Document>, ServiceError> {
+    let key = format!("npm/{}/{}/{endpoint}", name.full(), if abbreviated { "abbreviated" } else { "full" });
+    service
+        .document(target, &key, async {
+            let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+            let doc = packument_doc(name, &view, endpoint)?;
+            Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })
+        })
+        .await
 }
 
 fn packument_doc(name: &NpmName, view: &PackageView, endpoint: &str) -> Result<PackumentDoc, ServiceError> {
@@ -250,10 +257,10 @@ pub async fn put(
                 .filter(|v| v.status.is_listed() && !remaining.contains(&v.version))
                 .map(|v| v.version.clone())
                 .collect();
-            service.set_local_statuses(&package, &gone, VersionStatus::Deleted).await?;
+            service.set_local_statuses(target, &package, &gone, VersionStatus::Deleted).await?;
             for (tag, version) in service.package_view(target, &NpmAdapter, &coordinates).await?.dist_tags {
                 if gone.contains(&version) {
-                    service.remove_dist_tag(&package, &tag).await?;
+                    service.remove_dist_tag(target, &package, &tag).await?;
                 }
             }
             Ok(ok_body())
@@ -313,7 +320,7 @@ async fn deprecate(
                 obj.insert("deprecated".to_owned(), Value::String(message.clone()));
             }
         }
-        service.set_format_metadata(&record, &manifest).await?;
+        service.set_format_metadata(target, &record, &manifest).await?;
     }
     Ok(ok_body())
 }
@@ -326,7 +333,7 @@ pub async fn unpublish_package(
 ) -> Result<Vec<u8>, ServiceError> {
     let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
     let versions: Vec<String> = service.local_versions(&package).await?.into_iter().map(|v| v.version).collect();
-    service.set_local_statuses(&package, &versions, VersionStatus::Deleted).await?;
+    service.set_local_statuses(target, &package, &versions, VersionStatus::Deleted).await?;
     Ok(ok_body())
 }
 
@@ -367,7 +374,7 @@ pub async fn set_dist_tag(
             ),
         )
     })?;
-    service.set_dist_tag(&package, tag, &version).await?;
+    service.set_dist_tag(target, &package, tag, &version).await?;
     Ok(ok_body())
 }
 
@@ -382,7 +389,7 @@ pub async fn remove_dist_tag(
         return Err(ServiceError::validation("the `latest` dist-tag cannot be removed; point it at another version"));
     }
     let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
-    if !service.remove_dist_tag(&package, tag).await? {
+    if !service.remove_dist_tag(target, &package, tag).await? {
         return Err(ServiceError::not_found(
             ResourceType::Package,
             tag,

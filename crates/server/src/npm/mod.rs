@@ -10,8 +10,7 @@ mod route;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use sha2::{Digest, Sha256};
-use tributary_engine::{AssetBody, Caller, RepoTarget};
+use tributary_engine::{AssetBody, Caller, Document, RepoTarget};
 use tributary_format_npm::{NpmName, registry};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
@@ -111,10 +110,10 @@ async fn dispatch(
         ("GET" | "HEAD", Route::Package { name: n }) => {
             let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
             let abbreviated = accept.contains(tributary_format_npm::ABBREVIATED_MEDIA_TYPE);
-            let bytes = registry::packument(service, target, &name(&n)?, endpoint, abbreviated).await?;
+            let document = registry::packument(service, target, &name(&n)?, endpoint, abbreviated).await?;
             let content_type =
                 if abbreviated { tributary_format_npm::ABBREVIATED_MEDIA_TYPE } else { "application/json" };
-            Ok(with_etag(req, bytes, content_type))
+            Ok(with_etag(req, &document, content_type))
         }
         ("GET", Route::Version { name: n, version }) => {
             Ok(json(registry::version_manifest(service, target, &name(&n)?, &version, endpoint).await?))
@@ -169,9 +168,9 @@ pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<
     state.service.authenticate_token(&token, Utc::now()).await
 }
 
-/// A document with a strong ETag; `If-None-Match` with it answers 304.
-fn with_etag(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
+/// A document with its strong ETag; `If-None-Match` with it answers 304.
+fn with_etag(req: &HttpRequest, document: &Document, content_type: &str) -> HttpResponse {
+    let etag = document.etag.clone();
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -180,7 +179,10 @@ fn with_etag(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpRespo
     if matches {
         return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
     }
-    HttpResponse::Ok().content_type(content_type.to_owned()).insert_header((header::ETAG, etag)).body(bytes)
+    HttpResponse::Ok()
+        .content_type(content_type.to_owned())
+        .insert_header((header::ETAG, etag))
+        .body(document.body.clone())
 }
 
 /// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the

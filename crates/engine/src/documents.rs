@@ -1,0 +1,90 @@
+//! Rendered documents (packuments, simple pages, metadata files) cached per repository and
+//! package, so a warm request neither queries the database nor renders again (design.md §8).
+//!
+//! A document's key carries its domain's generation, which grows with every write to the
+//! domain's packages or graph on this replica; a write therefore retires every cached document
+//! of the domain at once. Entries also expire after a short TTL, which bounds how long another
+//! replica's writes, or an upstream change past the metadata TTL, take to show.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use moka::future::Cache;
+use sha2::{Digest, Sha256};
+use tributary_model::ServiceError;
+
+use crate::Service;
+use crate::resolve::RepoTarget;
+
+/// A rendered document and its strong ETag.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The bytes.
+    pub body: Bytes,
+    /// `"<hex>"`: a digest of the bytes.
+    pub etag: String,
+}
+
+/// The document cache and the per-domain generations.
+#[derive(Debug, Clone)]
+pub(crate) struct Documents {
+    cache: Cache<String, Arc<Document>>,
+    generations: Cache<String, Arc<AtomicU64>>,
+}
+
+impl Documents {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self {
+            cache: Cache::builder()
+                .weigher(|k: &String, v: &Arc<Document>| u32::try_from(k.len() + v.body.len() + 64).unwrap_or(u32::MAX))
+                .max_capacity(256 * 1024 * 1024)
+                .time_to_live(ttl)
+                .build(),
+            generations: Cache::builder().max_capacity(100_000).build(),
+        }
+    }
+
+    async fn generation(&self, domain_id: &str) -> u64 {
+        self.generations
+            .get_with(domain_id.to_owned(), async { Arc::new(AtomicU64::new(0)) })
+            .await
+            .load(Ordering::Acquire)
+    }
+
+    /// Retires every cached document of a domain.
+    pub(crate) async fn bump(&self, domain_id: &str) {
+        self.generations
+            .get_with(domain_id.to_owned(), async { Arc::new(AtomicU64::new(0)) })
+            .await
+            .fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Service {
+    /// The document `key` of `target` (e.g. `npm/@acme/lib/abbreviated`), rendered by `render`
+    /// when not cached; concurrent misses for one key render once.
+    pub async fn document<F>(&self, target: &RepoTarget, key: &str, render: F) -> Result<Arc<Document>, ServiceError>
+    where
+        F: Future<Output = Result<Vec<u8>, ServiceError>>,
+    {
+        let generation = self.documents.generation(&target.domain.id).await;
+        let full_key = format!("{}/{generation}/{}/{key}", target.domain.id, target.repository);
+        self.documents
+            .cache
+            .try_get_with(full_key, async {
+                let body = render.await?;
+                let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+                Ok::<_, ServiceError>(Arc::new(Document { body: Bytes::from(body), etag }))
+            })
+            .await
+            .map_err(|e: Arc<ServiceError>| (*e).clone())
+    }
+
+    /// Retires the cached documents of a domain after a write.
+    pub(crate) async fn changed(&self, domain_id: &str) {
+        self.documents.bump(domain_id).await;
+    }
+}
