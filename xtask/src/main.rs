@@ -5,6 +5,7 @@
 //!   README's test command and what `.ci/run` calls.
 //! - `ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
 //! - `bench graph`: the criterion bench of the search order.
+//! - `bench npm`: Tributary against Verdaccio on cached tarballs and packuments (`bench/npm_bench.py`).
 //! - `tools`: only the installs.
 
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ fn main() -> anyhow::Result<()> {
         Some("tools") => tools(&root).map(|_| ()),
         Some("bench") => bench(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph>");
+            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm>");
             std::process::exit(2);
         }
     }
@@ -128,7 +129,11 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
 fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("graph") => run(Command::new("cargo").args(["bench", "--package", "tributary-graph"]).current_dir(root)),
-        other => bail!("unknown bench {other:?}; available: `graph`"),
+        Some("npm") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/npm_bench.py")).current_dir(root))
+        }
+        other => bail!("unknown bench {other:?}; available: `graph`, `npm`"),
     }
 }
 

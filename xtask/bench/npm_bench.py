@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""`cargo xtask bench npm`: Tributary against Verdaccio, in one run, on the same package.
+
+A local fixture registry serves `bench-pkg` with 1,000 versions (the newest with a 320 KB
+tarball). Tributary serves it through a three-repository chain (app -> team -> gateway with
+`public:npmjs` pointed at the fixture); Verdaccio proxies the same fixture. After one warm-up
+request each, wrk (64 connections, 15 s, gzip accepted) measures cached tarball GETs, the full
+packument and the abbreviated packument. Peak RSS is the server's VmHWM.
+Prints a Markdown table; numbers go in docs/benchmarks.md, never in tests.
+"""
+import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, socket, subprocess, sys, tarfile, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(ROOT, "target", "tools")
+DURATION = os.environ.get("BENCH_DURATION", "15s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
+NAME = "bench-pkg"
+VERSIONS = 1000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*cmd, **kw):
+    print("+", " ".join(cmd), file=sys.stderr)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_tools():
+    if not shutil.which("wrk"):
+        run("apt-get", "install", "-y", "--no-install-recommends", "wrk")
+    verdaccio = os.path.join(TOOLS, "verdaccio")
+    binary = os.path.join(verdaccio, "node_modules", ".bin", "verdaccio")
+    if not os.path.exists(binary):
+        os.makedirs(verdaccio, exist_ok=True)
+        with open(os.path.join(verdaccio, "package.json"), "w") as f:
+            json.dump({"name": "bench-verdaccio", "private": True,
+                       "overrides": {"verdaccio-audit": {"node-fetch": "2.7.0"}}}, f)
+        run("npm", "install", "--no-audit", "--no-fund", "verdaccio@6", cwd=verdaccio)
+    return binary
+
+
+def tarball(version, size):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        manifest = json.dumps({"name": NAME, "version": version}).encode()
+        for path, data in (("package/package.json", manifest), ("package/data.bin", random.randbytes(size))):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build_fixture(root, port):
+    random.seed(7)
+    os.makedirs(os.path.join(root, NAME, "-"), exist_ok=True)
+    versions, times = {}, {"created": "2020-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z"}
+    for i in range(VERSIONS):
+        version = f"1.{i // 100}.{i % 100}"
+        data = tarball(version, 320 * 1024 if i == VERSIONS - 1 else 64)
+        with open(os.path.join(root, NAME, "-", f"{NAME}-{version}.tgz"), "wb") as f:
+            f.write(data)
+        versions[version] = {
+            "name": NAME, "version": version, "description": "A package for benchmarks, with a longer description " * 2,
+            "main": "index.js", "license": "MIT", "scripts": {"test": "node test.js"},
+            "dependencies": {"left-pad": "^1.3.0", "is-number": "^7.0.0", "lodash": "^4.17.21"},
+            "repository": {"type": "git", "url": "git+https://example.invalid/bench.git"},
+            "dist": {"tarball": f"http://127.0.0.1:{port}/{NAME}/-/{NAME}-{version}.tgz",
+                     "shasum": hashlib.sha1(data).hexdigest(),
+                     "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()},
+        }
+        times[version] = f"2021-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
+    latest = list(versions)[-1]
+    doc = {"_id": NAME, "name": NAME, "dist-tags": {"latest": latest}, "versions": versions, "time": times}
+    with open(os.path.join(root, NAME, "index.json"), "w") as f:
+        json.dump(doc, f)
+    return latest
+
+
+FIXTURE = r'''
+import http.server, os, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        p = super().translate_path(path.split("?")[0])
+        return os.path.join(p, "index.json") if os.path.isdir(p) else p
+    def log_message(self, *a): pass
+os.chdir(sys.argv[1]); http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
+'''
+
+
+def wait_http(url, headers=None, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5).read()
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer")
+
+
+def wrk(url, headers):
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-H", "Accept-Encoding: gzip"]
+    for h in headers:
+        cmd += ["-H", h]
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def peak_rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main():
+    verdaccio_bin = ensure_tools()
+    aws = os.path.join(TOOLS, "venv", "bin", "aws")
+    if not os.path.exists(aws):
+        raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
+    run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
+    work = tempfile.mkdtemp(prefix="tributary-bench-")
+    procs = []
+    try:
+        fixture_port, trib_port, verd_port = free_port(), free_port(), free_port()
+        latest = build_fixture(os.path.join(work, "fixture"), fixture_port)
+        procs.append(subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)]))
+        env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
+                   TRIBUTARY_ADMIN_ACCESS_KEY_ID="TKIABENCH", TRIBUTARY_ADMIN_SECRET_ACCESS_KEY="bench-secret",
+                   TRIBUTARY_LOG="warn")
+        trib = subprocess.Popen([os.path.join(ROOT, "target", "release", "tributary"), "serve", "--data-dir",
+                                 os.path.join(work, "trib"), "--listen", f"127.0.0.1:{trib_port}"], env=env,
+                                stdout=subprocess.DEVNULL)
+        procs.append(trib)
+        wait_http(f"http://127.0.0.1:{trib_port}/healthz")
+        aws_env = dict(os.environ, AWS_ACCESS_KEY_ID="TKIABENCH", AWS_SECRET_ACCESS_KEY="bench-secret",
+                       AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+        ca = [aws, "codeartifact", "--endpoint-url", f"http://127.0.0.1:{trib_port}"]
+        for args in (["create-domain", "--domain", "bench"],
+                     ["create-repository", "--domain", "bench", "--repository", "gateway"],
+                     ["associate-external-connection", "--domain", "bench", "--repository", "gateway", "--external-connection", "public:npmjs"],
+                     ["create-repository", "--domain", "bench", "--repository", "team", "--upstreams", "repositoryName=gateway"],
+                     ["create-repository", "--domain", "bench", "--repository", "app", "--upstreams", "repositoryName=team"]):
+            subprocess.run(ca + args, env=aws_env, check=True, stdout=subprocess.DEVNULL)
+        token = subprocess.run(ca + ["get-authorization-token", "--domain", "bench", "--query", "authorizationToken", "--output", "text"],
+                               env=aws_env, check=True, capture_output=True, text=True).stdout.strip()
+        with open(os.path.join(work, "verdaccio.yaml"), "w") as f:
+            f.write(f"""storage: {work}/verdaccio-storage
+uplinks:
+  fixture:
+    url: http://127.0.0.1:{fixture_port}/
+    maxage: 10m
+packages:
+  '**':
+    access: $all
+    proxy: fixture
+log: {{ type: stdout, format: pretty, level: error }}
+listen: 127.0.0.1:{verd_port}
+""")
+        verd = subprocess.Popen([verdaccio_bin, "--config", os.path.join(work, "verdaccio.yaml")], stdout=subprocess.DEVNULL)
+        procs.append(verd)
+        wait_http(f"http://127.0.0.1:{verd_port}/-/ping")
+        tgz = f"{NAME}/-/{NAME}-{latest}.tgz"
+        servers = {
+            "Tributary (app -> team -> gateway)": (trib, f"http://127.0.0.1:{trib_port}/npm/bench/app", [f"Authorization: Bearer {token}"]),
+            "Verdaccio 6": (verd, f"http://127.0.0.1:{verd_port}", []),
+        }
+        workloads = [
+            ("cached tarball (320 KB)", tgz, []),
+            (f"packument, {VERSIONS} versions, full", NAME, []),
+            ("packument, abbreviated", NAME, ["Accept: application/vnd.npm.install-v1+json"]),
+        ]
+        results = {}
+        for server, (proc, base, auth) in servers.items():
+            for _, path, extra in workloads:  # warm: one request of each, through the whole chain
+                wait_http(f"{base}/{path}", dict(h.split(": ", 1) for h in auth + extra), timeout=120)
+            for label, path, extra in workloads:
+                results[(server, label)] = wrk(f"{base}/{path}", auth + extra)
+            results[(server, "rss")] = peak_rss_mib(proc.pid)
+        names = list(servers)
+        print(f"\n| workload ({CONNECTIONS} connections, {DURATION}, gzip) | " + " | ".join(names) + " | ratio |")
+        print("|---|" + "---|" * (len(names) + 1))
+        for label, _, _ in workloads:
+            cells = []
+            for n in names:
+                r = results[(n, label)]
+                bad = f", {r['non2xx']} non-2xx" if r["non2xx"] else ""
+                cells.append(f"{r['rps']:.0f} req/s (p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms{bad})")
+            a, b = results[(names[0], label)]["rps"], results[(names[1], label)]["rps"]
+            print(f"| {label} | " + " | ".join(cells) + f" | {a / b if b else float('inf'):.1f}x |")
+        print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | |")
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
