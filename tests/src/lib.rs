@@ -15,13 +15,17 @@
 //!   [default: `postgres://postgres@127.0.0.1:5432/postgres`]; unreachable means the test fails;
 //! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`].
 
+pub mod npm_fixture;
+
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
+use aws_sdk_codeartifact::config::retry::RetryConfig;
 use aws_sdk_codeartifact::config::{BehaviorVersion, Region};
 
 /// The `tributary` binary to run.
@@ -173,8 +177,10 @@ pub struct TestServer {
     port: u16,
     data_dir: tempfile::TempDir,
     database: Option<PostgresDatabase>,
-    child: Option<Child>,
+    /// Behind a mutex so that `&self` methods can ask whether it still runs.
+    child: Mutex<Option<Child>>,
     starts: u32,
+    env: Vec<(String, String)>,
 }
 
 impl TestServer {
@@ -185,9 +191,17 @@ impl TestServer {
 
     /// Starts a server on `backend`, its admin made as `admin` says.
     pub fn start_with(backend: Backend, admin: AdminKeys) -> Self {
+        Self::start_with_env(backend, admin, &[])
+    }
+
+    /// Starts a server on `backend`, its admin made as `admin` says, with extra environment
+    /// variables (`TRIBUTARY_*` settings).
+    pub fn start_with_env(backend: Backend, admin: AdminKeys, env: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
         let database = (backend == Backend::Postgres).then(PostgresDatabase::create);
-        let mut server = Self { backend, admin, port: free_port(), data_dir, database, child: None, starts: 0 };
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server =
+            Self { backend, admin, port: free_port(), data_dir, database, child: Mutex::new(None), starts: 0, env };
         server.spawn();
         server
     }
@@ -236,42 +250,40 @@ impl TestServer {
         let stdout = std::fs::File::create(self.log_path("stdout", self.starts)).expect("cannot create a log file");
         let stderr = std::fs::File::create(self.log_path("stderr", self.starts)).expect("cannot create a log file");
         let mut command = Command::new(tributary_bin());
+        // Only the settings of this harness: none of the developer's `TRIBUTARY_*` variables.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("TRIBUTARY_") {
+                command.env_remove(name);
+            }
+        }
         command
             .arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
-            .env_remove("TRIBUTARY_CONFIG")
-            .env_remove("TRIBUTARY_PUBLIC_URL")
-            .env_remove("TRIBUTARY_DATABASE_URL")
-            .env_remove("TRIBUTARY_BLOB_KIND")
             .env("TRIBUTARY_LOG", "info")
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
-        match self.admin {
-            AdminKeys::Fixed => command
+        if self.admin == AdminKeys::Fixed {
+            command
                 .env("TRIBUTARY_ADMIN_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
-                .env("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY),
-            AdminKeys::Generated => {
-                command.env_remove("TRIBUTARY_ADMIN_ACCESS_KEY_ID").env_remove("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY")
-            }
-        };
+                .env("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY);
+        }
         if let Some(database) = &self.database {
             command.arg("--database-url").arg(&database.url);
         }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));
-        self.child = Some(child);
+        *self.child_slot() = Some(child);
         self.wait_healthy();
     }
 
     fn wait_healthy(&mut self) {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
+            if let Some(status) = self.exit_status() {
                 panic!(
                     "the server exited during start ({status}) on {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
                     self.backend,
@@ -279,7 +291,8 @@ impl TestServer {
                     self.stderr()
                 );
             }
-            if healthz(self.port) {
+            // Healthy, and it is our process that answered (not another one on a reused port).
+            if healthz(self.port) && self.exit_status().is_none() {
                 return;
             }
             assert!(
@@ -291,9 +304,39 @@ impl TestServer {
         }
     }
 
+    fn child_slot(&self) -> std::sync::MutexGuard<'_, Option<Child>> {
+        self.child.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How the server process ended, if it has.
+    fn exit_status(&self) -> Option<ExitStatus> {
+        self.child_slot().as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
+    /// Whether the server process is still running, and its last log lines: for failure messages
+    /// when a client could not connect (was the process killed from outside?).
+    pub fn diagnose(&self) -> String {
+        let state = match self.exit_status() {
+            Some(status) => format!("the process has EXITED ({status}): killed or crashed"),
+            None if self.child_slot().is_none() => "stopped by the test".to_owned(),
+            None => "the process is running".to_owned(),
+        };
+        let dir = match std::fs::read_dir(self.data_dir.path()) {
+            Ok(entries) => {
+                let names: Vec<String> =
+                    entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+                format!("data directory `{}` holds {names:?}", self.data_dir.path().display())
+            }
+            Err(e) => format!("data directory `{}` cannot be read: {e}", self.data_dir.path().display()),
+        };
+        let log = format!("{}{}", self.stdout(), self.stderr());
+        let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("server on port {}: {state}; {dir}\n--- last lines of its log ---\n{}", self.port, tail.join("\n"))
+    }
+
     /// Kills the process (SIGKILL: nothing gets a chance to flush) and waits for it.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        if let Some(mut child) = self.child_slot().take() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -315,10 +358,12 @@ impl TestServer {
         self.sdk_client_with(self.admin_credentials())
     }
 
-    /// An `aws-sdk-codeartifact` client for this server, signed with `credentials`.
+    /// An `aws-sdk-codeartifact` client for this server, signed with `credentials`. It never
+    /// retries, so a test sees the first answer (a retried 500 would hide a bug).
     pub fn sdk_client_with(&self, credentials: Credentials) -> aws_sdk_codeartifact::Client {
         let config = aws_sdk_codeartifact::Config::builder()
             .behavior_version(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
             .region(Region::new(REGION))
             .endpoint_url(self.url())
             .credentials_provider(credentials)
@@ -360,7 +405,15 @@ impl TestServer {
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run the aws CLI `{}`: {e}", aws_cli().display()));
-        AwsOutput::new(args, output)
+        let output = AwsOutput::new(args, output);
+        assert!(
+            !output.stderr.contains("Could not connect to the endpoint URL"),
+            "`aws codeartifact {}` could not connect: {}\n{}",
+            output.command,
+            output.stderr.trim(),
+            self.diagnose()
+        );
+        output
     }
 
     /// A plain HTTP client (for the Tributary extensions and raw requests).
@@ -438,7 +491,11 @@ impl AwsOutput {
     /// prints it: `An error occurred (ERROR_TYPE) when calling the OPERATION operation: MESSAGE`.
     #[track_caller]
     pub fn error(self, error_type: &str, operation: &str) -> String {
-        assert_ne!(self.status, 0, "`aws codeartifact {}` succeeded but should have failed:\n{}", self.command, self.stdout);
+        assert_ne!(
+            self.status, 0,
+            "`aws codeartifact {}` succeeded but should have failed:\n{}",
+            self.command, self.stdout
+        );
         let prefix = format!("An error occurred ({error_type}) when calling the {operation} operation: ");
         let Some(line) = self.stderr.lines().find_map(|l| l.trim().strip_prefix(&prefix)) else {
             panic!(
@@ -509,18 +566,6 @@ macro_rules! both_backends {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_url_swap() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
-        assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
-    }
-}
-
 impl TestServer {
     /// The search order of `repository` through the Tributary extension
     /// `GET /v1/repository/search-order`, authenticated with the bearer `token`: one entry per
@@ -533,7 +578,7 @@ impl TestServer {
             .bearer_auth(token)
             .send()
             .await
-            .expect("the search-order request was not answered");
+            .unwrap_or_else(|e| panic!("the search-order request was not answered: {e}\n{}", self.diagnose()));
         let status = response.status();
         let body: serde_json::Value = response.json().await.expect("the search order is JSON");
         assert_eq!(status, 200, "search order of `{domain}/{repository}`: {body}");
@@ -596,4 +641,19 @@ pub async fn token_for(client: &aws_sdk_codeartifact::Client, domain: &str) -> S
         .unwrap_or_else(|e| panic!("get a token for `{domain}`: {e:?}"))
         .authorization_token
         .unwrap_or_else(|| panic!("no token for `{domain}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_swap() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    }
 }

@@ -118,8 +118,8 @@ async fn main_flow() {
     assert_eq!(names(&prefixed, "repositories"), ["team"]);
     let everywhere = cli(&["list-repositories"]);
     assert_eq!(names(&everywhere, "repositories"), ["app", "gateway", "team", "tools"]);
-    let prefixed = cli(&["list-repositories", "--repository-prefix", "t"]);
-    assert_eq!(names(&prefixed, "repositories"), ["team", "tools"]);
+    let prefixed = cli(&["list-repositories", "--repository-prefix", "to"]);
+    assert_eq!(names(&prefixed, "repositories"), ["tools"]);
     // One item per page: the CLI follows `nextToken` from page to page.
     let all_pages = cli(&["list-repositories", "--page-size", "1"]);
     assert_eq!(names(&all_pages, "repositories"), ["app", "gateway", "team", "tools"]);
@@ -174,7 +174,10 @@ async fn main_flow() {
     let app = cli(&["update-repository", "--domain", "acme", "--repository", "app", "--description", "v2"]);
     assert_eq!(upstreams(&app), ["gateway", "team"]);
     assert_eq!(app["repository"]["description"], "v2");
-    assert_eq!(upstreams(&cli(&["describe-repository", "--domain", "acme", "--repository", "app"])), ["gateway", "team"]);
+    assert_eq!(
+        upstreams(&cli(&["describe-repository", "--domain", "acme", "--repository", "app"])),
+        ["gateway", "team"]
+    );
 
     // CodeArtifact's documented example: my_repo has upstreams A, B; A has C, D; D has E.
     for (name, ups) in [
@@ -289,7 +292,15 @@ async fn graph_errors() {
 
     // An upstream that does not exist.
     let message = server
-        .aws(&["create-repository", "--domain", "acme", "--repository", "lost", "--upstreams", "repositoryName=nowhere"])
+        .aws(&[
+            "create-repository",
+            "--domain",
+            "acme",
+            "--repository",
+            "lost",
+            "--upstreams",
+            "repositoryName=nowhere",
+        ])
         .error("ResourceNotFoundException", "CreateRepository");
     assert_mentions(&message, &["`nowhere`"]);
 
@@ -379,15 +390,13 @@ async fn request_errors() {
     server.aws(&["create-domain", "--domain", "acme"]).ok();
 
     // Names.
-    let message =
-        server.aws(&["create-domain", "--domain", "Bad_Domain"]).error("ValidationException", "CreateDomain");
+    let message = server.aws(&["create-domain", "--domain", "Bad_Domain"]).error("ValidationException", "CreateDomain");
     assert_mentions(&message, &["`Bad_Domain`", "domain name"]);
     let message = server
         .aws(&["create-repository", "--domain", "acme", "--repository", "_bad"])
         .error("ValidationException", "CreateRepository");
     assert_mentions(&message, &["`_bad`", "repository name"]);
-    let message =
-        server.aws(&["create-domain", "--domain", "acme"]).error("ConflictException", "CreateDomain");
+    let message = server.aws(&["create-domain", "--domain", "acme"]).error("ConflictException", "CreateDomain");
     assert_mentions(&message, &["`acme`", "already exists"]);
 
     // Unknown domain.

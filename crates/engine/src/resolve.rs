@@ -603,7 +603,11 @@ impl Service {
         let text = text.to_lowercase();
         Ok(all
             .into_iter()
-            .filter(|p| p.display_name.to_lowercase().contains(&text) || p.coordinates.name.contains(&text))
+            .filter(|p| {
+                p.display_name.to_lowercase().contains(&text)
+                    || p.coordinates.name.contains(&text)
+                    || p.coordinates.namespace.to_lowercase().contains(&text)
+            })
             .take(limit)
             .collect())
     }

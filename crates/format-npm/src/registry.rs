@@ -412,8 +412,13 @@ pub async fn search(service: &Service, target: &RepoTarget, text: &str, size: us
         else {
             continue;
         };
+        // The display name is the unscoped part; npm shows (and installs) the full name.
+        let name = match package.coordinates.namespace.as_str() {
+            "" => package.display_name.clone(),
+            scope => format!("@{scope}/{}", package.display_name),
+        };
         hits.push(crate::responses::SearchHit {
-            name: package.display_name.clone(),
+            name,
             version: latest.version.clone(),
             description: latest.metadata.summary.clone(),
             keywords: latest

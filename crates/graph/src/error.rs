@@ -61,7 +61,7 @@ pub enum GraphError {
         name: String,
     },
 
-    /// Both upstreams and an external connection are set (`ValidationException`).
+    /// Both upstreams and an external connection are set (`ConflictException`).
     #[error(
         "repository `{repository}` cannot have both upstream repositories and the external \
          connection `{external_connection}`; a repository has one or more upstream repositories, \

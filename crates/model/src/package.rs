@@ -159,6 +159,9 @@ impl fmt::Display for PackageCoordinates {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.namespace.is_empty() {
             write!(f, "{} package `{}`", self.format, self.name)
+        } else if self.format == PackageFormat::Npm {
+            // As npm users write it: `@scope/name`.
+            write!(f, "{} package `@{}/{}`", self.format, self.namespace, self.name)
         } else {
             write!(f, "{} package `{}/{}`", self.format, self.namespace, self.name)
         }

@@ -8,7 +8,7 @@
 pub mod control;
 mod error;
 pub mod npm;
-mod ops;
+pub mod ops;
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use actix_web::{App, HttpServer, web};
 use tributary_blob::BlobStore;
 use tributary_engine::Service;
 
-pub use ops::Metrics;
+pub use ops::{Metrics, Plane};
 
 /// Everything a request handler may reach.
 #[derive(Debug, Clone)]

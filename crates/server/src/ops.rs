@@ -7,29 +7,52 @@ use actix_web::{HttpResponse, web};
 
 use crate::AppState;
 
-/// Request counters by outcome class.
+/// Which part of the server answered.
+#[derive(Debug, Clone, Copy)]
+pub enum Plane {
+    /// The control plane (`/v1/`).
+    Control,
+    /// The npm endpoints.
+    Npm,
+}
+
+impl Plane {
+    const ALL: [Plane; 2] = [Plane::Control, Plane::Npm];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Control => "control",
+            Self::Npm => "npm",
+        }
+    }
+}
+
+/// Request counters by plane and status class.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    control_requests: [AtomicU64; 5],
+    requests: [[AtomicU64; 5]; 2],
 }
 
 impl Metrics {
-    /// Counts one control-plane request answered with `status`.
-    pub fn count_control(&self, status: u16) {
+    /// Counts one request of `plane` answered with `status`.
+    pub fn count(&self, plane: Plane, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.control_requests[class].fetch_add(1, Ordering::Relaxed);
+        self.requests[plane as usize][class].fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self) -> String {
         let mut out = String::from(
-            "# HELP tributary_control_requests_total Control-plane requests by status class.\n# TYPE tributary_control_requests_total counter\n",
+            "# HELP tributary_requests_total Requests by plane and status class.\n# TYPE tributary_requests_total counter\n",
         );
-        for (i, counter) in self.control_requests.iter().enumerate() {
-            out.push_str(&format!(
-                "tributary_control_requests_total{{status=\"{}xx\"}} {}\n",
-                i + 1,
-                counter.load(Ordering::Relaxed)
-            ));
+        for plane in Plane::ALL {
+            for (i, counter) in self.requests[plane as usize].iter().enumerate() {
+                out.push_str(&format!(
+                    "tributary_requests_total{{plane=\"{}\",status=\"{}xx\"}} {}\n",
+                    plane.label(),
+                    i + 1,
+                    counter.load(Ordering::Relaxed)
+                ));
+            }
         }
         out
     }

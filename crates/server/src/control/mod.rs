@@ -30,7 +30,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
         Ok(response) => response,
         Err(err) => aws_error(&err, &request_id),
     };
-    state.metrics.count_control(response.status().as_u16());
+    state.metrics.count(crate::ops::Plane::Control, response.status().as_u16());
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);

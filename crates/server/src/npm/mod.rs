@@ -23,10 +23,12 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
 
 /// Serves every request under `/npm/{domain}/{repository}/`.
 pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    match serve(&req, &body, &state).await {
+    let response = match serve(&req, &body, &state).await {
         Ok(response) => response,
         Err(err) => error(&err),
-    }
+    };
+    state.metrics.count(crate::ops::Plane::Npm, response.status().as_u16());
+    response
 }
 
 /// npm's error body: `{"error": "..."}`, which npm prints after the status line.
@@ -165,7 +167,13 @@ pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<
             "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`",
         )
     })?;
-    state.service.authenticate_token(&token, Utc::now()).await
+    // A token that is invalid, expired or whose principal is gone asks for new credentials: 401
+    // (npm prints E401 and the user logs in again), not 403, which npm words as a policy refusal.
+    // A valid token for another domain stays 403 (`repo_target`).
+    state.service.authenticate_token(&token, Utc::now()).await.map_err(|err| match err.kind {
+        ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
+        _ => err,
+    })
 }
 
 /// A document with its strong ETag; `If-None-Match` with it answers 304.
