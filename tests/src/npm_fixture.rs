@@ -617,6 +617,54 @@ mod tests {
         assert_eq!(percent_decode("/bad%"), "/bad%");
     }
 
+    fn fake(name: &str, version: &str) -> Packed {
+        Packed {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            manifest: json!({"name": name, "version": version}),
+            tarball: format!("bytes of {name}@{version}").into_bytes(),
+        }
+    }
+
+    #[tokio::test]
+    async fn serves_counts_and_switches_modes() {
+        let fixture = NpmFixture::with(&[fake("@acme/lib", "1.0.0"), fake("@acme/lib", "2.0.0-rc.1")]);
+        let client = reqwest::Client::builder().no_proxy().build().expect("a client");
+        let url = format!("{}/@acme%2flib", fixture.url());
+
+        let response = client.get(&url).send().await.expect("an answer");
+        assert_eq!(response.status(), 200);
+        let etag = response.headers().get("etag").cloned().expect("an ETag");
+        let doc: Value = response.json().await.expect("JSON");
+        assert_eq!(doc["dist-tags"], json!({"latest": "1.0.0"}));
+        let dist = &doc["versions"]["1.0.0"]["dist"];
+        assert_eq!(dist["tarball"], format!("{}/@acme/lib/-/lib-1.0.0.tgz", fixture.url()));
+        assert_eq!(dist["integrity"], integrity_of(b"bytes of @acme/lib@1.0.0"));
+        assert_eq!(dist["shasum"], sha1_hex(b"bytes of @acme/lib@1.0.0"));
+        let revalidated = client.get(&url).header("if-none-match", etag).send().await.expect("an answer");
+        assert_eq!(revalidated.status(), 304);
+        let tarball = client.get(dist["tarball"].as_str().expect("a URL")).send().await.expect("an answer");
+        assert_eq!(tarball.bytes().await.expect("bytes").as_ref(), b"bytes of @acme/lib@1.0.0");
+        assert_eq!(fixture.packument_requests("@acme/lib"), 2);
+        assert_eq!(fixture.tarball_requests(&fake("@acme/lib", "1.0.0")), 1);
+        assert_eq!(client.get(format!("{}/nope", fixture.url())).send().await.expect("an answer").status(), 404);
+
+        fixture.set_mode(Mode::Error500);
+        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 500);
+        fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
+        let started = std::time::Instant::now();
+        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        fixture.set_mode(Mode::Down);
+        let before = fixture.total_requests();
+        assert!(client.get(&url).send().await.is_err(), "a down fixture answered");
+        let fresh = reqwest::Client::builder().no_proxy().build().expect("a client");
+        assert!(fresh.get(&url).send().await.is_err(), "a down fixture answered a new connection");
+        assert_eq!(fixture.total_requests(), before, "refused requests are not counted");
+        fixture.set_mode(Mode::Up);
+        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+    }
+
     #[test]
     fn orders_release_versions() {
         assert!(semver_gt("1.10.0", "1.9.0"));

@@ -2,6 +2,18 @@
 //! `aws` CLI), and a local fixture registry standing in for the public one
 //! (`tributary_tests::npm_fixture`), as issue 3's "How it is verified" lists.
 //!
+//! Scenarios, each on SQLite and on PostgreSQL:
+//! - `chain_retention_and_outages`: `aa -> bb -> cc(public:npmjs)`; retention in `aa` and `cc`
+//!   only, origin EXTERNAL via `public:npmjs`; installs survive the registry down or failing,
+//!   `bb` leaving, the version deleted from `cc`; an uncached package fails fast with 502.
+//! - `publish_rules_and_dependency_confusion`: 409 for a version that exists upstream;
+//!   upstream=BLOCK for a new private `@acme/lib` hides its public namesake.
+//! - `npm_commands`: whoami, ping, search, dist-tag, deprecate, unpublish; Unlisted, Archived.
+//! - `single_flight_and_upstream_verification`: 100 concurrent requests, one upstream request;
+//!   upstream bytes that do not match their integrity are refused.
+//! - `aws_login_yarn_pnpm`: `aws codeartifact login --tool npm`, then npm, yarn classic, pnpm.
+//! - `bad_input`: broken tarballs, integrity mismatch, bad names, a 3 GB body, no or bad token.
+//!
 //! Every npm run gets a fresh cache, so npm's own cache never hides what the server does.
 //! yarn and pnpm are found through `TRIBUTARY_TEST_YARN` / `TRIBUTARY_TEST_PNPM`, else under
 //! `target/tools/npm-global/bin` (where `cargo xtask test` installs them).
@@ -27,6 +39,33 @@ use tributary_tests::{
 const ENV_YARN: &str = "TRIBUTARY_TEST_YARN";
 /// pnpm to run, else `target/tools/npm-global/bin/pnpm`.
 const ENV_PNPM: &str = "TRIBUTARY_TEST_PNPM";
+
+/// Runs the scenario `async fn NAME(backend: Backend)` on both backends: the tests
+/// `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(tributary_tests::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(tributary_tests::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    chain_retention_and_outages,
+    publish_rules_and_dependency_confusion,
+    npm_commands,
+    single_flight_and_upstream_verification,
+    aws_login_yarn_pnpm,
+    bad_input,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Packages the fixture serves, packed once per test binary with the real `npm pack`.
@@ -422,16 +461,6 @@ async fn chain_retention_and_outages(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chain_retention_and_outages_sqlite() {
-    chain_retention_and_outages(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chain_retention_and_outages_postgres() {
-    chain_retention_and_outages(Backend::Postgres).await;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Publishing: versions that exist upstream, dependency confusion, and the npm commands.
 
@@ -501,11 +530,6 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     assert_eq!(fixture.total_requests(), asked, "the registry was asked: {:?}", fixture.all_requests());
     assert_eq!(version_numbers(&sdk, "acme", "aa", "@acme/lib").await, ["1.0.0"]);
     assert_eq!(version_numbers(&sdk, "acme", "cc", "@acme/lib").await, Vec::<String>::new());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publish_rules_and_dependency_confusion_sqlite() {
-    publish_rules_and_dependency_confusion(Backend::Sqlite).await;
 }
 
 /// The status of `version` in ListPackageVersions with `status` (all but Deleted when `None`).
@@ -622,11 +646,6 @@ async fn npm_commands(backend: Backend) {
     assert_eq!(status_of(&sdk, "solo", "@acme/tools", "1.0.0", None).await, Some(PackageVersionStatus::Archived));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn npm_commands_sqlite() {
-    npm_commands(Backend::Sqlite).await;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Bursts: single flight; upstream bytes checked.
 
@@ -709,17 +728,7 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
     for repository in ["aa", "bb", "cc"] {
         assert_eq!(version_numbers(&sdk, "acme", repository, "tampered").await, Vec::<String>::new());
     }
-    assert_mentions(&server.stdout(), &["SHA-512 mismatch", "tampered-1.0.0.tgz", "nothing was stored"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn single_flight_and_upstream_verification_sqlite() {
-    single_flight_and_upstream_verification(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn single_flight_and_upstream_verification_postgres() {
-    single_flight_and_upstream_verification(Backend::Postgres).await;
+    assert_mentions(&server.stderr(), &["SHA-512 mismatch", "tampered-1.0.0.tgz", "nothing was stored"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -885,11 +894,6 @@ async fn aws_login_yarn_pnpm(backend: Backend) {
     for (name, version) in [("left-pad", "1.3.0"), ("@acme/app", "1.0.0")] {
         assert_eq!(NpmClient::installed(&project, name).as_deref(), Some(version), "pnpm did not install `{name}`");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn aws_login_yarn_pnpm_sqlite() {
-    aws_login_yarn_pnpm(Backend::Sqlite).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,9 +1069,4 @@ async fn bad_input(backend: Backend) {
 
     let listed = sdk.list_packages().domain("acme").repository("solo").send().await.expect("list packages");
     assert!(listed.packages().is_empty(), "bad publishes stored something: {:?}", listed.packages());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_sqlite() {
-    bad_input(Backend::Sqlite).await;
 }

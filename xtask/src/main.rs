@@ -15,6 +15,9 @@ use anyhow::{Context, bail};
 
 /// The s3s-fs release the S3 tests run against (0.17 needs a newer rustc).
 const S3S_FS_VERSION: &str = "0.14.1";
+/// The npm clients the npm tests also drive (pinned: the registry's `latest` of yarn is 2.x).
+const YARN_PACKAGE: &str = "yarn@1.22.22";
+const PNPM_PACKAGE: &str = "pnpm@12.21.0";
 /// The PostgreSQL server the tests make their databases in.
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -48,6 +51,8 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
 struct Tools {
     aws_cli: PathBuf,
     s3s_fs: PathBuf,
+    yarn: PathBuf,
+    pnpm: PathBuf,
 }
 
 fn tools(root: &Path) -> anyhow::Result<Tools> {
@@ -73,7 +78,17 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
             .arg(format!("s3s-fs@{S3S_FS_VERSION}"))
             .env("CARGO_TARGET_DIR", dir.join("build")))?;
     }
-    Ok(Tools { aws_cli, s3s_fs })
+    // yarn classic and pnpm, for the npm tests.
+    let npm_global = dir.join("npm-global");
+    let (yarn, pnpm) = (npm_global.join("bin/yarn"), npm_global.join("bin/pnpm"));
+    if !yarn.exists() || !pnpm.exists() {
+        eprintln!("xtask: installing yarn classic and pnpm into {}", npm_global.display());
+        run(Command::new("npm")
+            .args(["install", "-g", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&npm_global)
+            .args([YARN_PACKAGE, PNPM_PACKAGE]))?;
+    }
+    Ok(Tools { aws_cli, s3s_fs, yarn, pnpm })
 }
 
 /// Makes sure PostgreSQL answers at `url`, starting the local cluster if it is down.
@@ -122,6 +137,8 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .env("TRIBUTARY_BIN", root.join("target/debug/tributary"))
         .env("TRIBUTARY_TEST_AWS_CLI", &tools.aws_cli)
         .env("TRIBUTARY_TEST_S3S_FS", &tools.s3s_fs)
+        .env("TRIBUTARY_TEST_YARN", &tools.yarn)
+        .env("TRIBUTARY_TEST_PNPM", &tools.pnpm)
         .env("TRIBUTARY_TEST_POSTGRES_URL", &postgres);
     run(&mut cmd)
 }

@@ -32,7 +32,12 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    // Logs go to standard error (coloured only on a terminal); standard output carries only what
+    // is meant for the operator to read once, such as the generated admin key.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TRIBUTARY_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

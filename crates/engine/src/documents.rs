@@ -19,19 +19,31 @@ use tributary_model::ServiceError;
 use crate::Service;
 use crate::resolve::RepoTarget;
 
-/// A rendered document and its strong ETag.
+/// A rendered document, gzip-compressed once, and its strong ETag.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// The bytes.
     pub body: Bytes,
+    /// The same bytes, gzip-compressed, for clients that accept it.
+    pub gzip: Bytes,
     /// `"<hex>"`: a digest of the bytes.
     pub etag: String,
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    Bytes::from(encoder.finish().unwrap_or_default())
 }
 
 /// The document cache and the per-domain generations.
 #[derive(Debug, Clone)]
 pub(crate) struct Documents {
     cache: Cache<String, Arc<Document>>,
+    /// Assets stored in the asking repository itself, by request: a warm download needs no query.
+    pub(crate) assets: Cache<String, tributary_store::AssetRecord>,
     generations: Cache<String, Arc<AtomicU64>>,
 }
 
@@ -43,11 +55,12 @@ impl Documents {
                 .max_capacity(256 * 1024 * 1024)
                 .time_to_live(ttl)
                 .build(),
+            assets: Cache::builder().max_capacity(1_000_000).time_to_live(ttl).build(),
             generations: Cache::builder().max_capacity(100_000).build(),
         }
     }
 
-    async fn generation(&self, domain_id: &str) -> u64 {
+    pub(crate) async fn generation(&self, domain_id: &str) -> u64 {
         self.generations
             .get_with(domain_id.to_owned(), async { Arc::new(AtomicU64::new(0)) })
             .await
@@ -77,7 +90,8 @@ impl Service {
             .try_get_with(full_key, async {
                 let body = render.await?;
                 let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
-                Ok::<_, ServiceError>(Arc::new(Document { body: Bytes::from(body), etag }))
+                let gzip = gzip(&body);
+                Ok::<_, ServiceError>(Arc::new(Document { body: Bytes::from(body), gzip, etag }))
             })
             .await
             .map_err(|e: Arc<ServiceError>| (*e).clone())

@@ -91,9 +91,10 @@ impl Service {
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             blobs,
+            // A rendered document never outlives the external metadata it was made from.
+            documents: documents::Documents::new(upstream.metadata_ttl.min(Duration::from_secs(30))),
             upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
             inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
-            documents: documents::Documents::new(Duration::from_secs(30)),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
         })
     }

@@ -237,6 +237,11 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
+        let generation = self.documents.generation(&target.domain.id).await;
+        let key = format!("{}/{generation}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
+        if let Some(stored) = self.documents.assets.get(&key).await {
+            return self.open_blob(&target.domain, stored).await;
+        }
         let view = self.package_view(target, adapter, coordinates).await?;
         let not_found = || match &view.upstream_error {
             Some(e) => ServiceError::new(
@@ -267,7 +272,9 @@ impl Service {
                         format!("version `{version}` of {coordinates} has no file `{asset}`"),
                     )
                 })?;
-                if *repository != target.repository {
+                if *repository == target.repository {
+                    self.documents.assets.insert(key, found.clone()).await;
+                } else {
                     self.retain(
                         &target.domain.id,
                         &target.repository_id,

@@ -161,17 +161,11 @@ pub fn names(names: &[&str]) -> Vec<String> {
 #[test]
 fn blocked_repositories_are_searched_but_not_beyond() {
     // app → [mid, other]; mid → [gw]; other → [gw]; gw has public:npmjs.
-    let graph = tributary_graph::RepoGraph::new([
-        (
-            "app".to_owned(),
-            tributary_graph::RepoNode { upstreams: vec!["mid".into(), "other".into()], external_connection: None },
-        ),
-        ("mid".to_owned(), tributary_graph::RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
-        ("other".to_owned(), tributary_graph::RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
-        (
-            "gw".to_owned(),
-            tributary_graph::RepoNode { upstreams: vec![], external_connection: Some("public:npmjs".into()) },
-        ),
+    let graph = RepoGraph::new([
+        ("app".to_owned(), RepoNode { upstreams: vec!["mid".into(), "other".into()], external_connection: None }),
+        ("mid".to_owned(), RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
+        ("other".to_owned(), RepoNode { upstreams: vec!["gw".into()], external_connection: None }),
+        ("gw".to_owned(), RepoNode { upstreams: vec![], external_connection: Some("public:npmjs".into()) }),
     ]);
     let names = |steps: Vec<tributary_graph::SearchStep>| {
         steps
