@@ -19,6 +19,11 @@ use tributary_model::ServiceError;
 use crate::Service;
 use crate::resolve::RepoTarget;
 
+/// The largest blob kept in memory.
+pub(crate) const MAX_CACHED_BLOB: u64 = 1024 * 1024;
+/// The memory given to hot blobs.
+const BLOB_CACHE_BYTES: u64 = 24 * 1024 * 1024;
+
 /// A rendered document, gzip-compressed once, and its strong ETag.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -44,6 +49,9 @@ pub(crate) struct Documents {
     cache: Cache<String, Arc<Document>>,
     /// Assets stored in the asking repository itself, by request: a warm download needs no query.
     pub(crate) assets: Cache<String, tributary_store::AssetRecord>,
+    /// Hot small blobs (at most [`MAX_CACHED_BLOB`] each, [`BLOB_CACHE_BYTES`] in all), by
+    /// domain and SHA-256: content addressed, so never stale.
+    pub(crate) blobs: Cache<String, Bytes>,
     generations: Cache<String, Arc<AtomicU64>>,
 }
 
@@ -52,10 +60,14 @@ impl Documents {
         Self {
             cache: Cache::builder()
                 .weigher(|k: &String, v: &Arc<Document>| u32::try_from(k.len() + v.body.len() + 64).unwrap_or(u32::MAX))
-                .max_capacity(256 * 1024 * 1024)
+                .max_capacity(48 * 1024 * 1024)
                 .time_to_live(ttl)
                 .build(),
             assets: Cache::builder().max_capacity(1_000_000).time_to_live(ttl).build(),
+            blobs: Cache::builder()
+                .weigher(|_: &String, v: &Bytes| u32::try_from(v.len()).unwrap_or(u32::MAX))
+                .max_capacity(BLOB_CACHE_BYTES)
+                .build(),
             generations: Cache::builder().max_capacity(100_000).build(),
         }
     }

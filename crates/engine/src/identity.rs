@@ -86,14 +86,29 @@ impl Service {
     }
 
     async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        if let Some(found) = self.principals.get(access_key_id).await {
+        let key = format!("key:{access_key_id}");
+        if let Some(found) = self.principals.get(&key).await {
             return Ok(Some(found));
         }
         let Some(found) = self.store.principal_by_access_key(access_key_id).await? else {
             return Ok(None);
         };
         let found = Arc::new(found);
-        self.principals.insert(access_key_id.to_owned(), found.clone()).await;
+        self.principals.insert(key, found.clone()).await;
+        Ok(Some(found))
+    }
+
+    /// The principal with id `id`, cached like access keys (every data-plane request asks).
+    pub(crate) async fn principal_by_id(&self, id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
+        let key = format!("id:{id}");
+        if let Some(found) = self.principals.get(&key).await {
+            return Ok(Some(found));
+        }
+        let Some(found) = self.store.principal_by_id(id).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        self.principals.insert(key, found.clone()).await;
         Ok(Some(found))
     }
 
@@ -121,10 +136,14 @@ impl Service {
     /// Authenticates a bearer token from GetAuthorizationToken.
     pub async fn authenticate_token(&self, token: &str, now: DateTime<Utc>) -> Result<Caller, ServiceError> {
         let claims = self.tokens.verify(token, now).map_err(auth_error)?;
-        let principal = self.store.principal_by_id(&claims.sub).await?.ok_or_else(|| {
+        let principal = self.principal_by_id(&claims.sub).await?.ok_or_else(|| {
             ServiceError::new(ErrorKind::AccessDenied, "the principal of this authorization token no longer exists")
         })?;
-        Ok(Caller { principal_id: principal.id, is_admin: principal.is_admin, domain_scope: Some(claims.domain) })
+        Ok(Caller {
+            principal_id: principal.id.clone(),
+            is_admin: principal.is_admin,
+            domain_scope: Some(claims.domain),
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::Utc;
-use futures::{SinkExt, Stream, StreamExt};
+use futures::{SinkExt, Stream, StreamExt, TryStreamExt};
 use tributary_blob::{BlobScope, Digests, ExpectedDigests};
 use tributary_model::{
     DomainName, ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, RepositoryName,
@@ -307,12 +307,35 @@ impl Service {
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
         let sha256 =
             asset.sha256.parse().map_err(|e: tributary_blob::BlobError| ServiceError::internal(e.to_string()))?;
+        let key = format!("{}/{}", domain.id, asset.sha256);
+        if let Some(bytes) = self.documents.blobs.get(&key).await {
+            return Ok(AssetBody {
+                asset,
+                size: Some(bytes.len() as u64),
+                stream: Box::pin(futures::stream::once(async move { Ok(bytes) })),
+            });
+        }
         let body = self
             .blobs
             .get(&scope(domain)?, &sha256)
             .await
             .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
-        Ok(AssetBody { asset, size: Some(body.size), stream: body.stream })
+        if body.size > crate::documents::MAX_CACHED_BLOB {
+            return Ok(AssetBody { asset, size: Some(body.size), stream: body.stream });
+        }
+        // Small blobs are read whole once and kept in memory while they are hot.
+        let chunks: Vec<Bytes> = body
+            .stream
+            .try_collect()
+            .await
+            .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
+        let bytes = Bytes::from(chunks.concat());
+        self.documents.blobs.insert(key, bytes.clone()).await;
+        Ok(AssetBody {
+            asset,
+            size: Some(bytes.len() as u64),
+            stream: Box::pin(futures::stream::once(async move { Ok(bytes) })),
+        })
     }
 
     /// Keeps a reference to a version in a repository (retention); the package entry, if new,
@@ -621,7 +644,7 @@ impl Service {
 
     /// The caller's principal name, for `whoami`.
     pub async fn principal_name(&self, caller: &Caller) -> Result<String, ServiceError> {
-        Ok(self.store.principal_by_id(&caller.principal_id).await?.map(|p| p.name).unwrap_or_default())
+        Ok(self.principal_by_id(&caller.principal_id).await?.map(|p| p.name.clone()).unwrap_or_default())
     }
 }
 

@@ -43,7 +43,6 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(
                 web::scope("/npm/{domain}/{repository}")
                     .app_data(web::PayloadConfig::new(npm::MAX_BODY_BYTES))
-                    .wrap(actix_web::middleware::Compress::default())
                     .default_service(web::route().to(npm::handle)),
             )
             .default_service(web::route().to(error::not_found));

@@ -1,5 +1,8 @@
 //! The npm registry endpoint of each repository: `/npm/{domain}/{repository}/...`.
 //!
+//! Packuments are served gzip-compressed from the document cache (compressed once per
+//! rendering), tarballs as stored: nothing is compressed per request.
+//!
 //! One request: parse the [`Route`] → authenticate (bearer token) → one call into
 //! `tributary_format_npm::registry` → write the answer. Errors are npm's `{"error": "..."}` with
 //! the status npm understands (401 asks for credentials, 404, 409 for an existing version,
@@ -187,17 +190,29 @@ fn with_etag(req: &HttpRequest, document: &Document, content_type: &str) -> Http
     if matches {
         return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
     }
-    HttpResponse::Ok()
+    let gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(content_type.to_owned())
         .insert_header((header::ETAG, etag))
-        .body(document.body.clone())
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if gzip {
+        // Compressed once, when the document was rendered.
+        response.insert_header((header::CONTENT_ENCODING, "gzip")).body(document.gzip.clone())
+    } else {
+        response.body(document.body.clone())
+    }
 }
 
 /// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
 /// end aborts the response, so the client sees a failed download).
 fn stream(asset: AssetBody, head: bool) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    response.content_type("application/octet-stream").insert_header((header::CONTENT_ENCODING, "identity"));
+    response.content_type("application/octet-stream");
     if !asset.asset.sha256.is_empty() {
         response.insert_header((header::ETAG, format!("\"{}\"", asset.asset.sha256)));
     }
