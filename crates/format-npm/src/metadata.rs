@@ -20,45 +20,7 @@ pub const OPTIONAL: &str = "optional";
 /// `dependencyType` of a `bundleDependencies` entry.
 pub const BUNDLED: &str = "bundled";
 
-/// What the control plane shows of one version.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct VersionMetadata {
-    /// `description`.
-    pub summary: Option<String>,
-    /// `homepage`.
-    pub home_page: Option<String>,
-    /// `repository.url`, or the `repository` string with npm's shorthands expanded to https URLs.
-    pub source_code_repository: Option<String>,
-    /// From `license` and the legacy `licenses`; an SPDX expression stays one entry.
-    pub licenses: Vec<License>,
-    /// Every declared dependency: regular, dev, peer, optional, bundled, each group by name.
-    pub dependencies: Vec<Dependency>,
-    /// The README, as given.
-    pub readme: Option<String>,
-}
-
-/// A license as CodeArtifact's `LicenseInfo` holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct License {
-    /// SPDX identifier or expression (`MIT`, `(MIT OR Apache-2.0)`), or the free text given.
-    pub name: String,
-    /// A URL to the license text, when the manifest gives one.
-    pub url: Option<String>,
-}
-
-/// A dependency as CodeArtifact's `PackageDependency` holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dependency {
-    /// The dependency's scope without `@`, or `""`.
-    pub namespace: String,
-    /// The dependency's unscoped name.
-    pub package: String,
-    /// [`REGULAR`], [`DEV`], [`PEER`], [`OPTIONAL`] or [`BUNDLED`].
-    pub dependency_type: &'static str,
-    /// The range as written (`^1.2.0`, `npm:other@^1`, a URL...); `""` for a bundled name with
-    /// no entry in `dependencies`.
-    pub version_requirement: String,
-}
+pub use tributary_model::{Dependency, License, VersionMetadata};
 
 /// Reads a version manifest's metadata. Never fails: fields of the wrong type are skipped.
 pub fn version_metadata(manifest: &Value, readme: Option<String>) -> VersionMetadata {
@@ -142,7 +104,7 @@ fn dependencies(manifest: &Value) -> Vec<Dependency> {
             out.push(Dependency {
                 namespace: namespace.to_owned(),
                 package: package.to_owned(),
-                dependency_type,
+                dependency_type: dependency_type.to_owned(),
                 version_requirement,
             });
         }
@@ -197,7 +159,7 @@ mod tests {
         Dependency {
             namespace: namespace.to_owned(),
             package: package.to_owned(),
-            dependency_type,
+            dependency_type: dependency_type.to_owned(),
             version_requirement: range.to_owned(),
         }
     }

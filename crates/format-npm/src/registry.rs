@@ -32,26 +32,6 @@ pub fn coordinates(name: &NpmName) -> PackageCoordinates {
     }
 }
 
-fn model_metadata(m: crate::VersionMetadata) -> tributary_model::VersionMetadata {
-    tributary_model::VersionMetadata {
-        summary: m.summary,
-        home_page: m.home_page,
-        source_code_repository: m.source_code_repository,
-        licenses: m.licenses.into_iter().map(|l| tributary_model::License { name: l.name, url: l.url }).collect(),
-        dependencies: m
-            .dependencies
-            .into_iter()
-            .map(|d| tributary_model::Dependency {
-                namespace: d.namespace,
-                package: d.package,
-                dependency_type: d.dependency_type.to_owned(),
-                version_requirement: d.version_requirement,
-            })
-            .collect(),
-        readme: m.readme,
-    }
-}
-
 impl FormatAdapter for NpmAdapter {
     fn format(&self) -> PackageFormat {
         PackageFormat::Npm
@@ -83,7 +63,7 @@ impl FormatAdapter for NpmAdapter {
                 }
                 expected.sha1 = v.shasum.as_deref().and_then(|s| s.parse::<Sha1>().ok());
                 ExternalVersion {
-                    metadata: model_metadata(crate::version_metadata(&v.manifest, None)),
+                    metadata: crate::version_metadata(&v.manifest, None),
                     assets: vec![ExternalAsset {
                         name: tarball_filename(&doc.name, &v.version),
                         url: v.tarball_url.clone(),
@@ -280,7 +260,7 @@ async fn publish(service: &Service, target: &RepoTarget, name: &NpmName, body: &
     let request = parse_publish(name, body)?;
     let expected = ExpectedDigests { sha256: request.digests.sha256_hex().parse().ok(), ..Default::default() };
     let digests = service.store_blob(&target.domain, body_from_bytes(request.tarball), &expected).await?;
-    let metadata = model_metadata(crate::version_metadata(&request.manifest, request.readme.clone()));
+    let metadata = crate::version_metadata(&request.manifest, request.readme.clone());
     let new = NewVersion {
         version: request.version.clone(),
         status: VersionStatus::Published,
