@@ -16,6 +16,7 @@
 //! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`].
 
 pub mod npm_fixture;
+pub mod s3s_fs;
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,181 @@
+//! The binary on the S3 blob store (`--blob-kind s3`), against a real S3-compatible server,
+//! `s3s-fs`:
+//!
+//! - `npm_publish_and_install_through_s3`: `/readyz` answers 200; the real npm CLI publishes a
+//!   tarball made by `npm pack` and installs it in another project; the tarball's bytes are an
+//!   object of the bucket whose key names their SHA-256, and nothing went to the data directory;
+//! - `missing_bucket_fails_the_start`: on a bucket that does not exist, `tributary serve` exits
+//!   non-zero at start and says the blob store is not usable.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sha2::Digest as _;
+use tributary_tests::npm_fixture::{PackageSpec, npm_command, npm_pack};
+use tributary_tests::s3s_fs::{BUCKET, S3sFs};
+use tributary_tests::{ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, TestServer, tributary_bin};
+
+const DOMAIN: &str = "s3d";
+const REPOSITORY: &str = "store";
+const PACKAGE: &str = "s3-blob-check";
+const VERSION: &str = "1.0.0";
+
+/// `npm ARGS...` in `dir` with HOME = `home`; fails the test, with npm's output, if npm fails.
+#[track_caller]
+fn npm(home: &Path, dir: &Path, args: &[&str]) -> Output {
+    let output = npm_command(home)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `npm {}` (is npm installed?): {e}", args.join(" ")));
+    assert!(
+        output.status.success(),
+        "`npm {}` failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_publish_and_install_through_s3() {
+    let s3 = S3sFs::start();
+    let env = s3.server_env(BUCKET);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = TestServer::start_with_env(Backend::Sqlite, AdminKeys::Fixed, &env);
+
+    let ready = server
+        .http()
+        .get(format!("{}/readyz", server.url()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("`/readyz` was not answered: {e}\n{}", server.diagnose()));
+    let status = ready.status();
+    let body = ready.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "`/readyz` on the S3 blob store: {body}\n{}", server.diagnose());
+
+    server.aws(&["create-domain", "--domain", DOMAIN]).ok();
+    server.aws(&["create-repository", "--domain", DOMAIN, "--repository", REPOSITORY]).ok();
+    let token = server.aws(&["get-authorization-token", "--domain", DOMAIN]).ok()["authorizationToken"]
+        .as_str()
+        .expect("GetAuthorizationToken answers a token")
+        .to_owned();
+
+    // A client machine: a temporary HOME whose .npmrc names the repository and the token.
+    let home = tempfile::Builder::new().prefix("npm-home-").tempdir().expect("cannot make a temp HOME");
+    let registry = format!("{}/npm/{DOMAIN}/{REPOSITORY}/", server.url());
+    let auth_key = registry.trim_start_matches("http:");
+    std::fs::write(
+        home.path().join(".npmrc"),
+        format!("registry={registry}\n{auth_key}:_authToken={token}\nfetch-retries=0\n"),
+    )
+    .expect("cannot write .npmrc");
+
+    // Publish the very tarball `npm pack` made, so the bytes the bucket must hold are known.
+    let packed = npm_pack(&[PackageSpec::new(PACKAGE, VERSION)]).remove(0);
+    let tarball = home.path().join(packed.filename());
+    std::fs::write(&tarball, &packed.tarball).expect("cannot write the tarball");
+    let tarball_arg = tarball.to_str().expect("a UTF-8 temp path");
+    npm(home.path(), home.path(), &["publish", tarball_arg]);
+
+    // Install it in another project, with a fresh cache: its bytes come back from the bucket.
+    let project = home.path().join("project");
+    std::fs::create_dir_all(&project).expect("cannot make the project folder");
+    std::fs::write(
+        project.join("package.json"),
+        json!({"name": "consumer", "version": "1.0.0", "private": true}).to_string(),
+    )
+    .expect("cannot write package.json");
+    let cache = home.path().join("install-cache");
+    let cache_arg = cache.to_str().expect("a UTF-8 temp path");
+    npm(home.path(), &project, &["install", &format!("{PACKAGE}@{VERSION}"), "--cache", cache_arg]);
+    let installed: Value = serde_json::from_slice(
+        &std::fs::read(project.join("node_modules").join(PACKAGE).join("package.json"))
+            .unwrap_or_else(|e| panic!("`npm install` did not install `{PACKAGE}`: {e}")),
+    )
+    .expect("the installed package.json is JSON");
+    assert_eq!(installed["version"], VERSION, "the installed version");
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read(project.join("package-lock.json")).expect("npm wrote a lockfile"))
+            .expect("the lockfile is JSON");
+    let locked = &lock["packages"][format!("node_modules/{PACKAGE}")];
+    assert_eq!(locked["integrity"], packed.integrity().as_str(), "the installed tarball's integrity: {locked}");
+    assert!(
+        locked["resolved"].as_str().is_some_and(|url| url.starts_with(&registry)),
+        "the tarball was not resolved from the repository: {locked}"
+    );
+
+    // The tarball is an object of the bucket, under a key naming its SHA-256.
+    let sha256: String = sha2::Sha256::digest(&packed.tarball).iter().map(|b| format!("{b:02x}")).collect();
+    let objects = s3.objects(BUCKET);
+    let keys: Vec<&str> = objects.iter().map(|(key, _)| key.as_str()).collect();
+    let holding: Vec<&str> =
+        objects.iter().filter(|(_, bytes)| *bytes == packed.tarball).map(|(key, _)| key.as_str()).collect();
+    assert!(
+        !holding.is_empty(),
+        "no object of bucket `{BUCKET}` holds the tarball ({} bytes, sha256 {sha256}); the objects: {keys:?}",
+        packed.tarball.len()
+    );
+    assert!(
+        holding.iter().any(|key| key.contains(&sha256)),
+        "the objects holding the tarball have keys without its sha256 {sha256}: {holding:?}"
+    );
+    // And the filesystem store was not used.
+    assert!(
+        !server.data_dir().join("blobs").exists(),
+        "the server wrote a `blobs` directory in its data directory although its blob store is S3"
+    );
+}
+
+#[test]
+fn missing_bucket_fails_the_start() {
+    let s3 = S3sFs::start();
+    let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("cannot find a free port")
+        .port();
+    let mut command = Command::new(tributary_bin());
+    // Only these settings: none of the developer's `TRIBUTARY_*` variables.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TRIBUTARY_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("TRIBUTARY_LOG", "info")
+        .env("TRIBUTARY_ADMIN_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
+        .env("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY)
+        .envs(s3.server_env("no-such-bucket"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().expect("cannot poll the server").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("cannot collect the server's output");
+            panic!(
+                "`tributary serve` on a missing bucket still runs after 15 s; it should refuse to start\n--- stderr ---\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("cannot collect the server's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "`tributary serve` on a missing bucket exited successfully\n{stderr}");
+    assert!(
+        stderr.contains("blob store") && stderr.contains("no-such-bucket"),
+        "the start failure should name the blob store and the bucket:\n{stderr}"
+    );
+}
