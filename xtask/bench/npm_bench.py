@@ -3,9 +3,11 @@
 
 A local fixture registry serves `bench-pkg` with 1,000 versions (the newest with a 320 KB
 tarball). Tributary serves it through a three-repository chain (app -> team -> gateway with
-`public:npmjs` pointed at the fixture); Verdaccio proxies the same fixture. After one warm-up
-request each, wrk (64 connections, 15 s, gzip accepted) measures cached tarball GETs, the full
-packument and the abbreviated packument. Peak RSS is the server's VmHWM.
+`public:npmjs` pointed at the fixture); Verdaccio proxies the same fixture; nginx, the ceiling,
+serves the very bytes Tributary answered (tarball, full and abbreviated packuments, with
+`gzip_static`). After one warm-up request each, wrk (64 connections, 15 s, gzip accepted)
+measures cached tarball GETs, the full packument and the abbreviated packument. Peak RSS is the
+server's VmHWM (nginx: master and workers added up).
 Prints a Markdown table; numbers go in docs/benchmarks.md, never in tests.
 """
 import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, socket, subprocess, sys, tarfile, tempfile, time, urllib.request
@@ -30,8 +32,9 @@ def run(*cmd, **kw):
 
 
 def ensure_tools():
-    if not shutil.which("wrk"):
-        run("apt-get", "install", "-y", "--no-install-recommends", "wrk")
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
+            run("apt-get", "install", "-y", "--no-install-recommends", tool)
     verdaccio = os.path.join(TOOLS, "verdaccio")
     binary = os.path.join(verdaccio, "node_modules", ".bin", "verdaccio")
     if not os.path.exists(binary):
@@ -125,6 +128,36 @@ def peak_rss_mib(pid):
     return float("nan")
 
 
+def tree_rss_mib(pid):
+    """Peak RSS of a process and its children (nginx's master and workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return peak_rss_mib(pid) + sum(peak_rss_mib(int(c)) for c in children)
+
+
+def start_nginx(work, port, files):
+    """nginx serving `files` (path -> bytes), each also pre-compressed for `gzip_static`."""
+    root = os.path.join(work, "nginx-root")
+    for path, data in files.items():
+        full = os.path.join(root, path.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as f:
+            f.write(data)
+        with open(full + ".gz", "wb") as f:
+            f.write(gzip.compress(data))
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""user root; daemon off; worker_processes 2; pid {work}/nginx.pid; error_log {work}/nginx.err;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; gzip_static on;
+  default_type application/json;
+  client_body_temp_path {work}/nginx-tmp; proxy_temp_path {work}/nginx-tmp; fastcgi_temp_path {work}/nginx-tmp;
+  uwsgi_temp_path {work}/nginx-tmp; scgi_temp_path {work}/nginx-tmp;
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen([nginx, "-c", conf, "-p", work])
+
+
 def main():
     verdaccio_bin = ensure_tools()
     aws = os.path.join(TOOLS, "venv", "bin", "aws")
@@ -173,34 +206,53 @@ listen: 127.0.0.1:{verd_port}
         procs.append(verd)
         wait_http(f"http://127.0.0.1:{verd_port}/-/ping")
         tgz = f"{NAME}/-/{NAME}-{latest}.tgz"
+        trib_base = f"http://127.0.0.1:{trib_port}/npm/bench/app"
+        auth_header = {"Authorization": f"Bearer {token}"}
+        wait_http(f"{trib_base}/{tgz}", auth_header, timeout=120)
+        fetch = lambda path, extra={}: urllib.request.urlopen(  # noqa: E731
+            urllib.request.Request(f"{trib_base}/{path}", headers={**auth_header, **extra}), timeout=60).read()
+        nginx_port = free_port()
+        nginx = start_nginx(work, nginx_port, {
+            f"/{tgz}": fetch(tgz),
+            "/full.json": fetch(NAME),
+            "/abbreviated.json": fetch(NAME, {"Accept": "application/vnd.npm.install-v1+json"}),
+        })
+        procs.append(nginx)
+        wait_http(f"http://127.0.0.1:{nginx_port}/full.json")
         servers = {
             "Tributary (app -> team -> gateway)": (trib, f"http://127.0.0.1:{trib_port}/npm/bench/app", [f"Authorization: Bearer {token}"]),
             "Verdaccio 6": (verd, f"http://127.0.0.1:{verd_port}", []),
+            "nginx (static, the ceiling)": (nginx, f"http://127.0.0.1:{nginx_port}", []),
         }
+        # (label, path, extra headers, path for the static nginx files)
         workloads = [
-            ("cached tarball (320 KB)", tgz, []),
-            (f"packument, {VERSIONS} versions, full", NAME, []),
-            ("packument, abbreviated", NAME, ["Accept: application/vnd.npm.install-v1+json"]),
+            ("cached tarball (320 KB)", tgz, [], tgz),
+            (f"packument, {VERSIONS} versions, full", NAME, [], "full.json"),
+            ("packument, abbreviated", NAME, ["Accept: application/vnd.npm.install-v1+json"], "abbreviated.json"),
         ]
         results = {}
         for server, (proc, base, auth) in servers.items():
-            for _, path, extra in workloads:  # warm: one request of each, through the whole chain
-                wait_http(f"{base}/{path}", dict(h.split(": ", 1) for h in auth + extra), timeout=120)
-            for label, path, extra in workloads:
-                results[(server, label)] = wrk(f"{base}/{path}", auth + extra)
-            results[(server, "rss")] = peak_rss_mib(proc.pid)
+            static = server.startswith("nginx")
+            for _, path, extra, static_path in workloads:  # warm: one request of each, through the whole chain
+                target = static_path if static else path
+                wait_http(f"{base}/{target}", dict(h.split(": ", 1) for h in auth + extra), timeout=120)
+            for label, path, extra, static_path in workloads:
+                target = static_path if static else path
+                results[(server, label)] = wrk(f"{base}/{target}", auth + extra)
+            results[(server, "rss")] = tree_rss_mib(proc.pid) if static else peak_rss_mib(proc.pid)
         names = list(servers)
-        print(f"\n| workload ({CONNECTIONS} connections, {DURATION}, gzip) | " + " | ".join(names) + " | ratio |")
-        print("|---|" + "---|" * (len(names) + 1))
-        for label, _, _ in workloads:
+        print(f"\n| workload ({CONNECTIONS} connections, {DURATION}, gzip) | " + " | ".join(names)
+              + " | Tributary / Verdaccio | Tributary / nginx |")
+        print("|---|" + "---|" * (len(names) + 2))
+        for label, _, _, _ in workloads:
             cells = []
             for n in names:
                 r = results[(n, label)]
                 bad = f", {r['non2xx']} non-2xx" if r["non2xx"] else ""
                 cells.append(f"{r['rps']:.0f} req/s (p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms{bad})")
-            a, b = results[(names[0], label)]["rps"], results[(names[1], label)]["rps"]
-            print(f"| {label} | " + " | ".join(cells) + f" | {a / b if b else float('inf'):.1f}x |")
-        print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | |")
+            t, v, n = (results[(name, label)]["rps"] for name in names)
+            print(f"| {label} | " + " | ".join(cells) + f" | {t / v if v else float('inf'):.1f}x | {t / n if n else float('nan'):.2f}x |")
+        print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | | |")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
