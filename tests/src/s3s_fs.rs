@@ -1,4 +1,5 @@
-//! A real S3-compatible server, `s3s-fs`, for running the binary on the S3 blob store.
+//! A real S3-compatible server, `s3s-fs`: for the S3 blob store's own tests (`crates/blob`) and
+//! for running the binary on the S3 blob store.
 //!
 //! The binary is [`S3S_FS_ENV`] if set, else `<workspace>/target/tools/bin/s3s-fs`, where
 //! `cargo xtask test` installs it. Without it the tests fail: they never skip silently.

@@ -2,5 +2,4 @@
 
 mod fs;
 mod s3;
-mod s3s_fs;
 mod suite;

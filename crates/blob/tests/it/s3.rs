@@ -5,8 +5,8 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use tributary_blob::{BlobError, BlobStore, S3BlobStore, S3Config};
 
-use crate::s3s_fs::{ACCESS_KEY, BUCKET, S3sFs, SECRET_KEY};
 use crate::suite::{Fixture, PART, blob_store_suite};
+use tributary_tests::s3s_fs::{ACCESS_KEY, BUCKET, S3sFs, SECRET_KEY};
 
 /// The key prefix the fixture's store uses.
 const PREFIX: &str = "blobs/";
