@@ -170,20 +170,20 @@ impl Service {
                 })
             })
             .flatten();
-        let mut items = Vec::with_capacity(rows.len());
-        for p in rows {
-            if filter.publish.is_some_and(|s| s != p.restrictions.publish)
-                || filter.upstream.is_some_and(|s| s != p.restrictions.upstream)
-            {
-                continue;
-            }
-            // A package whose every version was deleted is gone from listings.
-            let versions = self.store.versions_of(std::slice::from_ref(&p.id)).await?;
-            if !versions.is_empty() && versions.iter().all(|v| v.status == VersionStatus::Deleted) {
-                continue;
-            }
-            items.push(p);
+        // A package whose every version was deleted is gone from listings: one query for the page.
+        let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+        let mut live: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        for v in self.store.versions_of(&ids).await? {
+            *live.entry(v.package_id.clone()).or_default() |= v.status != VersionStatus::Deleted;
         }
+        let items = rows
+            .into_iter()
+            .filter(|p| {
+                filter.publish.is_none_or(|s| s == p.restrictions.publish)
+                    && filter.upstream.is_none_or(|s| s == p.restrictions.upstream)
+                    && live.get(&p.id).copied().unwrap_or(true)
+            })
+            .collect();
         Ok(Page { items, next_token })
     }
 

@@ -297,27 +297,17 @@ impl Store {
         let txn = self.db.begin().await?;
         let package = match find_package(&txn, repository_id, coordinates).await? {
             Some(p) => p,
-            None => {
-                let model = packages::ActiveModel {
-                    id: Set(uuid::Uuid::new_v4().simple().to_string()),
-                    repository_id: Set(repository_id.to_owned()),
-                    format: Set(coordinates.format.as_str().to_owned()),
-                    namespace: Set(coordinates.namespace.clone()),
-                    name: Set(coordinates.name.clone()),
-                    display_name: Set(display_name.to_owned()),
-                    origin_publish: Set(default_restrictions.publish.as_str().to_owned()),
-                    origin_upstream: Set(default_restrictions.upstream.as_str().to_owned()),
-                    created_at: Set(Utc::now()),
-                };
-                model.insert(&txn).await.map_err(|e| {
+            None => new_package(repository_id, coordinates, display_name, default_restrictions)
+                .insert(&txn)
+                .await
+                .map_err(|e| {
                     StoreError::conflict_on_unique(
                         e,
                         ResourceType::Package,
                         &coordinates.name,
                         &format!("{coordinates} was created concurrently; retry"),
                     )
-                })?
-            }
+                })?,
         };
         let existing = package_versions::Entity::find()
             .filter(package_versions::Column::PackageId.eq(package.id.clone()))
@@ -447,18 +437,7 @@ impl Store {
             active.origin_upstream = Set(restrictions.upstream.as_str().to_owned());
             return package_record(active.update(&self.db).await?);
         }
-        let model = packages::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().simple().to_string()),
-            repository_id: Set(repository_id.to_owned()),
-            format: Set(coordinates.format.as_str().to_owned()),
-            namespace: Set(coordinates.namespace.clone()),
-            name: Set(coordinates.name.clone()),
-            display_name: Set(display_name.to_owned()),
-            origin_publish: Set(restrictions.publish.as_str().to_owned()),
-            origin_upstream: Set(restrictions.upstream.as_str().to_owned()),
-            created_at: Set(Utc::now()),
-        };
-        package_record(model.insert(&self.db).await?)
+        package_record(new_package(repository_id, coordinates, display_name, restrictions).insert(&self.db).await?)
     }
 
     /// Changes the status of `versions` of a package, each only if its current status is
@@ -571,6 +550,26 @@ impl Store {
             .all(&self.db)
             .await?;
         rows.into_iter().map(package_record).collect()
+    }
+}
+
+/// The row of a package new in a repository.
+fn new_package(
+    repository_id: &str,
+    coordinates: &PackageCoordinates,
+    display_name: &str,
+    restrictions: OriginRestrictions,
+) -> packages::ActiveModel {
+    packages::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().simple().to_string()),
+        repository_id: Set(repository_id.to_owned()),
+        format: Set(coordinates.format.as_str().to_owned()),
+        namespace: Set(coordinates.namespace.clone()),
+        name: Set(coordinates.name.clone()),
+        display_name: Set(display_name.to_owned()),
+        origin_publish: Set(restrictions.publish.as_str().to_owned()),
+        origin_upstream: Set(restrictions.upstream.as_str().to_owned()),
+        created_at: Set(Utc::now()),
     }
 }
 

@@ -22,20 +22,11 @@ fn repository_arn(settings: &Settings, domain: &str, name: &str) -> String {
     format!("arn:aws:codeartifact:{}:{}:repository/{domain}/{name}", settings.region, settings.owner)
 }
 
-/// `DomainDescription`.
+/// `DomainDescription`: the summary plus counts.
 pub(crate) fn domain(d: &Domain, settings: &Settings) -> Value {
-    let mut v = json!({
-        "name": d.name,
-        "owner": d.owner,
-        "arn": domain_arn(settings, &d.name),
-        "status": "Active",
-        "createdTime": timestamp(d.created_at),
-        "repositoryCount": d.repository_count,
-        "assetSizeBytes": 0,
-    });
-    if let Some(key) = &d.encryption_key {
-        v["encryptionKey"] = key.clone().into();
-    }
+    let mut v = domain_summary(d, settings);
+    v["repositoryCount"] = d.repository_count.into();
+    v["assetSizeBytes"] = 0.into();
     v
 }
 
@@ -54,7 +45,7 @@ pub(crate) fn domain_summary(d: &Domain, settings: &Settings) -> Value {
     v
 }
 
-/// `RepositoryDescription`.
+/// `RepositoryDescription`: the summary plus upstreams and external connections.
 pub(crate) fn repository(r: &Repository, settings: &Settings) -> Value {
     let connections: Vec<Value> = r
         .external_connection
@@ -67,19 +58,9 @@ pub(crate) fn repository(r: &Repository, settings: &Settings) -> Value {
             })
         })
         .collect();
-    let mut v = json!({
-        "name": r.name,
-        "administratorAccount": r.domain_owner,
-        "domainName": r.domain_name,
-        "domainOwner": r.domain_owner,
-        "arn": repository_arn(settings, &r.domain_name, &r.name),
-        "upstreams": r.upstreams.iter().map(|u| json!({ "repositoryName": u })).collect::<Vec<_>>(),
-        "externalConnections": connections,
-        "createdTime": timestamp(r.created_at),
-    });
-    if let Some(description) = &r.description {
-        v["description"] = description.clone().into();
-    }
+    let mut v = repository_summary(r, settings);
+    v["upstreams"] = r.upstreams.iter().map(|u| json!({ "repositoryName": u })).collect::<Vec<_>>().into();
+    v["externalConnections"] = connections.into();
     v
 }
 
