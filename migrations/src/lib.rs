@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261120_000001_foundation;
 mod m20261121_000002_packages;
+mod m20261121_000003_asset_attributes;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -13,6 +14,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261120_000001_foundation::Migration), Box::new(m20261121_000002_packages::Migration)]
+        vec![
+            Box::new(m20261120_000001_foundation::Migration),
+            Box::new(m20261121_000002_packages::Migration),
+            Box::new(m20261121_000003_asset_attributes::Migration),
+        ]
     }
 }

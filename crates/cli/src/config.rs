@@ -66,6 +66,9 @@ pub struct Overrides {
     /// Seconds an external connection's metadata is used before it is revalidated [default: 300].
     #[arg(long, env = "TRIBUTARY_METADATA_TTL_SECONDS")]
     pub metadata_ttl_seconds: Option<u64>,
+    /// The largest file a client may upload (PyPI), in bytes [default: 5 GiB, CodeArtifact's limit].
+    #[arg(long, env = "TRIBUTARY_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
 }
 
 /// Which blob store.
@@ -90,6 +93,7 @@ pub struct FileConfig {
     region: Option<String>,
     owner: Option<String>,
     metadata_ttl_seconds: Option<u64>,
+    max_upload_bytes: Option<u64>,
     #[serde(default)]
     admin: AdminSection,
     #[serde(default)]
@@ -143,6 +147,8 @@ pub struct Config {
     pub external_urls: BTreeMap<String, String>,
     /// Seconds external metadata is used before it is revalidated.
     pub metadata_ttl_seconds: u64,
+    /// The largest file a client may upload, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// The blob store in force.
@@ -224,6 +230,7 @@ impl Config {
             blob,
             external_urls,
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
+            max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
         })
     }
 }

@@ -43,6 +43,8 @@ pub struct ExternalAsset {
     pub url: String,
     /// The digests the registry declares; the bytes must match them.
     pub expected: ExpectedDigests,
+    /// The format's per-file attributes, kept with the file when it is stored (a JSON object).
+    pub attributes: serde_json::Value,
 }
 
 /// What a format tells the engine.
@@ -55,6 +57,6 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn metadata_accept(&self) -> &'static str {
         "application/json"
     }
-    /// Reads the metadata document.
-    fn parse_upstream(&self, bytes: &[u8]) -> Result<ExternalPackage, String>;
+    /// Reads the metadata document fetched from `url`, served as `content_type`.
+    fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String>;
 }

@@ -29,7 +29,7 @@ pub use identity::{AdminBootstrap, Caller};
 pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList, normalize_name};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepositoryUpdate};
-pub use resolve::{AssetBody, PackageView, RepoTarget, VersionSource, asset_record};
+pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use upstream::{ConnectionHealth, UpstreamSettings};
 
 /// What the service needs to know of its deployment.

@@ -94,12 +94,95 @@ pub struct PackageView {
     pub display_name: Option<String>,
     /// Version → where it comes from; the first in search order wins.
     pub versions: BTreeMap<String, VersionSource>,
+    /// Version → the later places that hold it too, in search order. A version's status and
+    /// metadata are the winner's; a file the winner lacks comes from the first of these that has
+    /// it (a PyPI version gains wheels upstream after it was retained here).
+    pub shadowed: BTreeMap<String, Vec<VersionSource>>,
     /// Merged dist-tags.
     pub dist_tags: BTreeMap<String, String>,
     /// The package in the asking repository itself, if stored there.
     pub local: Option<PackageRecord>,
     /// An external connection that failed while the view was built (the view lacks its versions).
     pub upstream_error: Option<ServiceError>,
+}
+
+impl PackageView {
+    fn add(&mut self, version: String, source: VersionSource) {
+        match self.versions.entry(version) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(source);
+            }
+            std::collections::btree_map::Entry::Occupied(slot) => {
+                self.shadowed.entry(slot.key().clone()).or_default().push(source);
+            }
+        }
+    }
+
+    /// Every place that holds `version`, the winner first.
+    pub fn sources<'a>(&'a self, version: &str) -> impl Iterator<Item = &'a VersionSource> + 'a {
+        self.versions.get(version).into_iter().chain(self.shadowed.get(version).into_iter().flatten())
+    }
+
+    /// The files of `version` through the chain: the winner's, then those only later places
+    /// have (first place wins per file name). Each with the place it comes from.
+    pub fn files<'a>(&'a self, version: &str) -> Vec<(&'a VersionSource, VersionFile<'a>)> {
+        let mut files: Vec<(&VersionSource, VersionFile<'_>)> = Vec::new();
+        for source in self.sources(version) {
+            let found: Vec<VersionFile<'_>> = match source {
+                VersionSource::Stored { record, .. } => record.assets.iter().map(VersionFile::Stored).collect(),
+                VersionSource::External { version, .. } => version.assets.iter().map(VersionFile::External).collect(),
+            };
+            for file in found {
+                if !files.iter().any(|(_, f)| f.name() == file.name()) {
+                    files.push((source, file));
+                }
+            }
+        }
+        files
+    }
+}
+
+/// One file of a version in a [`PackageView`].
+#[derive(Debug, Clone, Copy)]
+pub enum VersionFile<'a> {
+    /// Stored (in the domain's blob store).
+    Stored(&'a AssetRecord),
+    /// Available through an external connection.
+    External(&'a ExternalAsset),
+}
+
+impl VersionFile<'_> {
+    /// The file name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Stored(a) => &a.name,
+            Self::External(a) => &a.name,
+        }
+    }
+
+    /// The format's attributes of the file.
+    pub fn attributes(&self) -> &serde_json::Value {
+        match self {
+            Self::Stored(a) => &a.attributes,
+            Self::External(a) => &a.attributes,
+        }
+    }
+
+    /// Its SHA-256, when known.
+    pub fn sha256(&self) -> Option<String> {
+        match self {
+            Self::Stored(a) => Some(a.sha256.clone()),
+            Self::External(a) => a.expected.sha256.map(|d| d.to_hex()),
+        }
+    }
+
+    /// Its size, when known.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Self::Stored(a) => Some(a.size),
+            Self::External(a) => a.expected.size,
+        }
+    }
 }
 
 /// The bytes of an asset.
@@ -127,6 +210,7 @@ pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
         sha1: d.sha1.to_hex(),
         md5: d.md5.to_hex(),
         sha512: d.sha512.to_hex(),
+        attributes: serde_json::json!({}),
     }
 }
 
@@ -194,7 +278,7 @@ impl Service {
                     let version = record.version.clone();
                     let source =
                         VersionSource::Stored { repository: step.repository.clone(), record: Arc::new(record) };
-                    view.versions.entry(version).or_insert(source);
+                    view.add(version, source);
                 }
                 for (tag, version) in tags_by_package.remove(&package.id).unwrap_or_default() {
                     view.dist_tags.insert(tag, version);
@@ -209,11 +293,12 @@ impl Service {
                     Ok(Some(external)) => {
                         view.display_name.get_or_insert_with(|| external.display_name.clone());
                         for version in &external.versions {
-                            view.versions.entry(version.version.clone()).or_insert_with(|| VersionSource::External {
+                            let source = VersionSource::External {
                                 gateway: step.repository.clone(),
                                 connection: connection.clone(),
                                 version: Arc::new(version.clone()),
-                            });
+                            };
+                            view.add(version.version.clone(), source);
                         }
                         for (tag, version) in &external.dist_tags {
                             view.dist_tags.insert(tag.clone(), version.clone());
@@ -254,24 +339,27 @@ impl Service {
                 format!("version `{version}` of {coordinates} is not in `{}` nor its upstreams", target.repository),
             ),
         };
-        let source = view.versions.get(version).ok_or_else(not_found)?;
+        let winner = view.versions.get(version).ok_or_else(not_found)?;
+        if let VersionSource::Stored { record, .. } = winner
+            && !record.status.is_downloadable()
+        {
+            return Err(ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!("version `{version}` of {coordinates} is {} and cannot be downloaded", record.status),
+            ));
+        }
         let display_name = view.display_name.clone().unwrap_or_else(|| coordinates.name.clone());
-        match source {
-            VersionSource::Stored { repository, record } => {
-                if !record.status.is_downloadable() {
-                    return Err(ServiceError::not_found(
-                        ResourceType::PackageVersion,
-                        version,
-                        format!("version `{version}` of {coordinates} is {} and cannot be downloaded", record.status),
-                    ));
-                }
-                let found = record.assets.iter().find(|a| a.name == asset).cloned().ok_or_else(|| {
-                    ServiceError::not_found(
-                        ResourceType::Asset,
-                        asset,
-                        format!("version `{version}` of {coordinates} has no file `{asset}`"),
-                    )
-                })?;
+        let (source, file) = view.files(version).into_iter().find(|(_, f)| f.name() == asset).ok_or_else(|| {
+            ServiceError::not_found(
+                ResourceType::Asset,
+                asset,
+                format!("version `{version}` of {coordinates} has no file `{asset}` here nor upstream"),
+            )
+        })?;
+        match (source, file) {
+            (VersionSource::Stored { repository, record }, VersionFile::Stored(found)) => {
+                let found = found.clone();
                 if *repository == target.repository {
                     self.documents.assets.insert(key, found.clone()).await;
                 } else {
@@ -286,16 +374,11 @@ impl Service {
                 }
                 self.open_blob(&target.domain, found).await
             }
-            VersionSource::External { gateway, connection, version: external } => {
-                let wanted = external.assets.iter().find(|a| a.name == asset).cloned().ok_or_else(|| {
-                    ServiceError::not_found(
-                        ResourceType::Asset,
-                        asset,
-                        format!("version `{version}` of {coordinates} has no file `{asset}` in `{connection}`"),
-                    )
-                })?;
+            (VersionSource::External { gateway, connection, version: external }, VersionFile::External(wanted)) => {
+                let wanted = wanted.clone();
                 self.ingest(target, coordinates, &display_name, gateway, connection, external.clone(), wanted).await
             }
+            _ => Err(ServiceError::internal(format!("file `{asset}` of {coordinates} {version} has no consistent source"))),
         }
     }
 
@@ -407,6 +490,7 @@ impl Service {
         let connection = connection.to_owned();
         let name = asset.name.clone();
         let expected = asset.expected;
+        let attributes = asset.attributes.clone();
         tokio::spawn(async move {
             let _guard = guard;
             let feed = async {
@@ -434,7 +518,7 @@ impl Service {
             let ((), stored) = futures::join!(feed, put);
             let outcome = match stored {
                 Ok(digests) => {
-                    let record = asset_record(&name, &digests);
+                    let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
                     let new = NewVersion {
                         version: external.version.clone(),
                         status: VersionStatus::Published,
@@ -472,6 +556,7 @@ impl Service {
             sha1: asset.expected.sha1.map(|d| d.to_hex()).unwrap_or_default(),
             md5: String::new(),
             sha512: asset.expected.sha512.map(|d| d.to_hex()).unwrap_or_default(),
+            attributes: asset.attributes.clone(),
         };
         Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx) })
     }

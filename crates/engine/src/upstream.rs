@@ -140,8 +140,8 @@ impl Upstreams {
                 *cached = Some(CachedDoc { package: None, etag: None, fetched_at: Instant::now() });
                 Ok(None)
             }
-            Ok(Fetched::Document { bytes, etag }) => {
-                let parsed = adapter.parse_upstream(&bytes).map_err(|e| {
+            Ok(Fetched::Document { bytes, etag, content_type }) => {
+                let parsed = adapter.parse_upstream(&bytes, content_type.as_deref(), url).map_err(|e| {
                     let message = format!("`{connection}` answered `{url}` with a document that cannot be read: {e}");
                     self.record(connection, Err(message.clone()));
                     ServiceError::new(ErrorKind::BadGateway, message)
@@ -205,7 +205,7 @@ fn stale_or(cached: Option<&CachedDoc>, err: ServiceError) -> Result<Option<Arc<
 }
 
 enum Fetched {
-    Document { bytes: bytes::Bytes, etag: Option<String> },
+    Document { bytes: bytes::Bytes, etag: Option<String>, content_type: Option<String> },
     NotModified,
     NotFound,
 }
@@ -229,12 +229,14 @@ async fn fetch_document(request: reqwest::RequestBuilder) -> Result<Fetched, Fet
         reqwest::StatusCode::NOT_MODIFIED => Ok(Fetched::NotModified),
         reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::GONE => Ok(Fetched::NotFound),
         status if status.is_success() => {
-            let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let etag = header("etag");
+            let content_type = header("content-type");
             if response.content_length().is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64) {
                 return Err(FetchFailure { message: "the document is too large".to_owned(), timed_out: false });
             }
             let bytes = response.bytes().await.map_err(failure)?;
-            Ok(Fetched::Document { bytes, etag })
+            Ok(Fetched::Document { bytes, etag, content_type })
         }
         status => Err(FetchFailure { message: format!("it answered HTTP {status}"), timed_out: false }),
     }

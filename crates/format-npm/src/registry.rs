@@ -11,7 +11,7 @@ use tributary_blob::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
 use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
-use tributary_store::{NewVersion, PutOutcome};
+use tributary_store::NewVersion;
 
 use crate::integrity::Integrity;
 use crate::{
@@ -46,7 +46,7 @@ impl FormatAdapter for NpmAdapter {
         format!("{base_url}/{name}")
     }
 
-    fn parse_upstream(&self, bytes: &[u8]) -> Result<ExternalPackage, String> {
+    fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, _: &str) -> Result<ExternalPackage, String> {
         let doc = parse_upstream_packument(bytes).map_err(|e| e.to_string())?;
         let versions = doc
             .versions
@@ -68,6 +68,7 @@ impl FormatAdapter for NpmAdapter {
                         name: tarball_filename(&doc.name, &v.version),
                         url: v.tarball_url.clone(),
                         expected,
+                        attributes: serde_json::json!({}),
                     }],
                     published_at: v.published_at,
                     format_metadata: v.manifest,
@@ -274,9 +275,8 @@ async fn publish(service: &Service, target: &RepoTarget, name: &NpmName, body: &
         published_at: Utc::now(),
         assets: vec![asset_record(&request.tarball_filename, &digests)],
     };
-    match service.publish(target, &NpmAdapter, &coordinates(name), name.package(), new, &request.dist_tags).await? {
-        PutOutcome::Created(_) | PutOutcome::Unchanged(_) => Ok(ok_body()),
-    }
+    service.publish(target, &NpmAdapter, &coordinates(name), name.package(), new, &request.dist_tags).await?;
+    Ok(ok_body())
 }
 
 async fn deprecate(

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Conflict,
     /// A limit would be exceeded.
     QuotaExceeded,
+    /// An upload is larger than the server accepts.
+    PayloadTooLarge,
     /// Too many requests.
     Throttling,
     /// A bug or an unavailable dependency on our side.
@@ -42,6 +44,7 @@ const TABLE: &[(ErrorKind, &str, u16)] = &[
     (ErrorKind::NotFound, "ResourceNotFoundException", 404),
     (ErrorKind::Conflict, "ConflictException", 409),
     (ErrorKind::QuotaExceeded, "ServiceQuotaExceededException", 402),
+    (ErrorKind::PayloadTooLarge, "RequestEntityTooLargeException", 413),
     (ErrorKind::Throttling, "ThrottlingException", 429),
     (ErrorKind::Internal, "InternalServerException", 500),
     (ErrorKind::BadGateway, "BadGatewayException", 502),

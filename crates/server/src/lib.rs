@@ -3,12 +3,15 @@
 //!
 //! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
 //! - `/npm/{domain}/{repository}/...`: the npm registry of a repository ([`npm`]).
+//! - `/pypi/{domain}/{repository}/...`: the Python package index of a repository ([`pypi`]).
 //! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
 
 pub mod control;
+mod data_plane;
 mod error;
 pub mod npm;
 pub mod ops;
+pub mod pypi;
 
 use std::sync::Arc;
 
@@ -29,6 +32,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Request counters.
     pub metrics: Arc<Metrics>,
+    /// The largest file a client may upload (PyPI), in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// Mounts every route on `cfg`; used by [`run`] and by in-process tests.
@@ -45,6 +50,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .app_data(web::PayloadConfig::new(npm::MAX_BODY_BYTES))
                     .default_service(web::route().to(npm::handle)),
             )
+            .service(web::scope("/pypi/{domain}/{repository}").default_service(web::route().to(pypi::handle)))
             .default_service(web::route().to(error::not_found));
     }
 }

@@ -14,15 +14,18 @@ pub enum Plane {
     Control,
     /// The npm endpoints.
     Npm,
+    /// The PyPI endpoints.
+    Pypi,
 }
 
 impl Plane {
-    const ALL: [Plane; 2] = [Plane::Control, Plane::Npm];
+    const ALL: [Plane; 3] = [Plane::Control, Plane::Npm, Plane::Pypi];
 
     fn label(self) -> &'static str {
         match self {
             Self::Control => "control",
             Self::Npm => "npm",
+            Self::Pypi => "pypi",
         }
     }
 }
@@ -30,7 +33,9 @@ impl Plane {
 /// Request counters by plane and status class.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: [[AtomicU64; 5]; 2],
+    requests: [[AtomicU64; 5]; 3],
+    /// PyPI file downloads: core metadata files, distributions.
+    pypi_downloads: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -38,6 +43,11 @@ impl Metrics {
     pub fn count(&self, plane: Plane, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.requests[plane as usize][class].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one PyPI file download: a core metadata file (PEP 658) or a distribution.
+    pub fn count_pypi_download(&self, metadata: bool) {
+        self.pypi_downloads[usize::from(!metadata)].fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self) -> String {
@@ -53,6 +63,15 @@ impl Metrics {
                     counter.load(Ordering::Relaxed)
                 ));
             }
+        }
+        out.push_str(
+            "# HELP tributary_pypi_downloads_total PyPI files served, by kind.\n# TYPE tributary_pypi_downloads_total counter\n",
+        );
+        for (i, kind) in ["metadata", "distribution"].iter().enumerate() {
+            out.push_str(&format!(
+                "tributary_pypi_downloads_total{{kind=\"{kind}\"}} {}\n",
+                self.pypi_downloads[i].load(Ordering::Relaxed)
+            ));
         }
         out
     }

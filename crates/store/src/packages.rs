@@ -1,8 +1,9 @@
 //! Packages, versions, assets and dist-tags.
 //!
 //! A version is written with its assets in one transaction, after its blobs are stored. Writing a
-//! version that exists with the very same assets changes nothing and succeeds (re-runs and
-//! `--skip-existing` work); with other assets, or over a `Deleted` version, it is a conflict.
+//! version that exists adds the files it lacks (a PyPI version gains a wheel per platform), and
+//! changes nothing when it has them all with the same bytes (re-runs and `--skip-existing` work);
+//! a file name it holds with other bytes, or a `Deleted` version, is a conflict.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -54,6 +55,9 @@ pub struct AssetRecord {
     pub md5: String,
     /// Lowercase hex SHA-512.
     pub sha512: String,
+    /// What the format knows of this file beyond its bytes (a JSON object; `{}` for nothing),
+    /// e.g. PyPI's `requires-python` and upload time. Opaque to the store.
+    pub attributes: serde_json::Value,
 }
 
 /// A version of a package in one repository.
@@ -109,13 +113,15 @@ pub enum PutOutcome {
     Created(VersionRecord),
     /// The version existed with the same assets; nothing changed.
     Unchanged(VersionRecord),
+    /// The version existed; the new files were added to it (a PyPI wheel for another platform).
+    Extended(VersionRecord),
 }
 
 impl PutOutcome {
     /// The version as stored.
     pub fn record(&self) -> &VersionRecord {
         match self {
-            Self::Created(r) | Self::Unchanged(r) => r,
+            Self::Created(r) | Self::Unchanged(r) | Self::Extended(r) => r,
         }
     }
 }
@@ -155,6 +161,7 @@ fn asset_record(m: assets::Model) -> AssetRecord {
         sha1: m.sha1,
         md5: m.md5,
         sha512: m.sha512,
+        attributes: serde_json::from_str(&m.attributes).unwrap_or_else(|_| serde_json::json!({})),
     }
 }
 
@@ -190,13 +197,47 @@ fn version_record(m: package_versions::Model, assets: Vec<AssetRecord>) -> Resul
     })
 }
 
-fn same_assets(a: &[AssetRecord], b: &[AssetRecord]) -> bool {
-    let key = |list: &[AssetRecord]| {
-        let mut v: Vec<(String, String)> = list.iter().map(|x| (x.name.clone(), x.sha256.clone())).collect();
-        v.sort();
-        v
-    };
-    key(a) == key(b)
+/// The files of `new` that `existing` lacks; a file it has under the same name with other bytes
+/// is a conflict (published bytes never change).
+fn new_files(
+    coordinates: &PackageCoordinates,
+    existing: &VersionRecord,
+    new: &[AssetRecord],
+) -> Result<Vec<AssetRecord>> {
+    let mut added: Vec<AssetRecord> = Vec::new();
+    for asset in new {
+        match existing.assets.iter().find(|a| a.name == asset.name) {
+            Some(stored) if stored.sha256 == asset.sha256 => {}
+            Some(_) => {
+                return Err(StoreError::Rejected(version_conflict(
+                    coordinates,
+                    &existing.version,
+                    &format!(
+                        "already has a file `{}` with other content; published files never change — publish a new version",
+                        asset.name
+                    ),
+                )));
+            }
+            None if added.iter().any(|a| a.name == asset.name) => {}
+            None => added.push(asset.clone()),
+        }
+    }
+    Ok(added)
+}
+
+fn asset_row(version_id: &str, a: &AssetRecord, now: DateTime<Utc>) -> assets::ActiveModel {
+    assets::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().simple().to_string()),
+        version_id: Set(version_id.to_owned()),
+        name: Set(a.name.clone()),
+        size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
+        sha256: Set(a.sha256.clone()),
+        sha1: Set(a.sha1.clone()),
+        md5: Set(a.md5.clone()),
+        sha512: Set(a.sha512.clone()),
+        created_at: Set(now),
+        attributes: Set(a.attributes.to_string()),
+    }
 }
 
 async fn find_package(
@@ -325,14 +366,39 @@ impl Store {
                     "was deleted; its version number cannot be used again — publish a new version",
                 )));
             }
-            if same_assets(&record.assets, &new.assets) {
+            let added = new_files(coordinates, &record, &new.assets)?;
+            if added.is_empty() {
                 return Ok(PutOutcome::Unchanged(record));
             }
-            return Err(StoreError::Rejected(version_conflict(
-                coordinates,
-                &new.version,
-                "already exists with other content; published versions never change — publish a new version",
-            )));
+            let now = Utc::now();
+            assets::Entity::insert_many(added.iter().map(|a| asset_row(&record.id, a, now))).exec(&txn).await.map_err(
+                |e| {
+                    StoreError::conflict_on_unique(
+                        e,
+                        ResourceType::Asset,
+                        &new.version,
+                        &format!("a file of version `{}` of {coordinates} was added concurrently; retry", new.version),
+                    )
+                },
+            )?;
+            package_versions::ActiveModel {
+                id: Set(record.id.clone()),
+                revision: Set(uuid::Uuid::new_v4().simple().to_string()),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
+            let stored = package_versions::Entity::find_by_id(record.id.clone())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version)))?;
+            let record = versions_with_assets(&txn, vec![stored])
+                .await?
+                .pop()
+                .ok_or_else(|| StoreError::Corrupt("version vanished".to_owned()))?;
+            txn.commit().await?;
+            return Ok(PutOutcome::Extended(record));
         }
         let now = Utc::now();
         let version_id = uuid::Uuid::new_v4().simple().to_string();
@@ -364,21 +430,7 @@ impl Store {
             )
         })?;
         if !new.assets.is_empty() {
-            let rows: Vec<assets::ActiveModel> = new
-                .assets
-                .iter()
-                .map(|a| assets::ActiveModel {
-                    id: Set(uuid::Uuid::new_v4().simple().to_string()),
-                    version_id: Set(version_id.clone()),
-                    name: Set(a.name.clone()),
-                    size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
-                    sha256: Set(a.sha256.clone()),
-                    sha1: Set(a.sha1.clone()),
-                    md5: Set(a.md5.clone()),
-                    sha512: Set(a.sha512.clone()),
-                    created_at: Set(now),
-                })
-                .collect();
+            let rows: Vec<assets::ActiveModel> = new.assets.iter().map(|a| asset_row(&version_id, a, now)).collect();
             assets::Entity::insert_many(rows).exec(&txn).await?;
         }
         for (tag, version) in tags {

@@ -13,13 +13,17 @@ mod route;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use tributary_engine::{AssetBody, Caller, Document, RepoTarget};
+use tributary_engine::{Caller, RepoTarget};
 use tributary_format_npm::{NpmName, registry};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 pub use route::Route;
 
 use crate::AppState;
+use crate::data_plane::{authenticate, stream, with_etag};
+
+/// What to do without credentials.
+const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`";
 
 /// The largest npm request body (a publish carries the tarball in base64).
 pub const MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
@@ -79,7 +83,7 @@ async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpR
                 .body(tributary_format_npm::responses::render_login(&login.name, &token)))
         }
         (method, route) => {
-            let caller = authenticate(req, state).await?;
+            let caller = authenticate(req, state, LOGIN_HINT).await?;
             let target = service.repo_target(&caller, &domain, &repository).await?;
             dispatch(req, method, route, body, state, &caller, &target, &endpoint).await
         }
@@ -147,83 +151,4 @@ async fn dispatch(
             format!("`{method}` is not supported for {route:?} on the npm endpoint"),
         )),
     }
-}
-
-/// The caller: `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
-pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ServiceError> {
-    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let token = if let Some(token) = header.strip_prefix("Bearer ") {
-        Some(token.trim().to_owned())
-    } else if let Some(basic) = header.strip_prefix("Basic ") {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(basic.trim())
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .and_then(|pair| pair.split_once(':').map(|(_, password)| password.to_owned()))
-    } else {
-        None
-    };
-    let token = token.ok_or_else(|| {
-        ServiceError::new(
-            ErrorKind::MissingAuthentication,
-            "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`",
-        )
-    })?;
-    // A token that is invalid, expired or whose principal is gone asks for new credentials: 401
-    // (npm prints E401 and the user logs in again), not 403, which npm words as a policy refusal.
-    // A valid token for another domain stays 403 (`repo_target`).
-    state.service.authenticate_token(&token, Utc::now()).await.map_err(|err| match err.kind {
-        ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
-        _ => err,
-    })
-}
-
-/// A document with its strong ETag; `If-None-Match` with it answers 304.
-fn with_etag(req: &HttpRequest, document: &Document, content_type: &str) -> HttpResponse {
-    let etag = document.etag.clone();
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if matches {
-        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
-    }
-    let gzip = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type.to_owned())
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    if gzip {
-        // Compressed once, when the document was rendered.
-        response.insert_header((header::CONTENT_ENCODING, "gzip")).body(document.gzip.clone())
-    } else {
-        response.body(document.body.clone())
-    }
-}
-
-/// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
-/// end aborts the response, so the client sees a failed download).
-fn stream(asset: AssetBody, head: bool) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response.content_type("application/octet-stream");
-    if !asset.asset.sha256.is_empty() {
-        response.insert_header((header::ETAG, format!("\"{}\"", asset.asset.sha256)));
-    }
-    if head {
-        if let Some(size) = asset.size {
-            response.insert_header((header::CONTENT_LENGTH, size));
-        }
-        return response.finish();
-    }
-    if let Some(size) = asset.size {
-        response.no_chunking(size);
-    }
-    response.streaming(asset.stream)
 }

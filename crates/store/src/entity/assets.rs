@@ -15,6 +15,8 @@ pub struct Model {
     pub md5: String,
     pub sha512: String,
     pub created_at: ChronoDateTimeUtc,
+    /// A JSON object of the format's per-file attributes.
+    pub attributes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,341 @@
+//! The Python package index of each repository: `/pypi/{domain}/{repository}/...`.
+//!
+//! - `simple/` and `simple/{project}/`: the simple API, PEP 503 HTML or PEP 691 JSON by `Accept`
+//!   (or `?format=`); a project name that is not normalized redirects to the normalized one.
+//! - `files/{project}/{version}/{filename}` (GET, HEAD): a file, and `{wheel}.metadata` its core
+//!   metadata (PEP 658).
+//! - `POST` at the endpoint root (also `legacy/`): the upload API that `twine upload` uses. The
+//!   multipart body streams: its text fields are kept, the file part is spooled to an anonymous
+//!   temporary file (bounded by `max_upload_bytes`) that the format reads and the blob store
+//!   takes.
+//!
+//! Errors are plain text with the message also as the HTTP reason phrase, which is what twine
+//! and pip print; 401 asks for Basic credentials (any user name, a token as the password).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::TryStreamExt;
+use tokio::io::AsyncWriteExt;
+use tributary_engine::RepoTarget;
+use tributary_format_pypi::registry::{self, UploadedFile};
+use tributary_format_pypi::simple::{SimpleFormat, negotiate};
+use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
+
+use crate::AppState;
+use crate::data_plane::{authenticate, stream, with_etag};
+
+/// What to do without credentials.
+const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool pip` (or `--tool twine`), or use a token from `aws codeartifact get-authorization-token` as the password (any user name)";
+
+/// The most text an upload form may carry besides its file (descriptions are readmes).
+const MAX_FORM_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// A request under the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    /// The endpoint root or `legacy/`: uploads.
+    Upload,
+    /// `simple` without its slash.
+    IndexNoSlash,
+    /// `simple/`.
+    Index,
+    /// `simple/{project}` or `simple/{project}/`, with whether the slash was there.
+    Project { project: String, slash: bool },
+    /// `files/{project}/{version}/{filename}`.
+    File { project: String, version: String, filename: String },
+}
+
+impl Route {
+    /// Parses the path after `/pypi/{domain}/{repository}`.
+    fn parse(tail: &str) -> Option<Self> {
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|s| s.into_owned());
+        let tail = tail.strip_prefix('/').unwrap_or(tail);
+        match tail {
+            "" | "legacy" | "legacy/" => return Some(Self::Upload),
+            "simple" => return Some(Self::IndexNoSlash),
+            "simple/" => return Some(Self::Index),
+            _ => {}
+        }
+        if let Some(rest) = tail.strip_prefix("simple/") {
+            let (project, slash) = match rest.strip_suffix('/') {
+                Some(p) => (p, true),
+                None => (rest, false),
+            };
+            if project.is_empty() || project.contains('/') {
+                return None;
+            }
+            return Some(Self::Project { project: decode(project)?, slash });
+        }
+        let rest = tail.strip_prefix("files/")?;
+        let mut parts = rest.split('/');
+        let (project, version, filename) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || [project, version, filename].iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        let filename = decode(filename)?;
+        if filename.contains('/') || filename.contains('\\') || filename.starts_with('.') {
+            return None;
+        }
+        Some(Self::File { project: decode(project)?, version: decode(version)?, filename })
+    }
+}
+
+/// Serves every request under `/pypi/{domain}/{repository}/`.
+pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let response = match serve(&req, payload, &state).await {
+        Ok(response) => response,
+        Err(err) => error(&err),
+    };
+    state.metrics.count(crate::ops::Plane::Pypi, response.status().as_u16());
+    response
+}
+
+/// A plain-text error whose message is also the reason phrase (twine prints the reason).
+fn error(err: &ServiceError) -> HttpResponse {
+    let status = match err.kind {
+        ErrorKind::MissingAuthentication | ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => {
+            StatusCode::UNAUTHORIZED
+        }
+        kind => StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    if err.kind == ErrorKind::Internal {
+        tracing::error!(error.message = %err.message, "internal error on the PyPI endpoint");
+    }
+    let mut response = HttpResponse::build(status);
+    if let Some(reason) = reason_phrase(&err.message) {
+        response.reason(reason);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"tributary\""));
+    }
+    response.content_type("text/plain; charset=utf-8").body(format!("{}\n", err.message))
+}
+
+/// The message as a reason phrase: one line of visible ASCII, at most 400 characters.
+/// Reason phrases must be `'static`; distinct messages are kept (leaked) up to a bound, after
+/// which errors keep the standard phrase and carry the message in the body only.
+fn reason_phrase(message: &str) -> Option<&'static str> {
+    const MAX_KEPT: usize = 4096;
+    static KEPT: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
+    let clean: String = message
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_graphic() || c == ' ' => c,
+            '\u{2014}' | '\u{2013}' => '-',
+            _ => ' ',
+        })
+        .take(400)
+        .collect();
+    let mut kept = KEPT.lock().ok()?;
+    let kept = kept.get_or_insert_with(HashMap::new);
+    if let Some(found) = kept.get(&clean) {
+        return Some(found);
+    }
+    if kept.len() >= MAX_KEPT {
+        return None;
+    }
+    let leaked: &'static str = Box::leak(clean.clone().into_boxed_str());
+    kept.insert(clean, leaked);
+    Some(leaked)
+}
+
+async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, ServiceError> {
+    let domain = DomainName::parse(req.match_info().get("domain").unwrap_or_default())?;
+    let repository = RepositoryName::parse(req.match_info().get("repository").unwrap_or_default())?;
+    let prefix = format!("/pypi/{domain}/{repository}");
+    let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
+    let route = Route::parse(tail).ok_or_else(|| {
+        ServiceError::new(ErrorKind::NotFound, format!("`{} {tail}` is not a Python package index request", req.method()))
+    })?;
+    let method = req.method().as_str();
+    // Redirects need no credentials: they only spell the URL the client should ask.
+    match &route {
+        Route::IndexNoSlash => return Ok(redirect(&format!("{prefix}/simple/"))),
+        Route::Project { project, slash } => {
+            let normalized = tributary_format_pypi::name::normalize(project);
+            if normalized != *project || !slash {
+                return Ok(redirect(&format!("{prefix}/simple/{normalized}/")));
+            }
+        }
+        _ => {}
+    }
+    let caller = authenticate(req, state, LOGIN_HINT).await?;
+    let service = &state.service;
+    let target = service.repo_target(&caller, &domain, &repository).await?;
+    let endpoint = format!("{}{prefix}/", crate::control::public_url(req, state));
+    match (method, route) {
+        ("GET" | "HEAD", Route::Index) => {
+            let format = simple_format(req)?;
+            let body = registry::index_page(service, &target, format).await?;
+            Ok(HttpResponse::Ok().content_type(format.content_type()).insert_header(vary()).body(body))
+        }
+        ("GET" | "HEAD", Route::Project { project, .. }) => {
+            let format = simple_format(req)?;
+            let document = registry::project_page(service, &target, &project, format, &endpoint).await?;
+            let mut response = with_etag(req, &document, format.content_type());
+            response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept, Accept-Encoding"));
+            Ok(response)
+        }
+        ("GET" | "HEAD", Route::File { project, version, filename }) => {
+            let asset = registry::download(service, &target, &project, &version, &filename).await?;
+            state.metrics.count_pypi_download(filename.ends_with(".metadata"));
+            Ok(stream(asset, method == "HEAD"))
+        }
+        ("POST", Route::Upload) => upload(req, payload, state, &target).await,
+        (method, route) => Err(ServiceError::new(
+            ErrorKind::NotFound,
+            format!("`{method}` is not supported for {route:?} on the PyPI endpoint"),
+        )),
+    }
+}
+
+fn vary() -> (header::HeaderName, &'static str) {
+    (header::VARY, "Accept")
+}
+
+fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, location.to_owned())).finish()
+}
+
+/// The simple API's form for this request (PEP 691 negotiation); 406 when none fits.
+fn simple_format(req: &HttpRequest) -> Result<SimpleFormat, ServiceError> {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).map(web::Query::into_inner);
+    let format_query = query.as_ref().ok().and_then(|q| q.get("format").cloned());
+    negotiate(accept, format_query.as_deref()).ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::Validation,
+            format!(
+                "none of the accepted types `{}` is served here: ask for `application/vnd.pypi.simple.v1+json`, `application/vnd.pypi.simple.v1+html` or `text/html`",
+                accept.unwrap_or_default()
+            ),
+        )
+    })
+}
+
+/// `:action=file_upload`: the form's text fields, and its `content` file spooled to disk.
+async fn upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    target: &RepoTarget,
+) -> Result<HttpResponse, ServiceError> {
+    let limit = state.max_upload_bytes;
+    let too_large = || {
+        ServiceError::new(
+            ErrorKind::PayloadTooLarge,
+            format!("the upload is larger than this server accepts ({limit} bytes); raise `max_upload_bytes` to allow it"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_add(MAX_FORM_TEXT_BYTES as u64)) {
+        return Err(too_large());
+    }
+    let bad_form = |e: actix_multipart::MultipartError| {
+        ServiceError::validation(format!("the upload is not a valid multipart/form-data body: {e}"))
+    };
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut text_bytes = 0usize;
+    let mut file: Option<UploadedFile> = None;
+    while let Some(mut field) = form.try_next().await.map_err(bad_form)? {
+        let disposition = field.content_disposition().cloned();
+        let name = disposition.as_ref().and_then(|d| d.get_name()).unwrap_or_default().to_owned();
+        let filename = disposition.as_ref().and_then(|d| d.get_filename()).map(str::to_owned);
+        match (name.as_str(), filename) {
+            ("content", Some(filename)) => {
+                if file.is_some() {
+                    return Err(ServiceError::validation("the upload carries more than one `content` file; send one file per request"));
+                }
+                let spool = tempfile::tempfile()
+                    .map_err(|e| ServiceError::internal(format!("cannot spool the upload to a temporary file: {e}")))?;
+                let mut writer = tokio::fs::File::from_std(
+                    spool.try_clone().map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?,
+                );
+                let mut size = 0u64;
+                while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        return Err(too_large());
+                    }
+                    writer
+                        .write_all(&chunk)
+                        .await
+                        .map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?;
+                }
+                writer.flush().await.map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?;
+                file = Some(UploadedFile { filename, file: spool, size });
+            }
+            _ => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
+                    text_bytes += chunk.len();
+                    if text_bytes > MAX_FORM_TEXT_BYTES {
+                        return Err(ServiceError::validation(format!(
+                            "the upload form's text fields exceed {MAX_FORM_TEXT_BYTES} bytes; shorten the description"
+                        )));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value)
+                    .map_err(|_| ServiceError::validation(format!("the form field `{name}` is not UTF-8 text")))?;
+                fields.push((name, value));
+            }
+        }
+    }
+    let file = file.ok_or_else(|| {
+        ServiceError::validation("the upload has no `content` file part; upload with `twine upload`")
+    })?;
+    registry::upload(&state.service, target, &fields, file).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let file = |p: &str, v: &str, f: &str| {
+            Some(Route::File { project: p.to_owned(), version: v.to_owned(), filename: f.to_owned() })
+        };
+        let project = |p: &str, slash| Some(Route::Project { project: p.to_owned(), slash });
+        let table: &[(&str, Option<Route>)] = &[
+            ("", Some(Route::Upload)),
+            ("/", Some(Route::Upload)),
+            ("/legacy/", Some(Route::Upload)),
+            ("/simple", Some(Route::IndexNoSlash)),
+            ("/simple/", Some(Route::Index)),
+            ("/simple/requests/", project("requests", true)),
+            ("/simple/Requests", project("Requests", false)),
+            ("/simple/a%2Fb/", None),
+            ("/simple/a/b/", None),
+            ("/files/demo/1.0/demo-1.0-py3-none-any.whl", file("demo", "1.0", "demo-1.0-py3-none-any.whl")),
+            ("/files/demo/1.0/demo-1.0.tar.gz.metadata", file("demo", "1.0", "demo-1.0.tar.gz.metadata")),
+            ("/files/demo/1.0/..%2Fetc%2Fpasswd", None),
+            ("/files/demo/1.0/.hidden", None),
+            ("/files/demo/1.0/", None),
+            ("/files/demo/1.0/a/b", None),
+            ("/other", None),
+        ];
+        for (tail, expected) in table {
+            assert_eq!(&Route::parse(tail), expected, "{tail}");
+        }
+    }
+
+    #[test]
+    fn reason_phrases_are_one_clean_line() {
+        let phrase = reason_phrase("bad `x`\r\nInjected: header").expect("kept");
+        assert_eq!(phrase, "bad `x`  Injected: header");
+        assert!(std::ptr::eq(phrase, reason_phrase("bad `x`\r\nInjected: header").expect("kept")));
+        let long = "é".repeat(1000);
+        assert!(reason_phrase(&long).expect("kept").len() <= 400);
+    }
+}
