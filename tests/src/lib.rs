@@ -13,9 +13,12 @@
 //! - [`ENV_BIN`]: the `tributary` binary [default: `<workspace>/target/debug/tributary`];
 //! - [`ENV_POSTGRES_URL`]: a PostgreSQL URL allowed to create databases
 //!   [default: `postgres://postgres@127.0.0.1:5432/postgres`]; unreachable means the test fails;
-//! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`].
+//! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`];
+//! - [`ENV_PYTHON_BIN`]: the `bin` directory of a virtualenv holding `python`, `pip`, `uv` and
+//!   `twine` [default: `<workspace>/target/tools/venv/bin`]; run them with [`python_tool`].
 
 pub mod npm_fixture;
+pub mod pypi_fixture;
 pub mod s3s_fs;
 
 use std::io::{Read as _, Write as _};
@@ -35,6 +38,8 @@ pub const ENV_BIN: &str = "TRIBUTARY_BIN";
 pub const ENV_POSTGRES_URL: &str = "TRIBUTARY_TEST_POSTGRES_URL";
 /// The `aws` CLI to run.
 pub const ENV_AWS_CLI: &str = "TRIBUTARY_TEST_AWS_CLI";
+/// The `bin` directory of the virtualenv with the PyPI clients (`python`, `pip`, `uv`, `twine`).
+pub const ENV_PYTHON_BIN: &str = "TRIBUTARY_TEST_PYTHON_BIN";
 
 /// The PostgreSQL URL used when [`ENV_POSTGRES_URL`] is not set.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -100,6 +105,132 @@ pub fn aws_cli() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The `bin` directory of the virtualenv with the PyPI clients (`python`, `pip`, `uv`, `twine`):
+/// [`ENV_PYTHON_BIN`], else `<workspace>/target/tools/venv/bin`.
+pub fn python_bin() -> PathBuf {
+    let path = match std::env::var_os(ENV_PYTHON_BIN) {
+        Some(path) => PathBuf::from(path),
+        None => workspace_root().join("target/tools/venv/bin"),
+    };
+    assert!(
+        path.join("python").is_file(),
+        "the PyPI clients' virtualenv is not at `{}`: run `cargo xtask test` (or `cargo xtask tools`: it installs \
+         pip, uv and twine), or set `{ENV_PYTHON_BIN}`",
+        path.display()
+    );
+    path
+}
+
+/// Which configuration files the PyPI clients run by [`python_tool`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonConfig {
+    /// None: `PIP_CONFIG_FILE=/dev/null` (pip reads no file), `UV_NO_CONFIG=1`. Every setting is on
+    /// the command line.
+    Isolated,
+    /// Those below `home` (and the machine's `/etc/pip.conf`): pip's `{home}/.config/pip/pip.conf`,
+    /// uv's `{home}/.config/uv/uv.toml`, twine's `{home}/.pypirc`. For what `aws codeartifact login
+    /// --tool pip|twine` writes there.
+    FromHome,
+}
+
+/// A `Command` for `{python_bin}/{name}` (`pip`, `uv`, `twine`, `python`), isolated from the
+/// developer's and the machine's settings, with no configuration file: see [`python_tool_with`].
+pub fn python_tool(name: &str, home: &Path) -> Command {
+    python_tool_with(name, home, PythonConfig::Isolated)
+}
+
+/// A `Command` for `{python_bin}/{name}` (`pip`, `uv`, `twine`, `python`), isolated from the
+/// developer's and the machine's settings: the environment is cleared (no `PIP_*`, `UV_*`,
+/// `TWINE_*`, proxy or `VIRTUAL_ENV` variable gets through; the machine sets `PIP_FIND_LINKS`) and
+/// set to
+/// - `PATH` = the tools' `bin` directory, then the inherited `PATH` (so `aws codeartifact login`
+///   finds `pip` and `twine`); `HOME` = `home`, with `XDG_CONFIG_HOME` and `XDG_CACHE_HOME` below
+///   it; the working directory is `home` too (uv looks for a project there);
+/// - no cache (`PIP_NO_CACHE_DIR`, `UV_NO_CACHE`: each run asks the index again), no retries
+///   (`PIP_RETRIES=0`, `UV_HTTP_RETRIES=0`: a failure is seen, and counted, once; set them again on
+///   the command to test retrying), no version check, no prompt (`PIP_NO_INPUT`,
+///   `TWINE_NON_INTERACTIVE`), no keyring (twine brings one along, and a keyring backend may block
+///   on a headless machine), no progress bars, no colours;
+/// - `UV_PYTHON` = the tools' `python` and `UV_PYTHON_DOWNLOADS=never`: uv never downloads a Python;
+/// - the configuration files `config` says.
+///
+/// `home` is created if missing. uv needs a target environment: pass `--python` (see
+/// [`fresh_venv`]); so does pip to install anywhere but the tools' own virtualenv
+/// (`pip --python {venv}/bin/python install ...`).
+pub fn python_tool_with(name: &str, home: &Path, config: PythonConfig) -> Command {
+    python_command(python_bin().join(name), home, config)
+}
+
+/// A `Command` for `program` (the `python` of a [`fresh_venv`], a script installed there) in the
+/// environment [`python_tool_with`] describes.
+pub fn python_command(program: impl AsRef<std::ffi::OsStr>, home: &Path, config: PythonConfig) -> Command {
+    let bin = python_bin();
+    std::fs::create_dir_all(home).unwrap_or_else(|e| panic!("cannot make the home `{}`: {e}", home.display()));
+    let mut path = std::ffi::OsString::from(&bin);
+    if let Some(inherited) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(inherited);
+    }
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("LANG", "C.UTF-8")
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("NO_COLOR", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONNOUSERSITE", "1")
+        .env("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_CACHE_DIR", "1")
+        .env("PIP_NO_INPUT", "1")
+        .env("PIP_RETRIES", "0")
+        .env("PIP_KEYRING_PROVIDER", "disabled")
+        .env("PIP_PROGRESS_BAR", "off")
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .env("UV_NO_CACHE", "1")
+        .env("UV_NO_PROGRESS", "1")
+        .env("UV_HTTP_RETRIES", "0")
+        .env("UV_PYTHON", bin.join("python"))
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .env("TWINE_NON_INTERACTIVE", "1")
+        .current_dir(home)
+        .stdin(Stdio::null());
+    if config == PythonConfig::Isolated {
+        command.env("PIP_CONFIG_FILE", "/dev/null").env("UV_NO_CONFIG", "1");
+    }
+    command
+}
+
+/// Makes a new, empty virtualenv at `dir` (which must not exist yet, or be empty) with `uv venv`
+/// (about 0.1 s; no pip in it) on the tools' Python, and returns its `bin` directory.
+///
+/// Install into it with `python_tool("uv", home).args(["pip", "install", "--python"]).arg(bin.join("python"))`
+/// or, with pip, `python_tool("pip", home).arg("--python").arg(bin.join("python")).arg("install")`.
+pub fn fresh_venv(dir: &Path) -> PathBuf {
+    // `uv` runs in its own home: a relative `dir` means the caller's working directory.
+    let dir = &std::path::absolute(dir).unwrap_or_else(|e| panic!("no absolute path for `{}`: {e}", dir.display()));
+    let home = tempfile::Builder::new().prefix("tributary-venv-home-").tempdir().expect("cannot make a temp dir");
+    let output = python_tool("uv", home.path())
+        .args(["venv", "--quiet", "--no-project", "--python"])
+        .arg(python_bin().join("python"))
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `uv venv`: {e}"));
+    assert!(
+        output.status.success(),
+        "`uv venv {}` failed:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bin = dir.join("bin");
+    assert!(bin.join("python").is_file(), "`uv venv` made no `{}`", bin.join("python").display());
+    bin
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the server binds it right after).

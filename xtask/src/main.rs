@@ -18,6 +18,10 @@ const S3S_FS_VERSION: &str = "0.14.1";
 /// The npm clients the npm tests also drive (pinned: the registry's `latest` of yarn is 2.x).
 const YARN_PACKAGE: &str = "yarn@1.22.22";
 const PNPM_PACKAGE: &str = "pnpm@12.21.0";
+/// The Python tools installed into the tools virtualenv (`target/tools/venv`), as `(executable,
+/// requirement)`: the aws CLI (v1) and the PyPI clients the PyPI tests drive (pip comes with the
+/// virtualenv). A pinned requirement is reinstalled when its pin changes.
+const PYTHON_TOOLS: &[(&str, &str)] = &[("aws", "awscli"), ("uv", "uv==0.13.8"), ("twine", "twine==7.0.0")];
 /// The PostgreSQL server the tests make their databases in.
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -50,6 +54,8 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
 /// Paths of the installed test tools.
 struct Tools {
     aws_cli: PathBuf,
+    /// The tools virtualenv's `bin` directory: `python`, `pip`, `uv`, `twine`.
+    python_bin: PathBuf,
     s3s_fs: PathBuf,
     yarn: PathBuf,
     pnpm: PathBuf,
@@ -59,14 +65,10 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
     let dir = root.join("target/tools");
     std::fs::create_dir_all(&dir)?;
 
-    // The aws CLI (v1, from PyPI) in a virtualenv.
+    // The aws CLI (v1) and the PyPI clients, from PyPI, in one virtualenv.
     let venv = dir.join("venv");
-    let aws_cli = venv.join("bin/aws");
-    if !aws_cli.exists() {
-        eprintln!("xtask: installing the aws CLI into {}", venv.display());
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", "awscli"]))?;
-    }
+    let python_bin = python_tools(&venv)?;
+    let aws_cli = python_bin.join("aws");
 
     // s3s-fs, a real S3-compatible server for the S3 blob store tests.
     let s3s_fs = dir.join("bin/s3s-fs");
@@ -88,7 +90,41 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
             .arg(&npm_global)
             .args([YARN_PACKAGE, PNPM_PACKAGE]))?;
     }
-    Ok(Tools { aws_cli, s3s_fs, yarn, pnpm })
+    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm })
+}
+
+/// Makes the virtualenv `venv` (unless it exists) and installs into it each of [`PYTHON_TOOLS`]
+/// not installed yet, in one `pip` run; returns its `bin` directory.
+///
+/// A tool counts as installed when its executable exists and the marker file
+/// `venv/tributary-installed/{requirement}` (written after a successful install) does too: a second
+/// run costs two `stat`s per tool, and a venv made before a tool was added gets just that tool.
+fn python_tools(venv: &Path) -> anyhow::Result<PathBuf> {
+    let bin = venv.join("bin");
+    if !bin.join("python").exists() {
+        eprintln!("xtask: making the tools virtualenv {}", venv.display());
+        run(Command::new("python3").arg("-m").arg("venv").arg(venv))?;
+    }
+    let markers = venv.join("tributary-installed");
+    let missing: Vec<&str> = PYTHON_TOOLS
+        .iter()
+        .filter(|(executable, requirement)| !(bin.join(executable).exists() && markers.join(requirement).exists()))
+        .map(|(_, requirement)| *requirement)
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("xtask: installing {} into {}", missing.join(", "), venv.display());
+        run(Command::new(bin.join("pip")).args(["install", "--quiet", "--disable-pip-version-check"]).args(&missing))?;
+        std::fs::create_dir_all(&markers)?;
+        for requirement in missing {
+            std::fs::write(markers.join(requirement), "")?;
+        }
+    }
+    for (executable, _) in PYTHON_TOOLS {
+        if !bin.join(executable).exists() {
+            bail!("`pip install` succeeded but `{}` is missing", bin.join(executable).display());
+        }
+    }
+    Ok(bin)
 }
 
 /// Makes sure PostgreSQL answers at `url`, starting the local cluster if it is down.
@@ -136,6 +172,7 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .current_dir(root)
         .env("TRIBUTARY_BIN", root.join("target/debug/tributary"))
         .env("TRIBUTARY_TEST_AWS_CLI", &tools.aws_cli)
+        .env("TRIBUTARY_TEST_PYTHON_BIN", &tools.python_bin)
         .env("TRIBUTARY_TEST_S3S_FS", &tools.s3s_fs)
         .env("TRIBUTARY_TEST_YARN", &tools.yarn)
         .env("TRIBUTARY_TEST_PNPM", &tools.pnpm)

@@ -87,14 +87,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     {
         print_admin(&admin, &config);
     }
-    let state =
-        AppState {
-            service,
-            blobs,
-            public_url: config.public_url.clone(),
-            metrics: Arc::new(Metrics::default()),
-            max_upload_bytes: config.max_upload_bytes,
-        };
+    let state = AppState {
+        service,
+        blobs,
+        public_url: config.public_url.clone(),
+        metrics: Arc::new(Metrics::default()),
+        max_upload_bytes: config.max_upload_bytes,
+    };
     tracing::info!(listen = %config.listen, "tributary is serving");
     tributary_server::run(state, &config.listen).await.context("the HTTP server failed")
 }

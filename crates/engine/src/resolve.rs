@@ -378,7 +378,9 @@ impl Service {
                 let wanted = wanted.clone();
                 self.ingest(target, coordinates, &display_name, gateway, connection, external.clone(), wanted).await
             }
-            _ => Err(ServiceError::internal(format!("file `{asset}` of {coordinates} {version} has no consistent source"))),
+            _ => Err(ServiceError::internal(format!(
+                "file `{asset}` of {coordinates} {version} has no consistent source"
+            ))),
         }
     }
 

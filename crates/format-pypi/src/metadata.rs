@@ -288,7 +288,8 @@ impl CoreMetadata {
     /// - `dependencies`: each `Requires-Dist` read as PEP 508: the package PEP 503 normalized, the
     ///   version specifiers without spaces (`>=2.0,<3`; `@ url` for a direct reference; empty for
     ///   any version), type `install`, or `extra:{name}` when the marker requires an extra. Other
-    ///   markers (`python_version < "3.8"`) are dropped. Unreadable requirements are skipped.
+    ///   markers (`python_version < "3.8"`) are dropped. Unreadable requirements are skipped,
+    ///   and a requirement that reads the same as an earlier one is kept once.
     /// - `readme`: the description.
     ///
     /// `UNKNOWN`, which old setuptools wrote for missing fields, counts as absent.

@@ -249,8 +249,7 @@ fn simple_project(project: &str, view: &PackageView, endpoint: &str) -> Option<S
 /// every project is not merged in: clients never need it).
 pub async fn index_page(service: &Service, target: &RepoTarget, format: SimpleFormat) -> Result<Vec<u8>, ServiceError> {
     let packages = service.search_local(target, PackageFormat::Pypi, "", 100_000).await?;
-    let projects: Vec<(String, String)> =
-        packages.into_iter().map(|p| (p.display_name, p.coordinates.name)).collect();
+    let projects: Vec<(String, String)> = packages.into_iter().map(|p| (p.display_name, p.coordinates.name)).collect();
     Ok(render_index(&projects, format))
 }
 
@@ -304,7 +303,9 @@ pub async fn upload(
     let kind_dist = dist.clone();
     let metadata_bytes = tokio::task::spawn_blocking(move || {
         let mut reader = inspected;
-        reader.seek(SeekFrom::Start(0)).map_err(|e| ServiceError::internal(format!("the upload cannot be read: {e}")))?;
+        reader
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| ServiceError::internal(format!("the upload cannot be read: {e}")))?;
         core_metadata(std::io::BufReader::new(reader), &kind_dist, &Limits::default()).map_err(ServiceError::from)
     })
     .await
@@ -342,7 +343,8 @@ pub async fn upload(
         ..asset_record(&upload.filename, &digests)
     }];
     if dist.kind == DistKind::Wheel {
-        let stored = service.store_blob(&target.domain, body_from_bytes(metadata_bytes), &ExpectedDigests::default()).await?;
+        let stored =
+            service.store_blob(&target.domain, body_from_bytes(metadata_bytes), &ExpectedDigests::default()).await?;
         assets.push(AssetRecord {
             attributes: json!({ METADATA_OF: upload.filename }),
             ..asset_record(&format!("{}{METADATA_SUFFIX}", upload.filename), &stored)
@@ -382,4 +384,3 @@ fn parse_digest<T: std::str::FromStr>(value: Option<&str>, field: &str) -> Resul
         })
         .transpose()
 }
-

@@ -64,10 +64,11 @@ impl Route {
                 Some(p) => (p, true),
                 None => (rest, false),
             };
+            let project = decode(project)?;
             if project.is_empty() || project.contains('/') {
                 return None;
             }
-            return Some(Self::Project { project: decode(project)?, slash });
+            return Some(Self::Project { project, slash });
         }
         let rest = tail.strip_prefix("files/")?;
         let mut parts = rest.split('/');
@@ -148,7 +149,10 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
     let prefix = format!("/pypi/{domain}/{repository}");
     let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
     let route = Route::parse(tail).ok_or_else(|| {
-        ServiceError::new(ErrorKind::NotFound, format!("`{} {tail}` is not a Python package index request", req.method()))
+        ServiceError::new(
+            ErrorKind::NotFound,
+            format!("`{} {tail}` is not a Python package index request", req.method()),
+        )
     })?;
     let method = req.method().as_str();
     // Redirects need no credentials: they only spell the URL the client should ask.
@@ -227,14 +231,13 @@ async fn upload(
     let too_large = || {
         ServiceError::new(
             ErrorKind::PayloadTooLarge,
-            format!("the upload is larger than this server accepts ({limit} bytes); raise `max_upload_bytes` to allow it"),
+            format!(
+                "the upload is larger than this server accepts ({limit} bytes); raise `max_upload_bytes` to allow it"
+            ),
         )
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit.saturating_add(MAX_FORM_TEXT_BYTES as u64)) {
         return Err(too_large());
     }
@@ -252,7 +255,9 @@ async fn upload(
         match (name.as_str(), filename) {
             ("content", Some(filename)) => {
                 if file.is_some() {
-                    return Err(ServiceError::validation("the upload carries more than one `content` file; send one file per request"));
+                    return Err(ServiceError::validation(
+                        "the upload carries more than one `content` file; send one file per request",
+                    ));
                 }
                 let spool = tempfile::tempfile()
                     .map_err(|e| ServiceError::internal(format!("cannot spool the upload to a temporary file: {e}")))?;
@@ -290,9 +295,8 @@ async fn upload(
             }
         }
     }
-    let file = file.ok_or_else(|| {
-        ServiceError::validation("the upload has no `content` file part; upload with `twine upload`")
-    })?;
+    let file = file
+        .ok_or_else(|| ServiceError::validation("the upload has no `content` file part; upload with `twine upload`"))?;
     registry::upload(&state.service, target, &fields, file).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK\n"))
 }

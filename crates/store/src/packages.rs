@@ -389,10 +389,9 @@ impl Store {
             }
             .update(&txn)
             .await?;
-            let stored = package_versions::Entity::find_by_id(record.id.clone())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version)))?;
+            let stored = package_versions::Entity::find_by_id(record.id.clone()).one(&txn).await?.ok_or_else(|| {
+                StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version))
+            })?;
             let record = versions_with_assets(&txn, vec![stored])
                 .await?
                 .pop()
