@@ -47,6 +47,12 @@ pub struct ExternalAsset {
     pub attributes: serde_json::Value,
 }
 
+/// Reads a version's metadata from the bytes of one of its files.
+pub type VersionMetadataReader = fn(&[u8]) -> Option<VersionMetadata>;
+
+/// The largest file a [`VersionMetadataReader`] is given.
+pub const MAX_DESCRIBING_FILE: usize = 8 * 1024 * 1024;
+
 /// What a format tells the engine.
 pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// The format.
@@ -56,6 +62,13 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// The `Accept` header for that request.
     fn metadata_accept(&self) -> &'static str {
         "application/json"
+    }
+    /// For a file that describes its version (PyPI: a wheel's core metadata file), the reader
+    /// of the version's metadata from the file's bytes; the engine calls it on files of at most
+    /// [`MAX_DESCRIBING_FILE`] bytes fetched from upstream, so an ingested version gets its
+    /// summary, licenses, dependencies and readme.
+    fn version_metadata_reader(&self, _file: &str) -> Option<VersionMetadataReader> {
+        None
     }
     /// Reads the metadata document fetched from `url`, served as `content_type`.
     fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String>;

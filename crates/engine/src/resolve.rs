@@ -376,7 +376,9 @@ impl Service {
             }
             (VersionSource::External { gateway, connection, version: external }, VersionFile::External(wanted)) => {
                 let wanted = wanted.clone();
-                self.ingest(target, coordinates, &display_name, gateway, connection, external.clone(), wanted).await
+                let reader = adapter.version_metadata_reader(&wanted.name);
+                let ingest = Ingest { gateway, connection, external: external.clone(), asset: wanted, reader };
+                self.ingest(target, coordinates, &display_name, ingest).await
             }
             _ => Err(ServiceError::internal(format!(
                 "file `{asset}` of {coordinates} {version} has no consistent source"
@@ -447,17 +449,14 @@ impl Service {
         }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "the whole context of one ingestion")]
     async fn ingest(
         &self,
         target: &RepoTarget,
         coordinates: &PackageCoordinates,
         display_name: &str,
-        gateway: &str,
-        connection: &str,
-        external: Arc<ExternalVersion>,
-        asset: ExternalAsset,
+        ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
+        let Ingest { gateway, connection, external, asset, reader } = ingest;
         let gateway_id = target
             .graph
             .ids
@@ -495,12 +494,20 @@ impl Service {
         let attributes = asset.attributes.clone();
         tokio::spawn(async move {
             let _guard = guard;
+            let mut kept: Option<Vec<u8>> = reader.map(|_| Vec::new());
             let feed = async {
                 let mut upstream = response.bytes_stream();
                 let mut client_open = true;
                 while let Some(chunk) = upstream.next().await {
                     match chunk {
                         Ok(bytes) => {
+                            if let Some(buffer) = kept.as_mut() {
+                                if buffer.len() + bytes.len() <= crate::formats::MAX_DESCRIBING_FILE {
+                                    buffer.extend_from_slice(&bytes);
+                                } else {
+                                    kept = None;
+                                }
+                            }
                             if blob_tx.send(Ok(bytes.clone())).await.is_err() {
                                 return;
                             }
@@ -529,7 +536,10 @@ impl Service {
                             repository: Some(gateway.clone()),
                             external_connection: Some(connection.clone()),
                         },
-                        metadata: external.metadata.clone(),
+                        metadata: reader
+                            .zip(kept.as_deref())
+                            .and_then(|(read, bytes)| read(bytes))
+                            .unwrap_or_else(|| external.metadata.clone()),
                         format_metadata: external.format_metadata.clone(),
                         published_at: external.published_at.unwrap_or_else(Utc::now),
                         assets: vec![record],
@@ -733,6 +743,15 @@ impl Service {
     pub async fn principal_name(&self, caller: &Caller) -> Result<String, ServiceError> {
         Ok(self.principal_by_id(&caller.principal_id).await?.map(|p| p.name.clone()).unwrap_or_default())
     }
+}
+
+/// What one ingestion fetches, and from where.
+struct Ingest<'a> {
+    gateway: &'a str,
+    connection: &'a str,
+    external: Arc<ExternalVersion>,
+    asset: ExternalAsset,
+    reader: Option<crate::formats::VersionMetadataReader>,
 }
 
 fn retained_copy(record: &VersionRecord) -> NewVersion {

@@ -20,7 +20,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use tributary_blob::{ExpectedDigests, Md5, Sha256, body_from_bytes};
-use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
+use tributary_engine::formats::{
+    ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter, VersionMetadataReader,
+};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
 use tributary_model::{
     ErrorKind, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionOrigin, VersionStatus,
@@ -56,6 +58,12 @@ impl FormatAdapter for PypiAdapter {
 
     fn metadata_accept(&self) -> &'static str {
         UPSTREAM_ACCEPT
+    }
+
+    fn version_metadata_reader(&self, file: &str) -> Option<VersionMetadataReader> {
+        file.ends_with(METADATA_SUFFIX).then_some(
+            (|bytes: &[u8]| parse_core_metadata(bytes).ok().map(|m| m.version_metadata())) as VersionMetadataReader,
+        )
     }
 
     fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {

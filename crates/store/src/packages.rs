@@ -225,6 +225,15 @@ fn new_files(
     Ok(added)
 }
 
+fn set_metadata(model: &mut package_versions::ActiveModel, metadata: &VersionMetadata) {
+    model.summary = Set(metadata.summary.clone());
+    model.home_page = Set(metadata.home_page.clone());
+    model.source_code_repository = Set(metadata.source_code_repository.clone());
+    model.licenses = Set(to_json(&metadata.licenses));
+    model.dependencies = Set(to_json(&metadata.dependencies));
+    model.readme = Set(metadata.readme.clone());
+}
+
 fn asset_row(version_id: &str, a: &AssetRecord, now: DateTime<Utc>) -> assets::ActiveModel {
     assets::ActiveModel {
         id: Set(uuid::Uuid::new_v4().simple().to_string()),
@@ -381,14 +390,18 @@ impl Store {
                     )
                 },
             )?;
-            package_versions::ActiveModel {
+            let mut update = package_versions::ActiveModel {
                 id: Set(record.id.clone()),
                 revision: Set(uuid::Uuid::new_v4().simple().to_string()),
                 updated_at: Set(now),
                 ..Default::default()
+            };
+            // A version first stored from a file that says nothing of it (a wheel fetched before
+            // its core metadata) learns its metadata from the file that does.
+            if record.metadata == VersionMetadata::default() && new.metadata != VersionMetadata::default() {
+                set_metadata(&mut update, &new.metadata);
             }
-            .update(&txn)
-            .await?;
+            update.update(&txn).await?;
             let stored = package_versions::Entity::find_by_id(record.id.clone()).one(&txn).await?.ok_or_else(|| {
                 StoreError::Corrupt(format!("version `{}` vanished inside its transaction", new.version))
             })?;

@@ -197,3 +197,71 @@ both_backends!(principals_and_secrets, |store: Store| async move {
     let second = store.secret_or_insert("k", || "two".into()).await.expect("secret");
     assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
 });
+
+fn file(name: &str, sha256: &str) -> tributary_store::AssetRecord {
+    tributary_store::AssetRecord {
+        name: name.to_owned(),
+        size: 3,
+        sha256: sha256.repeat(64 / sha256.len()),
+        sha1: String::new(),
+        md5: String::new(),
+        sha512: String::new(),
+        attributes: serde_json::json!({ "requires_python": ">=3.9" }),
+    }
+}
+
+fn version(number: &str, files: Vec<tributary_store::AssetRecord>) -> tributary_store::NewVersion {
+    tributary_store::NewVersion {
+        version: number.to_owned(),
+        status: tributary_model::VersionStatus::Published,
+        origin: tributary_model::VersionOrigin {
+            origin_type: tributary_model::OriginType::Internal,
+            repository: Some("app".to_owned()),
+            external_connection: None,
+        },
+        metadata: tributary_model::VersionMetadata::default(),
+        format_metadata: serde_json::json!({}),
+        published_at: chrono::Utc::now(),
+        assets: files,
+    }
+}
+
+both_backends!(versions_gain_files_but_never_change_one, |store: Store| async move {
+    use tributary_model::{OriginRestrictions, PackageCoordinates, PackageFormat, VersionMetadata};
+    use tributary_store::PutOutcome;
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    let repo = store.change_repository(&domain, create("app", &[]), accept).await.expect("repo");
+    let demo = PackageCoordinates { format: PackageFormat::Pypi, namespace: String::new(), name: "demo".into() };
+    let tags = std::collections::BTreeMap::new();
+    let put = |new| store.put_version(&repo.id, &demo, "Demo", new, OriginRestrictions::FIRST_PUBLISHED, &tags);
+
+    let sdist = file("demo-1.0.tar.gz", "a");
+    let wheel = file("demo-1.0-py3-none-any.whl", "b");
+    let created = put(version("1.0", vec![sdist.clone()])).await.expect("first file");
+    assert!(matches!(created, PutOutcome::Created(_)));
+    let revision = created.record().revision.clone();
+
+    // Another file, with metadata this time: added, and the empty metadata learnt.
+    let mut described = version("1.0", vec![sdist.clone(), wheel.clone()]);
+    described.metadata = VersionMetadata { summary: Some("a demo".into()), ..VersionMetadata::default() };
+    let extended = put(described).await.expect("second file");
+    let PutOutcome::Extended(record) = extended else { panic!("expected Extended, got {extended:?}") };
+    assert_eq!(record.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), [&wheel.name, &sdist.name]);
+    assert_ne!(record.revision, revision, "a new file is a new revision");
+    assert_eq!(record.metadata.summary.as_deref(), Some("a demo"));
+    assert_eq!(record.assets[0].attributes, serde_json::json!({ "requires_python": ">=3.9" }));
+
+    // The same files again: nothing changes (re-runs, --skip-existing).
+    let again = put(version("1.0", vec![wheel.clone()])).await.expect("same file");
+    let PutOutcome::Unchanged(unchanged) = again else { panic!("expected Unchanged, got {again:?}") };
+    assert_eq!(unchanged.revision, record.revision);
+
+    // A file name it holds, with other bytes: refused, and nothing of the put is stored.
+    let other = file("demo-1.0-py3-none-any.whl", "c");
+    let third = file("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "d");
+    let refused = put(version("1.0", vec![third, other])).await.expect_err("other bytes");
+    assert_eq!(rejected_kind(refused), ErrorKind::Conflict);
+    let package = store.package(&repo.id, &demo).await.expect("read").expect("package");
+    let stored = store.version(&package.id, "1.0").await.expect("read").expect("version");
+    assert_eq!(stored.assets.len(), 2, "the refused put added nothing: {:?}", stored.assets);
+});
