@@ -15,8 +15,13 @@
 //!   [default: `postgres://postgres@127.0.0.1:5432/postgres`]; unreachable means the test fails;
 //! - [`ENV_AWS_CLI`]: the `aws` CLI [default: `<workspace>/target/tools/venv/bin/aws`];
 //! - [`ENV_PYTHON_BIN`]: the `bin` directory of a virtualenv holding `python`, `pip`, `uv` and
-//!   `twine` [default: `<workspace>/target/tools/venv/bin`]; run them with [`python_tool`].
+//!   `twine` [default: `<workspace>/target/tools/venv/bin`]; run them with [`python_tool`];
+//! - [`ENV_MAVEN_REPO`]: Debian's Maven repository, the plugins `mvn` runs, which the Maven tests
+//!   serve as Maven Central ([`maven_fixture::MavenFixture`]) [default: `/usr/share/maven-repo`];
+//!   run `mvn` with [`mvn_command`], on a copy of a fixture project ([`maven_project`]) and a
+//!   settings file from [`maven_settings`].
 
+pub mod maven_fixture;
 pub mod npm_fixture;
 pub mod pypi_fixture;
 pub mod s3s_fs;
@@ -40,6 +45,9 @@ pub const ENV_POSTGRES_URL: &str = "TRIBUTARY_TEST_POSTGRES_URL";
 pub const ENV_AWS_CLI: &str = "TRIBUTARY_TEST_AWS_CLI";
 /// The `bin` directory of the virtualenv with the PyPI clients (`python`, `pip`, `uv`, `twine`).
 pub const ENV_PYTHON_BIN: &str = "TRIBUTARY_TEST_PYTHON_BIN";
+/// Debian's Maven repository (`/usr/share/maven-repo`, filled by the `libmaven-*-plugin-java`
+/// packages `cargo xtask tools` installs).
+pub const ENV_MAVEN_REPO: &str = "TRIBUTARY_TEST_MAVEN_REPO";
 
 /// The PostgreSQL URL used when [`ENV_POSTGRES_URL`] is not set.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -231,6 +239,141 @@ pub fn fresh_venv(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     assert!(bin.join("python").is_file(), "`uv venv` made no `{}`", bin.join("python").display());
     bin
+}
+
+/// Debian's Maven repository: [`ENV_MAVEN_REPO`], else `/usr/share/maven-repo`. Panics, saying
+/// what to run, when Debian's Maven plugins are not installed there.
+pub fn maven_repo() -> PathBuf {
+    let path = PathBuf::from(std::env::var_os(ENV_MAVEN_REPO).unwrap_or_else(|| "/usr/share/maven-repo".into()));
+    // The repository exists with `mvn` alone; the plugins are what the tests need.
+    assert!(
+        path.join("org/apache/maven/plugins/maven-deploy-plugin").is_dir(),
+        "Debian's Maven plugins are not in `{}`: run `cargo xtask tools` (it installs the \
+         `libmaven-*-plugin-java` packages, as root), or set `{ENV_MAVEN_REPO}`",
+        path.display()
+    );
+    path
+}
+
+/// A `Command` for the machine's `mvn`, isolated from the developer's and the machine's Maven
+/// settings: `mvn -B -s {settings} --no-transfer-progress -Dmaven.repo.local={local_repo}`, plus
+/// - no colours (`-Dstyle.color=never`) and no retries of a failed HTTP request
+///   (`-Dmaven.wagon.http.retryHandler.count=0`: a failure is seen, and counted, once);
+/// - the environment cleared but for `PATH` and `JAVA_HOME`: no `MAVEN_OPTS`, `JAVA_TOOL_OPTIONS`
+///   or proxy from outside; `HOME` = `home` (made if missing), and `MAVEN_OPTS` setting Java's
+///   `user.home` to it too (Java reads it from `/etc/passwd`, not `HOME`), so no
+///   `~/.m2/settings*.xml` or `~/.mavenrc` of the machine is read; short runs start faster
+///   (`-XX:TieredStopAtLevel=1`);
+/// - no standard input.
+///
+/// Add the goals and the project: `.current_dir(project).arg("deploy")`. mvn checks checksums
+/// leniently (a warning) by default: add `-C` to fail on a mismatch.
+pub fn mvn_command(home: &Path, settings: &Path, local_repo: &Path) -> Command {
+    std::fs::create_dir_all(home).unwrap_or_else(|e| panic!("cannot make the home `{}`: {e}", home.display()));
+    let mut command = Command::new("mvn");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+        .env("HOME", home)
+        .env("LANG", "C.UTF-8")
+        .env("MAVEN_OPTS", format!("-Duser.home={} -XX:TieredStopAtLevel=1", home.display()))
+        .args(["-B", "--no-transfer-progress", "-Dstyle.color=never", "-Dmaven.wagon.http.retryHandler.count=0"])
+        .arg("-s")
+        .arg(settings)
+        .arg(format!("-Dmaven.repo.local={}", local_repo.display()))
+        .stdin(Stdio::null());
+    if let Some(java_home) = std::env::var_os("JAVA_HOME") {
+        command.env("JAVA_HOME", java_home);
+    }
+    command
+}
+
+/// Writes a Maven `settings.xml` at `path`: every repository mirrored (`<mirrorOf>*</mirrorOf>`)
+/// by `mirror_url` under the id `tributary`, and the `<server>` `tributary` with `username` and
+/// `token` as its password, which mvn uses both for that mirror and for the fixture projects'
+/// `distributionManagement` (id `tributary`). mvn sends them on a `GET` only after a `401` with a
+/// `WWW-Authenticate: Basic` challenge, and pre-emptively on a `PUT`.
+pub fn maven_settings(path: &Path, mirror_url: &str, username: &str, token: &str) {
+    let escape =
+        |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let settings = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<settings xmlns="http://maven.apache.org/SETTINGS/1.2.0"
+          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+          xsi:schemaLocation="http://maven.apache.org/SETTINGS/1.2.0 https://maven.apache.org/xsd/settings-1.2.0.xsd">
+  <interactiveMode>false</interactiveMode>
+  <mirrors>
+    <mirror>
+      <id>tributary</id>
+      <mirrorOf>*</mirrorOf>
+      <url>{}</url>
+    </mirror>
+  </mirrors>
+  <servers>
+    <server>
+      <id>tributary</id>
+      <username>{}</username>
+      <password>{}</password>
+    </server>
+  </servers>
+</settings>
+"#,
+        escape(mirror_url),
+        escape(username),
+        escape(token)
+    );
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("cannot make `{}`: {e}", parent.display()));
+    }
+    std::fs::write(path, settings).unwrap_or_else(|e| panic!("cannot write `{}`: {e}", path.display()));
+}
+
+/// Copies the fixture Maven project `tests/fixtures/maven/{name}` (`lib`: the library
+/// `com.example.acme:greeting`; `app`: its consumer) to `dest/{name}` and returns that path, with
+/// each property of `properties` set in its `pom.xml` (`&[("revision", "1.1.0-SNAPSHOT")]` deploys
+/// another version of `lib`; `("greeting.version", ...)` picks what `app` uses). Setting the
+/// property in the file, not with `-D`, keeps the deployed POM true to its path.
+pub fn maven_project(name: &str, dest: &Path, properties: &[(&str, &str)]) -> PathBuf {
+    let source = workspace_root().join("tests/fixtures/maven").join(name);
+    assert!(source.join("pom.xml").is_file(), "no Maven fixture project at `{}`", source.display());
+    let target = dest.join(name);
+    copy_dir(&source, &target);
+    let pom_path = target.join("pom.xml");
+    let mut pom =
+        std::fs::read_to_string(&pom_path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", pom_path.display()));
+    // Within `<properties>` (the comments mention the properties too).
+    let properties_start =
+        pom.find("<properties>").unwrap_or_else(|| panic!("the fixture `{name}/pom.xml` has no `<properties>`"));
+    for (property, value) in properties {
+        let (open, close) = (format!("<{property}>"), format!("</{property}>"));
+        let start = pom[properties_start..]
+            .find(&open)
+            .unwrap_or_else(|| panic!("the fixture `{name}/pom.xml` has no property `{property}`"))
+            + properties_start
+            + open.len();
+        let end = start + pom[start..].find(&close).unwrap_or_else(|| panic!("`<{property}>` is not closed"));
+        pom.replace_range(start..end, value);
+    }
+    std::fs::write(&pom_path, pom).unwrap_or_else(|e| panic!("cannot write `{}`: {e}", pom_path.display()));
+    target
+}
+
+/// Copies the directory `from` to `to` (made), recursively, leaving out `target/` (a build's).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot make `{}`: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list `{}`: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("cannot list `{}`: {e}", from.display()));
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if source.is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&source, &target);
+            }
+        } else {
+            std::fs::copy(&source, &target)
+                .unwrap_or_else(|e| panic!("cannot copy `{}` to `{}`: {e}", source.display(), target.display()));
+        }
+    }
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the server binds it right after).
@@ -787,5 +930,40 @@ mod tests {
         );
         assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    }
+
+    /// Each plugin version the fixture Maven projects pin is one Debian's repository has (a
+    /// Debian update that moved a plugin shows up here, not as a resolution failure inside mvn),
+    /// and the plugins the default lifecycle runs up to `deploy` are all pinned.
+    #[test]
+    fn fixture_maven_projects_pin_debian_plugins() {
+        let repo = maven_repo();
+        for name in ["lib", "app"] {
+            let pom_path = workspace_root().join("tests/fixtures/maven").join(name).join("pom.xml");
+            let pom = std::fs::read_to_string(&pom_path).expect("the fixture POM reads");
+            let element = |block: &str, tag: &str| {
+                let start = block.find(&format!("<{tag}>"))? + tag.len() + 2;
+                Some(block[start..start + block[start..].find(&format!("</{tag}>"))?].to_owned())
+            };
+            let mut pinned = Vec::new();
+            for block in pom.split("<plugin>").skip(1) {
+                let block = &block[..block.find("</plugin>").expect("a closed `<plugin>`")];
+                let (Some(artifact), Some(version)) = (element(block, "artifactId"), element(block, "version")) else {
+                    continue;
+                };
+                let jar =
+                    repo.join(maven_fixture::maven_path("org.apache.maven.plugins", &artifact, &version, None, "jar"));
+                assert!(
+                    jar.is_file(),
+                    "`{name}/pom.xml` pins {artifact} {version}, but `{}` is missing",
+                    jar.display()
+                );
+                pinned.push(artifact);
+            }
+            for plugin in ["resources", "compiler", "surefire", "jar", "install", "deploy", "source"] {
+                let artifact = format!("maven-{plugin}-plugin");
+                assert!(pinned.contains(&artifact), "`{name}/pom.xml` does not pin {artifact}");
+            }
+        }
     }
 }

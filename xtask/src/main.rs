@@ -6,7 +6,13 @@
 //! - `ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
 //! - `bench graph`: the criterion bench of the search order.
 //! - `bench npm`: Tributary against Verdaccio on cached tarballs and packuments (`bench/npm_bench.py`).
+//! - `bench pypi`: Tributary against devpi-server and proxpi, warm and cold `uv pip install`s of a
+//!   pinned set (`bench/pypi_bench.py`, `bench/pypi-requirements.txt`).
 //! - `tools`: only the installs.
+//!
+//! Besides its own directory, `tools` installs Debian's Maven plugins with `apt-get` (as root) when
+//! a package is missing: they land in `/usr/share/maven-repo`, which the Maven tests serve as their
+//! stand-in for Maven Central.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +28,26 @@ const PNPM_PACKAGE: &str = "pnpm@12.21.0";
 /// requirement)`: the aws CLI (v1) and the PyPI clients the PyPI tests drive (pip comes with the
 /// virtualenv). A pinned requirement is reinstalled when its pin changes.
 const PYTHON_TOOLS: &[(&str, &str)] = &[("aws", "awscli"), ("uv", "uv==0.13.8"), ("twine", "twine==7.0.0")];
+/// The Debian packages the Maven tests need: `mvn` and the plugins `mvn deploy` of a jar library
+/// (with its sources) and `mvn package` of a consumer run, which install into [`MAVEN_REPO`]; the
+/// fixture projects (`tests/fixtures/maven/`) pin the plugin versions these install. Checked with
+/// one `dpkg-query`; what is missing is installed with `apt-get` (after one `apt-get update`).
+const MAVEN_PACKAGES: &[&str] = &[
+    "maven",
+    "maven-repo-helper",
+    "libmaven-resources-plugin-java",
+    "libmaven-compiler-plugin-java",
+    "libsurefire-java",
+    "libmaven-jar-plugin-java",
+    "libmaven-source-plugin-java",
+    "libmaven-install-plugin-java",
+    "libmaven-deploy-plugin-java",
+    "libmaven-dependency-plugin-java",
+    // Not run by `deploy`, but it makes a habitual `mvn clean` work (52 kB, no new dependency).
+    "libmaven-clean-plugin-java",
+];
+/// Where Debian's Maven packages put their artifacts, in the Maven 2 repository layout.
+const MAVEN_REPO: &str = "/usr/share/maven-repo";
 /// The PostgreSQL server the tests make their databases in.
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -40,7 +66,7 @@ fn main() -> anyhow::Result<()> {
         Some("tools") => tools(&root).map(|_| ()),
         Some("bench") => bench(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm>");
+            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|pypi>");
             std::process::exit(2);
         }
     }
@@ -59,6 +85,8 @@ struct Tools {
     s3s_fs: PathBuf,
     yarn: PathBuf,
     pnpm: PathBuf,
+    /// Debian's Maven repository: the plugins the Maven tests serve as their Maven Central.
+    maven_repo: PathBuf,
 }
 
 fn tools(root: &Path) -> anyhow::Result<Tools> {
@@ -90,7 +118,47 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
             .arg(&npm_global)
             .args([YARN_PACKAGE, PNPM_PACKAGE]))?;
     }
-    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm })
+    // mvn and Debian's Maven plugins, for the Maven tests (outside the clone: reused by CI's runs).
+    debian_packages(MAVEN_PACKAGES)?;
+    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO) })
+}
+
+/// Installs with `apt-get` those of the Debian `packages` not installed yet. Asking costs one
+/// `dpkg-query`; when something is missing, it runs `apt-get update` once, then one
+/// `apt-get install`, which needs root (the message says what to run otherwise).
+fn debian_packages(packages: &[&str]) -> anyhow::Result<()> {
+    let output = Command::new("dpkg-query")
+        .args(["--show", "--showformat", "${Package} ${db:Status-Status}\\n"])
+        .args(packages)
+        .output()
+        .context("cannot run `dpkg-query`: the Maven tests need Debian's packages of the Maven plugins")?;
+    // Unknown packages are reported on stderr (and make the exit status 1): they count as missing.
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let installed: Vec<&str> =
+        listed.lines().filter_map(|line| line.strip_suffix(" installed")).map(str::trim).collect();
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed.contains(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install =
+        format!("DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {}", missing.join(" "));
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root {
+        bail!(
+            "the Debian packages {} are missing and installing them needs root: run `apt-get update && {install}`",
+            missing.join(", ")
+        );
+    }
+    eprintln!("xtask: installing the Debian packages {} (about half a minute, once)", missing.join(", "));
+    // Wait for another apt run (a parallel `cargo xtask`) rather than fail on its lock.
+    let lock_timeout = ["-o", "DPkg::Lock::Timeout=300"];
+    run(Command::new("apt-get").args(["update", "-qq"]).args(lock_timeout))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(lock_timeout)
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .with_context(|| format!("cannot install Debian packages; try by hand: `apt-get update && {install}`"))
 }
 
 /// Makes the virtualenv `venv` (unless it exists) and installs into it each of [`PYTHON_TOOLS`]
@@ -176,6 +244,7 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .env("TRIBUTARY_TEST_S3S_FS", &tools.s3s_fs)
         .env("TRIBUTARY_TEST_YARN", &tools.yarn)
         .env("TRIBUTARY_TEST_PNPM", &tools.pnpm)
+        .env("TRIBUTARY_TEST_MAVEN_REPO", &tools.maven_repo)
         .env("TRIBUTARY_TEST_POSTGRES_URL", &postgres);
     run(&mut cmd)
 }
@@ -187,7 +256,11 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/npm_bench.py")).current_dir(root))
         }
-        other => bail!("unknown bench {other:?}; available: `graph`, `npm`"),
+        Some("pypi") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/pypi_bench.py")).current_dir(root))
+        }
+        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `pypi`"),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use tributary_blob::ExpectedDigests;
+use tributary_blob::{DigestAlgorithm, ExpectedDigests};
 use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata};
 
 /// A package as a public registry describes it.
@@ -68,6 +68,27 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// [`MAX_DESCRIBING_FILE`] bytes fetched from upstream, so an ingested version gets its
     /// summary, licenses, dependencies and readme.
     fn version_metadata_reader(&self, _file: &str) -> Option<VersionMetadataReader> {
+        None
+    }
+    /// A file the registry at `base_url` serves without listing it in its metadata (Maven: any
+    /// file of any version, at the path the layout gives); `None` where every file is listed
+    /// (npm, PyPI). The engine asks for it when no place of the search order has the file.
+    fn unlisted_asset(
+        &self,
+        _base_url: &str,
+        _package: &PackageCoordinates,
+        _version: &str,
+        _file: &str,
+    ) -> Option<ExternalAsset> {
+        None
+    }
+    /// Where the registry publishes the checksums of a file at `url` that it declares nowhere
+    /// else (Maven: `{url}.sha256`, `{url}.sha1`), strongest first, and how to read one.
+    fn checksum_sidecars(&self, _url: &str) -> Vec<(String, DigestAlgorithm)> {
+        Vec::new()
+    }
+    /// Reads a checksum file as [`FormatAdapter::checksum_sidecars`] names: lowercase hex.
+    fn read_checksum(&self, _bytes: &[u8]) -> Option<String> {
         None
     }
     /// Reads the metadata document fetched from `url`, served as `content_type`.

@@ -104,6 +104,8 @@ pub struct PackageView {
     pub local: Option<PackageRecord>,
     /// An external connection that failed while the view was built (the view lacks its versions).
     pub upstream_error: Option<ServiceError>,
+    /// The gateways (repository, external connection) of the package's format the search reached.
+    pub gateways: Vec<(String, String)>,
 }
 
 impl PackageView {
@@ -288,6 +290,7 @@ impl Service {
                 if connection_format(connection) != Some(coordinates.format) {
                     continue;
                 }
+                view.gateways.push((step.repository.clone(), connection.clone()));
                 let url = adapter.upstream_metadata_url(&self.upstreams.base_url(connection), coordinates);
                 match self.upstreams.package(connection, &url, adapter).await {
                     Ok(Some(external)) => {
@@ -339,8 +342,8 @@ impl Service {
                 format!("version `{version}` of {coordinates} is not in `{}` nor its upstreams", target.repository),
             ),
         };
-        let winner = view.versions.get(version).ok_or_else(not_found)?;
-        if let VersionSource::Stored { record, .. } = winner
+        let winner = view.versions.get(version);
+        if let Some(VersionSource::Stored { record, .. }) = winner
             && !record.status.is_downloadable()
         {
             return Err(ServiceError::not_found(
@@ -350,13 +353,36 @@ impl Service {
             ));
         }
         let display_name = view.display_name.clone().unwrap_or_else(|| coordinates.name.clone());
-        let (source, file) = view.files(version).into_iter().find(|(_, f)| f.name() == asset).ok_or_else(|| {
-            ServiceError::not_found(
-                ResourceType::Asset,
-                asset,
-                format!("version `{version}` of {coordinates} has no file `{asset}` here nor upstream"),
-            )
-        })?;
+        let files = view.files(version);
+        let Some((source, file)) = files.into_iter().find(|(_, f)| f.name() == asset) else {
+            // A registry that serves files it does not list (Maven) is asked for this one.
+            let unlisted = view.gateways.first().and_then(|(gateway, connection)| {
+                let base = self.upstreams.base_url(connection);
+                adapter.unlisted_asset(&base, coordinates, version, asset).map(|a| (gateway, connection, a))
+            });
+            let Some((gateway, connection, wanted)) = unlisted else {
+                return Err(match winner {
+                    None => not_found(),
+                    Some(_) => ServiceError::not_found(
+                        ResourceType::Asset,
+                        asset,
+                        format!("version `{version}` of {coordinates} has no file `{asset}` here nor upstream"),
+                    ),
+                });
+            };
+            let external = match winner {
+                Some(VersionSource::External { version: external, .. }) => external.clone(),
+                _ => Arc::new(ExternalVersion {
+                    version: version.to_owned(),
+                    metadata: tributary_model::VersionMetadata::default(),
+                    format_metadata: serde_json::json!({}),
+                    published_at: None,
+                    assets: Vec::new(),
+                }),
+            };
+            let ingest = Ingest::new(adapter, gateway, connection, external, wanted);
+            return self.ingest(target, coordinates, &display_name, ingest).await;
+        };
         match (source, file) {
             (VersionSource::Stored { repository, record }, VersionFile::Stored(found)) => {
                 let found = found.clone();
@@ -375,14 +401,10 @@ impl Service {
                 self.open_blob(&target.domain, found).await
             }
             (VersionSource::External { gateway, connection, version: external }, VersionFile::External(wanted)) => {
-                let wanted = wanted.clone();
-                let reader = adapter.version_metadata_reader(&wanted.name);
-                let ingest = Ingest { gateway, connection, external: external.clone(), asset: wanted, reader };
+                let ingest = Ingest::new(adapter, gateway, connection, external.clone(), wanted.clone());
                 self.ingest(target, coordinates, &display_name, ingest).await
             }
-            _ => Err(ServiceError::internal(format!(
-                "file `{asset}` of {coordinates} {version} has no consistent source"
-            ))),
+            _ => Err(ServiceError::internal(format!("file `{asset}` of {coordinates} {version} has no consistent source"))),
         }
     }
 
@@ -456,7 +478,7 @@ impl Service {
         display_name: &str,
         ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
-        let Ingest { gateway, connection, external, asset, reader } = ingest;
+        let Ingest { gateway, connection, external, mut asset, reader, sidecars, read_checksum } = ingest;
         let gateway_id = target
             .graph
             .ids
@@ -477,6 +499,9 @@ impl Service {
                 self.retain(&target.domain.id, &target.repository_id, coordinates, display_name, new).await?;
             }
             return self.open_blob(&target.domain, stored).await;
+        }
+        if asset.expected == ExpectedDigests::default() {
+            asset.expected = self.sidecar_digests(connection, &sidecars, read_checksum).await?;
         }
         let response = self.upstreams.open(connection, &asset.url).await?;
         let (mut blob_tx, blob_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
@@ -752,6 +777,60 @@ struct Ingest<'a> {
     external: Arc<ExternalVersion>,
     asset: ExternalAsset,
     reader: Option<crate::formats::VersionMetadataReader>,
+    /// Checksum files to read when the registry declares no digest for the asset.
+    sidecars: Vec<(String, tributary_blob::DigestAlgorithm)>,
+    read_checksum: Box<dyn Fn(&[u8]) -> Option<String> + Send + Sync + 'a>,
+}
+
+impl<'a> Ingest<'a> {
+    fn new(
+        adapter: &'a dyn FormatAdapter,
+        gateway: &'a str,
+        connection: &'a str,
+        external: Arc<ExternalVersion>,
+        asset: ExternalAsset,
+    ) -> Self {
+        Self {
+            reader: adapter.version_metadata_reader(&asset.name),
+            sidecars: adapter.checksum_sidecars(&asset.url),
+            read_checksum: Box::new(move |bytes| adapter.read_checksum(bytes)),
+            gateway,
+            connection,
+            external,
+            asset,
+        }
+    }
+}
+
+impl Service {
+    /// The digests an upstream publishes beside a file (the first checksum file it has).
+    async fn sidecar_digests(
+        &self,
+        connection: &str,
+        sidecars: &[(String, tributary_blob::DigestAlgorithm)],
+        read: impl Fn(&[u8]) -> Option<String>,
+    ) -> Result<ExpectedDigests, ServiceError> {
+        use tributary_blob::DigestAlgorithm;
+        let mut expected = ExpectedDigests::default();
+        for (url, algorithm) in sidecars {
+            let Some(bytes) = self.upstreams.small_file(connection, url).await? else { continue };
+            let bad = || {
+                ServiceError::new(
+                    ErrorKind::BadGateway,
+                    format!("`{connection}` answered `{url}` with something that is not a checksum"),
+                )
+            };
+            let hex = read(&bytes).ok_or_else(bad)?;
+            match algorithm {
+                DigestAlgorithm::Sha256 => expected.sha256 = Some(hex.parse().map_err(|_| bad())?),
+                DigestAlgorithm::Sha512 => expected.sha512 = Some(hex.parse().map_err(|_| bad())?),
+                DigestAlgorithm::Sha1 => expected.sha1 = Some(hex.parse().map_err(|_| bad())?),
+                DigestAlgorithm::Md5 => expected.md5 = Some(hex.parse().map_err(|_| bad())?),
+            }
+            break;
+        }
+        Ok(expected)
+    }
 }
 
 fn retained_copy(record: &VersionRecord) -> NewVersion {

@@ -165,6 +165,27 @@ impl Upstreams {
         }
     }
 
+    /// A small file (a checksum) at `url` of `connection`; `None` when the registry has none.
+    pub(crate) async fn small_file(&self, connection: &str, url: &str) -> Result<Option<bytes::Bytes>, ServiceError> {
+        let request = self.client.get(url).timeout(self.settings.timeout);
+        match fetch_document(request).await {
+            Ok(Fetched::Document { bytes, .. }) if bytes.len() <= 64 * 1024 => {
+                self.record(connection, Ok(()));
+                Ok(Some(bytes))
+            }
+            Ok(Fetched::Document { .. }) => {
+                Err(ServiceError::new(ErrorKind::BadGateway, format!("`{connection}` answered `{url}` with a huge file")))
+            }
+            Ok(Fetched::NotFound | Fetched::NotModified) => Ok(None),
+            Err(failure) => {
+                let message = format!("`{connection}` could not be reached for `{url}`: {failure}");
+                self.record(connection, Err(message.clone()));
+                let kind = if failure.timed_out { ErrorKind::GatewayTimeout } else { ErrorKind::BadGateway };
+                Err(ServiceError::new(kind, message))
+            }
+        }
+    }
+
     /// Opens a download of `url` from `connection`.
     pub(crate) async fn open(&self, connection: &str, url: &str) -> Result<reqwest::Response, ServiceError> {
         let response = self.client.get(url).timeout(Duration::from_secs(3600)).send().await;
