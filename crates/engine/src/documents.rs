@@ -52,6 +52,9 @@ pub(crate) struct Documents {
     /// Hot small blobs (at most [`MAX_CACHED_BLOB`] each, [`BLOB_CACHE_BYTES`] in all), by
     /// domain and SHA-256: content addressed, so never stale.
     pub(crate) blobs: Cache<String, Bytes>,
+    /// Files served from upstream without recording a version ([`crate::formats::FormatAdapter::retains`]),
+    /// by gateway and file: their blobs are stored, so later requests need no upstream.
+    pub(crate) passthrough: Cache<String, tributary_store::AssetRecord>,
     generations: Cache<String, Arc<AtomicU64>>,
 }
 
@@ -68,6 +71,7 @@ impl Documents {
                 .weigher(|_: &String, v: &Bytes| u32::try_from(v.len()).unwrap_or(u32::MAX))
                 .max_capacity(BLOB_CACHE_BYTES)
                 .build(),
+            passthrough: Cache::builder().max_capacity(1_000_000).build(),
             generations: Cache::builder().max_capacity(100_000).build(),
         }
     }

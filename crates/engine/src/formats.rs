@@ -47,8 +47,28 @@ pub struct ExternalAsset {
     pub attributes: serde_json::Value,
 }
 
-/// Reads a version's metadata from the bytes of one of its files.
-pub type VersionMetadataReader = fn(&[u8]) -> Option<VersionMetadata>;
+/// Reads a version's metadata from one of its files: its name and bytes.
+pub type VersionMetadataReader = fn(&str, &[u8]) -> Option<FileDescription>;
+
+/// What a file fetched from upstream tells of its version.
+#[derive(Debug, Clone, Default)]
+pub struct FileDescription {
+    /// The version's metadata.
+    pub metadata: VersionMetadata,
+    /// Files derived from it, stored with it (PyPI: a wheel's METADATA as `{wheel}.metadata`).
+    pub companions: Vec<CompanionFile>,
+}
+
+/// A file derived from another one.
+#[derive(Debug, Clone)]
+pub struct CompanionFile {
+    /// Its name.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: bytes::Bytes,
+    /// The format's per-file attributes.
+    pub attributes: serde_json::Value,
+}
 
 /// The largest file a [`VersionMetadataReader`] is given.
 pub const MAX_DESCRIBING_FILE: usize = 8 * 1024 * 1024;
@@ -63,7 +83,14 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn metadata_accept(&self) -> &'static str {
         "application/json"
     }
-    /// For a file that describes its version (PyPI: a wheel's core metadata file), the reader
+    /// Whether serving `file` from upstream keeps its version in the asking repository and the
+    /// gateway (retention). Files that only describe a version (PyPI's core metadata, which
+    /// resolvers read for versions they may never install) are stored as blobs and served
+    /// again from there, but record no version.
+    fn retains(&self, _file: &str) -> bool {
+        true
+    }
+    /// For a file that describes its version (PyPI: a wheel, its METADATA inside), the reader
     /// of the version's metadata from the file's bytes; the engine calls it on files of at most
     /// [`MAX_DESCRIBING_FILE`] bytes fetched from upstream, so an ingested version gets its
     /// summary, licenses, dependencies and readme.

@@ -388,7 +388,7 @@ impl Service {
                 let found = found.clone();
                 if *repository == target.repository {
                     self.documents.assets.insert(key, found.clone()).await;
-                } else {
+                } else if adapter.retains(asset) {
                     self.retain(
                         &target.domain.id,
                         &target.repository_id,
@@ -404,7 +404,9 @@ impl Service {
                 let ingest = Ingest::new(adapter, gateway, connection, external.clone(), wanted.clone());
                 self.ingest(target, coordinates, &display_name, ingest).await
             }
-            _ => Err(ServiceError::internal(format!("file `{asset}` of {coordinates} {version} has no consistent source"))),
+            _ => Err(ServiceError::internal(format!(
+                "file `{asset}` of {coordinates} {version} has no consistent source"
+            ))),
         }
     }
 
@@ -478,7 +480,7 @@ impl Service {
         display_name: &str,
         ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
-        let Ingest { gateway, connection, external, mut asset, reader, sidecars, read_checksum } = ingest;
+        let Ingest { gateway, connection, external, mut asset, reader, sidecars, read_checksum, retain } = ingest;
         let gateway_id = target
             .graph
             .ids
@@ -488,6 +490,11 @@ impl Service {
         let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
         let lock = self.inflight.get_with(key, async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
+        let passthrough_key =
+            format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
+        if !retain && let Some(stored) = self.documents.passthrough.get(&passthrough_key).await {
+            return self.open_blob(&target.domain, stored).await;
+        }
         // Someone may have ingested it while we waited.
         if let Some(package) = self.store.package(&gateway_id, coordinates).await?
             && let Some(record) = self.store.version(&package.id, &external.version).await?
@@ -551,8 +558,29 @@ impl Service {
             let put = service.blobs.put(&scope, Box::pin(blob_rx), &expected);
             let ((), stored) = futures::join!(feed, put);
             let outcome = match stored {
+                Ok(digests) if !retain => {
+                    let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
+                    service.documents.passthrough.insert(passthrough_key, record).await;
+                    Ok(())
+                }
                 Ok(digests) => {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
+                    let described = reader.zip(kept.as_deref()).and_then(|(read, bytes)| read(&name, bytes));
+                    let mut assets = vec![record];
+                    let mut metadata = external.metadata.clone();
+                    if let Some(described) = described {
+                        metadata = described.metadata;
+                        for companion in described.companions {
+                            let body = tributary_blob::body_from_bytes(companion.bytes);
+                            match service.blobs.put(&scope, body, &ExpectedDigests::default()).await {
+                                Ok(d) => assets.push(AssetRecord {
+                                    attributes: companion.attributes,
+                                    ..asset_record(&companion.name, &d)
+                                }),
+                                Err(e) => tracing::warn!(error.message = %e, "a companion file was not stored"),
+                            }
+                        }
+                    }
                     let new = NewVersion {
                         version: external.version.clone(),
                         status: VersionStatus::Published,
@@ -561,13 +589,10 @@ impl Service {
                             repository: Some(gateway.clone()),
                             external_connection: Some(connection.clone()),
                         },
-                        metadata: reader
-                            .zip(kept.as_deref())
-                            .and_then(|(read, bytes)| read(bytes))
-                            .unwrap_or_else(|| external.metadata.clone()),
+                        metadata,
                         format_metadata: external.format_metadata.clone(),
                         published_at: external.published_at.unwrap_or_else(Utc::now),
-                        assets: vec![record],
+                        assets,
                     };
                     let mut result =
                         service.retain(&domain_id, &gateway_id, &coordinates, &display_name, new.clone()).await;
@@ -780,6 +805,8 @@ struct Ingest<'a> {
     /// Checksum files to read when the registry declares no digest for the asset.
     sidecars: Vec<(String, tributary_blob::DigestAlgorithm)>,
     read_checksum: Box<dyn Fn(&[u8]) -> Option<String> + Send + Sync + 'a>,
+    /// Whether the file keeps its version ([`FormatAdapter::retains`]).
+    retain: bool,
 }
 
 impl<'a> Ingest<'a> {
@@ -794,6 +821,7 @@ impl<'a> Ingest<'a> {
             reader: adapter.version_metadata_reader(&asset.name),
             sidecars: adapter.checksum_sidecars(&asset.url),
             read_checksum: Box::new(move |bytes| adapter.read_checksum(bytes)),
+            retain: adapter.retains(&asset.name),
             gateway,
             connection,
             external,

@@ -173,9 +173,10 @@ impl Upstreams {
                 self.record(connection, Ok(()));
                 Ok(Some(bytes))
             }
-            Ok(Fetched::Document { .. }) => {
-                Err(ServiceError::new(ErrorKind::BadGateway, format!("`{connection}` answered `{url}` with a huge file")))
-            }
+            Ok(Fetched::Document { .. }) => Err(ServiceError::new(
+                ErrorKind::BadGateway,
+                format!("`{connection}` answered `{url}` with a huge file"),
+            )),
             Ok(Fetched::NotFound | Fetched::NotModified) => Ok(None),
             Err(failure) => {
                 let message = format!("`{connection}` could not be reached for `{url}`: {failure}");

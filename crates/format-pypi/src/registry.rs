@@ -21,7 +21,8 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use tributary_blob::{ExpectedDigests, Md5, Sha256, body_from_bytes};
 use tributary_engine::formats::{
-    ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter, VersionMetadataReader,
+    CompanionFile, ExternalAsset, ExternalPackage, ExternalVersion, FileDescription, FormatAdapter,
+    VersionMetadataReader,
 };
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
 use tributary_model::{
@@ -60,10 +61,14 @@ impl FormatAdapter for PypiAdapter {
         UPSTREAM_ACCEPT
     }
 
+    fn retains(&self, file: &str) -> bool {
+        // Resolvers read core metadata of versions they never install: only a distribution
+        // keeps its version.
+        !file.ends_with(METADATA_SUFFIX)
+    }
+
     fn version_metadata_reader(&self, file: &str) -> Option<VersionMetadataReader> {
-        file.ends_with(METADATA_SUFFIX).then_some(
-            (|bytes: &[u8]| parse_core_metadata(bytes).ok().map(|m| m.version_metadata())) as VersionMetadataReader,
-        )
+        file.ends_with(".whl").then_some(read_wheel_metadata as VersionMetadataReader)
     }
 
     fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
@@ -115,6 +120,20 @@ impl FormatAdapter for PypiAdapter {
         let display_name = page.name.unwrap_or_default();
         Ok(ExternalPackage { display_name, versions: versions.into_values().collect(), dist_tags: BTreeMap::new() })
     }
+}
+
+/// What a wheel fetched from upstream (small enough to read in memory) tells of its version:
+/// its metadata, and its METADATA kept as `{wheel}.metadata`, as an upload would keep it.
+fn read_wheel_metadata(name: &str, bytes: &[u8]) -> Option<FileDescription> {
+    let dist = parse_filename(name).ok()?;
+    let raw = core_metadata(std::io::Cursor::new(bytes), &dist, &Limits::default()).ok()?;
+    let metadata = parse_core_metadata(&raw).ok()?.version_metadata();
+    let companion = CompanionFile {
+        name: format!("{name}{METADATA_SUFFIX}"),
+        bytes: bytes::Bytes::from(raw),
+        attributes: json!({ METADATA_OF: name }),
+    };
+    Some(FileDescription { metadata, companions: vec![companion] })
 }
 
 /// The per-file attributes kept with a file.

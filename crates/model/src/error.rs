@@ -24,6 +24,8 @@ pub enum ErrorKind {
     QuotaExceeded,
     /// An upload is larger than the server accepts.
     PayloadTooLarge,
+    /// None of the representations the client accepts is served.
+    NotAcceptable,
     /// Too many requests.
     Throttling,
     /// A bug or an unavailable dependency on our side.
@@ -45,6 +47,7 @@ const TABLE: &[(ErrorKind, &str, u16)] = &[
     (ErrorKind::Conflict, "ConflictException", 409),
     (ErrorKind::QuotaExceeded, "ServiceQuotaExceededException", 402),
     (ErrorKind::PayloadTooLarge, "RequestEntityTooLargeException", 413),
+    (ErrorKind::NotAcceptable, "NotAcceptableException", 406),
     (ErrorKind::Throttling, "ThrottlingException", 429),
     (ErrorKind::Internal, "InternalServerException", 500),
     (ErrorKind::BadGateway, "BadGatewayException", 502),

@@ -65,18 +65,13 @@ pub(crate) fn with_etag(req: &HttpRequest, document: &Document, content_type: &s
 }
 
 /// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
-/// end aborts the response, so the client sees a failed download).
-pub(crate) fn stream(asset: AssetBody, head: bool) -> HttpResponse {
+/// end aborts the response, so the client sees a failed download). For `HEAD` the server sends
+/// the headers only, with the length of the body it would send.
+pub(crate) fn stream(asset: AssetBody) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.content_type("application/octet-stream");
     if !asset.asset.sha256.is_empty() {
         response.insert_header((header::ETAG, format!("\"{}\"", asset.asset.sha256)));
-    }
-    if head {
-        if let Some(size) = asset.size {
-            response.insert_header((header::CONTENT_LENGTH, size));
-        }
-        return response.finish();
     }
     if let Some(size) = asset.size {
         response.no_chunking(size);

@@ -186,7 +186,7 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
         ("GET" | "HEAD", Route::File { project, version, filename }) => {
             let asset = registry::download(service, &target, &project, &version, &filename).await?;
             state.metrics.count_pypi_download(filename.ends_with(".metadata"));
-            Ok(stream(asset, method == "HEAD"))
+            Ok(stream(asset))
         }
         ("POST", Route::Upload) => upload(req, payload, state, &target).await,
         (method, route) => Err(ServiceError::new(
@@ -207,11 +207,14 @@ fn redirect(location: &str) -> HttpResponse {
 /// The simple API's form for this request (PEP 691 negotiation); 406 when none fits.
 fn simple_format(req: &HttpRequest) -> Result<SimpleFormat, ServiceError> {
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).map(web::Query::into_inner);
-    let format_query = query.as_ref().ok().and_then(|q| q.get("format").cloned());
+    // Not form decoding: `+` is a literal plus in `?format=application/vnd.pypi.simple.v1+json`.
+    let format_query = req.query_string().split('&').find_map(|pair| {
+        let value = pair.strip_prefix("format=")?;
+        percent_encoding::percent_decode_str(value).decode_utf8().ok().map(|v| v.into_owned())
+    });
     negotiate(accept, format_query.as_deref()).ok_or_else(|| {
         ServiceError::new(
-            ErrorKind::Validation,
+            ErrorKind::NotAcceptable,
             format!(
                 "none of the accepted types `{}` is served here: ask for `application/vnd.pypi.simple.v1+json`, `application/vnd.pypi.simple.v1+html` or `text/html`",
                 accept.unwrap_or_default()

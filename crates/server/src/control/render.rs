@@ -141,7 +141,7 @@ pub(crate) fn package_summary(p: &PackageRecord) -> Value {
     json!({
         "format": p.coordinates.format.as_str(),
         "namespace": namespace(p),
-        "package": p.display_name,
+        "package": p.coordinates.name,
         "originConfiguration": origin_configuration(p),
     })
 }
@@ -151,7 +151,7 @@ pub(crate) fn package_description(p: &PackageRecord) -> Value {
     json!({
         "format": p.coordinates.format.as_str(),
         "namespace": namespace(p),
-        "name": p.display_name,
+        "name": p.coordinates.name,
         "originConfiguration": origin_configuration(p),
     })
 }
@@ -179,7 +179,7 @@ pub(crate) fn version_list(list: &VersionList) -> Value {
         "defaultDisplayVersion": list.default_display_version,
         "format": p.coordinates.format.as_str(),
         "namespace": namespace(p),
-        "package": p.display_name,
+        "package": p.coordinates.name,
         "versions": versions,
     });
     if let Some(token) = &list.page.next_token {
@@ -193,7 +193,7 @@ pub(crate) fn version_description(p: &PackageRecord, v: &VersionRecord) -> Value
     json!({
         "format": p.coordinates.format.as_str(),
         "namespace": namespace(p),
-        "packageName": p.display_name,
+        "packageName": p.coordinates.name,
         "displayName": p.display_name,
         "version": v.version,
         "summary": v.metadata.summary,
@@ -211,7 +211,7 @@ fn version_header(p: &PackageRecord, v: &VersionRecord) -> Value {
     json!({
         "format": p.coordinates.format.as_str(),
         "namespace": namespace(p),
-        "package": p.display_name,
+        "package": p.coordinates.name,
         "version": v.version,
         "versionRevision": v.revision,
     })

@@ -129,7 +129,7 @@ async fn dispatch(
         }
         ("GET" | "HEAD", Route::Tarball { name: n, file }) => {
             let asset = registry::tarball(service, target, &name(&n)?, &file).await?;
-            Ok(stream(asset, method == "HEAD"))
+            Ok(stream(asset))
         }
         ("DELETE", Route::Tarball { .. }) => Ok(json(br#"{"ok":true}"#.to_vec())),
         ("PUT", Route::Package { name: n }) => Ok(json(registry::put(service, target, &name(&n)?, None, body).await?)),
