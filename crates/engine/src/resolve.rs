@@ -480,7 +480,7 @@ impl Service {
         display_name: &str,
         ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
-        let Ingest { gateway, connection, external, mut asset, reader, sidecars, read_checksum, retain } = ingest;
+        let Ingest { gateway, connection, external, mut asset, reader, sidecars, adapter, retain } = ingest;
         let gateway_id = target
             .graph
             .ids
@@ -508,7 +508,7 @@ impl Service {
             return self.open_blob(&target.domain, stored).await;
         }
         if asset.expected == ExpectedDigests::default() {
-            asset.expected = self.sidecar_digests(connection, &sidecars, read_checksum).await?;
+            asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
         let response = self.upstreams.open(connection, &asset.url).await?;
         let (mut blob_tx, blob_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
@@ -804,7 +804,7 @@ struct Ingest<'a> {
     reader: Option<crate::formats::VersionMetadataReader>,
     /// Checksum files to read when the registry declares no digest for the asset.
     sidecars: Vec<(String, tributary_blob::DigestAlgorithm)>,
-    read_checksum: Box<dyn Fn(&[u8]) -> Option<String> + Send + Sync + 'a>,
+    adapter: &'a dyn FormatAdapter,
     /// Whether the file keeps its version ([`FormatAdapter::retains`]).
     retain: bool,
 }
@@ -820,7 +820,7 @@ impl<'a> Ingest<'a> {
         Self {
             reader: adapter.version_metadata_reader(&asset.name),
             sidecars: adapter.checksum_sidecars(&asset.url),
-            read_checksum: Box::new(move |bytes| adapter.read_checksum(bytes)),
+            adapter,
             retain: adapter.retains(&asset.name),
             gateway,
             connection,

@@ -1,7 +1,10 @@
 //! What every package-format endpoint shares: the caller from its credentials, documents with
 //! their ETag and pre-compressed gzip, asset downloads.
 
-use actix_web::http::header;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use tributary_engine::{AssetBody, Caller, Document};
@@ -77,4 +80,102 @@ pub(crate) fn stream(asset: AssetBody) -> HttpResponse {
         response.no_chunking(size);
     }
     response.streaming(asset.stream)
+}
+
+/// Writes a request body (or a part of one) to an anonymous temporary file, refusing it with
+/// `too_large` past `limit` bytes: bodies stream to disk, never into memory, and the file then
+/// streams to the blob store. Returns the file, rewound, and its size.
+pub(crate) async fn spool<S, E>(
+    mut body: S,
+    limit: u64,
+    too_large: impl Fn() -> ServiceError,
+) -> Result<(std::fs::File, u64), ServiceError>
+where
+    S: futures::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures::StreamExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    let failed =
+        |e: std::io::Error| ServiceError::internal(format!("cannot spool the upload to a temporary file: {e}"));
+    let file = tempfile::tempfile().map_err(failed)?;
+    let mut writer = tokio::fs::File::from_std(file.try_clone().map_err(failed)?);
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(too_large());
+        }
+        writer.write_all(&chunk).await.map_err(failed)?;
+    }
+    writer.flush().await.map_err(failed)?;
+    drop(writer);
+    let mut file = file;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(failed)?;
+    Ok((file, size))
+}
+
+/// A plain-text error whose message is also the reason phrase: twine, pip and Maven print the
+/// reason phrase of a failed request. 401 asks for Basic credentials.
+pub(crate) fn plain_error(err: &ServiceError, endpoint: &str) -> HttpResponse {
+    let status = match err.kind {
+        ErrorKind::MissingAuthentication | ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => {
+            StatusCode::UNAUTHORIZED
+        }
+        kind => StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    if err.kind == ErrorKind::Internal {
+        tracing::error!(error.message = %err.message, endpoint, "internal error");
+    }
+    let mut response = HttpResponse::build(status);
+    if let Some(reason) = reason_phrase(&err.message) {
+        response.reason(reason);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"tributary\""));
+    }
+    response.content_type("text/plain; charset=utf-8").body(format!("{}\n", err.message))
+}
+
+/// The message as a reason phrase: one line of visible ASCII, at most 400 characters.
+/// Reason phrases must be `'static`; distinct messages are kept (leaked) up to a bound, after
+/// which errors keep the standard phrase and carry the message in the body only.
+fn reason_phrase(message: &str) -> Option<&'static str> {
+    const MAX_KEPT: usize = 4096;
+    static KEPT: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
+    let clean: String = message
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_graphic() || c == ' ' => c,
+            '\u{2014}' | '\u{2013}' => '-',
+            _ => ' ',
+        })
+        .take(400)
+        .collect();
+    let mut kept = KEPT.lock().ok()?;
+    let kept = kept.get_or_insert_with(HashMap::new);
+    if let Some(found) = kept.get(&clean) {
+        return Some(found);
+    }
+    if kept.len() >= MAX_KEPT {
+        return None;
+    }
+    let leaked: &'static str = Box::leak(clean.clone().into_boxed_str());
+    kept.insert(clean, leaked);
+    Some(leaked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_phrases_are_one_clean_line() {
+        let phrase = reason_phrase("bad `x`\r\nInjected: header").expect("kept");
+        assert_eq!(phrase, "bad `x`  Injected: header");
+        assert!(std::ptr::eq(phrase, reason_phrase("bad `x`\r\nInjected: header").expect("kept")));
+        let long = "é".repeat(1000);
+        assert!(reason_phrase(&long).expect("kept").len() <= 400);
+    }
 }

@@ -4,11 +4,13 @@
 //! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
 //! - `/npm/{domain}/{repository}/...`: the npm registry of a repository ([`npm`]).
 //! - `/pypi/{domain}/{repository}/...`: the Python package index of a repository ([`pypi`]).
+//! - `/maven/{domain}/{repository}/...`: the Maven repository of a repository ([`maven`]).
 //! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
 
 pub mod control;
 mod data_plane;
 mod error;
+pub mod maven;
 pub mod npm;
 pub mod ops;
 pub mod pypi;
@@ -51,6 +53,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::route().to(npm::handle)),
             )
             .service(web::scope("/pypi/{domain}/{repository}").default_service(web::route().to(pypi::handle)))
+            .service(web::scope("/maven/{domain}/{repository}").default_service(web::route().to(maven::handle)))
             .default_service(web::route().to(error::not_found));
     }
 }

@@ -16,16 +16,19 @@ pub enum Plane {
     Npm,
     /// The PyPI endpoints.
     Pypi,
+    /// The Maven endpoints.
+    Maven,
 }
 
 impl Plane {
-    const ALL: [Plane; 3] = [Plane::Control, Plane::Npm, Plane::Pypi];
+    const ALL: [Plane; 4] = [Plane::Control, Plane::Npm, Plane::Pypi, Plane::Maven];
 
     fn label(self) -> &'static str {
         match self {
             Self::Control => "control",
             Self::Npm => "npm",
             Self::Pypi => "pypi",
+            Self::Maven => "maven",
         }
     }
 }
@@ -33,7 +36,7 @@ impl Plane {
 /// Request counters by plane and status class.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: [[AtomicU64; 5]; 3],
+    requests: [[AtomicU64; 5]; 4],
     /// PyPI file downloads: core metadata files, distributions.
     pypi_downloads: [AtomicU64; 2],
 }

@@ -12,20 +12,16 @@
 //! Errors are plain text with the message also as the HTTP reason phrase, which is what twine
 //! and pip print; 401 asks for Basic credentials (any user name, a token as the password).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::TryStreamExt;
-use tokio::io::AsyncWriteExt;
 use tributary_engine::RepoTarget;
 use tributary_format_pypi::registry::{self, UploadedFile};
 use tributary_format_pypi::simple::{SimpleFormat, negotiate};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
-use crate::data_plane::{authenticate, stream, with_etag};
+use crate::data_plane::{authenticate, plain_error, spool, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool pip` (or `--tool twine`), or use a token from `aws codeartifact get-authorization-token` as the password (any user name)";
@@ -88,59 +84,10 @@ impl Route {
 pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let response = match serve(&req, payload, &state).await {
         Ok(response) => response,
-        Err(err) => error(&err),
+        Err(err) => plain_error(&err, "the PyPI endpoint"),
     };
     state.metrics.count(crate::ops::Plane::Pypi, response.status().as_u16());
     response
-}
-
-/// A plain-text error whose message is also the reason phrase (twine prints the reason).
-fn error(err: &ServiceError) -> HttpResponse {
-    let status = match err.kind {
-        ErrorKind::MissingAuthentication | ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => {
-            StatusCode::UNAUTHORIZED
-        }
-        kind => StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    if err.kind == ErrorKind::Internal {
-        tracing::error!(error.message = %err.message, "internal error on the PyPI endpoint");
-    }
-    let mut response = HttpResponse::build(status);
-    if let Some(reason) = reason_phrase(&err.message) {
-        response.reason(reason);
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"tributary\""));
-    }
-    response.content_type("text/plain; charset=utf-8").body(format!("{}\n", err.message))
-}
-
-/// The message as a reason phrase: one line of visible ASCII, at most 400 characters.
-/// Reason phrases must be `'static`; distinct messages are kept (leaked) up to a bound, after
-/// which errors keep the standard phrase and carry the message in the body only.
-fn reason_phrase(message: &str) -> Option<&'static str> {
-    const MAX_KEPT: usize = 4096;
-    static KEPT: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
-    let clean: String = message
-        .chars()
-        .map(|c| match c {
-            c if c.is_ascii_graphic() || c == ' ' => c,
-            '\u{2014}' | '\u{2013}' => '-',
-            _ => ' ',
-        })
-        .take(400)
-        .collect();
-    let mut kept = KEPT.lock().ok()?;
-    let kept = kept.get_or_insert_with(HashMap::new);
-    if let Some(found) = kept.get(&clean) {
-        return Some(found);
-    }
-    if kept.len() >= MAX_KEPT {
-        return None;
-    }
-    let leaked: &'static str = Box::leak(clean.clone().into_boxed_str());
-    kept.insert(clean, leaked);
-    Some(leaked)
 }
 
 async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, ServiceError> {
@@ -262,24 +209,8 @@ async fn upload(
                         "the upload carries more than one `content` file; send one file per request",
                     ));
                 }
-                let spool = tempfile::tempfile()
-                    .map_err(|e| ServiceError::internal(format!("cannot spool the upload to a temporary file: {e}")))?;
-                let mut writer = tokio::fs::File::from_std(
-                    spool.try_clone().map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?,
-                );
-                let mut size = 0u64;
-                while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(too_large());
-                    }
-                    writer
-                        .write_all(&chunk)
-                        .await
-                        .map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?;
-                }
-                writer.flush().await.map_err(|e| ServiceError::internal(format!("cannot spool the upload: {e}")))?;
-                file = Some(UploadedFile { filename, file: spool, size });
+                let (spooled, size) = spool(&mut field, limit, too_large).await?;
+                file = Some(UploadedFile { filename, file: spooled, size });
             }
             _ => {
                 let mut value = Vec::new();
@@ -335,14 +266,5 @@ mod tests {
         for (tail, expected) in table {
             assert_eq!(&Route::parse(tail), expected, "{tail}");
         }
-    }
-
-    #[test]
-    fn reason_phrases_are_one_clean_line() {
-        let phrase = reason_phrase("bad `x`\r\nInjected: header").expect("kept");
-        assert_eq!(phrase, "bad `x`  Injected: header");
-        assert!(std::ptr::eq(phrase, reason_phrase("bad `x`\r\nInjected: header").expect("kept")));
-        let long = "é".repeat(1000);
-        assert!(reason_phrase(&long).expect("kept").len() <= 400);
     }
 }
