@@ -66,7 +66,7 @@ pub struct Overrides {
     /// Seconds an external connection's metadata is used before it is revalidated [default: 300].
     #[arg(long, env = "TRIBUTARY_METADATA_TTL_SECONDS")]
     pub metadata_ttl_seconds: Option<u64>,
-    /// The largest file a client may upload (PyPI), in bytes [default: 5 GiB, CodeArtifact's limit].
+    /// The largest file a client may upload (PyPI, Maven), in bytes [default: 5 GiB, CodeArtifact's limit].
     #[arg(long, env = "TRIBUTARY_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
 }

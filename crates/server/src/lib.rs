@@ -34,7 +34,7 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Request counters.
     pub metrics: Arc<Metrics>,
-    /// The largest file a client may upload (PyPI), in bytes.
+    /// The largest file a client may upload (PyPI, Maven), in bytes.
     pub max_upload_bytes: u64,
 }
 
