@@ -19,7 +19,8 @@
 //! - [`ENV_MAVEN_REPO`]: Debian's Maven repository, the plugins `mvn` runs, which the Maven tests
 //!   serve as Maven Central ([`maven_fixture::MavenFixture`]) [default: `/usr/share/maven-repo`];
 //!   run `mvn` with [`mvn_command`], on a copy of a fixture project ([`maven_project`]) and a
-//!   settings file from [`maven_settings`].
+//!   settings file from [`maven_settings`] (or [`maven_settings_with_snapshots`], to resolve
+//!   `-SNAPSHOT` dependencies through the mirror).
 
 pub mod maven_fixture;
 pub mod npm_fixture;
@@ -294,6 +295,18 @@ pub fn mvn_command(home: &Path, settings: &Path, local_repo: &Path) -> Command {
 /// `distributionManagement` (id `tributary`). mvn sends them on a `GET` only after a `401` with a
 /// `WWW-Authenticate: Basic` challenge, and pre-emptively on a `PUT`.
 pub fn maven_settings(path: &Path, mirror_url: &str, username: &str, token: &str) {
+    write_maven_settings(path, mirror_url, username, token, false);
+}
+
+/// Writes the `settings.xml` of [`maven_settings`], plus an active profile that redeclares the
+/// super POM's `central` (repository and plugin repository) with SNAPSHOT versions enabled, so
+/// that a build resolves `-SNAPSHOT` dependencies through the mirror (a mirror takes the update
+/// policies of what it mirrors, and the super POM's `central` disables snapshots).
+pub fn maven_settings_with_snapshots(path: &Path, mirror_url: &str, username: &str, token: &str) {
+    write_maven_settings(path, mirror_url, username, token, true);
+}
+
+fn write_maven_settings(path: &Path, mirror_url: &str, username: &str, token: &str, snapshots: bool) {
     let escape =
         |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let settings = format!(
@@ -316,17 +329,46 @@ pub fn maven_settings(path: &Path, mirror_url: &str, username: &str, token: &str
       <password>{}</password>
     </server>
   </servers>
-</settings>
+{}</settings>
 "#,
         escape(mirror_url),
         escape(username),
-        escape(token)
+        escape(token),
+        if snapshots { SNAPSHOTS_PROFILE } else { "" }
     );
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("cannot make `{}`: {e}", parent.display()));
     }
     std::fs::write(path, settings).unwrap_or_else(|e| panic!("cannot write `{}`: {e}", path.display()));
 }
+
+/// The profile of [`maven_settings_with_snapshots`]: `central` with SNAPSHOT versions enabled
+/// (its URL is never used: the mirror serves it).
+const SNAPSHOTS_PROFILE: &str = r#"  <profiles>
+    <profile>
+      <id>tributary-snapshots</id>
+      <repositories>
+        <repository>
+          <id>central</id>
+          <url>http://central.mirrored.invalid/</url>
+          <releases><enabled>true</enabled></releases>
+          <snapshots><enabled>true</enabled></snapshots>
+        </repository>
+      </repositories>
+      <pluginRepositories>
+        <pluginRepository>
+          <id>central</id>
+          <url>http://central.mirrored.invalid/</url>
+          <releases><enabled>true</enabled></releases>
+          <snapshots><enabled>true</enabled></snapshots>
+        </pluginRepository>
+      </pluginRepositories>
+    </profile>
+  </profiles>
+  <activeProfiles>
+    <activeProfile>tributary-snapshots</activeProfile>
+  </activeProfiles>
+"#;
 
 /// Copies the fixture Maven project `tests/fixtures/maven/{name}` (`lib`: the library
 /// `com.example.acme:greeting`; `app`: its consumer) to `dest/{name}` and returns that path, with

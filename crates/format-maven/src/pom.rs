@@ -127,15 +127,23 @@ impl Pom {
             home_page: self.url.clone(),
             source_code_repository: self.scm.clone(),
             licenses: self.licenses.iter().map(|l| License { name: l.name.clone(), url: l.url.clone() }).collect(),
+            // CodeArtifact's Maven dependency types: the scope, `optional` for an optional
+            // dependency, and `parent` for the `<parent>` POM.
             dependencies: self
-                .dependencies
+                .parent
                 .iter()
-                .map(|d| Dependency {
+                .map(|p| Dependency {
+                    namespace: p.group_id.clone(),
+                    package: p.artifact_id.clone(),
+                    dependency_type: "parent".to_owned(),
+                    version_requirement: p.version.clone().unwrap_or_default(),
+                })
+                .chain(self.dependencies.iter().map(|d| Dependency {
                     namespace: d.group_id.clone(),
                     package: d.artifact_id.clone(),
-                    dependency_type: d.scope.clone(),
+                    dependency_type: if d.optional { "optional".to_owned() } else { d.scope.clone() },
                     version_requirement: d.version.clone().unwrap_or_default(),
-                })
+                }))
                 .collect(),
             readme: None,
         }
@@ -629,13 +637,23 @@ mod tests {
         assert_eq!(
             metadata.dependencies[0],
             Dependency {
+                namespace: "org.apache.commons".to_owned(),
+                package: "commons-parent".to_owned(),
+                dependency_type: "parent".to_owned(),
+                version_requirement: "52".to_owned(),
+            },
+            "the parent POM is a dependency of type `parent`, as CodeArtifact reports it"
+        );
+        assert_eq!(
+            metadata.dependencies[1],
+            Dependency {
                 namespace: "org.junit.jupiter".to_owned(),
                 package: "junit-jupiter".to_owned(),
                 dependency_type: "test".to_owned(),
                 version_requirement: String::new(),
             }
         );
-        assert_eq!(metadata.dependencies[4].version_requirement, "1.27");
+        assert_eq!(metadata.dependencies[5].version_requirement, "1.27");
         assert_eq!(metadata.readme, None);
     }
 
@@ -745,7 +763,8 @@ mod tests {
         );
         assert_eq!(
             metadata.dependencies.iter().map(|d| d.dependency_type.as_str()).collect::<Vec<_>>(),
-            ["compile", "compile", "compile", "compile", "runtime"]
+            // The last one is `runtime` and `<optional>true</optional>`: CodeArtifact's type is `optional`.
+            ["compile", "compile", "compile", "compile", "optional"]
         );
     }
 

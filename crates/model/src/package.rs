@@ -162,6 +162,9 @@ impl fmt::Display for PackageCoordinates {
         } else if self.format == PackageFormat::Npm {
             // As npm users write it: `@scope/name`.
             write!(f, "{} package `@{}/{}`", self.format, self.namespace, self.name)
+        } else if self.format == PackageFormat::Maven {
+            // As Maven users write it: `groupId:artifactId`.
+            write!(f, "{} package `{}:{}`", self.format, self.namespace, self.name)
         } else {
             write!(f, "{} package `{}/{}`", self.format, self.namespace, self.name)
         }
