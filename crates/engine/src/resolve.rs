@@ -855,7 +855,14 @@ impl Service {
                 DigestAlgorithm::Sha1 => expected.sha1 = Some(hex.parse().map_err(|_| bad())?),
                 DigestAlgorithm::Md5 => expected.md5 = Some(hex.parse().map_err(|_| bad())?),
             }
-            break;
+            return Ok(expected);
+        }
+        if let Some((url, _)) = sidecars.first() {
+            tracing::warn!(
+                url,
+                connection,
+                "the registry publishes no checksum beside this file: it is stored unverified"
+            );
         }
         Ok(expected)
     }
