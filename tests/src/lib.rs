@@ -7,7 +7,9 @@
 //! - [`TestServer::restart`] stops it and starts it again on the same data, to prove persistence.
 //! - [`TestServer::sdk_client`] is an `aws-sdk-codeartifact` client signed with the admin's keys;
 //!   [`TestServer::aws`] runs the real `aws codeartifact` CLI.
-//! - [`both_backends!`] turns one scenario into a SQLite test and a PostgreSQL test.
+//! - [`both_backends!`] turns one scenario into a SQLite test and a PostgreSQL test;
+//!   [`on_both_backends!`] does so for scenarios that start their own server (with a fixture
+//!   upstream: [`fixture_server`], and what the format scenarios share: [`scenario`]).
 //!
 //! Environment (each one optional):
 //! - [`ENV_BIN`]: the `tributary` binary [default: `<workspace>/target/debug/tributary`];
@@ -22,10 +24,12 @@
 //!   settings file from [`maven_settings`] (or [`maven_settings_with_snapshots`], to resolve
 //!   `-SNAPSHOT` dependencies through the mirror).
 
+pub mod fixture_server;
 pub mod maven_fixture;
 pub mod npm_fixture;
 pub mod pypi_fixture;
 pub mod s3s_fs;
+pub mod scenario;
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -130,6 +134,18 @@ pub fn python_bin() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// A `Command` for the [`aws_cli`], with nothing of the machine's environment but `PATH`, `HOME` =
+/// `home`, and no standard input. [`TestServer::configure_aws`] points it at a server.
+pub fn aws_command(home: &Path) -> Command {
+    let mut command = Command::new(aws_cli());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .stdin(Stdio::null());
+    command
 }
 
 /// Which configuration files the PyPI clients run by [`python_tool`] read.
@@ -696,30 +712,11 @@ impl TestServer {
     /// Runs `aws codeartifact ARGS...` against this server with the given keys.
     pub fn aws_as(&self, access_key_id: &str, secret_access_key: &str, args: &[&str]) -> AwsOutput {
         let home = self.data_dir.path().join("aws-home");
-        std::fs::create_dir_all(&home).expect("cannot create the aws CLI home");
-        let config_file = home.join("config");
-        let credentials_file = home.join("credentials");
-        for file in [&config_file, &credentials_file] {
-            if !file.exists() {
-                std::fs::write(file, "").expect("cannot write an empty aws CLI config");
-            }
-        }
-        let output = Command::new(aws_cli())
-            .arg("codeartifact")
-            .args(args)
-            .args(["--endpoint-url", &self.url(), "--output", "json", "--region", REGION])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("AWS_ACCESS_KEY_ID", access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", secret_access_key)
+        let mut command = aws_command(&home);
+        self.configure_aws(&mut command, &home, access_key_id, secret_access_key, args);
+        let output = command
+            .args(["--output", "json"])
             .env("AWS_DEFAULT_REGION", REGION)
-            .env("AWS_PAGER", "")
-            .env("AWS_CONFIG_FILE", &config_file)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_file)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run the aws CLI `{}`: {e}", aws_cli().display()));
         let output = AwsOutput::new(args, output);
@@ -731,6 +728,38 @@ impl TestServer {
             self.diagnose()
         );
         output
+    }
+
+    /// Makes `command` (the aws CLI) run `aws codeartifact ARGS...` against this server, signed
+    /// with the given keys, with its `config` and `credentials` files in `config_dir` (made
+    /// empty when missing): no pager, no retry, no EC2 metadata.
+    pub fn configure_aws(
+        &self,
+        command: &mut Command,
+        config_dir: &Path,
+        access_key_id: &str,
+        secret_access_key: &str,
+        args: &[&str],
+    ) {
+        std::fs::create_dir_all(config_dir).expect("cannot create the aws CLI configuration folder");
+        let config_file = config_dir.join("config");
+        let credentials_file = config_dir.join("credentials");
+        for file in [&config_file, &credentials_file] {
+            if !file.exists() {
+                std::fs::write(file, "").expect("cannot write an empty aws CLI config");
+            }
+        }
+        command
+            .arg("codeartifact")
+            .args(args)
+            .args(["--endpoint-url", &self.url(), "--region", REGION])
+            .env("AWS_ACCESS_KEY_ID", access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secret_access_key)
+            .env("AWS_PAGER", "")
+            .env("AWS_CONFIG_FILE", &config_file)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_file)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1");
     }
 
     /// A plain HTTP client (for the Tributary extensions and raw requests).
@@ -881,6 +910,25 @@ macro_rules! both_backends {
             }
         }
     };
+}
+
+/// Runs each scenario `async fn NAME(backend: Backend)` (which starts its own server) on both
+/// backends: generates the tests `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await;
+            }
+        }
+    )*};
 }
 
 impl TestServer {

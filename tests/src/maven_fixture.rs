@@ -19,27 +19,25 @@
 //!     than `GET` and `HEAD` are `405`.
 //! - [`MavenFixture::serve_tampered`] makes a path answer other bytes while its checksums (and the
 //!   metadata naming its version) stay those of the real file: an upstream that corrupted a file.
-//! - It counts the requests it answered per (percent-decoded) path, and logs each with its
-//!   `Authorization` header, so a test can assert what an upstream fetch asked.
-//! - [`MavenFixture::set_mode`] switches it at runtime (the [`Mode`]s of the npm fixture).
-//!
-//! The server is a small HTTP/1.1 loop on its own thread and Tokio runtime, so it keeps serving
-//! while a test blocks its own threads on a client process; it stops when the fixture drops.
+//! - Its [`FixtureServer`] counts the requests it answered per (percent-decoded) path and logs
+//!   each with its headers (an upstream fetch sends no `Authorization`), switches [`Mode`] at
+//!   runtime ([`FixtureServer::set_mode`]), and stops when the fixture drops.
 //!
 //! [Maven 2 repository layout]: https://maven.apache.org/repositories/layout.html
 //! [repository metadata]: https://maven.apache.org/repositories/metadata.html
+//! [`FixtureServer`]: crate::fixture_server::FixtureServer
+//! [`FixtureServer::set_mode`]: crate::fixture_server::FixtureServer::set_mode
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use sha2::Digest as _;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-pub use crate::npm_fixture::Mode;
+pub use crate::fixture_server::Mode;
+use crate::fixture_server::{Fixture, Request, Response, lock};
 
 /// The `lastUpdated` of every generated `maven-metadata.xml` (`yyyyMMddHHmmss`, UTC).
 pub const LAST_UPDATED: &str = "20240101000000";
@@ -76,42 +74,24 @@ pub fn checksum_hex(extension: &str, bytes: &[u8]) -> Option<String> {
     }))
 }
 
-/// One request the fixture answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoggedRequest {
-    /// `GET`, `HEAD`...
-    pub method: String,
-    /// The percent-decoded path, without the query, with its leading `/`.
-    pub path: String,
-    /// The `Authorization` header, if any (an upstream fetch should send none).
-    pub authorization: Option<String>,
-}
-
+/// What the fixture repository serves.
 #[derive(Debug)]
-struct Shared {
+pub struct Repository {
     root: PathBuf,
-    mode: Mutex<Mode>,
     checksums: Mutex<bool>,
     /// Files served over the directory, by path without the leading `/`.
     files: Mutex<BTreeMap<String, Vec<u8>>>,
     /// Bytes served instead of the real ones, by path without the leading `/`.
     tampered: Mutex<BTreeMap<String, Vec<u8>>>,
-    counts: Mutex<BTreeMap<String, usize>>,
-    log: Mutex<Vec<LoggedRequest>>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The fixture repository, serving until dropped.
-#[derive(Debug)]
-pub struct MavenFixture {
-    port: u16,
-    shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// The fixture repository, serving until dropped. It derefs to its [`FixtureServer`]: `url()`
+/// (`http://127.0.0.1:PORT`, the value for `TRIBUTARY_EXTERNAL_PUBLIC_MAVEN_CENTRAL_URL`: the
+/// repository's root, files are at `{url}/{path}`), the [`Mode`]s, and the requests it answered
+/// (`requests` takes a path with or without its leading `/`).
+///
+/// [`FixtureServer`]: crate::fixture_server::FixtureServer
+pub type MavenFixture = Fixture<Repository>;
 
 impl MavenFixture {
     /// Starts a fixture serving Debian's Maven repository ([`crate::maven_repo`]), [`Mode::Up`],
@@ -123,42 +103,18 @@ impl MavenFixture {
     /// Starts a fixture serving the directory `root` (which must exist) in the Maven 2 layout.
     pub fn serving(root: &Path) -> Self {
         assert!(root.is_dir(), "the Maven fixture cannot serve `{}`: not a directory", root.display());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a port for the Maven fixture");
-        listener.set_nonblocking(true).expect("cannot make the fixture's socket non-blocking");
-        let port = listener.local_addr().expect("a bound socket has an address").port();
-        let shared = Arc::new(Shared {
+        let repository = Repository {
             root: root.to_path_buf(),
-            mode: Mutex::new(Mode::Up),
             checksums: Mutex::new(true),
             files: Mutex::new(BTreeMap::new()),
             tampered: Mutex::new(BTreeMap::new()),
-            counts: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(Vec::new()),
-        });
-        let (shutdown, stop) = tokio::sync::oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("maven-fixture-{port}"))
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("the fixture's runtime builds");
-                runtime.block_on(serve(listener, serving, stop));
-            })
-            .expect("cannot start the fixture's thread");
-        Self { port, shared, shutdown: Some(shutdown), thread: Some(thread) }
-    }
-
-    /// `http://127.0.0.1:PORT`: the value for `TRIBUTARY_EXTERNAL_PUBLIC_MAVEN_CENTRAL_URL` (the
-    /// repository's root: files are at `{url}/{path}`).
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        };
+        Self::serve("Maven", repository, route)
     }
 
     /// The directory it serves.
     pub fn root(&self) -> &Path {
-        &self.shared.root
+        &self.state().root
     }
 
     /// Serves `bytes` at `path` (`com/example/x/1.0/x-1.0.jar`, a leading `/` allowed), over
@@ -166,7 +122,7 @@ impl MavenFixture {
     /// `maven-metadata.xml`. The same path again replaces it.
     pub fn add_file(&self, path: &str, bytes: impl Into<Vec<u8>>) {
         let path = relative_path(path).unwrap_or_else(|| panic!("`{path}` is not a file path the fixture serves"));
-        lock(&self.shared.files).insert(path, bytes.into());
+        lock(&self.state().files).insert(path, bytes.into());
     }
 
     /// Adds every file below `dir` (e.g. what `mvn deploy` wrote to a `file://` repository) at its
@@ -196,67 +152,23 @@ impl MavenFixture {
     pub fn serve_tampered(&self, path: &str, bytes: impl Into<Vec<u8>>) {
         let relative = relative_path(path).unwrap_or_else(|| panic!("`{path}` is not a file path the fixture serves"));
         assert!(
-            resolve(&self.shared, &relative).is_some(),
+            resolve(self.state(), &relative).is_some(),
             "the Maven fixture serves nothing at `{path}` to tamper with (under `{}`)",
-            self.shared.root.display()
+            self.state().root.display()
         );
-        lock(&self.shared.tampered).insert(relative, bytes.into());
+        lock(&self.state().tampered).insert(relative, bytes.into());
     }
 
     /// Whether checksum files not on disk are computed (the default) or answered `404`.
     pub fn set_checksums(&self, computed: bool) {
-        *lock(&self.shared.checksums) = computed;
-    }
-
-    /// Switches how it answers from now on (connections already answering finish).
-    pub fn set_mode(&self, mode: Mode) {
-        *lock(&self.shared.mode) = mode;
-    }
-
-    /// How it answers now.
-    pub fn mode(&self) -> Mode {
-        *lock(&self.shared.mode)
+        *lock(&self.state().checksums) = computed;
     }
 
     /// The bytes it answers at `path` now (tampered ones included), or `None` for a `404`.
     pub fn contents(&self, path: &str) -> Option<Vec<u8>> {
         let relative = relative_path(path)?;
-        let tampered = lock(&self.shared.tampered).get(&relative).cloned();
-        tampered.or_else(|| resolve(&self.shared, &relative))
-    }
-
-    /// How many requests for `path` (percent-decoded, without the query; the leading `/` may be
-    /// left out: `org/apache/maven/plugins/maven-deploy-plugin/3.0.0/maven-deploy-plugin-3.0.0.jar`)
-    /// it answered, whatever the answer.
-    pub fn requests(&self, path: &str) -> usize {
-        let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-        lock(&self.shared.counts).get(&path).copied().unwrap_or(0)
-    }
-
-    /// Every answered request: path (with its leading `/`) → count.
-    pub fn all_requests(&self) -> BTreeMap<String, usize> {
-        lock(&self.shared.counts).clone()
-    }
-
-    /// How many requests it answered in all.
-    pub fn total_requests(&self) -> usize {
-        lock(&self.shared.counts).values().sum()
-    }
-
-    /// Every answered request, in order.
-    pub fn request_log(&self) -> Vec<LoggedRequest> {
-        lock(&self.shared.log).clone()
-    }
-}
-
-impl Drop for MavenFixture {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let tampered = lock(&self.state().tampered).get(&relative).cloned();
+        tampered.or_else(|| resolve(self.state(), &relative))
     }
 }
 
@@ -272,42 +184,42 @@ fn relative_path(path: &str) -> Option<String> {
 
 /// The real bytes at `relative` (checked by [`relative_path`]): an added file, else the file on
 /// disk (through symlinks), else a generated `maven-metadata.xml`, else a computed checksum.
-fn resolve(shared: &Shared, relative: &str) -> Option<Vec<u8>> {
-    if let Some(bytes) = stored(shared, relative) {
+fn resolve(repository: &Repository, relative: &str) -> Option<Vec<u8>> {
+    if let Some(bytes) = stored(repository, relative) {
         return Some(bytes);
     }
     let (base, extension) = relative.rsplit_once('.')?;
-    if !CHECKSUM_EXTENSIONS.contains(&extension) || !*lock(&shared.checksums) {
+    if !CHECKSUM_EXTENSIONS.contains(&extension) || !*lock(&repository.checksums) {
         return None;
     }
     // A checksum of a checksum is not a thing Central serves.
     if base.rsplit_once('.').is_some_and(|(_, inner)| CHECKSUM_EXTENSIONS.contains(&inner)) {
         return None;
     }
-    let bytes = stored(shared, base)?;
+    let bytes = stored(repository, base)?;
     checksum_hex(extension, &bytes).map(String::into_bytes)
 }
 
 /// An added file, a file on disk, or a generated `maven-metadata.xml` at `relative`.
-fn stored(shared: &Shared, relative: &str) -> Option<Vec<u8>> {
-    if let Some(bytes) = lock(&shared.files).get(relative) {
+fn stored(repository: &Repository, relative: &str) -> Option<Vec<u8>> {
+    if let Some(bytes) = lock(&repository.files).get(relative) {
         return Some(bytes.clone());
     }
-    let path = shared.root.join(relative);
+    let path = repository.root.join(relative);
     if path.is_file() {
         return std::fs::read(&path).ok();
     }
     let artifact_dir = relative.strip_suffix("/maven-metadata.xml")?;
-    artifact_metadata(shared, artifact_dir)
+    artifact_metadata(repository, artifact_dir)
 }
 
 /// The generated artifact-level metadata of the artifact directory `artifact_dir`
 /// (`org/apache/maven/plugins/maven-deploy-plugin`), when it has versions.
-fn artifact_metadata(shared: &Shared, artifact_dir: &str) -> Option<Vec<u8>> {
+fn artifact_metadata(repository: &Repository, artifact_dir: &str) -> Option<Vec<u8>> {
     let (group_dir, artifact) = artifact_dir.rsplit_once('/')?;
     let prefix = format!("{artifact}-");
     let mut versions: BTreeSet<String> = BTreeSet::new();
-    if let Ok(entries) = std::fs::read_dir(shared.root.join(artifact_dir)) {
+    if let Ok(entries) = std::fs::read_dir(repository.root.join(artifact_dir)) {
         for entry in entries.flatten() {
             let dir = entry.path();
             let has_file = std::fs::read_dir(&dir).is_ok_and(|files| {
@@ -318,7 +230,7 @@ fn artifact_metadata(shared: &Shared, artifact_dir: &str) -> Option<Vec<u8>> {
             }
         }
     }
-    let added = lock(&shared.files);
+    let added = lock(&repository.files);
     for path in added.keys() {
         let Some(rest) = path.strip_prefix(artifact_dir).and_then(|r| r.strip_prefix('/')) else { continue };
         if let Some((version, file)) = rest.split_once('/')
@@ -461,163 +373,6 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
     Ordering::Equal
 }
 
-/// Decodes `%XX` escapes.
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok())
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: tokio::sync::oneshot::Receiver<()>) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("the fixture's socket joins the runtime");
-    loop {
-        tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                if *lock(&shared.mode) == Mode::Down {
-                    drop(stream);
-                    continue;
-                }
-                tokio::spawn(connection(stream, shared.clone()));
-            }
-        }
-    }
-}
-
-/// One request's head.
-#[derive(Debug)]
-struct RequestHead {
-    method: String,
-    path: String,
-    authorization: Option<String>,
-    content_length: usize,
-    close: bool,
-}
-
-fn parse_head(head: &str) -> Option<RequestHead> {
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let method = request_line.next()?.to_owned();
-    let target = request_line.next()?;
-    let close = request_line.next().is_some_and(|version| version == "HTTP/1.0");
-    let path = percent_decode(target.split('?').next().unwrap_or_default());
-    let mut parsed = RequestHead { method, path, authorization: None, content_length: 0, close };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "authorization" => parsed.authorization = Some(value.to_owned()),
-            "content-length" => parsed.content_length = value.parse().unwrap_or(0),
-            "connection" => parsed.close = value.eq_ignore_ascii_case("close"),
-            _ => {}
-        }
-    }
-    Some(parsed)
-}
-
-async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
-    let mut buffer: Vec<u8> = Vec::new();
-    loop {
-        // Read one request head.
-        let end = loop {
-            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if buffer.len() > 64 * 1024 {
-                return;
-            }
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let Some(mut head) = parse_head(&String::from_utf8_lossy(&buffer[..end])) else { return };
-        buffer.drain(..end);
-        let reads = head.method == "GET" || head.method == "HEAD";
-        if reads {
-            // Skip a body (there should be none).
-            while buffer.len() < head.content_length {
-                let mut chunk = [0u8; 8192];
-                match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-                }
-            }
-            buffer.drain(..head.content_length);
-        } else {
-            // The fixture only reads: answer without waiting for a body (a client may wait for
-            // `100 Continue` first), and close.
-            head.close = true;
-        }
-
-        let mode = *lock(&shared.mode);
-        if mode == Mode::Down {
-            return;
-        }
-        *lock(&shared.counts).entry(head.path.clone()).or_default() += 1;
-        lock(&shared.log).push(LoggedRequest {
-            method: head.method.clone(),
-            path: head.path.clone(),
-            authorization: head.authorization.clone(),
-        });
-        if let Mode::Slow(delay) = mode {
-            tokio::time::sleep(delay).await;
-        }
-        let response = if mode == Mode::Error500 {
-            Response::text(500, "Internal Server Error", "the fixture is set to fail\n")
-        } else if !reads {
-            Response::text(405, "Method Not Allowed", "the fixture only reads\n")
-        } else {
-            route(&head.path, &shared)
-        };
-        let mut out = Vec::with_capacity(response.body.len() + 256);
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
-            response.status,
-            response.reason,
-            response.content_type,
-            response.body.len(),
-            if head.close { "close" } else { "keep-alive" }
-        );
-        if head.method != "HEAD" {
-            out.extend_from_slice(&response.body);
-        }
-        if stream.write_all(&out).await.is_err() || head.close {
-            return;
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    reason: &'static str,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn text(status: u16, reason: &'static str, body: &str) -> Self {
-        Self { status, reason, content_type: "text/plain; charset=utf-8", body: body.as_bytes().to_vec() }
-    }
-}
-
 /// The media type Central answers for a file name.
 fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, extension)| extension) {
@@ -628,19 +383,19 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn route(path: &str, shared: &Shared) -> Response {
-    let Some(relative) = relative_path(path) else { return Response::text(404, "Not Found", "404 Not Found\n") };
-    let tampered = lock(&shared.tampered).get(&relative).cloned();
-    match tampered.or_else(|| resolve(shared, &relative)) {
-        Some(body) => Response { status: 200, reason: "OK", content_type: content_type(&relative), body },
-        None => Response::text(404, "Not Found", "404 Not Found\n"),
+/// The answer to `request`: the file at its path, or `404`.
+fn route(request: &Request, repository: &Repository, _: &str) -> Response {
+    let not_found = || Response::text(404, "404 Not Found\n");
+    let Some(relative) = relative_path(&request.path) else { return not_found() };
+    let tampered = lock(&repository.tampered).get(&relative).cloned();
+    match tampered.or_else(|| resolve(repository, &relative)) {
+        Some(body) => Response::new(200, content_type(&relative), body),
+        None => not_found(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn client() -> reqwest::Client {
@@ -656,7 +411,7 @@ mod tests {
     /// `GET {path}` sent as is (a client library would resolve `..` first): the status.
     fn raw_status(fixture: &MavenFixture, path: &str) -> u16 {
         use std::io::{Read as _, Write as _};
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", fixture.port)).expect("the fixture accepts");
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", fixture.port())).expect("the fixture accepts");
         write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").expect("send");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("an answer");
@@ -825,21 +580,8 @@ mod tests {
     async fn switches_modes() {
         let dir = repository();
         let fixture = MavenFixture::serving(&dir.path().join("repo"));
-        let client = client();
         let url = format!("{}/com/example/lib/1.0/lib-1.0.jar", fixture.url());
-        fixture.set_mode(Mode::Error500);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 500);
-        fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
-        let started = std::time::Instant::now();
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        fixture.set_mode(Mode::Down);
-        let before = fixture.total_requests();
-        assert!(client.get(&url).send().await.is_err(), "a down fixture answered");
-        assert!(self::client().get(&url).send().await.is_err(), "a down fixture answered a new connection");
-        assert_eq!(fixture.total_requests(), before, "refused requests are not counted");
-        fixture.set_mode(Mode::Up);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+        crate::fixture_server::assert_switches_modes(&fixture, &url).await;
         assert_eq!(fixture.requests("/com/example/lib/1.0/lib-1.0.jar"), 3);
     }
 
@@ -904,14 +646,7 @@ mod tests {
         crate::maven_settings(&settings, &fixture.url(), "aws", "not-a-token");
         let deployed = work.path().join("deployed");
         let run = |command: &mut std::process::Command| {
-            let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-            assert!(
-                output.status.success(),
-                "{command:?} failed:\n{stdout}\n{}\nfixture requests: {:?}",
-                String::from_utf8_lossy(&output.stderr),
-                fixture.all_requests().iter().filter(|(path, _)| !path.ends_with(".sha1")).collect::<Vec<_>>()
-            );
+            let stdout = crate::fixture_server::run_ok(command, &fixture);
             assert!(!stdout.contains("Could not validate integrity"), "mvn missed a checksum:\n{stdout}");
             assert!(!stdout.contains("[ERROR]"), "{stdout}");
             stdout
@@ -930,7 +665,7 @@ mod tests {
         assert_eq!(fixture.requests(&plugin), 1, "the deploy plugin came through the fixture");
         assert_eq!(fixture.requests(&format!("{plugin}.sha1")), 1);
         let log = fixture.request_log();
-        assert!(log.iter().all(|r| r.method == "GET" && r.authorization.is_none()), "{log:?}");
+        assert!(log.iter().all(|r| r.method == "GET" && r.header("authorization").is_none()), "{log:?}");
         let missing: Vec<&str> =
             log.iter().map(|r| r.path.as_str()).filter(|path| fixture.contents(path).is_none()).collect();
         assert!(missing.is_empty(), "mvn asked for files Debian's repository lacks: {missing:?}");

@@ -8,39 +8,24 @@
 //!   (`name`, `dist-tags`, `versions` with `dist.tarball` pointing at the fixture itself,
 //!   `dist.shasum`, `dist.integrity`, `time`), with an `ETag` (and `304` on `If-None-Match`);
 //!   `GET /{name}/-/{file}.tgz` answers the tarball.
-//! - It counts the requests it answered per (percent-decoded) path, so a test can assert that a
-//!   burst of client requests made exactly one upstream request.
-//! - [`NpmFixture::set_mode`] switches it at runtime: [`Mode::Up`], [`Mode::Down`] (every
-//!   connection is closed as soon as it is accepted or its next request arrives: nothing is
-//!   answered, nothing counted), [`Mode::Slow`] (each answer waits first), [`Mode::Error500`].
+//! - Its [`FixtureServer`] counts the requests it answered per (percent-decoded) path, so a test
+//!   can assert that a burst of client requests made exactly one upstream request, and switches
+//!   [`Mode`] at runtime ([`FixtureServer::set_mode`]); it stops when the fixture drops.
 //!
-//! The server is a small HTTP/1.1 loop on its own thread and Tokio runtime, so it keeps serving
-//! while a test blocks its own threads on a client process; it stops when the fixture drops.
+//! [`FixtureServer`]: crate::fixture_server::FixtureServer
+//! [`FixtureServer::set_mode`]: crate::fixture_server::FixtureServer::set_mode
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 use sha1::Digest as _;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-/// How the fixture answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Normally.
-    Up,
-    /// Not at all: connections are closed without an answer.
-    Down,
-    /// Normally, after waiting this long.
-    Slow(Duration),
-    /// `500 Internal Server Error` to everything.
-    Error500,
-}
+pub use crate::fixture_server::Mode;
+use crate::fixture_server::{Fixture, Request, Response, lock};
 
 /// A package version to build with `npm pack`: a package.json (name, version, dependencies, any
 /// extra fields) and an `index.js`.
@@ -228,52 +213,24 @@ struct FixturePackage {
     dist_tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug)]
-struct Shared {
-    mode: Mutex<Mode>,
+/// What the fixture registry serves.
+#[derive(Debug, Default)]
+pub struct Registry {
     packages: Mutex<BTreeMap<String, FixturePackage>>,
-    counts: Mutex<BTreeMap<String, usize>>,
     published: Mutex<u32>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The fixture registry, serving until dropped.
-#[derive(Debug)]
-pub struct NpmFixture {
-    port: u16,
-    shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// The fixture registry, serving until dropped. It derefs to its [`FixtureServer`]: `url()`
+/// (`http://127.0.0.1:PORT`, the value for `TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL`), the
+/// [`Mode`]s, and the requests it answered.
+///
+/// [`FixtureServer`]: crate::fixture_server::FixtureServer
+pub type NpmFixture = Fixture<Registry>;
 
 impl NpmFixture {
     /// Starts an empty fixture, [`Mode::Up`], on a free port of 127.0.0.1.
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a port for the npm fixture");
-        listener.set_nonblocking(true).expect("cannot make the fixture's socket non-blocking");
-        let port = listener.local_addr().expect("a bound socket has an address").port();
-        let shared = Arc::new(Shared {
-            mode: Mutex::new(Mode::Up),
-            packages: Mutex::new(BTreeMap::new()),
-            counts: Mutex::new(BTreeMap::new()),
-            published: Mutex::new(0),
-        });
-        let (shutdown, stop) = tokio::sync::oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("npm-fixture-{port}"))
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("the fixture's runtime builds");
-                runtime.block_on(serve(listener, serving, port, stop));
-            })
-            .expect("cannot start the fixture's thread");
-        Self { port, shared, shutdown: Some(shutdown), thread: Some(thread) }
+        Self::serve("npm", Registry::default(), route)
     }
 
     /// Starts a fixture serving `versions` (see [`NpmFixture::publish`]).
@@ -283,11 +240,6 @@ impl NpmFixture {
             fixture.publish(packed);
         }
         fixture
-    }
-
-    /// `http://127.0.0.1:PORT`: the value for `TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL`.
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Adds a version; `latest` moves to it unless it is a prerelease or lower than the current one.
@@ -303,13 +255,13 @@ impl NpmFixture {
 
     fn add(&self, packed: &Packed, served: Option<Vec<u8>>) {
         let n = {
-            let mut published = lock(&self.shared.published);
+            let mut published = lock(&self.state().published);
             *published += 1;
             *published
         };
         // One minute apart, in the order published.
         let published_at = format!("2024-01-01T{:02}:{:02}:00.000Z", n / 60 % 24, n % 60);
-        let mut packages = lock(&self.shared.packages);
+        let mut packages = lock(&self.state().packages);
         let package = packages.entry(packed.name.clone()).or_default();
         let is_prerelease = packed.version.contains('-');
         let newer = package.dist_tags.get("latest").is_none_or(|latest| semver_gt(&packed.version, latest));
@@ -323,25 +275,9 @@ impl NpmFixture {
 
     /// Points `tag` of `name` at `version`.
     pub fn set_dist_tag(&self, name: &str, tag: &str, version: &str) {
-        let mut packages = lock(&self.shared.packages);
+        let mut packages = lock(&self.state().packages);
         let package = packages.get_mut(name).unwrap_or_else(|| panic!("the fixture has no `{name}`"));
         package.dist_tags.insert(tag.to_owned(), version.to_owned());
-    }
-
-    /// Switches how it answers from now on (connections already answering finish).
-    pub fn set_mode(&self, mode: Mode) {
-        *lock(&self.shared.mode) = mode;
-    }
-
-    /// How it answers now.
-    pub fn mode(&self) -> Mode {
-        *lock(&self.shared.mode)
-    }
-
-    /// How many requests for `path` (percent-decoded, without the query: `/left-pad`,
-    /// `/@acme/lib`, `/left-pad/-/left-pad-1.3.0.tgz`) it answered.
-    pub fn requests(&self, path: &str) -> usize {
-        lock(&self.shared.counts).get(path).copied().unwrap_or(0)
     }
 
     /// How many requests for the packument of `name` it answered.
@@ -353,27 +289,6 @@ impl NpmFixture {
     pub fn tarball_requests(&self, packed: &Packed) -> usize {
         self.requests(&format!("/{}", packed.tarball_path()))
     }
-
-    /// Every answered request: path → count.
-    pub fn all_requests(&self) -> BTreeMap<String, usize> {
-        lock(&self.shared.counts).clone()
-    }
-
-    /// How many requests it answered in all.
-    pub fn total_requests(&self) -> usize {
-        lock(&self.shared.counts).values().sum()
-    }
-}
-
-impl Drop for NpmFixture {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 /// `a > b` by semver precedence (for the fixture's own `latest`; release versions only).
@@ -384,191 +299,33 @@ fn semver_gt(a: &str, b: &str) -> bool {
     parse(a) > parse(b)
 }
 
-/// Decodes `%XX` escapes (npm escapes the `/` of a scoped name as `%2f`, sometimes `@` as `%40`).
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok())
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+fn not_found() -> Response {
+    Response::new(404, "application/json", br#"{"error":"Not found"}"#.to_vec())
 }
 
-async fn serve(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    port: u16,
-    mut stop: tokio::sync::oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("the fixture's socket joins the runtime");
-    loop {
-        tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                if *lock(&shared.mode) == Mode::Down {
-                    drop(stream);
-                    continue;
-                }
-                tokio::spawn(connection(stream, shared.clone(), port));
-            }
-        }
-    }
-}
-
-/// One request's head.
-struct RequestHead {
-    method: String,
-    path: String,
-    if_none_match: Option<String>,
-    content_length: usize,
-    close: bool,
-}
-
-fn parse_head(head: &str) -> Option<RequestHead> {
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let method = request_line.next()?.to_owned();
-    let target = request_line.next()?;
-    let path = percent_decode(target.split('?').next().unwrap_or_default());
-    let mut parsed = RequestHead { method, path, if_none_match: None, content_length: 0, close: false };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "if-none-match" => parsed.if_none_match = Some(value.to_owned()),
-            "content-length" => parsed.content_length = value.parse().unwrap_or(0),
-            "connection" => parsed.close = value.eq_ignore_ascii_case("close"),
-            _ => {}
-        }
-    }
-    Some(parsed)
-}
-
-async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>, port: u16) {
-    let mut buffer: Vec<u8> = Vec::new();
-    loop {
-        // Read one request head.
-        let end = loop {
-            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if buffer.len() > 64 * 1024 {
-                return;
-            }
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let Some(head) = parse_head(&String::from_utf8_lossy(&buffer[..end])) else { return };
-        buffer.drain(..end);
-        // Skip a body (the fixture only reads).
-        while buffer.len() < head.content_length {
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        }
-        buffer.drain(..head.content_length);
-
-        let mode = *lock(&shared.mode);
-        if mode == Mode::Down {
-            return;
-        }
-        *lock(&shared.counts).entry(head.path.clone()).or_default() += 1;
-        if let Mode::Slow(delay) = mode {
-            tokio::time::sleep(delay).await;
-        }
-        let response = if mode == Mode::Error500 {
-            Response::json(500, "Internal Server Error", br#"{"error":"the fixture is set to fail"}"#.to_vec())
-        } else {
-            route(&head, &shared, port)
-        };
-        let mut out = Vec::with_capacity(response.body.len() + 256);
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-            response.status,
-            response.reason,
-            response.content_type,
-            response.body.len()
-        );
-        if let Some(etag) = &response.etag {
-            let _ = write!(out, "ETag: {etag}\r\n");
-        }
-        let _ = write!(out, "Connection: {}\r\n\r\n", if head.close { "close" } else { "keep-alive" });
-        if head.method != "HEAD" && response.status != 304 {
-            out.extend_from_slice(&response.body);
-        }
-        if stream.write_all(&out).await.is_err() || head.close {
-            return;
-        }
-    }
-}
-
-struct Response {
-    status: u16,
-    reason: &'static str,
-    content_type: &'static str,
-    etag: Option<String>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn json(status: u16, reason: &'static str, body: Vec<u8>) -> Self {
-        Self { status, reason, content_type: "application/json", etag: None, body }
-    }
-
-    fn not_found() -> Self {
-        Self::json(404, "Not Found", br#"{"error":"Not found"}"#.to_vec())
-    }
-}
-
-fn route(head: &RequestHead, shared: &Shared, port: u16) -> Response {
-    if head.method != "GET" && head.method != "HEAD" {
-        return Response::json(405, "Method Not Allowed", br#"{"error":"the fixture only reads"}"#.to_vec());
-    }
-    let path = head.path.trim_start_matches('/');
-    let packages = lock(&shared.packages);
+/// The answer to `request` (the path `/{name}`, scoped `/@scope/name`, or `/{name}/-/{file}`);
+/// `url` is the fixture's own.
+fn route(request: &Request, registry: &Registry, url: &str) -> Response {
+    let path = request.path.trim_start_matches('/');
+    let packages = lock(&registry.packages);
     // A tarball: `{name}/-/{file}`.
     if let Some((name, file)) = path.split_once("/-/") {
-        let Some(package) = packages.get(name) else { return Response::not_found() };
+        let Some(package) = packages.get(name) else { return not_found() };
         let Some(version) = package.versions.values().find(|v| v.packed.filename() == file) else {
-            return Response::not_found();
+            return not_found();
         };
         let body = version.served.clone().unwrap_or_else(|| version.packed.tarball.clone());
-        return Response { status: 200, reason: "OK", content_type: "application/octet-stream", etag: None, body };
+        return Response::new(200, "application/octet-stream", body);
     }
-    let Some(package) = packages.get(path) else { return Response::not_found() };
-    let body = serde_json::to_vec(&packument(path, package, port)).expect("a packument serializes");
+    let Some(package) = packages.get(path) else { return not_found() };
+    let body = serde_json::to_vec(&packument(path, package, url)).expect("a packument serializes");
     let etag = format!("\"{}\"", sha1_hex(&body));
-    if head.if_none_match.as_deref() == Some(etag.as_str()) {
-        return Response {
-            status: 304,
-            reason: "Not Modified",
-            content_type: "application/json",
-            etag: Some(etag),
-            body,
-        };
-    }
-    Response { status: 200, reason: "OK", content_type: "application/json", etag: Some(etag), body }
+    let status = if request.header("if-none-match") == Some(etag.as_str()) { 304 } else { 200 };
+    Response::new(status, "application/json", body).with_header("ETag", etag)
 }
 
 /// The full packument of `name`, as the public registry renders it.
-fn packument(name: &str, package: &FixturePackage, port: u16) -> Value {
+fn packument(name: &str, package: &FixturePackage, url: &str) -> Value {
     let mut versions = serde_json::Map::new();
     let mut time = serde_json::Map::new();
     for (version, entry) in &package.versions {
@@ -578,7 +335,7 @@ fn packument(name: &str, package: &FixturePackage, port: u16) -> Value {
             object.insert(
                 "dist".to_owned(),
                 json!({
-                    "tarball": format!("http://127.0.0.1:{port}/{}", entry.packed.tarball_path()),
+                    "tarball": format!("{url}/{}", entry.packed.tarball_path()),
                     "shasum": entry.packed.shasum(),
                     "integrity": entry.packed.integrity(),
                 }),
@@ -608,14 +365,6 @@ fn packument(name: &str, package: &FixturePackage, port: u16) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_scoped_paths() {
-        assert_eq!(percent_decode("/@acme%2flib"), "/@acme/lib");
-        assert_eq!(percent_decode("/%40acme%2Flib"), "/@acme/lib");
-        assert_eq!(percent_decode("/left-pad/-/left-pad-1.3.0.tgz"), "/left-pad/-/left-pad-1.3.0.tgz");
-        assert_eq!(percent_decode("/bad%"), "/bad%");
-    }
 
     fn fake(name: &str, version: &str) -> Packed {
         Packed {
@@ -649,20 +398,8 @@ mod tests {
         assert_eq!(fixture.tarball_requests(&fake("@acme/lib", "1.0.0")), 1);
         assert_eq!(client.get(format!("{}/nope", fixture.url())).send().await.expect("an answer").status(), 404);
 
-        fixture.set_mode(Mode::Error500);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 500);
-        fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
-        let started = std::time::Instant::now();
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        fixture.set_mode(Mode::Down);
-        let before = fixture.total_requests();
-        assert!(client.get(&url).send().await.is_err(), "a down fixture answered");
-        let fresh = reqwest::Client::builder().no_proxy().build().expect("a client");
-        assert!(fresh.get(&url).send().await.is_err(), "a down fixture answered a new connection");
-        assert_eq!(fixture.total_requests(), before, "refused requests are not counted");
-        fixture.set_mode(Mode::Up);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+        crate::fixture_server::assert_switches_modes(&fixture, &url).await;
+        assert_eq!(fixture.packument_requests("@acme/lib"), 5);
     }
 
     #[test]

@@ -14,14 +14,11 @@
 //!   `If-None-Match`), `Vary: Accept`; a `301` to the normalized name ([PEP 503]) for any other
 //!   spelling; `404` for an unknown project. `GET /packages/{file}` answers the file, and
 //!   `GET /packages/{file}.metadata` its core metadata.
-//! - It counts the requests it answered per (percent-decoded) path and logs their `Accept` and
-//!   `If-None-Match` headers, so a test can assert what an upstream fetch asked.
-//! - [`PypiFixture::set_mode`] switches it at runtime (the [`Mode`]s of the npm fixture);
-//!   [`PypiFixture::set_html_only`] makes it an index that knows only HTML;
+//! - Its [`FixtureServer`] counts the requests it answered per (percent-decoded) path and logs
+//!   their headers (`Accept`, `If-None-Match`), so a test can assert what an upstream fetch asked;
+//!   it switches [`Mode`] at runtime ([`FixtureServer::set_mode`]) and stops when the fixture
+//!   drops. [`PypiFixture::set_html_only`] makes it an index that knows only HTML;
 //!   [`PypiFixture::set_relative_urls`] makes the file URLs relative to the page.
-//!
-//! The server is a small HTTP/1.1 loop on its own thread and Tokio runtime, so it keeps serving
-//! while a test blocks its own threads on a client process; it stops when the fixture drops.
 //!
 //! [binary distribution format]: https://packaging.python.org/en/latest/specifications/binary-distribution-format/
 //! [source distribution format]: https://packaging.python.org/en/latest/specifications/source-distribution-format/
@@ -32,19 +29,21 @@
 //! [PEP 691]: https://peps.python.org/pep-0691/
 //! [PEP 700]: https://peps.python.org/pep-0700/
 //! [PEP 714]: https://peps.python.org/pep-0714/
+//! [`FixtureServer`]: crate::fixture_server::FixtureServer
+//! [`FixtureServer::set_mode`]: crate::fixture_server::FixtureServer::set_mode
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::Digest as _;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-pub use crate::npm_fixture::Mode;
+pub use crate::fixture_server::Mode;
+use crate::fixture_server::{Fixture, Request, Response, lock};
 
 /// The media type of a JSON simple-API page ([PEP 691]).
 ///
@@ -495,76 +494,33 @@ struct Project {
     files: BTreeMap<String, FixtureFile>,
 }
 
-/// One request the fixture answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoggedRequest {
-    /// `GET`, `HEAD`...
-    pub method: String,
-    /// The percent-decoded path, without the query.
-    pub path: String,
-    /// The `Accept` header, if any.
-    pub accept: Option<String>,
-    /// The `If-None-Match` header, if any.
-    pub if_none_match: Option<String>,
-}
-
 #[derive(Debug, Default, Clone, Copy)]
 struct Settings {
     html_only: bool,
     relative_urls: bool,
 }
 
-#[derive(Debug)]
-struct Shared {
-    mode: Mutex<Mode>,
+/// What the fixture index serves.
+#[derive(Debug, Default)]
+pub struct Index {
     settings: Mutex<Settings>,
     projects: Mutex<BTreeMap<String, Project>>,
-    counts: Mutex<BTreeMap<String, usize>>,
-    log: Mutex<Vec<LoggedRequest>>,
     published: Mutex<u32>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The fixture index, serving until dropped.
-#[derive(Debug)]
-pub struct PypiFixture {
-    port: u16,
-    shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// The fixture index, serving until dropped. It derefs to its [`FixtureServer`]: `url()`
+/// (`http://127.0.0.1:PORT`, the value for `TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL`; the index is at
+/// `{url}/simple/`), the [`Mode`]s, and the requests it answered (paths like `/simple/foo-bar/`,
+/// `/packages/foo_bar-1.0-py3-none-any.whl`), logged with their headers.
+///
+/// [`FixtureServer`]: crate::fixture_server::FixtureServer
+pub type PypiFixture = Fixture<Index>;
 
 impl PypiFixture {
     /// Starts an empty fixture, [`Mode::Up`], JSON and HTML, absolute file URLs, on a free port of
     /// 127.0.0.1.
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a port for the PyPI fixture");
-        listener.set_nonblocking(true).expect("cannot make the fixture's socket non-blocking");
-        let port = listener.local_addr().expect("a bound socket has an address").port();
-        let shared = Arc::new(Shared {
-            mode: Mutex::new(Mode::Up),
-            settings: Mutex::new(Settings::default()),
-            projects: Mutex::new(BTreeMap::new()),
-            counts: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(Vec::new()),
-            published: Mutex::new(0),
-        });
-        let (shutdown, stop) = tokio::sync::oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("pypi-fixture-{port}"))
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("the fixture's runtime builds");
-                runtime.block_on(serve(listener, serving, port, stop));
-            })
-            .expect("cannot start the fixture's thread");
-        Self { port, shared, shutdown: Some(shutdown), thread: Some(thread) }
+        Self::serve("PyPI", Index::default(), route)
     }
 
     /// Starts a fixture serving `dists` (see [`PypiFixture::publish`]).
@@ -574,12 +530,6 @@ impl PypiFixture {
             fixture.publish(dist);
         }
         fixture
-    }
-
-    /// `http://127.0.0.1:PORT`: the value for `TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL`. The index is
-    /// at `{url}/simple/`.
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// `http://127.0.0.1:PORT/simple/`: the value for `pip --index-url`.
@@ -603,13 +553,13 @@ impl PypiFixture {
         let project = project_of_filename(&dist.filename)
             .unwrap_or_else(|| panic!("`{}` is not a distribution file name", dist.filename));
         let n = {
-            let mut published = lock(&self.shared.published);
+            let mut published = lock(&self.state().published);
             *published += 1;
             *published
         };
         // One minute apart, in the order published.
         let uploaded_at = format!("2024-01-01T{:02}:{:02}:00.000000Z", n / 60 % 24, n % 60);
-        let mut projects = lock(&self.shared.projects);
+        let mut projects = lock(&self.state().projects);
         let entry = projects.entry(project).or_default();
         if entry.display_name.is_empty() {
             entry.display_name = dist.name.clone();
@@ -621,7 +571,7 @@ impl PypiFixture {
 
     /// Yanks the file `filename` (PEP 592) with `reason` (empty: none given).
     pub fn yank(&self, filename: &str, reason: &str) {
-        let mut projects = lock(&self.shared.projects);
+        let mut projects = lock(&self.state().projects);
         let file = projects
             .values_mut()
             .find_map(|p| p.files.get_mut(filename))
@@ -632,29 +582,13 @@ impl PypiFixture {
     /// Always answers HTML (PEP 503), whatever the `Accept` header asks: an index without the
     /// JSON API.
     pub fn set_html_only(&self, html_only: bool) {
-        lock(&self.shared.settings).html_only = html_only;
+        lock(&self.state().settings).html_only = html_only;
     }
 
     /// Makes the file URLs of the pages relative (`../../packages/{file}`) instead of absolute
     /// (`http://127.0.0.1:PORT/packages/{file}`, the default, as `files.pythonhosted.org` is).
     pub fn set_relative_urls(&self, relative: bool) {
-        lock(&self.shared.settings).relative_urls = relative;
-    }
-
-    /// Switches how it answers from now on (connections already answering finish).
-    pub fn set_mode(&self, mode: Mode) {
-        *lock(&self.shared.mode) = mode;
-    }
-
-    /// How it answers now.
-    pub fn mode(&self) -> Mode {
-        *lock(&self.shared.mode)
-    }
-
-    /// How many requests for `path` (percent-decoded, without the query: `/simple/foo-bar/`,
-    /// `/packages/foo_bar-1.0-py3-none-any.whl`) it answered.
-    pub fn requests(&self, path: &str) -> usize {
-        lock(&self.shared.counts).get(path).copied().unwrap_or(0)
+        lock(&self.state().settings).relative_urls = relative;
     }
 
     /// How many requests for the page of `project` (normalized here) it answered.
@@ -671,226 +605,26 @@ impl PypiFixture {
     pub fn metadata_requests(&self, dist: &Dist) -> usize {
         self.requests(&format!("/packages/{}.metadata", dist.filename))
     }
-
-    /// Every answered request: path → count.
-    pub fn all_requests(&self) -> BTreeMap<String, usize> {
-        lock(&self.shared.counts).clone()
-    }
-
-    /// How many requests it answered in all.
-    pub fn total_requests(&self) -> usize {
-        lock(&self.shared.counts).values().sum()
-    }
-
-    /// Every answered request, in order, with its `Accept` and `If-None-Match` headers.
-    pub fn request_log(&self) -> Vec<LoggedRequest> {
-        lock(&self.shared.log).clone()
-    }
 }
 
-impl Drop for PypiFixture {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+fn not_found() -> Response {
+    Response::text(404, "404 Not Found\n")
 }
 
-/// Decodes `%XX` escapes.
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok())
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    port: u16,
-    mut stop: tokio::sync::oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("the fixture's socket joins the runtime");
-    loop {
-        tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                if *lock(&shared.mode) == Mode::Down {
-                    drop(stream);
-                    continue;
-                }
-                tokio::spawn(connection(stream, shared.clone(), port));
-            }
-        }
-    }
-}
-
-/// One request's head.
-#[derive(Debug)]
-struct RequestHead {
-    method: String,
-    path: String,
-    accept: Option<String>,
-    if_none_match: Option<String>,
-    content_length: usize,
-    close: bool,
-}
-
-fn parse_head(head: &str) -> Option<RequestHead> {
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let method = request_line.next()?.to_owned();
-    let target = request_line.next()?;
-    let close = request_line.next().is_some_and(|version| version == "HTTP/1.0");
-    let path = percent_decode(target.split('?').next().unwrap_or_default());
-    let mut parsed = RequestHead { method, path, accept: None, if_none_match: None, content_length: 0, close };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "accept" => parsed.accept = Some(value.to_owned()),
-            "if-none-match" => parsed.if_none_match = Some(value.to_owned()),
-            "content-length" => parsed.content_length = value.parse().unwrap_or(0),
-            "connection" => parsed.close = value.eq_ignore_ascii_case("close"),
-            _ => {}
-        }
-    }
-    Some(parsed)
-}
-
-async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>, port: u16) {
-    let mut buffer: Vec<u8> = Vec::new();
-    loop {
-        // Read one request head.
-        let end = loop {
-            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if buffer.len() > 64 * 1024 {
-                return;
-            }
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let Some(head) = parse_head(&String::from_utf8_lossy(&buffer[..end])) else { return };
-        buffer.drain(..end);
-        // Skip a body (the fixture only reads).
-        while buffer.len() < head.content_length {
-            let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        }
-        buffer.drain(..head.content_length);
-
-        let mode = *lock(&shared.mode);
-        if mode == Mode::Down {
-            return;
-        }
-        *lock(&shared.counts).entry(head.path.clone()).or_default() += 1;
-        lock(&shared.log).push(LoggedRequest {
-            method: head.method.clone(),
-            path: head.path.clone(),
-            accept: head.accept.clone(),
-            if_none_match: head.if_none_match.clone(),
-        });
-        if let Mode::Slow(delay) = mode {
-            tokio::time::sleep(delay).await;
-        }
-        let response = if mode == Mode::Error500 {
-            Response::text(500, "Internal Server Error", "the fixture is set to fail\n")
-        } else {
-            route(&head, &shared, port)
-        };
-        let mut out = Vec::with_capacity(response.body.len() + 256);
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-            response.status,
-            response.reason,
-            response.content_type,
-            response.body.len()
-        );
-        for (name, value) in &response.headers {
-            let _ = write!(out, "{name}: {value}\r\n");
-        }
-        let _ = write!(out, "Connection: {}\r\n\r\n", if head.close { "close" } else { "keep-alive" });
-        if head.method != "HEAD" && response.status != 304 {
-            out.extend_from_slice(&response.body);
-        }
-        if stream.write_all(&out).await.is_err() || head.close {
-            return;
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    reason: &'static str,
-    content_type: &'static str,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn text(status: u16, reason: &'static str, body: &str) -> Self {
-        Self {
-            status,
-            reason,
-            content_type: "text/plain; charset=utf-8",
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn not_found() -> Self {
-        Self::text(404, "Not Found", "404 Not Found\n")
-    }
-
-    fn bytes(body: Vec<u8>) -> Self {
-        Self { status: 200, reason: "OK", content_type: "application/octet-stream", headers: Vec::new(), body }
-    }
-
-    fn redirect(location: String) -> Self {
-        let mut response = Self::text(301, "Moved Permanently", "");
-        response.headers.push(("Location", location));
-        response
-    }
-
-    /// A page in `format`, with its `ETag`, or `304` when `if_none_match` names that tag.
-    fn page(format: PageFormat, body: Vec<u8>, if_none_match: Option<&str>) -> Self {
-        let content_type = format.content_type();
-        let mut tagged = content_type.as_bytes().to_vec();
-        tagged.push(b'\n');
-        tagged.extend_from_slice(&body);
-        let etag = format!("\"{}\"", &sha256_hex(&tagged)[..32]);
-        let matches = if_none_match.is_some_and(|header| {
-            header.split(',').map(|t| t.trim()).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-        });
-        let (status, reason) = if matches { (304, "Not Modified") } else { (200, "OK") };
-        Self { status, reason, content_type, headers: vec![("ETag", etag), ("Vary", "Accept".to_owned())], body }
-    }
+/// A page in `format`, with its `ETag` and `Vary: Accept`, or `304` when `if_none_match` names
+/// that tag.
+fn page(format: PageFormat, body: Vec<u8>, if_none_match: Option<&str>) -> Response {
+    let content_type = format.content_type();
+    let mut tagged = content_type.as_bytes().to_vec();
+    tagged.push(b'\n');
+    tagged.extend_from_slice(&body);
+    let etag = format!("\"{}\"", &sha256_hex(&tagged)[..32]);
+    let matches = if_none_match.is_some_and(|header| {
+        header.split(',').map(|t| t.trim()).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+    });
+    Response::new(if matches { 304 } else { 200 }, content_type, body)
+        .with_header("ETag", etag)
+        .with_header("Vary", "Accept")
 }
 
 /// The representation of a simple-API page.
@@ -938,31 +672,31 @@ impl PageFormat {
     }
 }
 
-fn route(head: &RequestHead, shared: &Shared, port: u16) -> Response {
-    if head.method != "GET" && head.method != "HEAD" {
-        return Response::text(405, "Method Not Allowed", "the fixture only reads\n");
-    }
-    let settings = *lock(&shared.settings);
-    let format = if settings.html_only { PageFormat::TextHtml } else { PageFormat::negotiate(head.accept.as_deref()) };
-    let base = format!("http://127.0.0.1:{port}");
-    let projects = lock(&shared.projects);
-    if head.path == "/simple/" {
+/// The answer to `request` (`/simple/`, `/simple/{project}/`, `/packages/{file}`); `base` is the
+/// fixture's own URL.
+fn route(request: &Request, index: &Index, base: &str) -> Response {
+    let settings = *lock(&index.settings);
+    let format =
+        if settings.html_only { PageFormat::TextHtml } else { PageFormat::negotiate(request.header("accept")) };
+    let if_none_match = request.header("if-none-match");
+    let projects = lock(&index.projects);
+    if request.path == "/simple/" {
         let body = match format {
             PageFormat::Json => root_json(&projects),
             PageFormat::SimpleHtml | PageFormat::TextHtml => root_html(&projects),
         };
-        return Response::page(format, body, head.if_none_match.as_deref());
+        return page(format, body, if_none_match);
     }
-    if let Some(rest) = head.path.strip_prefix("/simple/") {
+    if let Some(rest) = request.path.strip_prefix("/simple/") {
         let name = rest.strip_suffix('/').unwrap_or(rest);
         if name.is_empty() || name.contains('/') {
-            return Response::not_found();
+            return not_found();
         }
         let normalized = normalize(name);
         if normalized != name || !rest.ends_with('/') {
-            return Response::redirect(format!("{base}/simple/{normalized}/"));
+            return Response::text(301, "").with_header("Location", format!("{base}/simple/{normalized}/"));
         }
-        let Some(project) = projects.get(name) else { return Response::not_found() };
+        let Some(project) = projects.get(name) else { return not_found() };
         let file_url = |filename: &str| {
             if settings.relative_urls {
                 format!("../../packages/{filename}")
@@ -974,20 +708,21 @@ fn route(head: &RequestHead, shared: &Shared, port: u16) -> Response {
             PageFormat::Json => project_json(name, project, file_url),
             PageFormat::SimpleHtml | PageFormat::TextHtml => project_html(project, file_url),
         };
-        return Response::page(format, body, head.if_none_match.as_deref());
+        return page(format, body, if_none_match);
     }
-    if let Some(filename) = head.path.strip_prefix("/packages/") {
+    if let Some(filename) = request.path.strip_prefix("/packages/") {
         let find = |filename: &str| projects.values().find_map(|p| p.files.get(filename));
+        let bytes = |body: &Vec<u8>| Response::new(200, "application/octet-stream", body.clone());
         if let Some(file) = find(filename) {
-            return Response::bytes(file.served.clone().unwrap_or_else(|| file.dist.bytes.clone()));
+            return bytes(file.served.as_ref().unwrap_or(&file.dist.bytes));
         }
         if let Some(file) = filename.strip_suffix(".metadata").and_then(find)
             && file.dist.kind == DistKind::Wheel
         {
-            return Response::bytes(file.dist.metadata.clone());
+            return bytes(&file.dist.metadata);
         }
     }
-    Response::not_found()
+    not_found()
 }
 
 /// The files of a project in page order: by version, then file name.
@@ -1127,7 +862,6 @@ fn html_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
-    use std::time::Duration;
 
     use super::*;
 
@@ -1309,6 +1043,11 @@ mod tests {
         reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("a client")
     }
 
+    /// The JSON answer to `request`.
+    async fn json_of(request: reqwest::RequestBuilder) -> Value {
+        request.send().await.expect("an answer").json().await.expect("JSON")
+    }
+
     #[tokio::test]
     async fn serves_json_and_html_pages() {
         let wheel = build_wheel(&DistSpec::new("Foo.Bar", "1.0").requires_python(">=3.8"));
@@ -1408,15 +1147,7 @@ mod tests {
 
         // Relative file URLs.
         fixture.set_relative_urls(true);
-        let page: Value = client
-            .get(&page_url)
-            .header("accept", SIMPLE_JSON)
-            .send()
-            .await
-            .expect("an answer")
-            .json()
-            .await
-            .expect("JSON");
+        let page: Value = json_of(client.get(&page_url).header("accept", SIMPLE_JSON)).await;
         assert_eq!(page["files"][0]["url"], "../../packages/foo_bar-1.0-py3-none-any.whl");
         let resolved = reqwest::Url::parse(&page_url).and_then(|u| u.join("../../packages/x.whl")).expect("a URL");
         assert_eq!(resolved.path(), "/packages/x.whl");
@@ -1431,21 +1162,13 @@ mod tests {
         assert_eq!(response.status(), 404);
 
         // The root index.
-        let root: Value = client
-            .get(fixture.index_url())
-            .header("accept", SIMPLE_JSON)
-            .send()
-            .await
-            .expect("an answer")
-            .json()
-            .await
-            .expect("JSON");
+        let root: Value = json_of(client.get(fixture.index_url()).header("accept", SIMPLE_JSON)).await;
         assert_eq!(root, json!({"meta": {"api-version": "1.1"}, "projects": [{"name": "Foo.Bar"}]}));
 
         assert_eq!(fixture.page_requests("Foo.Bar"), 5);
         let log = fixture.request_log();
-        assert_eq!(log[0].accept.as_deref(), Some(JSON_ACCEPT));
-        assert_eq!(log[1].if_none_match.as_deref(), etag.to_str().ok());
+        assert_eq!(log[0].header("accept"), Some(JSON_ACCEPT));
+        assert_eq!(log[1].header("if-none-match"), etag.to_str().ok());
     }
 
     #[tokio::test]
@@ -1470,15 +1193,8 @@ mod tests {
         assert_eq!(get(format!("/packages/{}.metadata", sdist.filename)).await.0, 404);
         assert_eq!(get("/packages/foo-9.0.tar.gz".to_owned()).await.0, 404);
         assert_eq!(get(format!("/packages/{}", tampered.filename)).await, (200, b"not the wheel".to_vec()));
-        let page: Value = client
-            .get(format!("{}/simple/bar/", fixture.url()))
-            .header("accept", SIMPLE_JSON)
-            .send()
-            .await
-            .expect("an answer")
-            .json()
-            .await
-            .expect("JSON");
+        let page: Value =
+            json_of(client.get(format!("{}/simple/bar/", fixture.url())).header("accept", SIMPLE_JSON)).await;
         assert_eq!(page["files"][0]["hashes"]["sha256"], tampered.sha256, "the page declares the real digest");
         assert_eq!(fixture.file_requests(&wheel), 1);
         assert_eq!(fixture.metadata_requests(&wheel), 1);
@@ -1488,21 +1204,8 @@ mod tests {
     #[tokio::test]
     async fn switches_modes() {
         let fixture = PypiFixture::with(&[build_wheel(&DistSpec::new("foo", "1.0"))]);
-        let client = client();
         let url = format!("{}/simple/foo/", fixture.url());
-        fixture.set_mode(Mode::Error500);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 500);
-        fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
-        let started = std::time::Instant::now();
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        fixture.set_mode(Mode::Down);
-        let before = fixture.total_requests();
-        assert!(client.get(&url).send().await.is_err(), "a down fixture answered");
-        assert!(self::client().get(&url).send().await.is_err(), "a down fixture answered a new connection");
-        assert_eq!(fixture.total_requests(), before, "refused requests are not counted");
-        fixture.set_mode(Mode::Up);
-        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+        crate::fixture_server::assert_switches_modes(&fixture, &url).await;
         assert_eq!(fixture.page_requests("foo"), 3);
     }
 
@@ -1542,17 +1245,7 @@ print(" ".join(versions))
         let dists = [build_wheel(&app), build_sdist(&app), build_wheel(&lib), build_sdist(&lib)];
         let fixture = PypiFixture::with(&dists);
         fixture.publish(&old_lib);
-        let run = |command: &mut std::process::Command| {
-            let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-            assert!(
-                output.status.success(),
-                "{command:?} failed:\n{stdout}\n{}\nfixture requests: {:?}",
-                String::from_utf8_lossy(&output.stderr),
-                fixture.all_requests()
-            );
-            stdout
-        };
+        let run = |command: &mut std::process::Command| crate::fixture_server::run_ok(command, &fixture);
         let verify = |bin: &Path| {
             let mut command = crate::python_command(bin.join("python"), &home, crate::PythonConfig::Isolated);
             run(command.arg("-c").arg(VERIFY_RECORD).args(["demo-app", "demo-lib"]))
@@ -1569,7 +1262,7 @@ print(" ".join(versions))
         assert_eq!(verify(&pip_venv).trim(), "demo-app==1.0 demo-lib==2.0");
         assert_eq!(fixture.file_requests(&old_lib), 0, "pip downloaded a version it did not pick");
         assert_eq!(fixture.file_requests(&dists[0]), 1);
-        assert!(fixture.request_log().iter().any(|r| r.accept.as_deref().is_some_and(|a| a.contains(SIMPLE_JSON))));
+        assert!(fixture.request_log().iter().any(|r| r.header("accept").is_some_and(|a| a.contains(SIMPLE_JSON))));
 
         fixture.set_html_only(true);
         fixture.set_relative_urls(true);

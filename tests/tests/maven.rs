@@ -33,33 +33,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use aws_sdk_codeartifact::Client;
-use aws_sdk_codeartifact::types::{HashAlgorithm, PackageFormat, PackageVersionStatus, PackageVersionSummary};
+use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionDescription, PackageVersionStatus};
 use base64::Engine as _;
 use serde_json::Value;
 use tributary_tests::maven_fixture::{MavenFixture, Mode, checksum_hex, maven_path, metadata_path};
-use tributary_tests::{
-    AdminKeys, Backend, TestServer, assert_mentions, create_domain, create_repository, maven_project, maven_settings,
-    maven_settings_with_snapshots, mvn_command, sdk_error, token_for,
+use tributary_tests::scenario::{
+    Packages, Run, assert_external, burst, chain, client, noise, one_repository, run, server_with_upstream,
 };
-
-/// Runs the scenario `async fn NAME(backend: Backend)` on both backends: the tests
-/// `NAME::sqlite` and `NAME::postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(tributary_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(tributary_tests::Backend::Postgres).await;
-            }
-        }
-    )*};
-}
+use tributary_tests::{
+    Backend, TestServer, assert_mentions, maven_project, maven_settings, maven_settings_with_snapshots, mvn_command,
+    on_both_backends,
+};
 
 on_both_backends!(deploy_and_consume_through_a_chain, snapshots, bad_input, upstream_rules);
 
@@ -67,6 +51,8 @@ on_both_backends!(deploy_and_consume_through_a_chain, snapshots, bad_input, upst
 const GROUP: &str = "com.example.acme";
 /// The fixture library's artifact.
 const ARTIFACT: &str = "greeting";
+/// The fixture library, as `group:artifact`.
+const LIBRARY: &str = "com.example.acme:greeting";
 /// The group of Maven's plugins.
 const PLUGINS: &str = "org.apache.maven.plugins";
 /// The plugins both `mvn deploy` of the library and `mvn package` of the consumer run.
@@ -84,26 +70,17 @@ const CENTRAL: &str = "public:maven-central";
 
 /// A server whose `public:maven-central` is `fixture`, with more settings.
 fn server_for(backend: Backend, fixture: &MavenFixture, env: &[(&str, &str)]) -> TestServer {
-    let url = fixture.url();
-    let mut all = vec![("TRIBUTARY_EXTERNAL_PUBLIC_MAVEN_CENTRAL_URL", url.as_str())];
-    all.extend_from_slice(env);
-    TestServer::start_with_env(backend, AdminKeys::Fixed, &all)
+    server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_MAVEN_CENTRAL_URL", &fixture.url(), env)
 }
 
-/// The domain `acme` with the chain `aa -> bb -> gateway`, `gateway` connected to
-/// `public:maven-central`.
-async fn chain(sdk: &Client) {
-    create_domain(sdk, "acme").await;
-    create_repository(sdk, "acme", "gateway", &[]).await;
-    sdk.associate_external_connection()
-        .domain("acme")
-        .repository("gateway")
-        .external_connection(CENTRAL)
-        .send()
-        .await
-        .expect("associate public:maven-central with the gateway");
-    create_repository(sdk, "acme", "bb", &["gateway"]).await;
-    create_repository(sdk, "acme", "aa", &["bb"]).await;
+/// The Maven packages of the domain `acme`.
+fn acme(sdk: &aws_sdk_codeartifact::Client) -> Packages<'_> {
+    Packages::new(sdk, "acme", PackageFormat::Maven)
+}
+
+/// The Maven plugin `artifact`, as `group:artifact`.
+fn plugin(artifact: &str) -> String {
+    format!("{PLUGINS}:{artifact}")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -116,53 +93,6 @@ fn read(path: &Path) -> Vec<u8> {
 
 // ---------------------------------------------------------------------------------------------
 // mvn and java.
-
-/// What one client run did.
-#[derive(Debug)]
-struct Run {
-    command: String,
-    status: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.status, 0,
-            "`{}` failed after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command, self.elapsed, self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Asserts a failure whose output mentions each of `parts`; returns the output.
-    #[track_caller]
-    fn fails(self, parts: &[&str]) -> String {
-        assert_ne!(
-            self.status, 0,
-            "`{}` succeeded but should have failed\n{}\n{}",
-            self.command, self.stdout, self.stderr
-        );
-        let text = format!("{}\n{}", self.stdout, self.stderr);
-        assert_mentions(&text, parts);
-        text
-    }
-}
-
-fn run(mut command: Command, display: &str) -> Run {
-    let started = Instant::now();
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run `{display}`: {e}"));
-    Run {
-        command: display.to_owned(),
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
-}
 
 /// A client machine: a temporary HOME and work folder, and a settings.xml mirroring every
 /// repository by one Tributary repository with a token.
@@ -254,15 +184,6 @@ fn run_app(app: &Path, local_repo: &Path, version: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // HTTP.
-
-/// A plain client that follows no redirect.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client builds")
-}
 
 /// `GET url` with Basic credentials (`token` as the password): status and body (`Err` when it
 /// was cut short).
@@ -374,101 +295,13 @@ fn elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
 // ---------------------------------------------------------------------------------------------
 // The control plane.
 
-/// ListPackageVersions of `group:artifact` in `acme/repository`, all statuses but Deleted;
-/// empty when the repository does not hold the package.
-async fn versions_in(sdk: &Client, repository: &str, group: &str, artifact: &str) -> Vec<PackageVersionSummary> {
-    let result = sdk
-        .list_package_versions()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Maven)
-        .namespace(group)
-        .package(artifact)
-        .send()
-        .await;
-    match result {
-        Ok(out) => out.versions().to_vec(),
-        Err(err) => {
-            let (code, message) = sdk_error(&err);
-            assert_eq!(
-                code, "ResourceNotFoundException",
-                "versions of `{group}:{artifact}` in `{repository}`: {message}"
-            );
-            Vec::new()
-        }
-    }
-}
+/// What a POM gives a version: summary, home page, source repository, licenses (name, URL).
+type PomFacts<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Vec<(Option<&'a str>, Option<&'a str>)>);
 
-/// The version numbers of [`versions_in`].
-async fn version_numbers(sdk: &Client, repository: &str, group: &str, artifact: &str) -> Vec<String> {
-    versions_in(sdk, repository, group, artifact).await.iter().map(|v| v.version().to_owned()).collect()
-}
-
-/// Asserts `group:artifact:version` is stored in `repository`, Published, ingested through
-/// `public:maven-central`.
-#[track_caller]
-fn assert_external(versions: &[PackageVersionSummary], repository: &str, artifact: &str, version: &str) {
-    let found = versions
-        .iter()
-        .find(|v| v.version() == version)
-        .unwrap_or_else(|| panic!("`{artifact}` `{version}` is not stored in `{repository}`: {versions:?}"));
-    assert_eq!(found.status(), &PackageVersionStatus::Published, "{found:?}");
-    let origin = found.origin().unwrap_or_else(|| panic!("`{artifact}` `{version}` in `{repository}` has no origin"));
-    assert_eq!(origin.origin_type().map(|t| t.as_str()), Some("EXTERNAL"), "{origin:?}");
-    let entry = origin.domain_entry_point().unwrap_or_else(|| panic!("no domain entry point: {origin:?}"));
-    assert_eq!(entry.external_connection_name(), Some(CENTRAL), "{origin:?}");
-}
-
-/// The files of `group:artifact:version` in `acme/repository` (ListPackageVersionAssets):
-/// name → SHA-256.
-async fn assets_of(
-    sdk: &Client,
-    repository: &str,
-    group: &str,
-    artifact: &str,
-    version: &str,
-) -> BTreeMap<String, String> {
-    let listed = sdk
-        .list_package_version_assets()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Maven)
-        .namespace(group)
-        .package(artifact)
-        .package_version(version)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("assets of `{group}:{artifact}:{version}` in `{repository}`: {e:?}"));
-    listed
-        .assets()
-        .iter()
-        .map(|asset| {
-            let sha256 = asset
-                .hashes()
-                .and_then(|hashes| hashes.get(&HashAlgorithm::Sha256))
-                .cloned()
-                .unwrap_or_else(|| panic!("no SHA-256 for `{}`: {asset:?}", asset.name()));
-            (asset.name().to_owned(), sha256)
-        })
-        .collect()
-}
-
-/// The Maven packages of `acme/repository` in `namespace` (ListPackages), as `group:artifact`.
-async fn packages_in(sdk: &Client, repository: &str, namespace: &str) -> Vec<String> {
-    let listed = sdk
-        .list_packages()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Maven)
-        .namespace(namespace)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("list the packages of `{repository}`: {e:?}"));
-    listed
-        .packages()
-        .iter()
-        .map(|p| format!("{}:{}", p.namespace().unwrap_or_default(), p.package().unwrap_or_default()))
-        .collect()
+/// The [`PomFacts`] of a described version.
+fn pom_facts(described: &PackageVersionDescription) -> PomFacts<'_> {
+    let licenses = described.licenses().iter().map(|l| (l.name(), l.url())).collect();
+    (described.summary(), described.home_page(), described.source_code_repository(), licenses)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,8 +315,7 @@ async fn deploy_and_consume_through_a_chain(backend: Backend) {
     let fixture = MavenFixture::start();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "gateway", CENTRAL).await;
     let mvn = Maven::new(&server, "acme", "aa", &token);
     let endpoint =
         server.aws(&["get-repository-endpoint", "--domain", "acme", "--repository", "aa", "--format", "maven"]).ok();
@@ -497,7 +329,7 @@ async fn deploy_and_consume_through_a_chain(backend: Backend) {
     assert_eq!(run_app(&app, &app_repo, "1.0.0"), "Hello, Tributary!\n");
 
     // The library: Published, INTERNAL in `aa`, its three files with their digests; only in `aa`.
-    let versions = versions_in(&sdk, "aa", GROUP, ARTIFACT).await;
+    let versions = acme(&sdk).versions("aa", LIBRARY, None).await;
     assert_eq!(versions.len(), 1, "{versions:?}");
     assert_eq!(versions[0].version(), "1.0.0");
     assert_eq!(versions[0].status(), &PackageVersionStatus::Published, "{versions:?}");
@@ -512,54 +344,37 @@ async fn deploy_and_consume_through_a_chain(backend: Backend) {
     .into_iter()
     .map(|(name, path)| (name.to_owned(), sha256_hex(&read(&path))))
     .collect();
-    assert_eq!(assets_of(&sdk, "aa", GROUP, ARTIFACT, "1.0.0").await, expected);
+    assert_eq!(acme(&sdk).assets("aa", LIBRARY, "1.0.0").await, expected);
     for repository in ["bb", "gateway"] {
-        assert_eq!(version_numbers(&sdk, repository, GROUP, ARTIFACT).await, Vec::<String>::new(), "{repository}");
+        assert_eq!(acme(&sdk).version_numbers(repository, LIBRARY).await, Vec::<String>::new(), "{repository}");
     }
     // The POM's description, URL, SCM and license.
-    let described = sdk
-        .describe_package_version()
-        .domain("acme")
-        .repository("aa")
-        .format(PackageFormat::Maven)
-        .namespace(GROUP)
-        .package(ARTIFACT)
-        .package_version("1.0.0")
-        .send()
-        .await
-        .expect("describe the library's version");
-    let described = described.package_version().expect("a package version");
-    assert_eq!(described.summary(), Some("A tiny library the Tributary tests deploy with mvn."));
-    assert_eq!(described.home_page(), Some("https://example.com/acme/greeting"));
-    assert_eq!(described.source_code_repository(), Some("https://example.com/acme/greeting.git"));
-    let licenses: Vec<(Option<&str>, Option<&str>)> =
-        described.licenses().iter().map(|l| (l.name(), l.url())).collect();
-    assert_eq!(licenses, [(Some("Apache-2.0"), Some("https://www.apache.org/licenses/LICENSE-2.0.txt"))]);
+    let described = acme(&sdk).describe("aa", LIBRARY, "1.0.0").await;
+    assert_eq!(
+        pom_facts(&described),
+        (
+            Some("A tiny library the Tributary tests deploy with mvn."),
+            Some("https://example.com/acme/greeting"),
+            Some("https://example.com/acme/greeting.git"),
+            vec![(Some("Apache-2.0"), Some("https://www.apache.org/licenses/LICENSE-2.0.txt"))]
+        )
+    );
     // The first internal deploy: publish=ALLOW, upstream=BLOCK.
-    let package = sdk
-        .describe_package()
-        .domain("acme")
-        .repository("aa")
-        .format(PackageFormat::Maven)
-        .namespace(GROUP)
-        .package(ARTIFACT)
-        .send()
-        .await
-        .expect("describe the library");
-    let restrictions = package
-        .package()
-        .and_then(|p| p.origin_configuration())
-        .and_then(|c| c.restrictions())
-        .unwrap_or_else(|| panic!("no origin restrictions: {package:?}"));
-    assert_eq!((restrictions.publish().as_str(), restrictions.upstream().as_str()), ("ALLOW", "BLOCK"));
+    assert_eq!(acme(&sdk).restrictions("aa", LIBRARY).await, ("ALLOW".to_owned(), "BLOCK".to_owned()));
 
     // The plugins: in `aa` and the gateway, EXTERNAL; never in `bb`; each jar fetched once,
     // though two builds (with fresh local repositories) ran the shared ones.
     for (artifact, version) in SHARED_PLUGINS.iter().chain(&DEPLOY_PLUGINS) {
         for repository in ["aa", "gateway"] {
-            assert_external(&versions_in(&sdk, repository, PLUGINS, artifact).await, repository, artifact, version);
+            assert_external(
+                &acme(&sdk).versions(repository, &plugin(artifact), None).await,
+                repository,
+                artifact,
+                version,
+                CENTRAL,
+            );
         }
-        assert_eq!(version_numbers(&sdk, "bb", PLUGINS, artifact).await, Vec::<String>::new(), "{artifact} in bb");
+        assert_eq!(acme(&sdk).version_numbers("bb", &plugin(artifact)).await, Vec::<String>::new(), "{artifact} in bb");
         let jar = maven_path(PLUGINS, artifact, version, None, "jar");
         assert_eq!(fixture.requests(&jar), 1, "{jar}: {:?}", fixture.all_requests());
     }
@@ -574,7 +389,7 @@ async fn deploy_and_consume_through_a_chain(backend: Backend) {
         })
         .collect();
     assert_eq!(fetched_twice, Vec::new(), "files fetched from Maven Central more than once");
-    let compiler = versions_in(&sdk, "aa", PLUGINS, "maven-compiler-plugin").await;
+    let compiler = acme(&sdk).versions("aa", &plugin("maven-compiler-plugin"), None).await;
     assert_eq!(compiler.len(), 1, "only the version mvn used is stored: {compiler:?}");
 
     // Checksums of the deployed jar, and the artifact-level metadata, through `aa`.
@@ -655,8 +470,7 @@ async fn snapshots(backend: Backend) {
     let fixture = MavenFixture::start();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "gateway", CENTRAL).await;
     let mvn = Maven::new(&server, "acme", "aa", &token);
 
     let local_repo = mvn.local_repo();
@@ -673,7 +487,7 @@ async fn snapshots(backend: Backend) {
     assert_ne!(sha256_hex(&first_jar), sha256_hex(&second_jar));
 
     // Both builds are stored, three timestamped files each; the second is the second build.
-    let assets = assets_of(&sdk, "aa", GROUP, ARTIFACT, VERSION).await;
+    let assets = acme(&sdk).assets("aa", LIBRARY, VERSION).await;
     // build number → (timestamp, the kinds of file: `.jar`, `-sources.jar`, `.pom`).
     let mut builds: BTreeMap<u32, (String, BTreeSet<String>)> = BTreeMap::new();
     for name in assets.keys() {
@@ -688,7 +502,7 @@ async fn snapshots(backend: Backend) {
     let (first_stamp, second_stamp) = (builds[&1].0.clone(), builds[&2].0.clone());
     assert_eq!(assets[&format!("greeting-1.1.0-{first_stamp}-1.jar")], sha256_hex(&first_jar), "{assets:?}");
     assert_eq!(assets[&format!("greeting-1.1.0-{second_stamp}-2.jar")], sha256_hex(&second_jar), "{assets:?}");
-    let versions = versions_in(&sdk, "aa", GROUP, ARTIFACT).await;
+    let versions = acme(&sdk).versions("aa", LIBRARY, None).await;
     assert_eq!(
         versions.iter().map(|v| (v.version(), v.status().clone())).collect::<Vec<_>>(),
         [(VERSION, PackageVersionStatus::Published)]
@@ -819,11 +633,10 @@ fn artifact_metadata_doc(group: &str, artifact: &str, versions: &[&str]) -> Stri
 async fn unfinished_then_published() {
     let server = TestServer::start(Backend::Sqlite);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let endpoint = format!("{}/maven/acme/solo/", server.url());
     let (group, artifact) = ("com.example.http", "widget");
+    let widget = format!("{group}:{artifact}");
     let url = |path: String| format!("{endpoint}{path}");
     let jar_url = url(maven_path(group, artifact, "2.0", None, "jar"));
     let pom_url = url(maven_path(group, artifact, "2.0", None, "pom"));
@@ -831,21 +644,7 @@ async fn unfinished_then_published() {
     let jar = b"PK\x05\x06 not really a jar, but bytes".to_vec();
     let pom = widget_pom("2.0").into_bytes();
     let cli_statuses = || {
-        let listed = server
-            .aws(&[
-                "list-package-versions",
-                "--domain",
-                "acme",
-                "--repository",
-                "solo",
-                "--format",
-                "maven",
-                "--namespace",
-                group,
-                "--package",
-                artifact,
-            ])
-            .ok();
+        let listed = acme(&sdk).cli(&server, "list-package-versions", "solo", &widget, None);
         listed["versions"]
             .as_array()
             .unwrap_or_else(|| panic!("no versions: {listed}"))
@@ -868,22 +667,11 @@ async fn unfinished_then_published() {
         put(&pom_url, Auth::Basic(&token), pom.clone(), &[("X-Checksum-Sha1", &sha1), ("X-Checksum-Md5", &md5)]).await;
     assert_eq!(status, 201, "{body}");
     for (file, bytes) in [(&jar_url, &jar), (&pom_url, &pom)] {
-        let (status, _, body) = put(
-            &format!("{file}.sha1"),
-            Auth::Basic(&token),
-            checksum_hex("sha1", bytes).expect("sha1").into_bytes(),
-            &[],
-        )
-        .await;
-        assert_eq!(status, 201, "{file}.sha1: {body}");
-        let (status, _, body) = put(
-            &format!("{file}.md5"),
-            Auth::Basic(&token),
-            checksum_hex("md5", bytes).expect("md5").into_bytes(),
-            &[],
-        )
-        .await;
-        assert_eq!(status, 201, "{file}.md5: {body}");
+        for algorithm in ["sha1", "md5"] {
+            let checksum = checksum_hex(algorithm, bytes).expect("a checksum").into_bytes();
+            let (status, _, body) = put(&format!("{file}.{algorithm}"), Auth::Basic(&token), checksum, &[]).await;
+            assert_eq!(status, 201, "{file}.{algorithm}: {body}");
+        }
     }
     assert_eq!(cli_statuses(), [("2.0".to_owned(), "Unfinished".to_owned())]);
     let (status, body) = get(&metadata_url, &token).await;
@@ -930,7 +718,7 @@ async fn unfinished_then_published() {
     // A wrong `X-Checksum-Sha1`: 400, nothing stored; the right one: stored.
     let sources_url = url(maven_path(group, artifact, "2.0", Some("sources"), "jar"));
     let sources = b"sources of the widget".to_vec();
-    let before = assets_of(&sdk, "solo", group, artifact, "2.0").await;
+    let before = acme(&sdk).assets("solo", &widget, "2.0").await;
     let wrong_sha1 = checksum_hex("sha1", b"something else").expect("sha1");
     let (status, _, body) =
         put(&sources_url, Auth::Basic(&token), sources.clone(), &[("X-Checksum-Sha1", &wrong_sha1)]).await;
@@ -940,14 +728,14 @@ async fn unfinished_then_published() {
         put(&sources_url, Auth::Basic(&token), sources.clone(), &[("X-Checksum-Sha1", "not-hex")]).await;
     assert_eq!(status, 400, "{body}");
     assert_mentions(&body, &["X-Checksum-Sha1", "not-hex"]);
-    assert_eq!(assets_of(&sdk, "solo", group, artifact, "2.0").await, before);
+    assert_eq!(acme(&sdk).assets("solo", &widget, "2.0").await, before);
     assert_eq!(get(&sources_url, &token).await.0, 404);
     let right_sha1 = checksum_hex("sha1", &sources).expect("sha1");
     let (status, _, body) =
         put(&sources_url, Auth::Basic(&token), sources.clone(), &[("X-Checksum-Sha1", &right_sha1)]).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(
-        assets_of(&sdk, "solo", group, artifact, "2.0").await.get("widget-2.0-sources.jar"),
+        acme(&sdk).assets("solo", &widget, "2.0").await.get("widget-2.0-sources.jar"),
         Some(&sha256_hex(&sources))
     );
 
@@ -974,41 +762,17 @@ async fn unfinished_then_published() {
         Some(jar.len().to_string().as_str())
     );
     // What the POM says (last: the parent is what the server misses today).
-    let described = sdk
-        .describe_package_version()
-        .domain("acme")
-        .repository("solo")
-        .format(PackageFormat::Maven)
-        .namespace(group)
-        .package(artifact)
-        .package_version("2.0")
-        .send()
-        .await
-        .expect("describe widget 2.0");
-    let described = described.package_version().expect("a package version");
-    assert_eq!(described.summary(), Some("A widget, deployed by hand."));
-    assert_eq!(described.home_page(), Some("https://example.com/widget"));
-    assert_eq!(described.source_code_repository(), Some("https://example.com/widget.git"));
-    let licenses: Vec<(Option<&str>, Option<&str>)> =
-        described.licenses().iter().map(|l| (l.name(), l.url())).collect();
-    assert_eq!(licenses, [(Some("MIT"), Some("https://opensource.org/licenses/MIT"))]);
-    let dependencies = server
-        .aws(&[
-            "list-package-version-dependencies",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "maven",
-            "--namespace",
-            group,
-            "--package",
-            artifact,
-            "--package-version",
-            "2.0",
-        ])
-        .ok();
+    let described = acme(&sdk).describe("solo", &widget, "2.0").await;
+    assert_eq!(
+        pom_facts(&described),
+        (
+            Some("A widget, deployed by hand."),
+            Some("https://example.com/widget"),
+            Some("https://example.com/widget.git"),
+            vec![(Some("MIT"), Some("https://opensource.org/licenses/MIT"))]
+        )
+    );
+    let dependencies = acme(&sdk).cli(&server, "list-package-version-dependencies", "solo", &widget, Some("2.0"));
     let listed: BTreeSet<(String, String, String, String)> = dependencies["dependencies"]
         .as_array()
         .unwrap_or_else(|| panic!("no dependencies: {dependencies}"))
@@ -1036,19 +800,6 @@ async fn unfinished_then_published() {
 // ---------------------------------------------------------------------------------------------
 // Bad input.
 
-/// `len` bytes that do not compress.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
-
 /// Each bad deploy is refused with a clear message, printed by mvn where mvn can make it, and
 /// stores nothing: the released library redeployed with changed code (409), a deploy with a
 /// bad token (401), a jar over `max_upload_bytes` (413), a POM whose coordinates disagree with its path, path traversal (plain and
@@ -1057,13 +808,12 @@ async fn bad_input(backend: Backend) {
     let fixture = MavenFixture::start();
     let server = server_for(backend, &fixture, &[("TRIBUTARY_MAX_UPLOAD_BYTES", "1048576")]);
     let sdk = server.sdk_client();
-    chain(&sdk).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "gateway", CENTRAL).await;
     let mvn = Maven::new(&server, "acme", "aa", &token);
     let local_repo = mvn.local_repo();
     let released = mvn.project("lib", &[]);
     mvn.deploy(&released, &local_repo).ok();
-    let stored = assets_of(&sdk, "aa", GROUP, ARTIFACT, "1.0.0").await;
+    let stored = acme(&sdk).assets("aa", LIBRARY, "1.0.0").await;
 
     // The released 1.0.0 again, with changed code: mvn prints our 409.
     let changed = mvn.project("lib", &[]);
@@ -1088,10 +838,10 @@ async fn bad_input(backend: Backend) {
         "status: 413 `greeting-1.4.0.jar` is larger than this server accepts (1048576 bytes)",
     ]);
     // mvn sent the POM first: 1.4.0 stays Unfinished with only its POM, listed nowhere.
-    let partial = versions_in(&sdk, "aa", GROUP, ARTIFACT).await;
+    let partial = acme(&sdk).versions("aa", LIBRARY, None).await;
     let partial = partial.iter().find(|v| v.version() == "1.4.0").unwrap_or_else(|| panic!("no 1.4.0: {partial:?}"));
     assert_eq!(partial.status(), &PackageVersionStatus::Unfinished, "{partial:?}");
-    let assets = assets_of(&sdk, "aa", GROUP, ARTIFACT, "1.4.0").await;
+    let assets = acme(&sdk).assets("aa", LIBRARY, "1.4.0").await;
     assert_eq!(assets.keys().collect::<Vec<_>>(), ["greeting-1.4.0.pom"], "{assets:?}");
     let big_jar = format!("{}{}", mvn.endpoint, maven_path(GROUP, ARTIFACT, "1.4.0", None, "jar"));
     assert_eq!(get(&big_jar, &token).await.0, 404);
@@ -1166,33 +916,17 @@ async fn bad_input(backend: Backend) {
     assert_mentions(&body, &["`greeting-1.3.0.jar`", "larger than this server accepts (1048576 bytes)"]);
 
     // Nothing else was stored.
-    assert_eq!(version_numbers(&sdk, "aa", GROUP, ARTIFACT).await, ["1.0.0", "1.4.0"]);
-    assert_eq!(assets_of(&sdk, "aa", GROUP, ARTIFACT, "1.0.0").await, stored);
-    assert_eq!(packages_in(&sdk, "aa", GROUP).await, [format!("{GROUP}:{ARTIFACT}")]);
-    assert_eq!(packages_in(&sdk, "aa", "com.example.other").await, Vec::<String>::new());
-    assert_eq!(packages_in(&sdk, "aa", "etc").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("aa", LIBRARY).await, ["1.0.0", "1.4.0"]);
+    assert_eq!(acme(&sdk).assets("aa", LIBRARY, "1.0.0").await, stored);
+    assert_eq!(acme(&sdk).list("aa", Some(GROUP)).await, [format!("{GROUP}:{ARTIFACT}")]);
+    assert_eq!(acme(&sdk).list("aa", Some("com.example.other")).await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).list("aa", Some("etc")).await, Vec::<String>::new());
     let metadata = get_text(&format!("{}{}", mvn.endpoint, metadata_path(GROUP, ARTIFACT)), &token).await;
     assert_eq!(elements(&metadata, "version"), ["1.0.0"], "{metadata}");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rules of the upstream.
-
-/// 50 concurrent GETs of `url` with Basic credentials: each answer's status and body (`Err` when
-/// cut short).
-async fn burst(url: &str, token: &str) -> Vec<(u16, Result<Vec<u8>, String>)> {
-    let client = client();
-    let mut requests = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let request = client.get(url).basic_auth("aws", Some(token));
-        requests.spawn(async move {
-            let response = request.send().await.expect("the server answers");
-            let status = response.status().as_u16();
-            (status, response.bytes().await.map(|b| b.to_vec()).map_err(|e| e.to_string()))
-        });
-    }
-    requests.join_all().await
-}
 
 /// A version Maven Central has cannot be deployed (409 naming the connection), in `aa` nor in
 /// the gateway; with Maven Central down an uncached file fails fast with 502/504 naming it; a
@@ -1202,8 +936,7 @@ async fn upstream_rules(backend: Backend) {
     let fixture = MavenFixture::start();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "gateway", CENTRAL).await;
     let endpoint = |repository: &str| format!("{}/maven/acme/{repository}/", server.url());
 
     // maven-jar-plugin 3.3.0 exists upstream: a (tiny, POM-only) deploy of it is a 409.
@@ -1219,14 +952,15 @@ async fn upstream_rules(backend: Backend) {
         assert_mentions(&body, &["`3.3.0`", "maven-jar-plugin", "external connection `public:maven-central`"]);
     }
     for repository in ["aa", "bb", "gateway"] {
-        assert_eq!(version_numbers(&sdk, repository, PLUGINS, "maven-jar-plugin").await, Vec::<String>::new());
+        assert_eq!(acme(&sdk).version_numbers(repository, &plugin("maven-jar-plugin")).await, Vec::<String>::new());
     }
 
     // 50 concurrent downloads of an uncached jar: one upstream request, the right bytes.
     fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
     let jar = maven_path(PLUGINS, "maven-dependency-plugin", "3.5.0", None, "jar");
     let expected = fixture.contents(&jar).expect("Debian's dependency plugin");
-    for (status, body) in burst(&format!("{}{jar}", endpoint("aa")), &token).await {
+    let (client, url) = (client(), format!("{}{jar}", endpoint("aa")));
+    for (status, body) in burst(50, |_| client.get(&url).basic_auth("aws", Some(&token))).await {
         let body = body.unwrap_or_else(|e| panic!("a download was cut short: {e}"));
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         assert!(body == expected, "a client got other bytes ({} bytes, expected {})", body.len(), expected.len());
@@ -1234,13 +968,14 @@ async fn upstream_rules(backend: Backend) {
     assert_eq!(fixture.requests(&jar), 1, "{:?}", fixture.all_requests());
     for repository in ["aa", "gateway"] {
         assert_external(
-            &versions_in(&sdk, repository, PLUGINS, "maven-dependency-plugin").await,
+            &acme(&sdk).versions(repository, &plugin("maven-dependency-plugin"), None).await,
             repository,
             "maven-dependency-plugin",
             "3.5.0",
+            CENTRAL,
         );
     }
-    assert_eq!(version_numbers(&sdk, "bb", PLUGINS, "maven-dependency-plugin").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("bb", &plugin("maven-dependency-plugin")).await, Vec::<String>::new());
     fixture.set_mode(Mode::Up);
 
     // A file served with other bytes than its checksum: no client gets it whole, none stored.
@@ -1265,7 +1000,7 @@ async fn upstream_rules(backend: Backend) {
     );
     for repository in ["aa", "bb", "gateway"] {
         assert_eq!(
-            version_numbers(&sdk, repository, PLUGINS, "maven-surefire-report-plugin").await,
+            acme(&sdk).version_numbers(repository, &plugin("maven-surefire-report-plugin")).await,
             Vec::<String>::new(),
             "a version whose only file was refused is stored in `{repository}`"
         );

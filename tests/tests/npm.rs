@@ -23,40 +23,23 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use aws_sdk_codeartifact::Client;
-use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus, PackageVersionSummary};
+use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use tributary_tests::npm_fixture::{
     Mode, NpmFixture, PackageSpec, Packed, integrity_of, npm_command, npm_pack, sha1_hex,
 };
-use tributary_tests::{
-    ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, TestServer, assert_mentions, create_domain,
-    create_repository, sdk_error, token_for, workspace_root,
+use tributary_tests::scenario::{
+    Packages, Run, assert_external, aws_in_home, burst, chain, one_repository, run, server_with_upstream,
 };
+use tributary_tests::{Backend, TestServer, assert_mentions, aws_command, on_both_backends, workspace_root};
 
 /// yarn classic to run, else `target/tools/npm-global/bin/yarn`.
 const ENV_YARN: &str = "TRIBUTARY_TEST_YARN";
 /// pnpm to run, else `target/tools/npm-global/bin/pnpm`.
 const ENV_PNPM: &str = "TRIBUTARY_TEST_PNPM";
-
-/// Runs the scenario `async fn NAME(backend: Backend)` on both backends: the tests
-/// `NAME::sqlite` and `NAME::postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(tributary_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(tributary_tests::Backend::Postgres).await;
-            }
-        }
-    )*};
-}
+/// The external connection of the public npm registry.
+const NPMJS: &str = "public:npmjs";
 
 on_both_backends!(
     chain_retention_and_outages,
@@ -140,10 +123,7 @@ fn fixture() -> NpmFixture {
 
 /// A server whose `public:npmjs` is `fixture`, with more settings.
 fn server_for(backend: Backend, fixture: &NpmFixture, env: &[(&str, &str)]) -> TestServer {
-    let url = fixture.url();
-    let mut all = vec![("TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", url.as_str())];
-    all.extend_from_slice(env);
-    TestServer::start_with_env(backend, AdminKeys::Fixed, &all)
+    server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), env)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,56 +134,6 @@ struct NpmClient {
     home: tempfile::TempDir,
     registry: String,
     runs: std::cell::Cell<u32>,
-}
-
-/// What one npm run did.
-#[derive(Debug)]
-struct Run {
-    command: String,
-    status: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn from(command: String, output: std::process::Output, elapsed: Duration) -> Self {
-        Self {
-            command,
-            status: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            elapsed,
-        }
-    }
-
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.status, 0,
-            "`{}` failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command, self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Asserts a failure whose output mentions each of `parts`; returns the output.
-    #[track_caller]
-    fn fails(self, parts: &[&str]) -> String {
-        assert_ne!(
-            self.status, 0,
-            "`{}` succeeded but should have failed\n{}\n{}",
-            self.command, self.stdout, self.stderr
-        );
-        let text = format!("{}\n{}", self.stdout, self.stderr);
-        assert_mentions(&text, parts);
-        text
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("`{}` printed no JSON ({e}):\n{}\n{}", self.command, self.stdout, self.stderr))
-    }
 }
 
 impl NpmClient {
@@ -288,85 +218,9 @@ impl NpmClient {
     }
 }
 
-fn run(mut command: Command, display: &str) -> Run {
-    let started = Instant::now();
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run `{display}`: {e}"));
-    Run::from(display.to_owned(), output, started.elapsed())
-}
-
-// ---------------------------------------------------------------------------------------------
-// The control plane.
-
-/// `(namespace, name)` of an npm package name.
-fn split_name(name: &str) -> (Option<&str>, &str) {
-    match name.strip_prefix('@').and_then(|rest| rest.split_once('/')) {
-        Some((scope, package)) => (Some(scope), package),
-        None => (None, name),
-    }
-}
-
-/// ListPackageVersions of npm package `name` in `domain/repository`, all statuses but Deleted
-/// (`status` to pick one); empty when the repository does not hold the package.
-async fn versions_in(
-    sdk: &Client,
-    domain: &str,
-    repository: &str,
-    name: &str,
-    status: Option<PackageVersionStatus>,
-) -> Vec<PackageVersionSummary> {
-    let (namespace, package) = split_name(name);
-    let result = sdk
-        .list_package_versions()
-        .domain(domain)
-        .repository(repository)
-        .format(PackageFormat::Npm)
-        .set_namespace(namespace.map(str::to_owned))
-        .package(package)
-        .set_status(status)
-        .send()
-        .await;
-    match result {
-        Ok(out) => out.versions().to_vec(),
-        Err(err) => {
-            let (code, message) = sdk_error(&err);
-            assert_eq!(code, "ResourceNotFoundException", "list versions of `{name}` in `{repository}`: {message}");
-            Vec::new()
-        }
-    }
-}
-
-/// The version numbers of [`versions_in`].
-async fn version_numbers(sdk: &Client, domain: &str, repository: &str, name: &str) -> Vec<String> {
-    versions_in(sdk, domain, repository, name, None).await.iter().map(|v| v.version().to_owned()).collect()
-}
-
-/// Asserts `name@version` is stored in `repository`, Published, ingested from `public:npmjs`.
-#[track_caller]
-fn assert_external(versions: &[PackageVersionSummary], repository: &str, name: &str, version: &str) {
-    let found = versions
-        .iter()
-        .find(|v| v.version() == version)
-        .unwrap_or_else(|| panic!("`{name}@{version}` is not stored in `{repository}`: {versions:?}"));
-    assert_eq!(found.status(), &PackageVersionStatus::Published, "{found:?}");
-    let origin = found.origin().unwrap_or_else(|| panic!("`{name}@{version}` in `{repository}` has no origin"));
-    assert_eq!(origin.origin_type().map(|t| t.as_str()), Some("EXTERNAL"), "{origin:?}");
-    let entry = origin.domain_entry_point().unwrap_or_else(|| panic!("no domain entry point: {origin:?}"));
-    assert_eq!(entry.external_connection_name(), Some("public:npmjs"), "{origin:?}");
-}
-
-/// A domain `domain` with the chain `aa -> bb -> cc`, `cc` connected to `public:npmjs`.
-async fn chain(sdk: &Client, domain: &str) {
-    create_domain(sdk, domain).await;
-    create_repository(sdk, domain, "cc", &[]).await;
-    sdk.associate_external_connection()
-        .domain(domain)
-        .repository("cc")
-        .external_connection("public:npmjs")
-        .send()
-        .await
-        .expect("associate public:npmjs with c");
-    create_repository(sdk, domain, "bb", &["cc"]).await;
-    create_repository(sdk, domain, "aa", &["bb"]).await;
+/// The npm packages of the domain `acme`.
+fn acme(sdk: &aws_sdk_codeartifact::Client) -> Packages<'_> {
+    Packages::new(sdk, "acme", PackageFormat::Npm)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,18 +236,17 @@ async fn chain_retention_and_outages(backend: Backend) {
     // A one-second TTL: later requests revalidate, and must fall back on the last-known-good.
     let server = server_for(backend, &fixture, &[("TRIBUTARY_METADATA_TTL_SECONDS", "1")]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", NPMJS).await;
     let npm = NpmClient::new(&server, "acme", "aa", Some(&token));
 
     npm.install(&["left-pad"], &["left-pad@1.3.0", "is-number@7.0.0"]);
     for (name, version) in [("left-pad", "1.3.0"), ("is-number", "7.0.0")] {
         for repository in ["aa", "cc"] {
-            let stored = versions_in(&sdk, "acme", repository, name, None).await;
+            let stored = acme(&sdk).versions(repository, name, None).await;
             assert_eq!(stored.len(), 1, "`{name}` in `{repository}`: {stored:?}");
-            assert_external(&stored, repository, name, version);
+            assert_external(&stored, repository, name, version, NPMJS);
         }
-        assert_eq!(version_numbers(&sdk, "acme", "bb", name).await, Vec::<String>::new(), "`{name}` leaked into `b`");
+        assert_eq!(acme(&sdk).version_numbers("bb", name).await, Vec::<String>::new(), "`{name}` leaked into `b`");
     }
     let packs = packs();
     for pack in [packs.get("left-pad", "1.3.0"), packs.get("is-number", "7.0.0")] {
@@ -441,18 +294,8 @@ async fn chain_retention_and_outages(backend: Backend) {
     // The versions are deleted from the gateway `c`: `a` still has them.
     for name in ["left-pad", "is-number"] {
         let version = if name == "left-pad" { "1.3.0" } else { "7.0.0" };
-        let deleted = sdk
-            .delete_package_versions()
-            .domain("acme")
-            .repository("cc")
-            .format(PackageFormat::Npm)
-            .package(name)
-            .versions(version)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("delete `{name}@{version}` from c: {e:?}"));
-        assert!(deleted.failed_versions().is_none_or(|f| f.is_empty()), "{deleted:?}");
-        assert_eq!(version_numbers(&sdk, "acme", "cc", name).await, Vec::<String>::new());
+        acme(&sdk).delete("cc", name, version).await;
+        assert_eq!(acme(&sdk).version_numbers("cc", name).await, Vec::<String>::new());
     }
     npm.install(&["left-pad"], &["left-pad@1.3.0", "is-number@7.0.0"]);
     // Never more than one upstream download per tarball.
@@ -469,27 +312,6 @@ fn private(name: &str, version: &str) -> Value {
     json!({"name": name, "version": version, "description": format!("{name} {version}"), "main": "index.js", "license": "MIT"})
 }
 
-/// DescribePackage's origin restrictions of npm package `name` in `repository`: (publish, upstream).
-async fn restrictions(sdk: &Client, domain: &str, repository: &str, name: &str) -> (String, String) {
-    let (namespace, package) = split_name(name);
-    let described = sdk
-        .describe_package()
-        .domain(domain)
-        .repository(repository)
-        .format(PackageFormat::Npm)
-        .set_namespace(namespace.map(str::to_owned))
-        .package(package)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describe `{name}` in `{repository}`: {e:?}"));
-    let restrictions = described
-        .package()
-        .and_then(|p| p.origin_configuration())
-        .and_then(|c| c.restrictions())
-        .unwrap_or_else(|| panic!("no origin restrictions: {described:?}"));
-    (restrictions.publish().as_str().to_owned(), restrictions.upstream().as_str().to_owned())
-}
-
 /// Publishing to `aa` a version that exists in the public registry: npm's pre-check refuses, and
 /// the server answers 409 when npm skips it; a new private `@acme/lib` gets upstream=BLOCK, and
 /// its public namesake (with a higher version) never shows through `aa` again.
@@ -497,8 +319,7 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     let fixture = fixture();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", NPMJS).await;
     let npm = NpmClient::new(&server, "acme", "aa", Some(&token));
 
     // A version that exists in the public registry cannot be published downstream: npm's own
@@ -507,7 +328,7 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     npm.npm(&taken, &["publish"]).fails(&["You cannot publish over the previously published versions: 1.3.0"]);
     npm.npm(&taken, &["publish", "--force"]).fails(&["E409", "409 Conflict", "`1.3.0`", "public:npmjs"]);
     for repository in ["aa", "bb", "cc"] {
-        assert_eq!(version_numbers(&sdk, "acme", repository, "left-pad").await, Vec::<String>::new());
+        assert_eq!(acme(&sdk).version_numbers(repository, "left-pad").await, Vec::<String>::new());
     }
 
     // A new private `@acme/lib`: before it exists here, the public namesake shows through (npm
@@ -516,7 +337,7 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     let lib = npm.package(private("@acme/lib", "1.0.0"));
     npm.npm(&lib, &["publish"]).fails(&["previously published version 9.9.9 is higher"]);
     npm.npm(&lib, &["publish", "--tag", "latest"]).ok();
-    assert_eq!(restrictions(&sdk, "acme", "aa", "@acme/lib").await, ("ALLOW".to_owned(), "BLOCK".to_owned()));
+    assert_eq!(acme(&sdk).restrictions("aa", "@acme/lib").await, ("ALLOW".to_owned(), "BLOCK".to_owned()));
     let asked = fixture.total_requests();
     let view = npm.npm(&npm.project(), &["view", "@acme/lib", "--json"]).ok().json();
     assert_eq!(view["versions"], json!(["1.0.0"]), "{view}");
@@ -528,40 +349,19 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     let response = server.http().get(&tarball).bearer_auth(&token).send().await.expect("the server answers");
     assert_eq!(response.status(), 404, "the public namesake's tarball through aa");
     assert_eq!(fixture.total_requests(), asked, "the registry was asked: {:?}", fixture.all_requests());
-    assert_eq!(version_numbers(&sdk, "acme", "aa", "@acme/lib").await, ["1.0.0"]);
-    assert_eq!(version_numbers(&sdk, "acme", "cc", "@acme/lib").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("aa", "@acme/lib").await, ["1.0.0"]);
+    assert_eq!(acme(&sdk).version_numbers("cc", "@acme/lib").await, Vec::<String>::new());
 }
 
 /// The status of `version` in ListPackageVersions with `status` (all but Deleted when `None`).
 async fn status_of(
-    sdk: &Client,
+    acme: &Packages<'_>,
     repository: &str,
     name: &str,
     version: &str,
     status: Option<PackageVersionStatus>,
 ) -> Option<PackageVersionStatus> {
-    versions_in(sdk, "acme", repository, name, status)
-        .await
-        .iter()
-        .find(|v| v.version() == version)
-        .map(|v| v.status().clone())
-}
-
-/// Sets the status of `@acme/{package}@{version}` in `repository` (UpdatePackageVersionsStatus).
-async fn set_status(sdk: &Client, repository: &str, package: &str, version: &str, status: PackageVersionStatus) {
-    let updated = sdk
-        .update_package_versions_status()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Npm)
-        .namespace("acme")
-        .package(package)
-        .versions(version)
-        .target_status(status.clone())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("set `@acme/{package}@{version}` {status:?}: {e:?}"));
-    assert!(updated.failed_versions().is_none_or(|f| f.is_empty()), "{updated:?}");
+    acme.versions(repository, name, status).await.iter().find(|v| v.version() == version).map(|v| v.status().clone())
 }
 
 /// whoami, ping, search, dist-tag add/ls/rm, deprecate, unpublish (a version and a package),
@@ -569,9 +369,7 @@ async fn set_status(sdk: &Client, repository: &str, package: &str, version: &str
 async fn npm_commands(backend: Backend) {
     let server = TestServer::start(backend);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let npm = NpmClient::new(&server, "acme", "solo", Some(&token));
     let here = npm.project();
     for version in ["1.0.0", "1.1.0", "1.2.0"] {
@@ -611,10 +409,14 @@ async fn npm_commands(backend: Backend) {
     assert_eq!(view["versions"], json!(["1.0.0", "1.1.0"]), "{view}");
     assert_eq!(view["dist-tags"]["latest"], "1.1.0", "{view}");
     assert_eq!(
-        status_of(&sdk, "solo", "@acme/tools", "1.2.0", Some(PackageVersionStatus::Deleted)).await,
+        status_of(&acme(&sdk), "solo", "@acme/tools", "1.2.0", Some(PackageVersionStatus::Deleted)).await,
         Some(PackageVersionStatus::Deleted)
     );
-    assert_eq!(status_of(&sdk, "solo", "@acme/tools", "1.2.0", None).await, None, "Deleted is not listed by default");
+    assert_eq!(
+        status_of(&acme(&sdk), "solo", "@acme/tools", "1.2.0", None).await,
+        None,
+        "Deleted is not listed by default"
+    );
     let again = npm.package(private("@acme/tools", "1.2.0"));
     npm.npm(&again, &["publish", "--force"]).fails(&["E409", "`1.2.0`", "`@acme/tools`", "deleted"]);
 
@@ -623,14 +425,14 @@ async fn npm_commands(backend: Backend) {
     npm.npm(&here, &["unpublish", "@acme/gone", "--force"]).ok();
     npm.npm(&here, &["view", "@acme/gone"]).fails(&["E404"]);
     assert_eq!(
-        status_of(&sdk, "solo", "@acme/gone", "1.0.0", Some(PackageVersionStatus::Deleted)).await,
+        status_of(&acme(&sdk), "solo", "@acme/gone", "1.0.0", Some(PackageVersionStatus::Deleted)).await,
         Some(PackageVersionStatus::Deleted)
     );
 
     // Unlisted: gone from the packument (`npm view`, so npm's resolution never picks it), yet
     // a lockfile that names it still installs (`npm ci`), as CodeArtifact documents.
     let locked = npm.install(&["@acme/tools@1.0.0"], &["@acme/tools@1.0.0"]);
-    set_status(&sdk, "solo", "tools", "1.0.0", PackageVersionStatus::Unlisted).await;
+    acme(&sdk).set_status("solo", "@acme/tools", "1.0.0", PackageVersionStatus::Unlisted).await;
     let versions = npm.npm(&here, &["view", "@acme/tools", "versions", "--json"]).ok().json();
     assert_eq!(versions, json!(["1.1.0"]));
     npm.npm(&npm.project(), &["install", "@acme/tools@1.0.0"])
@@ -640,34 +442,31 @@ async fn npm_commands(backend: Backend) {
     assert_eq!(NpmClient::installed(&locked, "@acme/tools").as_deref(), Some("1.0.0"));
 
     // Archived: the lockfile no longer installs.
-    set_status(&sdk, "solo", "tools", "1.0.0", PackageVersionStatus::Archived).await;
+    acme(&sdk).set_status("solo", "@acme/tools", "1.0.0", PackageVersionStatus::Archived).await;
     std::fs::remove_dir_all(locked.join("node_modules")).expect("cannot remove node_modules");
     npm.npm(&locked, &["ci"]).fails(&["E404", "tools-1.0.0.tgz", "Archived"]);
-    assert_eq!(status_of(&sdk, "solo", "@acme/tools", "1.0.0", None).await, Some(PackageVersionStatus::Archived));
+    assert_eq!(
+        status_of(&acme(&sdk), "solo", "@acme/tools", "1.0.0", None).await,
+        Some(PackageVersionStatus::Archived)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bursts: single flight; upstream bytes checked.
 
 /// 100 concurrent GETs of `url` with `token`, half of them with `accept` (if any): each
-/// answer's status and body.
-async fn burst(server: &TestServer, url: &str, token: &str, accept: Option<&str>) -> Vec<(u16, Vec<u8>)> {
+/// answer's status and whole body.
+async fn burst_of_100(server: &TestServer, url: &str, token: &str, accept: Option<&str>) -> Vec<(u16, Vec<u8>)> {
     let client = server.http();
-    let mut requests = tokio::task::JoinSet::new();
-    for i in 0..100 {
-        let mut request = client.get(url).bearer_auth(token);
-        if let Some(accept) = accept
-            && i % 2 == 0
-        {
-            request = request.header("accept", accept);
+    let answers = burst(100, |i| {
+        let request = client.get(url).bearer_auth(token);
+        match accept {
+            Some(accept) if i % 2 == 0 => request.header("accept", accept),
+            _ => request,
         }
-        requests.spawn(async move {
-            let response = request.send().await.expect("the server answers");
-            let status = response.status().as_u16();
-            (status, response.bytes().await.expect("a whole body").to_vec())
-        });
-    }
-    requests.join_all().await
+    })
+    .await;
+    answers.into_iter().map(|(status, body)| (status, body.expect("a whole body"))).collect()
 }
 
 /// 100 concurrent requests for one uncached tarball (and, before, for one uncached packument)
@@ -677,14 +476,14 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
     let fixture = fixture();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", NPMJS).await;
     let registry = format!("{}/npm/acme/aa/", server.url());
     // Slow answers, so that the burst really overlaps the upstream request.
     fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
 
     let answers =
-        burst(&server, &format!("{registry}burst-doc"), &token, Some("application/vnd.npm.install-v1+json")).await;
+        burst_of_100(&server, &format!("{registry}burst-doc"), &token, Some("application/vnd.npm.install-v1+json"))
+            .await;
     for (status, body) in &answers {
         assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
         let doc: Value = serde_json::from_slice(body).expect("a packument");
@@ -693,7 +492,7 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
     assert_eq!(fixture.packument_requests("burst-doc"), 1, "{:?}", fixture.all_requests());
 
     let pack = packs().get("burst", "1.0.0");
-    let answers = burst(&server, &format!("{registry}{}", pack.tarball_path()), &token, None).await;
+    let answers = burst_of_100(&server, &format!("{registry}{}", pack.tarball_path()), &token, None).await;
     for (status, body) in &answers {
         assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
         assert!(
@@ -706,11 +505,11 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
     assert_eq!(fixture.tarball_requests(pack), 1, "{:?}", fixture.all_requests());
     assert_eq!(fixture.packument_requests("burst"), 1, "{:?}", fixture.all_requests());
     for repository in ["aa", "cc"] {
-        let stored = versions_in(&sdk, "acme", repository, "burst", None).await;
+        let stored = acme(&sdk).versions(repository, "burst", None).await;
         assert_eq!(stored.len(), 1, "{stored:?}");
-        assert_external(&stored, repository, "burst", "1.0.0");
+        assert_external(&stored, repository, "burst", "1.0.0", NPMJS);
     }
-    assert_eq!(version_numbers(&sdk, "acme", "bb", "burst").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("bb", "burst").await, Vec::<String>::new());
     fixture.set_mode(Mode::Up);
 
     // The registry serves other bytes than its packument declares (valid gzip and tar, so only
@@ -726,42 +525,13 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
         assert!(response.bytes().await.is_err(), "a download that does not match its digests ended normally");
     }
     for repository in ["aa", "bb", "cc"] {
-        assert_eq!(version_numbers(&sdk, "acme", repository, "tampered").await, Vec::<String>::new());
+        assert_eq!(acme(&sdk).version_numbers(repository, "tampered").await, Vec::<String>::new());
     }
     assert_mentions(&server.stderr(), &["SHA-512 mismatch", "tampered-1.0.0.tgz", "nothing was stored"]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // `aws codeartifact login --tool npm`; yarn classic and pnpm.
-
-/// Runs the real `aws codeartifact ARGS...` with HOME = `home` (so `login` writes `home/.npmrc`
-/// through `npm config set`), signed with the admin's keys.
-fn aws_in_home(server: &TestServer, home: &Path, args: &[&str]) -> Run {
-    let aws_home = home.join(".aws");
-    std::fs::create_dir_all(&aws_home).expect("cannot make ~/.aws");
-    for file in ["config", "credentials"] {
-        if !aws_home.join(file).exists() {
-            std::fs::write(aws_home.join(file), "").expect("cannot write an empty aws config");
-        }
-    }
-    let mut command = Command::new(tributary_tests::aws_cli());
-    command
-        .arg("codeartifact")
-        .args(args)
-        .args(["--endpoint-url", &server.url(), "--region", tributary_tests::REGION])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY)
-        .env("AWS_PAGER", "")
-        .env("AWS_CONFIG_FILE", aws_home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", aws_home.join("credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .stdin(std::process::Stdio::null());
-    run(command, &format!("aws codeartifact {}", args.join(" ")))
-}
 
 /// yarn classic or pnpm: `env`, else `target/tools/npm-global/bin/{name}`.
 fn tool(env: &str, name: &str) -> PathBuf {
@@ -801,11 +571,15 @@ async fn aws_login_yarn_pnpm(backend: Backend) {
     let fixture = fixture();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
+    chain(&sdk, "acme", "cc", NPMJS).await;
 
     let home = tempfile::Builder::new().prefix("npm-login-home-").tempdir().expect("cannot make a temp HOME");
-    let login =
-        aws_in_home(&server, home.path(), &["login", "--tool", "npm", "--domain", "acme", "--repository", "aa"]);
+    let login = aws_in_home(
+        &server,
+        aws_command(home.path()),
+        home.path(),
+        &["login", "--tool", "npm", "--domain", "acme", "--repository", "aa"],
+    );
     let registry = format!("{}/npm/acme/aa/", server.url());
     assert_mentions(&login.ok().stdout, &["Successfully configured npm", &registry]);
     let npmrc = std::fs::read_to_string(home.path().join(".npmrc")).expect("login wrote ~/.npmrc");
@@ -835,7 +609,7 @@ async fn aws_login_yarn_pnpm(backend: Backend) {
         if let Some(namespace) = namespace {
             args.extend_from_slice(&["--namespace", namespace]);
         }
-        aws_in_home(&server, &home_path, &args).ok().json()
+        aws_in_home(&server, aws_command(&home_path), &home_path, &args).ok().json()
     };
     let listed = list("left-pad", None);
     assert_eq!(listed["versions"][0]["version"], "1.3.0", "{listed}");
@@ -876,8 +650,8 @@ async fn aws_login_yarn_pnpm(backend: Backend) {
             &packs().get("yarn-pnpm-dep", "1.0.0").integrity(),
         ],
     );
-    assert_eq!(version_numbers(&sdk, "acme", "aa", "yarn-pnpm-dep").await, ["1.0.0"]);
-    assert_eq!(version_numbers(&sdk, "acme", "cc", "yarn-pnpm-dep").await, ["1.0.0"]);
+    assert_eq!(acme(&sdk).version_numbers("aa", "yarn-pnpm-dep").await, ["1.0.0"]);
+    assert_eq!(acme(&sdk).version_numbers("cc", "yarn-pnpm-dep").await, ["1.0.0"]);
 
     // pnpm: an external package with a dependency, and the private one npm published.
     let pnpm = tool(ENV_PNPM, "pnpm");
@@ -990,9 +764,7 @@ fn huge_put(server: &TestServer, path: &str, token: &str) -> (String, Duration) 
 async fn bad_input(backend: Backend) {
     let server = TestServer::start(backend);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let npm = NpmClient::new(&server, "acme", "solo", Some(&token));
     let registry = npm.registry.clone();
     let packed = packs().get("crafted", "1.0.0");

@@ -3,43 +3,14 @@
 //! the internet unless asked to.
 
 use tributary_tests::npm_fixture::npm_command;
-use tributary_tests::{AdminKeys, Backend, TestServer};
+use tributary_tests::scenario::{live_chain, live_tests};
 
 #[test]
 fn install_from_the_real_npm_registry() {
-    if std::env::var("TRIBUTARY_LIVE_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set TRIBUTARY_LIVE_TESTS=1 to install from the real npm registry");
+    if !live_tests("the real npm registry") {
         return;
     }
-    let server = TestServer::start_with(Backend::Sqlite, AdminKeys::Fixed);
-    server.aws(&["create-domain", "--domain", "live"]).ok();
-    server.aws(&["create-repository", "--domain", "live", "--repository", "npm-store"]).ok();
-    server
-        .aws(&[
-            "associate-external-connection",
-            "--domain",
-            "live",
-            "--repository",
-            "npm-store",
-            "--external-connection",
-            "public:npmjs",
-        ])
-        .ok();
-    server
-        .aws(&[
-            "create-repository",
-            "--domain",
-            "live",
-            "--repository",
-            "app",
-            "--upstreams",
-            "repositoryName=npm-store",
-        ])
-        .ok();
-    let token = server.aws(&["get-authorization-token", "--domain", "live"]).ok()["authorizationToken"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
+    let (server, token) = live_chain("npm-store", "public:npmjs");
     let home = tempfile::tempdir().expect("temp home");
     let project = home.path().join("project");
     std::fs::create_dir_all(&project).expect("project dir");

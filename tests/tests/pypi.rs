@@ -31,36 +31,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use aws_sdk_codeartifact::Client;
-use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus, PackageVersionSummary};
+use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
 use serde_json::Value;
 use tributary_tests::pypi_fixture::{
     Dist, DistSpec, Mode, PypiFixture, SIMPLE_HTML, SIMPLE_JSON, build_sdist, build_wheel, md5_hex, sha256_hex,
     write_dists,
 };
-use tributary_tests::{
-    ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, PythonConfig, REGION, TestServer,
-    assert_mentions, create_domain, create_repository, fresh_venv, python_command, python_tool, python_tool_with,
-    sdk_error, token_for,
+use tributary_tests::scenario::{
+    Packages, Run, assert_external, aws_in_home, burst, chain, client, noise, one_repository, run, server_with_upstream,
 };
-
-/// Runs the scenario `async fn NAME(backend: Backend)` on both backends: the tests
-/// `NAME::sqlite` and `NAME::postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(tributary_tests::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(tributary_tests::Backend::Postgres).await;
-            }
-        }
-    )*};
-}
+use tributary_tests::{
+    AdminKeys, Backend, PythonConfig, TestServer, assert_mentions, fresh_venv, on_both_backends, python_command,
+    python_tool, python_tool_with,
+};
 
 on_both_backends!(
     twine_pip_uv,
@@ -76,6 +59,9 @@ on_both_backends!(
 /// The `Accept` header pip sends for a project page.
 const PIP_ACCEPT: &str =
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01";
+
+/// The external connection of the public index.
+const PYPI: &str = "public:pypi";
 
 /// What the pages say of the files of an Unlisted version.
 const UNLISTED_REASON: &str = "unlisted: installable only by an exact pin";
@@ -115,65 +101,11 @@ fn public_fixture() -> PypiFixture {
 
 /// A server whose `public:pypi` is `fixture`, with more settings.
 fn server_for(backend: Backend, fixture: &PypiFixture, env: &[(&str, &str)]) -> TestServer {
-    let url = fixture.url();
-    let mut all = vec![("TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL", url.as_str())];
-    all.extend_from_slice(env);
-    TestServer::start_with_env(backend, AdminKeys::Fixed, &all)
+    server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL", &fixture.url(), env)
 }
 
 // ---------------------------------------------------------------------------------------------
 // pip, uv and twine.
-
-/// What one client run did.
-#[derive(Debug)]
-struct Run {
-    command: String,
-    status: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.status, 0,
-            "`{}` failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command, self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Asserts a failure whose output mentions each of `parts`; returns the output.
-    #[track_caller]
-    fn fails(self, parts: &[&str]) -> String {
-        assert_ne!(
-            self.status, 0,
-            "`{}` succeeded but should have failed\n{}\n{}",
-            self.command, self.stdout, self.stderr
-        );
-        let text = format!("{}\n{}", self.stdout, self.stderr);
-        assert_mentions(&text, parts);
-        text
-    }
-
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn run(mut command: Command, display: &str) -> Run {
-    let started = Instant::now();
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run `{display}`: {e}"));
-    Run {
-        command: display.to_owned(),
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
-}
 
 /// Which installer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,12 +266,7 @@ async fn get(
     token: Option<&str>,
     accept: Option<&str>,
 ) -> (u16, reqwest::header::HeaderMap, Result<Vec<u8>, String>) {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client builds");
-    let mut request = client.get(url);
+    let mut request = client().get(url);
     if let Some(token) = token {
         request = request.basic_auth("aws", Some(token));
     }
@@ -411,95 +338,9 @@ async fn downloads(server: &TestServer) -> (u64, u64) {
 // ---------------------------------------------------------------------------------------------
 // The control plane.
 
-/// ListPackageVersions of project `name` in `domain/repository`, all statuses but Deleted
-/// (`status` to pick one); empty when the repository does not hold the project.
-async fn versions_in(
-    sdk: &Client,
-    domain: &str,
-    repository: &str,
-    name: &str,
-    status: Option<PackageVersionStatus>,
-) -> Vec<PackageVersionSummary> {
-    let result = sdk
-        .list_package_versions()
-        .domain(domain)
-        .repository(repository)
-        .format(PackageFormat::Pypi)
-        .package(name)
-        .set_status(status)
-        .send()
-        .await;
-    match result {
-        Ok(out) => out.versions().to_vec(),
-        Err(err) => {
-            let (code, message) = sdk_error(&err);
-            assert_eq!(code, "ResourceNotFoundException", "list versions of `{name}` in `{repository}`: {message}");
-            Vec::new()
-        }
-    }
-}
-
-/// The version numbers of [`versions_in`].
-async fn version_numbers(sdk: &Client, domain: &str, repository: &str, name: &str) -> Vec<String> {
-    versions_in(sdk, domain, repository, name, None).await.iter().map(|v| v.version().to_owned()).collect()
-}
-
-/// Asserts `name` `version` is stored in `repository`, Published, ingested from `public:pypi`.
-#[track_caller]
-fn assert_external(versions: &[PackageVersionSummary], repository: &str, name: &str, version: &str) {
-    let found = versions
-        .iter()
-        .find(|v| v.version() == version)
-        .unwrap_or_else(|| panic!("`{name}` `{version}` is not stored in `{repository}`: {versions:?}"));
-    assert_eq!(found.status(), &PackageVersionStatus::Published, "{found:?}");
-    let origin = found.origin().unwrap_or_else(|| panic!("`{name}` `{version}` in `{repository}` has no origin"));
-    assert_eq!(origin.origin_type().map(|t| t.as_str()), Some("EXTERNAL"), "{origin:?}");
-    let entry = origin.domain_entry_point().unwrap_or_else(|| panic!("no domain entry point: {origin:?}"));
-    assert_eq!(entry.external_connection_name(), Some("public:pypi"), "{origin:?}");
-}
-
-/// A domain `domain` with the chain `aa -> bb -> cc`, `cc` connected to `public:pypi`.
-async fn chain(sdk: &Client, domain: &str) {
-    create_domain(sdk, domain).await;
-    create_repository(sdk, domain, "cc", &[]).await;
-    sdk.associate_external_connection()
-        .domain(domain)
-        .repository("cc")
-        .external_connection("public:pypi")
-        .send()
-        .await
-        .expect("associate public:pypi with cc");
-    create_repository(sdk, domain, "bb", &["cc"]).await;
-    create_repository(sdk, domain, "aa", &["bb"]).await;
-}
-
-/// Sets the status of `name` `version` in `acme/repository` (UpdatePackageVersionsStatus).
-async fn set_status(sdk: &Client, repository: &str, name: &str, version: &str, status: PackageVersionStatus) {
-    let updated = sdk
-        .update_package_versions_status()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Pypi)
-        .package(name)
-        .versions(version)
-        .target_status(status.clone())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("set `{name}` `{version}` {status:?}: {e:?}"));
-    assert!(updated.failed_versions().is_none_or(|f| f.is_empty()), "{updated:?}");
-}
-
-/// The PyPI projects `acme/repository` holds (ListPackages).
-async fn projects_in(sdk: &Client, repository: &str) -> Vec<String> {
-    let listed = sdk
-        .list_packages()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Pypi)
-        .send()
-        .await
-        .expect("list packages");
-    listed.packages().iter().filter_map(|p| p.package().map(str::to_owned)).collect()
+/// The PyPI projects of the domain `acme`.
+fn acme(sdk: &aws_sdk_codeartifact::Client) -> Packages<'_> {
+    Packages::new(sdk, "acme", PackageFormat::Pypi)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,9 +355,7 @@ async fn projects_in(sdk: &Client, repository: &str) -> Vec<String> {
 async fn twine_pip_uv(backend: Backend) {
     let server = TestServer::start(backend);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let py = PyClient::new(&server, "acme", "solo", Some(&token));
 
     let core = DistSpec::new("Demo_Core", "1.0")
@@ -554,7 +393,7 @@ async fn twine_pip_uv(backend: Backend) {
     // refuses `--skip-existing` for any index but pypi.org, before sending anything.)
     py.twine(&core_paths, &[]).ok();
     py.twine(&[core_paths[1].clone(), app_paths[0].clone()], &[]).ok();
-    assert_eq!(version_numbers(&sdk, "acme", "solo", "demo-core").await, ["1.0"]);
+    assert_eq!(acme(&sdk).version_numbers("solo", "demo-core").await, ["1.0"]);
 
     // Other bytes under a file name that exists: 409, which twine prints with our message.
     let changed = build_wheel(&core.clone().summary("the same file name, other bytes"));
@@ -566,19 +405,7 @@ async fn twine_pip_uv(backend: Backend) {
     assert_eq!((status, body.expect("a whole body")), (200, core_dists[1].bytes.clone()), "the stored wheel changed");
 
     // The control plane: versions by any spelling of the name, their files, dependencies, readme.
-    let listed = server
-        .aws(&[
-            "list-package-versions",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "pypi",
-            "--package",
-            "Demo_Core",
-        ])
-        .ok();
+    let listed = acme(&sdk).cli(&server, "list-package-versions", "solo", "Demo_Core", None);
     let versions = listed["versions"].as_array().unwrap_or_else(|| panic!("no versions: {listed}"));
     assert_eq!(versions.len(), 1, "{listed}");
     assert_eq!(versions[0]["version"], "1.0", "{listed}");
@@ -586,21 +413,7 @@ async fn twine_pip_uv(backend: Backend) {
     assert_eq!(versions[0]["origin"]["originType"], "INTERNAL", "{listed}");
     assert_eq!(versions[0]["origin"]["domainEntryPoint"]["repositoryName"], "solo", "{listed}");
 
-    let assets = server
-        .aws(&[
-            "list-package-version-assets",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "pypi",
-            "--package",
-            "demo-core",
-            "--package-version",
-            "1.0",
-        ])
-        .ok();
+    let assets = acme(&sdk).cli(&server, "list-package-version-assets", "solo", "demo-core", Some("1.0"));
     let names: BTreeSet<String> = assets["assets"]
         .as_array()
         .unwrap_or_else(|| panic!("no assets: {assets}"))
@@ -624,40 +437,12 @@ async fn twine_pip_uv(backend: Backend) {
         );
     }
 
-    let described = server
-        .aws(&[
-            "describe-package-version",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "pypi",
-            "--package",
-            "demo-core",
-            "--package-version",
-            "1.0",
-        ])
-        .ok();
+    let described = acme(&sdk).cli(&server, "describe-package-version", "solo", "demo-core", Some("1.0"));
     assert_eq!(described["packageVersion"]["origin"]["originType"], "INTERNAL", "{described}");
     assert_eq!(described["packageVersion"]["summary"], "Demo_Core 1.0, built for the tests", "{described}");
     assert_eq!(described["packageVersion"]["displayName"], "Demo_Core", "{described}");
 
-    let dependencies = server
-        .aws(&[
-            "list-package-version-dependencies",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "pypi",
-            "--package",
-            "demo-app",
-            "--package-version",
-            "2.0",
-        ])
-        .ok();
+    let dependencies = acme(&sdk).cli(&server, "list-package-version-dependencies", "solo", "demo-app", Some("2.0"));
     let found: BTreeSet<(String, String, String)> = dependencies["dependencies"]
         .as_array()
         .unwrap_or_else(|| panic!("no dependencies: {dependencies}"))
@@ -676,24 +461,10 @@ async fn twine_pip_uv(backend: Backend) {
         "{dependencies}"
     );
 
-    let readme = server
-        .aws(&[
-            "get-package-version-readme",
-            "--domain",
-            "acme",
-            "--repository",
-            "solo",
-            "--format",
-            "pypi",
-            "--package",
-            "demo-core",
-            "--package-version",
-            "1.0",
-        ])
-        .ok();
+    let readme = acme(&sdk).cli(&server, "get-package-version-readme", "solo", "demo-core", Some("1.0"));
     assert_mentions(readme["readme"].as_str().unwrap_or_default(), &["# Demo core", "The readme of demo-core."]);
 
-    let mut projects = projects_in(&sdk, "solo").await;
+    let mut projects = acme(&sdk).list("solo", None).await;
     projects.sort();
     assert_eq!(projects, ["demo-app", "demo-core"]);
     // The package found is the stored one, under its normalized name, whatever the spelling asked.
@@ -713,19 +484,18 @@ async fn chain_retention_and_outages(backend: Backend) {
     let fixture = public_fixture();
     let server = server_for(backend, &fixture, &[("TRIBUTARY_METADATA_TTL_SECONDS", "1")]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", PYPI).await;
     let py = PyClient::new(&server, "acme", "aa", Some(&token));
     let expected = ["Fix.App==1.0", "fix-lib==1.1"];
 
     py.install(Installer::Pip, &["fix-app"], &expected);
     for (name, version) in [("fix-app", "1.0"), ("fix-lib", "1.1")] {
         for repository in ["aa", "cc"] {
-            let stored = versions_in(&sdk, "acme", repository, name, None).await;
+            let stored = acme(&sdk).versions(repository, name, None).await;
             assert_eq!(stored.len(), 1, "`{name}` in `{repository}`: {stored:?}");
-            assert_external(&stored, repository, name, version);
+            assert_external(&stored, repository, name, version, PYPI);
         }
-        assert_eq!(version_numbers(&sdk, "acme", "bb", name).await, Vec::<String>::new(), "`{name}` leaked into bb");
+        assert_eq!(acme(&sdk).version_numbers("bb", name).await, Vec::<String>::new(), "`{name}` leaked into bb");
     }
     let installed = [build_wheel(&fix_app()), build_wheel(&fix_lib("1.1"))];
     let not_installed = [build_sdist(&fix_app()), build_sdist(&fix_lib("1.1")), build_wheel(&fix_lib("1.0"))];
@@ -738,20 +508,15 @@ async fn chain_retention_and_outages(backend: Backend) {
     // An ingested wheel keeps its METADATA as `{wheel}.metadata` (the bytes the index
     // advertised), and gives its version the dependencies it declares.
     let app_wheel = &installed[0];
-    let args = |what: &'static str| {
-        [what, "--domain", "acme", "--repository", "aa", "--format", "pypi", "--package", "fix-app"]
-            .into_iter()
-            .chain(["--package-version", "1.0"])
-            .collect::<Vec<_>>()
-    };
-    let assets = server.aws(&args("list-package-version-assets")).ok();
+    let cli = |operation: &str| acme(&sdk).cli(&server, operation, "aa", "fix-app", Some("1.0"));
+    let assets = cli("list-package-version-assets");
     let metadata_name = format!("{}.metadata", app_wheel.filename);
     let metadata_asset = assets["assets"]
         .as_array()
         .and_then(|a| a.iter().find(|a| a["name"] == metadata_name.as_str()))
         .unwrap_or_else(|| panic!("no `{metadata_name}` in aa: {assets}"));
     assert_eq!(metadata_asset["hashes"]["SHA-256"], app_wheel.metadata_sha256().as_str(), "{assets}");
-    let dependencies = server.aws(&args("list-package-version-dependencies")).ok();
+    let dependencies = cli("list-package-version-dependencies");
     assert_eq!(dependencies["dependencies"][0]["package"], "fix-lib", "{dependencies}");
     assert_eq!(dependencies["dependencies"][0]["versionRequirement"], ">=1.0", "{dependencies}");
 
@@ -764,10 +529,11 @@ async fn chain_retention_and_outages(backend: Backend) {
     py.install(Installer::Uv, &["html-only"], &["html-only==1.0"]);
     for repository in ["aa", "cc"] {
         assert_external(
-            &versions_in(&sdk, "acme", repository, "html-only", None).await,
+            &acme(&sdk).versions(repository, "html-only", None).await,
             repository,
             "html-only",
             "1.0",
+            PYPI,
         );
     }
     let page = json_page(&server, &py.endpoint, &token, "html-only").await;
@@ -799,18 +565,8 @@ async fn chain_retention_and_outages(backend: Backend) {
 
     // The versions are deleted from the gateway `cc`: `aa` still has them.
     for (name, version) in [("fix-app", "1.0"), ("fix-lib", "1.1")] {
-        let deleted = sdk
-            .delete_package_versions()
-            .domain("acme")
-            .repository("cc")
-            .format(PackageFormat::Pypi)
-            .package(name)
-            .versions(version)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("delete `{name}` `{version}` from cc: {e:?}"));
-        assert!(deleted.failed_versions().is_none_or(|f| f.is_empty()), "{deleted:?}");
-        assert_eq!(version_numbers(&sdk, "acme", "cc", name).await, Vec::<String>::new());
+        acme(&sdk).delete("cc", name, version).await;
+        assert_eq!(acme(&sdk).version_numbers("cc", name).await, Vec::<String>::new());
     }
     py.install(Installer::Pip, &["fix-app"], &expected);
     py.install(Installer::Uv, &["fix-app"], &expected);
@@ -828,13 +584,12 @@ async fn new_upstream_files_appear(backend: Backend) {
     let fixture = PypiFixture::with(&[build_sdist(&grows), pure.clone()]);
     let server = server_for(backend, &fixture, &[("TRIBUTARY_METADATA_TTL_SECONDS", "1")]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", PYPI).await;
     let py = PyClient::new(&server, "acme", "aa", Some(&token));
 
     let venv = py.install(Installer::Pip, &["grows"], &["grows==1.0"]);
     assert_eq!(py.wheel_tags(&venv, "grows"), ["py3-none-any"]);
-    assert_external(&versions_in(&sdk, "acme", "aa", "grows", None).await, "aa", "grows", "1.0");
+    assert_external(&acme(&sdk).versions("aa", "grows", None).await, "aa", "grows", "1.0", PYPI);
 
     let native = build_wheel(&grows.clone().tag("cp311", "cp311", "manylinux_2_17_x86_64"));
     fixture.publish(&native);
@@ -859,25 +614,6 @@ async fn new_upstream_files_appear(backend: Backend) {
 // ---------------------------------------------------------------------------------------------
 // Publishing: versions that exist upstream, dependency confusion.
 
-/// DescribePackage's origin restrictions of project `name` in `repository`: (publish, upstream).
-async fn restrictions(sdk: &Client, repository: &str, name: &str) -> (String, String) {
-    let described = sdk
-        .describe_package()
-        .domain("acme")
-        .repository(repository)
-        .format(PackageFormat::Pypi)
-        .package(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describe `{name}` in `{repository}`: {e:?}"));
-    let restrictions = described
-        .package()
-        .and_then(|p| p.origin_configuration())
-        .and_then(|c| c.restrictions())
-        .unwrap_or_else(|| panic!("no origin restrictions: {described:?}"));
-    (restrictions.publish().as_str().to_owned(), restrictions.upstream().as_str().to_owned())
-}
-
 /// twine uploading to `aa` a version that exists in the public index is a 409 naming
 /// `public:pypi`, and stores nothing; a new private `acme-lib` gets upstream=BLOCK, and the
 /// public namesake published afterwards (with a higher version) never shows through `aa`.
@@ -885,19 +621,18 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     let fixture = public_fixture();
     let server = server_for(backend, &fixture, &[("TRIBUTARY_METADATA_TTL_SECONDS", "1")]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", PYPI).await;
     let py = PyClient::new(&server, "acme", "aa", Some(&token));
 
     let taken = build_wheel(&fix_lib("1.0").summary("a private rebuild of a public version"));
     py.twine(&py.write(&[taken]), &[]).fails(&["409 Conflict", "`1.0`", "already exists", "`public:pypi`"]);
     for repository in ["aa", "bb", "cc"] {
-        assert_eq!(version_numbers(&sdk, "acme", repository, "fix-lib").await, Vec::<String>::new());
+        assert_eq!(acme(&sdk).version_numbers(repository, "fix-lib").await, Vec::<String>::new());
     }
 
     let private = DistSpec::new("acme-lib", "1.0");
     py.twine(&py.write(&[build_wheel(&private), build_sdist(&private)]), &[]).ok();
-    assert_eq!(restrictions(&sdk, "aa", "acme-lib").await, ("ALLOW".to_owned(), "BLOCK".to_owned()));
+    assert_eq!(acme(&sdk).restrictions("aa", "acme-lib").await, ("ALLOW".to_owned(), "BLOCK".to_owned()));
     let asked = fixture.page_requests("acme-lib");
 
     // The public index gains a higher `acme-lib`: it never shows through `aa`.
@@ -916,8 +651,8 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
     assert_eq!(status, 404, "the public namesake's wheel through aa");
     assert_eq!(fixture.page_requests("acme-lib"), asked, "the index was asked: {:?}", fixture.all_requests());
     assert_eq!(fixture.file_requests(&public_wheel), 0);
-    assert_eq!(version_numbers(&sdk, "acme", "aa", "acme-lib").await, ["1.0"]);
-    assert_eq!(version_numbers(&sdk, "acme", "cc", "acme-lib").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("aa", "acme-lib").await, ["1.0"]);
+    assert_eq!(acme(&sdk).version_numbers("cc", "acme-lib").await, Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -928,9 +663,7 @@ async fn publish_rules_and_dependency_confusion(backend: Backend) {
 async fn statuses(backend: Backend) {
     let server = TestServer::start(backend);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let py = PyClient::new(&server, "acme", "solo", Some(&token));
     let old = DistSpec::new("stat-demo", "1.0");
     let new = DistSpec::new("stat-demo", "2.0");
@@ -938,7 +671,7 @@ async fn statuses(backend: Backend) {
     py.twine(&py.write(&[build_wheel(&old), build_sdist(&old), new_wheel.clone(), build_sdist(&new)]), &[]).ok();
     py.install(Installer::Pip, &["stat-demo"], &["stat-demo==2.0"]);
 
-    set_status(&sdk, "solo", "stat-demo", "2.0", PackageVersionStatus::Unlisted).await;
+    acme(&sdk).set_status("solo", "stat-demo", "2.0", PackageVersionStatus::Unlisted).await;
     let page = json_page(&server, &py.endpoint, &token, "stat-demo").await;
     assert_eq!(page["versions"], serde_json::json!(["1.0"]), "{page}");
     assert_eq!(file_entry(&page, &new_wheel.filename)["yanked"], UNLISTED_REASON, "{page}");
@@ -947,10 +680,10 @@ async fn statuses(backend: Backend) {
     py.install(Installer::Uv, &["stat-demo"], &["stat-demo==1.0"]);
     py.install(Installer::Pip, &["stat-demo==2.0"], &["stat-demo==2.0"]);
     py.install(Installer::Uv, &["stat-demo==2.0"], &["stat-demo==2.0"]);
-    let unlisted = versions_in(&sdk, "acme", "solo", "stat-demo", Some(PackageVersionStatus::Unlisted)).await;
+    let unlisted = acme(&sdk).versions("solo", "stat-demo", Some(PackageVersionStatus::Unlisted)).await;
     assert_eq!(unlisted.iter().map(|v| v.version()).collect::<Vec<_>>(), ["2.0"]);
 
-    set_status(&sdk, "solo", "stat-demo", "2.0", PackageVersionStatus::Archived).await;
+    acme(&sdk).set_status("solo", "stat-demo", "2.0", PackageVersionStatus::Archived).await;
     let page = json_page(&server, &py.endpoint, &token, "stat-demo").await;
     assert_eq!(page["versions"], serde_json::json!(["1.0"]), "{page}");
     assert!(filenames(&page).iter().all(|f| f.contains("-1.0")), "{page}");
@@ -965,22 +698,6 @@ async fn statuses(backend: Backend) {
 // ---------------------------------------------------------------------------------------------
 // Bursts: single flight; upstream bytes checked.
 
-/// 100 concurrent GETs of `url` with Basic credentials: each answer's status and body (`Err`
-/// when cut short).
-async fn burst(url: &str, token: &str) -> Vec<(u16, Result<Vec<u8>, String>)> {
-    let client = reqwest::Client::builder().no_proxy().build().expect("a reqwest client builds");
-    let mut requests = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let request = client.get(url).basic_auth("aws", Some(token));
-        requests.spawn(async move {
-            let response = request.send().await.expect("the server answers");
-            let status = response.status().as_u16();
-            (status, response.bytes().await.map(|b| b.to_vec()).map_err(|e| e.to_string()))
-        });
-    }
-    requests.join_all().await
-}
-
 /// 100 concurrent downloads of one uncached wheel through `aa` make ONE request for the page and
 /// ONE for the file upstream, and all get the right bytes; a file whose upstream bytes do not
 /// match the digest its page declares is refused, nothing is stored, and a retry fails too.
@@ -988,14 +705,15 @@ async fn single_flight_and_verification(backend: Backend) {
     let fixture = public_fixture();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
-    let token = token_for(&sdk, "acme").await;
+    let token = chain(&sdk, "acme", "cc", PYPI).await;
     let py = PyClient::new(&server, "acme", "aa", Some(&token));
     // Slow answers, so that the burst really overlaps the upstream requests.
     fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
 
     let wheel = build_wheel(&DistSpec::new("burst", "1.0"));
-    let answers = burst(&file_url(&py.endpoint, &wheel), &token).await;
+    let url = file_url(&py.endpoint, &wheel);
+    let client = client();
+    let answers = burst(100, |_| client.get(&url).basic_auth("aws", Some(&token))).await;
     for (status, body) in &answers {
         let body = body.as_ref().unwrap_or_else(|e| panic!("a download was cut short: {e}"));
         assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
@@ -1004,9 +722,9 @@ async fn single_flight_and_verification(backend: Backend) {
     assert_eq!(fixture.file_requests(&wheel), 1, "{:?}", fixture.all_requests());
     assert_eq!(fixture.page_requests("burst"), 1, "{:?}", fixture.all_requests());
     for repository in ["aa", "cc"] {
-        assert_external(&versions_in(&sdk, "acme", repository, "burst", None).await, repository, "burst", "1.0");
+        assert_external(&acme(&sdk).versions(repository, "burst", None).await, repository, "burst", "1.0", PYPI);
     }
-    assert_eq!(version_numbers(&sdk, "acme", "bb", "burst").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("bb", "burst").await, Vec::<String>::new());
     fixture.set_mode(Mode::Up);
 
     // The index serves other bytes than its page declares: no client gets them whole.
@@ -1020,13 +738,13 @@ async fn single_flight_and_verification(backend: Backend) {
         );
     }
     for repository in ["aa", "bb", "cc"] {
-        assert_eq!(version_numbers(&sdk, "acme", repository, "tampered").await, Vec::<String>::new());
+        assert_eq!(acme(&sdk).version_numbers(repository, "tampered").await, Vec::<String>::new());
     }
     // pip reads the wheel's core metadata (PEP 658), then fails on the wheel: still nothing stored.
     py.pip(&py.venv(), &["tampered"]).fails(&["tampered-1.0-py3-none-any.whl"]);
     for repository in ["aa", "bb", "cc"] {
         assert_eq!(
-            version_numbers(&sdk, "acme", repository, "tampered").await,
+            acme(&sdk).version_numbers(repository, "tampered").await,
             Vec::<String>::new(),
             "`tampered` 1.0 is stored in `{repository}` though none of its files could be downloaded"
         );
@@ -1040,27 +758,8 @@ async fn single_flight_and_verification(backend: Backend) {
 
 /// Runs the real `aws codeartifact ARGS...` with HOME = `home` (so `login` writes `~/.pypirc`,
 /// and pip's user configuration through `pip config set`), signed with the admin's keys.
-fn aws_in_home(server: &TestServer, home: &Path, args: &[&str]) -> Run {
-    let aws_home = home.join(".aws");
-    std::fs::create_dir_all(&aws_home).expect("cannot make ~/.aws");
-    for file in ["config", "credentials"] {
-        if !aws_home.join(file).exists() {
-            std::fs::write(aws_home.join(file), "").expect("cannot write an empty aws config");
-        }
-    }
-    let mut command = python_tool_with("aws", home, PythonConfig::FromHome);
-    command
-        .arg("codeartifact")
-        .args(args)
-        .args(["--endpoint-url", &server.url(), "--region", REGION])
-        .env("AWS_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY)
-        .env("AWS_PAGER", "")
-        .env("AWS_CONFIG_FILE", aws_home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", aws_home.join("credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_MAX_ATTEMPTS", "1");
-    run(command, &format!("aws codeartifact {}", args.join(" ")))
+fn aws_login(server: &TestServer, home: &Path, args: &[&str]) -> Run {
+    aws_in_home(server, python_tool_with("aws", home, PythonConfig::FromHome), home, args)
 }
 
 /// `aws codeartifact login --tool twine` writes `~/.pypirc`, and `twine upload -r codeartifact`
@@ -1070,13 +769,13 @@ async fn aws_login_pip_twine(backend: Backend) {
     let fixture = public_fixture();
     let server = server_for(backend, &fixture, &[]);
     let sdk = server.sdk_client();
-    chain(&sdk, "acme").await;
+    chain(&sdk, "acme", "cc", PYPI).await;
     let home = tempfile::Builder::new().prefix("pypi-login-home-").tempdir().expect("cannot make a temp HOME");
     let home = home.path();
     let endpoint = format!("{}/pypi/acme/aa/", server.url());
     let login = ["login", "--domain", "acme", "--repository", "aa", "--tool"];
 
-    let twine_login = aws_in_home(&server, home, &[&login[..], &["twine"]].concat()).ok();
+    let twine_login = aws_login(&server, home, &[&login[..], &["twine"]].concat()).ok();
     assert_mentions(&twine_login.stdout, &["Successfully configured twine", &endpoint]);
     let pypirc = std::fs::read_to_string(home.join(".pypirc")).expect("login wrote ~/.pypirc");
     assert_mentions(&pypirc, &["codeartifact", &format!("repository = {endpoint}"), "username = aws"]);
@@ -1086,7 +785,7 @@ async fn aws_login_pip_twine(backend: Backend) {
     command.args(["upload", "--non-interactive", "--disable-progress-bar", "-r", "codeartifact"]).args(&paths);
     run(command, "twine upload -r codeartifact dist/*").ok();
 
-    let pip_login = aws_in_home(&server, home, &[&login[..], &["pip"]].concat()).ok();
+    let pip_login = aws_login(&server, home, &[&login[..], &["pip"]].concat()).ok();
     assert_mentions(&pip_login.stdout, &["Successfully configured pip", &endpoint]);
     let pip_conf = std::fs::read_to_string(home.join(".config/pip/pip.conf")).expect("login wrote pip.conf");
     let index = format!("@127.0.0.1:{}/pypi/acme/aa/simple/", server.port());
@@ -1098,10 +797,10 @@ async fn aws_login_pip_twine(backend: Backend) {
     let py = PyClient::new(&server, "acme", "aa", None);
     assert_eq!(py.imports(&venv, &["login-demo", "fix-lib"]), ["login-demo==0.1", "fix-lib==1.1"]);
 
-    let versions = versions_in(&sdk, "acme", "aa", "login-demo", None).await;
+    let versions = acme(&sdk).versions("aa", "login-demo", None).await;
     assert_eq!(versions.len(), 1, "{versions:?}");
     assert_eq!(versions[0].origin().and_then(|o| o.origin_type()).map(|t| t.as_str()), Some("INTERNAL"));
-    assert_external(&versions_in(&sdk, "acme", "aa", "fix-lib", None).await, "aa", "fix-lib", "1.1");
+    assert_external(&acme(&sdk).versions("aa", "fix-lib", None).await, "aa", "fix-lib", "1.1", PYPI);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1146,6 +845,11 @@ fn with_field(mut fields: Vec<(String, String)>, key: &str, value: &str) -> Vec<
     fields.retain(|(k, _)| k != key);
     fields.push((key.to_owned(), value.to_owned()));
     fields
+}
+
+/// `fields` declaring the digests of `bytes` (`sha256_digest`, `md5_digest`).
+fn digests_of(fields: Vec<(String, String)>, bytes: &[u8]) -> Vec<(String, String)> {
+    with_field(with_field(fields, "sha256_digest", &sha256_hex(bytes)), "md5_digest", &md5_hex(bytes))
 }
 
 /// Credentials of a raw upload.
@@ -1195,19 +899,6 @@ async fn post_upload(
     (status, headers, response.text().await.unwrap_or_default())
 }
 
-/// Deterministic bytes that do not compress (xorshift).
-fn noise(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
-
 /// Each bad upload is refused with a clear error (printed by twine where twine can send it) and
 /// stores nothing: a file for another project than the form says, a sha256 that does not match,
 /// zip bombs, file names with a path, a file over `max_upload_bytes`, a METADATA without
@@ -1215,9 +906,7 @@ fn noise(len: usize) -> Vec<u8> {
 async fn bad_input(backend: Backend) {
     let server = TestServer::start_with_env(backend, AdminKeys::Fixed, &[("TRIBUTARY_MAX_UPLOAD_BYTES", "1048576")]);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let py = PyClient::new(&server, "acme", "solo", Some(&token));
     let endpoint = py.endpoint.clone();
     let crafted = build_wheel(&DistSpec::new("crafted", "1.0"));
@@ -1273,12 +962,7 @@ async fn bad_input(backend: Backend) {
         ("crafted-1.0.dist-info/RECORD", b""),
     ]);
     assert!(bomb.len() < 1024 * 1024, "the bomb is {} bytes", bomb.len());
-    let bomb_fields = with_field(
-        with_field(twine_fields(&crafted), "sha256_digest", &sha256_hex(&bomb)),
-        "md5_digest",
-        &md5_hex(&bomb),
-    );
-    let (status, _, body) = upload(bomb_fields, crafted.filename.clone(), bomb).await;
+    let (status, _, body) = upload(digests_of(twine_fields(&crafted), &bomb), crafted.filename.clone(), bomb).await;
     assert_eq!(status, 400, "{body}");
     assert_mentions(&body, &["`crafted-1.0.dist-info/METADATA`", "decompression bomb"]);
     let zeros_wheel = build_wheel(&DistSpec::new("crafted", "1.0").file("crafted/zeros.bin", zeros));
@@ -1309,12 +993,7 @@ async fn bad_input(backend: Backend) {
         ("crafted-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
         ("crafted-1.0.dist-info/RECORD", b""),
     ]);
-    let fields = with_field(
-        with_field(twine_fields(&crafted), "sha256_digest", &sha256_hex(&wheel)),
-        "md5_digest",
-        &md5_hex(&wheel),
-    );
-    let (status, _, body) = upload(fields, crafted.filename.clone(), wheel).await;
+    let (status, _, body) = upload(digests_of(twine_fields(&crafted), &wheel), crafted.filename.clone(), wheel).await;
     assert_eq!(status, 400, "{body}");
     assert_mentions(&body, &["no `Version` field"]);
 
@@ -1345,8 +1024,8 @@ async fn bad_input(backend: Backend) {
     bogus.uv(&bogus.venv(), &["crafted"]).fails(&["401 Unauthorized"]);
 
     // Nothing was stored.
-    assert_eq!(projects_in(&sdk, "solo").await, Vec::<String>::new());
-    assert_eq!(version_numbers(&sdk, "acme", "solo", "crafted").await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).list("solo", None).await, Vec::<String>::new());
+    assert_eq!(acme(&sdk).version_numbers("solo", "crafted").await, Vec::<String>::new());
     let (status, _, _) = get(&server, &format!("{endpoint}simple/crafted/"), Some(&token), None).await;
     assert_eq!(status, 404);
 }
@@ -1387,9 +1066,7 @@ fn raw_get(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> (u16, S
 async fn simple_api_shapes() {
     let server = TestServer::start(Backend::Sqlite);
     let sdk = server.sdk_client();
-    create_domain(&sdk, "acme").await;
-    create_repository(&sdk, "acme", "solo", &[]).await;
-    let token = token_for(&sdk, "acme").await;
+    let token = one_repository(&sdk, "acme", "solo").await;
     let py = PyClient::new(&server, "acme", "solo", Some(&token));
     let mut dists = Vec::new();
     for version in ["1.10", "1.0.post1", "1.0", "1.0a1", "1.2"] {

@@ -2,46 +2,18 @@
 //! from the real pypi.org, through a two-repository chain, with pip and with uv. Off by default:
 //! tests never reach the internet unless asked to.
 
-use tributary_tests::{AdminKeys, Backend, TestServer, fresh_venv, python_command, python_tool};
+use tributary_tests::scenario::{live_chain, live_tests};
+use tributary_tests::{fresh_venv, python_command, python_tool};
 
 /// Real projects, small and without dependencies (wheels only: nothing is built).
 const PROJECTS: [&str; 2] = ["six", "idna"];
 
 #[test]
 fn install_from_the_real_pypi() {
-    if std::env::var("TRIBUTARY_LIVE_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set TRIBUTARY_LIVE_TESTS=1 to install from the real pypi.org");
+    if !live_tests("the real pypi.org") {
         return;
     }
-    let server = TestServer::start_with(Backend::Sqlite, AdminKeys::Fixed);
-    server.aws(&["create-domain", "--domain", "live"]).ok();
-    server.aws(&["create-repository", "--domain", "live", "--repository", "pypi-store"]).ok();
-    server
-        .aws(&[
-            "associate-external-connection",
-            "--domain",
-            "live",
-            "--repository",
-            "pypi-store",
-            "--external-connection",
-            "public:pypi",
-        ])
-        .ok();
-    server
-        .aws(&[
-            "create-repository",
-            "--domain",
-            "live",
-            "--repository",
-            "app",
-            "--upstreams",
-            "repositoryName=pypi-store",
-        ])
-        .ok();
-    let token = server.aws(&["get-authorization-token", "--domain", "live"]).ok()["authorizationToken"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
+    let (server, token) = live_chain("pypi-store", "public:pypi");
     let index = format!("http://aws:{token}@127.0.0.1:{}/pypi/live/app/simple/", server.port());
     let home = tempfile::tempdir().expect("temp home");
 
