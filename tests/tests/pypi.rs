@@ -609,6 +609,16 @@ async fn new_upstream_files_appear(backend: Backend) {
     let venv = py.install(Installer::Uv, &["grows"], &["grows==1.0"]);
     assert_eq!(py.wheel_tags(&venv, "grows"), ["cp311-cp311-manylinux_2_17_x86_64"]);
     assert_eq!(fixture.file_requests(&native), 1, "{:?}", fixture.all_requests());
+
+    // A file the index yanks (PEP 592) is passed on as yanked: resolvers skip it unless pinned.
+    let broken = build_wheel(&DistSpec::new("grows", "2.0"));
+    fixture.publish(&broken);
+    fixture.yank(&broken.filename, "broken build");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let page = json_page(&server, &py.endpoint, &token, "grows").await;
+    assert_eq!(file_entry(&page, &broken.filename)["yanked"], "broken build", "{page}");
+    py.install(Installer::Pip, &["grows"], &["grows==1.0"]);
+    py.install(Installer::Uv, &["grows==2.0"], &["grows==2.0"]);
 }
 
 // ---------------------------------------------------------------------------------------------

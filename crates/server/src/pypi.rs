@@ -103,12 +103,16 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
     })?;
     let method = req.method().as_str();
     // Redirects need no credentials: they only spell the URL the client should ask.
+    let query = match req.query_string() {
+        "" => String::new(),
+        query => format!("?{query}"),
+    };
     match &route {
-        Route::IndexNoSlash => return Ok(redirect(&format!("{prefix}/simple/"))),
+        Route::IndexNoSlash => return Ok(redirect(&format!("{prefix}/simple/{query}"))),
         Route::Project { project, slash } => {
             let normalized = tributary_format_pypi::name::normalize(project);
             if normalized != *project || !slash {
-                return Ok(redirect(&format!("{prefix}/simple/{normalized}/")));
+                return Ok(redirect(&format!("{prefix}/simple/{normalized}/{query}")));
             }
         }
         _ => {}
