@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::Utc;
-use futures::{SinkExt, Stream, StreamExt, TryStreamExt};
+use futures::{SinkExt, Stream, StreamExt};
 use tributary_blob::{BlobScope, Digests, ExpectedDigests};
 use tributary_model::{
     DomainName, ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, RepositoryName,
@@ -419,29 +419,29 @@ impl Service {
         let sha256 =
             asset.sha256.parse().map_err(|e: tributary_blob::BlobError| ServiceError::internal(e.to_string()))?;
         let key = format!("{}/{}", domain.id, asset.sha256);
-        if let Some(bytes) = self.documents.blobs.get(&key).await {
-            return Ok(AssetBody {
-                asset,
-                size: Some(bytes.len() as u64),
-                stream: Box::pin(futures::stream::once(async move { Ok(bytes) })),
-            });
-        }
-        let body = self
-            .blobs
-            .get(&scope(domain)?, &sha256)
-            .await
-            .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
-        if body.size > crate::documents::MAX_CACHED_BLOB {
+        let read_error = |e: &dyn std::fmt::Display| {
+            ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name))
+        };
+        if asset.size > crate::documents::MAX_CACHED_BLOB {
+            let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
             return Ok(AssetBody { asset, size: Some(body.size), stream: body.stream });
         }
-        // Small blobs are read whole once and kept in memory while they are hot.
-        let chunks: Vec<Bytes> = body
-            .stream
-            .try_collect()
+        // Small blobs are read whole once and kept in memory while they are hot; concurrent
+        // misses for one blob read it once (a burst of clients holds one copy, not one each).
+        let bytes = self
+            .documents
+            .blobs
+            .try_get_with(key, async {
+                let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
+                let mut whole = bytes::BytesMut::with_capacity(usize::try_from(body.size).unwrap_or(0));
+                let mut stream = body.stream;
+                while let Some(chunk) = stream.next().await {
+                    whole.extend_from_slice(&chunk.map_err(|e| read_error(&e))?);
+                }
+                Ok::<_, ServiceError>(whole.freeze())
+            })
             .await
-            .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
-        let bytes = Bytes::from(chunks.concat());
-        self.documents.blobs.insert(key, bytes.clone()).await;
+            .map_err(|e: Arc<ServiceError>| (*e).clone())?;
         Ok(AssetBody {
             asset,
             size: Some(bytes.len() as u64),
