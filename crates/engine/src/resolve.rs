@@ -380,7 +380,7 @@ impl Service {
                     assets: Vec::new(),
                 }),
             };
-            let ingest = Ingest::new(adapter, gateway, connection, external, wanted);
+            let ingest = Ingest { adapter, gateway, connection, external, asset: wanted };
             return self.ingest(target, coordinates, &display_name, ingest).await;
         };
         match (source, file) {
@@ -401,7 +401,7 @@ impl Service {
                 self.open_blob(&target.domain, found).await
             }
             (VersionSource::External { gateway, connection, version: external }, VersionFile::External(wanted)) => {
-                let ingest = Ingest::new(adapter, gateway, connection, external.clone(), wanted.clone());
+                let ingest = Ingest { adapter, gateway, connection, external: external.clone(), asset: wanted.clone() };
                 self.ingest(target, coordinates, &display_name, ingest).await
             }
             _ => Err(ServiceError::internal(format!(
@@ -480,7 +480,9 @@ impl Service {
         display_name: &str,
         ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
-        let Ingest { gateway, connection, external, mut asset, reader, sidecars, adapter, retain } = ingest;
+        let Ingest { adapter, gateway, connection, external, mut asset } = ingest;
+        let reader = adapter.version_metadata_reader(&asset.name);
+        let retain = adapter.retains(&asset.name);
         let gateway_id = target
             .graph
             .ids
@@ -508,6 +510,7 @@ impl Service {
             return self.open_blob(&target.domain, stored).await;
         }
         if asset.expected == ExpectedDigests::default() {
+            let sidecars = adapter.checksum_sidecars(&asset.url);
             asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
         let response = self.upstreams.open(connection, &asset.url).await?;
@@ -797,37 +800,11 @@ impl Service {
 
 /// What one ingestion fetches, and from where.
 struct Ingest<'a> {
+    adapter: &'a dyn FormatAdapter,
     gateway: &'a str,
     connection: &'a str,
     external: Arc<ExternalVersion>,
     asset: ExternalAsset,
-    reader: Option<crate::formats::VersionMetadataReader>,
-    /// Checksum files to read when the registry declares no digest for the asset.
-    sidecars: Vec<(String, tributary_blob::DigestAlgorithm)>,
-    adapter: &'a dyn FormatAdapter,
-    /// Whether the file keeps its version ([`FormatAdapter::retains`]).
-    retain: bool,
-}
-
-impl<'a> Ingest<'a> {
-    fn new(
-        adapter: &'a dyn FormatAdapter,
-        gateway: &'a str,
-        connection: &'a str,
-        external: Arc<ExternalVersion>,
-        asset: ExternalAsset,
-    ) -> Self {
-        Self {
-            reader: adapter.version_metadata_reader(&asset.name),
-            sidecars: adapter.checksum_sidecars(&asset.url),
-            adapter,
-            retain: adapter.retains(&asset.name),
-            gateway,
-            connection,
-            external,
-            asset,
-        }
-    }
 }
 
 impl Service {

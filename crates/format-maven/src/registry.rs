@@ -193,22 +193,23 @@ pub async fn get_checksum(
         MavenPath::File(file) => {
             let coordinates = coordinates(&file.group_id, &file.artifact_id);
             let name = stored_name(service, target, file).await?;
-            for attempt in 0..2 {
-                let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
-                let files = view.files(&file.version);
-                if let Some((_, VersionFile::Stored(asset))) = files.iter().find(|(_, f)| f.name() == name) {
-                    return Ok(hex_of(asset, algorithm));
-                }
-                if attempt == 0 {
-                    // Not stored anywhere yet: fetch it (which stores it), then read its digests.
-                    let mut body = get_file(service, target, file).await?;
-                    use futures::StreamExt as _;
-                    while let Some(chunk) = body.stream.next().await {
-                        chunk.map_err(|e| ServiceError::new(ErrorKind::BadGateway, e.to_string()))?;
-                    }
-                }
+            let stored = |view: &PackageView| {
+                view.files(&file.version).iter().find_map(|(_, f)| match f {
+                    VersionFile::Stored(asset) if asset.name == name => Some(hex_of(asset, algorithm)),
+                    _ => None,
+                })
+            };
+            if let Some(hex) = stored(&service.package_view(target, &MavenAdapter, &coordinates).await?) {
+                return Ok(hex);
             }
-            Err(not_found(&file.path(), target))
+            // Not stored anywhere yet: fetch it (which stores it), then read its digests.
+            let mut body = get_file(service, target, file).await?;
+            use futures::StreamExt as _;
+            while let Some(chunk) = body.stream.next().await {
+                chunk.map_err(|e| ServiceError::new(ErrorKind::BadGateway, e.to_string()))?;
+            }
+            stored(&service.package_view(target, &MavenAdapter, &coordinates).await?)
+                .ok_or_else(|| not_found(&file.path(), target))
         }
         MavenPath::ArtifactMetadata { group_id, artifact_id } => {
             let document = artifact_metadata(service, target, group_id, artifact_id).await?;

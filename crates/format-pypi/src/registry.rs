@@ -44,6 +44,11 @@ const METADATA_OF: &str = "metadata_of";
 /// The suffix of a core metadata file (PEP 658).
 const METADATA_SUFFIX: &str = ".metadata";
 
+/// Whether `filename` is a core metadata file (PEP 658: `{wheel}.metadata`), not a distribution.
+pub fn is_core_metadata(filename: &str) -> bool {
+    filename.ends_with(METADATA_SUFFIX)
+}
+
 /// What the engine needs to know of PyPI.
 #[derive(Debug, Clone, Copy)]
 pub struct PypiAdapter;
@@ -64,7 +69,7 @@ impl FormatAdapter for PypiAdapter {
     fn retains(&self, file: &str) -> bool {
         // Resolvers read core metadata of versions they never install: only a distribution
         // keeps its version.
-        !file.ends_with(METADATA_SUFFIX)
+        !is_core_metadata(file)
     }
 
     fn version_metadata_reader(&self, file: &str) -> Option<VersionMetadataReader> {
@@ -232,7 +237,7 @@ fn simple_project(project: &str, view: &PackageView, endpoint: &str) -> Option<S
         let listed = winner.is_listed();
         let files = view.files(version);
         for (source, file) in &files {
-            if file.name().ends_with(METADATA_SUFFIX) {
+            if is_core_metadata(file.name()) {
                 continue;
             }
             any = true;

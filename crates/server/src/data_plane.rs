@@ -82,6 +82,29 @@ pub(crate) fn stream(asset: AssetBody) -> HttpResponse {
     response.streaming(asset.stream)
 }
 
+/// A small request body (or part of one) read whole, refusing it with `too_large` past `limit`
+/// bytes: documents, checksums, POMs, form fields. Files go through [`spool`] instead.
+pub(crate) async fn read_bounded<S, E>(
+    mut body: S,
+    limit: usize,
+    too_large: impl Fn() -> ServiceError,
+) -> Result<Vec<u8>, ServiceError>
+where
+    S: futures::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures::StreamExt as _;
+    let mut whole = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
+        if whole.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole)
+}
+
 /// Writes a request body (or a part of one) to an anonymous temporary file, refusing it with
 /// `too_large` past `limit` bytes: bodies stream to disk, never into memory, and the file then
 /// streams to the blob store. Returns the file, rewound, and its size.

@@ -14,7 +14,7 @@
 //! Basic credentials, which is how mvn learns to send them.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures::{StreamExt as _, TryStreamExt as _};
+use futures::TryStreamExt as _;
 use tributary_blob::{ExpectedDigests, body_from_bytes};
 use tributary_engine::RepoTarget;
 use tributary_format_maven::path::{ArtifactFile, MavenPath, parse_path};
@@ -22,7 +22,7 @@ use tributary_format_maven::registry::{self, MAX_POM_LEN};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
-use crate::data_plane::{authenticate, plain_error, spool, stream, with_etag};
+use crate::data_plane::{authenticate, plain_error, read_bounded, spool, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: put a `<server>` in settings.xml whose password is a token from `aws codeartifact get-authorization-token` (any user name)";
@@ -98,21 +98,12 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
     }
 }
 
-/// A small request body, whole.
+/// A small request body (a checksum or a metadata document), whole.
 async fn small_body(payload: web::Payload) -> Result<Vec<u8>, ServiceError> {
-    let mut payload = payload;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
-        if body.len() + chunk.len() > MAX_SMALL_BODY {
-            return Err(ServiceError::new(
-                ErrorKind::PayloadTooLarge,
-                format!("this document is larger than {MAX_SMALL_BODY} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    read_bounded(payload, MAX_SMALL_BODY, || {
+        ServiceError::new(ErrorKind::PayloadTooLarge, format!("this document is larger than {MAX_SMALL_BODY} bytes"))
+    })
+    .await
 }
 
 /// The digests a client sent with a file (`X-Checksum-Sha1` and friends).
@@ -143,18 +134,13 @@ async fn put_file(
     let declared = declared_digests(req)?;
     let service = &state.service;
     if file.is_pom() {
-        let mut payload = payload;
-        let mut pom = Vec::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
-            if pom.len() + chunk.len() > MAX_POM_LEN {
-                return Err(ServiceError::new(
-                    ErrorKind::PayloadTooLarge,
-                    format!("the POM `{}` is larger than {MAX_POM_LEN} bytes", file.filename),
-                ));
-            }
-            pom.extend_from_slice(&chunk);
-        }
+        let pom = read_bounded(payload, MAX_POM_LEN, || {
+            ServiceError::new(
+                ErrorKind::PayloadTooLarge,
+                format!("the POM `{}` is larger than {MAX_POM_LEN} bytes", file.filename),
+            )
+        })
+        .await?;
         let metadata = registry::pom_metadata(file, &pom)?;
         return registry::put_file(service, target, file, body_from_bytes(pom), &declared, Some(metadata)).await;
     }

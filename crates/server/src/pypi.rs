@@ -21,7 +21,7 @@ use tributary_format_pypi::simple::{SimpleFormat, negotiate};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
-use crate::data_plane::{authenticate, plain_error, spool, stream, with_etag};
+use crate::data_plane::{authenticate, plain_error, read_bounded, spool, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool pip` (or `--tool twine`), or use a token from `aws codeartifact get-authorization-token` as the password (any user name)";
@@ -136,7 +136,7 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
         }
         ("GET" | "HEAD", Route::File { project, version, filename }) => {
             let asset = registry::download(service, &target, &project, &version, &filename).await?;
-            state.metrics.count_pypi_download(filename.ends_with(".metadata"));
+            state.metrics.count_pypi_download(registry::is_core_metadata(&filename));
             Ok(stream(asset))
         }
         ("POST", Route::Upload) => upload(req, payload, state, &target).await,
@@ -217,16 +217,13 @@ async fn upload(
                 file = Some(UploadedFile { filename, file: spooled, size });
             }
             _ => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
-                    text_bytes += chunk.len();
-                    if text_bytes > MAX_FORM_TEXT_BYTES {
-                        return Err(ServiceError::validation(format!(
-                            "the upload form's text fields exceed {MAX_FORM_TEXT_BYTES} bytes; shorten the description"
-                        )));
-                    }
-                    value.extend_from_slice(&chunk);
-                }
+                let value = read_bounded(&mut field, MAX_FORM_TEXT_BYTES - text_bytes, || {
+                    ServiceError::validation(format!(
+                        "the upload form's text fields exceed {MAX_FORM_TEXT_BYTES} bytes; shorten the description"
+                    ))
+                })
+                .await?;
+                text_bytes += value.len();
                 let value = String::from_utf8(value)
                     .map_err(|_| ServiceError::validation(format!("the form field `{name}` is not UTF-8 text")))?;
                 fields.push((name, value));
