@@ -9,6 +9,10 @@ serves the very bytes Tributary answered (tarball, full and abbreviated packumen
 measures cached tarball GETs, the full packument and the abbreviated packument. Peak RSS is the
 server's VmHWM (nginx: master and workers added up).
 Prints a Markdown table; numbers go in docs/benchmarks.md, never in tests.
+
+Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
+(`tributary,verdaccio,nginx`; the ratio columns need all three), BENCH_TRIBUTARY_BIN (a prebuilt
+binary to measure instead of building this tree).
 """
 import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, socket, subprocess, sys, tarfile, tempfile, time, urllib.request
 
@@ -16,6 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "target", "tools")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
+SERVERS = os.environ.get("BENCH_SERVERS", "tributary,verdaccio,nginx").split(",")
+TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 NAME = "bench-pkg"
 VERSIONS = 1000
 
@@ -163,7 +169,9 @@ def main():
     aws = os.path.join(TOOLS, "venv", "bin", "aws")
     if not os.path.exists(aws):
         raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
-    run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
+    if not TRIBUTARY_BIN:
+        run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
+    tributary_bin = TRIBUTARY_BIN or os.path.join(ROOT, "target", "release", "tributary")
     work = tempfile.mkdtemp(prefix="tributary-bench-")
     procs = []
     try:
@@ -173,7 +181,7 @@ def main():
         env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
                    TRIBUTARY_ADMIN_ACCESS_KEY_ID="TKIABENCH", TRIBUTARY_ADMIN_SECRET_ACCESS_KEY="bench-secret",
                    TRIBUTARY_LOG="warn")
-        trib = subprocess.Popen([os.path.join(ROOT, "target", "release", "tributary"), "serve", "--data-dir",
+        trib = subprocess.Popen([tributary_bin, "serve", "--data-dir",
                                  os.path.join(work, "trib"), "--listen", f"127.0.0.1:{trib_port}"], env=env,
                                 stdout=subprocess.DEVNULL)
         procs.append(trib)
@@ -202,9 +210,11 @@ packages:
 log: {{ type: stdout, format: pretty, level: error }}
 listen: 127.0.0.1:{verd_port}
 """)
-        verd = subprocess.Popen([verdaccio_bin, "--config", os.path.join(work, "verdaccio.yaml")], stdout=subprocess.DEVNULL)
-        procs.append(verd)
-        wait_http(f"http://127.0.0.1:{verd_port}/-/ping")
+        verd = None
+        if "verdaccio" in SERVERS:
+            verd = subprocess.Popen([verdaccio_bin, "--config", os.path.join(work, "verdaccio.yaml")], stdout=subprocess.DEVNULL)
+            procs.append(verd)
+            wait_http(f"http://127.0.0.1:{verd_port}/-/ping")
         tgz = f"{NAME}/-/{NAME}-{latest}.tgz"
         trib_base = f"http://127.0.0.1:{trib_port}/npm/bench/app"
         auth_header = {"Authorization": f"Bearer {token}"}
@@ -224,6 +234,8 @@ listen: 127.0.0.1:{verd_port}
             "Verdaccio 6": (verd, f"http://127.0.0.1:{verd_port}", []),
             "nginx (static, the ceiling)": (nginx, f"http://127.0.0.1:{nginx_port}", []),
         }
+        servers = {label: server for key, (label, server) in zip(("tributary", "verdaccio", "nginx"), servers.items())
+                   if key in SERVERS}
         # (label, path, extra headers, path for the static nginx files)
         workloads = [
             ("cached tarball (320 KB)", tgz, [], tgz),
@@ -250,8 +262,9 @@ listen: 127.0.0.1:{verd_port}
                 r = results[(n, label)]
                 bad = f", {r['non2xx']} non-2xx" if r["non2xx"] else ""
                 cells.append(f"{r['rps']:.0f} req/s (p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms{bad})")
-            t, v, n = (results[(name, label)]["rps"] for name in names)
-            print(f"| {label} | " + " | ".join(cells) + f" | {t / v if v else float('inf'):.1f}x | {t / n if n else float('nan'):.2f}x |")
+            rps = {name.split()[0].lower(): results[(name, label)]["rps"] for name in names}
+            ratio = lambda peer: f"{rps['tributary'] / rps[peer]:.2f}x" if "tributary" in rps and rps.get(peer) else "-"  # noqa: E731
+            print(f"| {label} | " + " | ".join(cells) + f" | {ratio('verdaccio')} | {ratio('nginx')} |")
         print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | | |")
     finally:
         for p in procs:

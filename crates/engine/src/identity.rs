@@ -86,30 +86,39 @@ impl Service {
     }
 
     async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        let key = format!("key:{access_key_id}");
-        if let Some(found) = self.principals.get(&key).await {
-            return Ok(Some(found));
-        }
-        let Some(found) = self.store.principal_by_access_key(access_key_id).await? else {
-            return Ok(None);
-        };
-        let found = Arc::new(found);
-        self.principals.insert(key, found.clone()).await;
-        Ok(Some(found))
+        self.cached_principal(format!("key:{access_key_id}"), self.store.principal_by_access_key(access_key_id)).await
     }
 
     /// The principal with id `id`, cached like access keys (every data-plane request asks).
     pub(crate) async fn principal_by_id(&self, id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        let key = format!("id:{id}");
-        if let Some(found) = self.principals.get(&key).await {
-            return Ok(Some(found));
+        self.cached_principal(format!("id:{id}"), self.store.principal_by_id(id)).await
+    }
+
+    /// A principal from the cache, else from `load`; concurrent misses for one key make one
+    /// query (every request in flight when the entry expires asks at once). An unknown
+    /// principal is not cached: it may be created the next moment.
+    async fn cached_principal(
+        &self,
+        key: String,
+        load: impl Future<Output = Result<Option<Principal>, tributary_store::StoreError>>,
+    ) -> Result<Option<Arc<Principal>>, ServiceError> {
+        let loaded = self
+            .principals
+            .try_get_with(key, async {
+                match load.await {
+                    Ok(Some(found)) => Ok(Arc::new(found)),
+                    Ok(None) => Err(None),
+                    Err(e) => Err(Some(ServiceError::from(e))),
+                }
+            })
+            .await;
+        match loaded {
+            Ok(found) => Ok(Some(found)),
+            Err(e) => match &*e {
+                None => Ok(None),
+                Some(e) => Err(e.clone()),
+            },
         }
-        let Some(found) = self.store.principal_by_id(id).await? else {
-            return Ok(None);
-        };
-        let found = Arc::new(found);
-        self.principals.insert(key, found.clone()).await;
-        Ok(Some(found))
     }
 
     /// Authenticates a request signed with AWS Signature Version 4.

@@ -117,12 +117,11 @@ impl Service {
 
     /// The domain `name`, cached briefly (data-plane requests).
     async fn cached_domain(&self, name: &DomainName) -> Result<Domain, ServiceError> {
-        if let Some(found) = self.domains.get(name.as_str()).await {
-            return Ok(found);
-        }
-        let found = self.domain(name, None).await?;
-        self.domains.insert(name.as_str().to_owned(), found.clone()).await;
-        Ok(found)
+        // Concurrent misses (every request in flight when the entry expires) make one query.
+        self.domains
+            .try_get_with_by_ref(name.as_str(), self.domain(name, None))
+            .await
+            .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
     fn check_owner(&self, owner: Option<&AccountId>) -> Result<(), ServiceError> {
@@ -150,16 +149,17 @@ impl Service {
 
     /// The repository graph of a domain, cached briefly and dropped on every local change.
     async fn graph(&self, domain: &Domain) -> Result<Arc<DomainGraph>, ServiceError> {
-        if let Some(graph) = self.graphs.get(&domain.id).await {
-            return Ok(graph);
-        }
-        let records = self.store.domain_graph(&domain.id).await?;
-        let graph = Arc::new(DomainGraph {
-            graph: graph_of(&records),
-            ids: records.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
-        });
-        self.graphs.insert(domain.id.clone(), graph.clone()).await;
-        Ok(graph)
+        // Concurrent misses make one query, as for domains.
+        self.graphs
+            .try_get_with_by_ref(&domain.id, async {
+                let records = self.store.domain_graph(&domain.id).await?;
+                Ok::<_, ServiceError>(Arc::new(DomainGraph {
+                    graph: graph_of(&records),
+                    ids: records.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
+                }))
+            })
+            .await
+            .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 }
 

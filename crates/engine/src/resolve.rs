@@ -203,6 +203,31 @@ impl std::fmt::Debug for AssetBody {
     }
 }
 
+/// Why [`Service::fetch_asset`] did not find its file stored in the asking repository.
+#[derive(Debug)]
+enum AssetMiss {
+    /// The package view could not be built.
+    Failed(ServiceError),
+    /// The file is elsewhere in the search order, upstream, or nowhere: see the view.
+    Elsewhere(PackageView),
+}
+
+/// The file `asset` of `version` when the asking repository (`repository`) itself holds it and
+/// may serve it: the only lookup a warm download needs.
+fn stored_here(view: &PackageView, repository: &str, version: &str, asset: &str) -> Option<AssetRecord> {
+    if let Some(VersionSource::Stored { record, .. }) = view.versions.get(version)
+        && !record.status.is_downloadable()
+    {
+        return None;
+    }
+    match view.files(version).into_iter().find(|(_, f)| f.name() == asset)? {
+        (VersionSource::Stored { repository: holder, .. }, VersionFile::Stored(found)) if holder == repository => {
+            Some(found.clone())
+        }
+        _ => None,
+    }
+}
+
 /// An asset record from blob digests.
 pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
     AssetRecord {
@@ -327,10 +352,25 @@ impl Service {
     ) -> Result<AssetBody, ServiceError> {
         let generation = self.documents.generation(&target.domain.id).await;
         let key = format!("{}/{generation}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
-        if let Some(stored) = self.documents.assets.get(&key).await {
-            return self.open_blob(&target.domain, stored).await;
-        }
-        let view = self.package_view(target, adapter, coordinates).await?;
+        // A file stored in the asking repository is looked up once and then served from memory;
+        // concurrent misses for one key (every request in flight when the entry expires) share
+        // one lookup. Any other outcome is not cached, and the lookup's view is used below.
+        let lookup = self
+            .documents
+            .assets
+            .try_get_with(key, async {
+                let view = self.package_view(target, adapter, coordinates).await.map_err(AssetMiss::Failed)?;
+                stored_here(&view, &target.repository, version, asset).ok_or(AssetMiss::Elsewhere(view))
+            })
+            .await;
+        let miss = match lookup {
+            Ok(stored) => return self.open_blob(&target.domain, stored).await,
+            Err(miss) => miss,
+        };
+        let view = match &*miss {
+            AssetMiss::Failed(e) => return Err(e.clone()),
+            AssetMiss::Elsewhere(view) => view,
+        };
         let not_found = || match &view.upstream_error {
             Some(e) => ServiceError::new(
                 e.kind,
@@ -386,9 +426,8 @@ impl Service {
         match (source, file) {
             (VersionSource::Stored { repository, record }, VersionFile::Stored(found)) => {
                 let found = found.clone();
-                if *repository == target.repository {
-                    self.documents.assets.insert(key, found.clone()).await;
-                } else if adapter.retains(asset) {
+                // (Stored in `target` itself, it was found by `stored_here` above.)
+                if *repository != target.repository && adapter.retains(asset) {
                     self.retain(
                         &target.domain.id,
                         &target.repository_id,

@@ -60,5 +60,11 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// Serves on `listen` until the process is told to stop.
 pub async fn run(state: AppState, listen: &str) -> std::io::Result<()> {
-    HttpServer::new(move || App::new().configure(configure(state.clone()))).bind(listen)?.run().await
+    HttpServer::new(move || App::new().configure(configure(state.clone())))
+        // Responses are written whole; Nagle's algorithm would only hold their last segment
+        // back until the client acknowledges the one before (as nginx, `tcp_nodelay on`).
+        .tcp_nodelay(true)
+        .bind(listen)?
+        .run()
+        .await
 }
