@@ -209,7 +209,7 @@ enum AssetMiss {
     /// The package view could not be built.
     Failed(ServiceError),
     /// The file is elsewhere in the search order, upstream, or nowhere: see the view.
-    Elsewhere(PackageView),
+    Elsewhere(Box<PackageView>),
 }
 
 /// The file `asset` of `version` when the asking repository (`repository`) itself holds it and
@@ -360,7 +360,8 @@ impl Service {
             .assets
             .try_get_with(key, async {
                 let view = self.package_view(target, adapter, coordinates).await.map_err(AssetMiss::Failed)?;
-                stored_here(&view, &target.repository, version, asset).ok_or(AssetMiss::Elsewhere(view))
+                stored_here(&view, &target.repository, version, asset)
+                    .ok_or_else(|| AssetMiss::Elsewhere(Box::new(view)))
             })
             .await;
         let miss = match lookup {
