@@ -8,9 +8,32 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use tributary_engine::{AssetBody, Caller, Document};
-use tributary_model::{ErrorKind, ServiceError};
+use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
+
+/// A data-plane request's repository, from its path `/{format}/{domain}/{repository}{tail}`:
+/// the names, checked, and the tail (empty, or from the `/` after the repository on). The
+/// routes are static prefixes and this splits the rest, so no request runs a pattern match.
+pub(crate) fn repository_of<'a>(
+    req: &'a HttpRequest,
+    format: &str,
+) -> Result<(DomainName, RepositoryName, &'a str), ServiceError> {
+    let path = req.uri().path();
+    let rest = path.strip_prefix('/').and_then(|p| p.strip_prefix(format)).and_then(|p| p.strip_prefix('/'));
+    let mut parts = rest.unwrap_or_default().splitn(3, '/');
+    let (domain, repository) = match (parts.next(), parts.next()) {
+        (Some(domain), Some(repository)) if !domain.is_empty() && !repository.is_empty() => (domain, repository),
+        _ => {
+            return Err(ServiceError::new(
+                ErrorKind::NotFound,
+                format!("`{path}` names no repository: the {format} endpoint is /{format}/DOMAIN/REPOSITORY/"),
+            ));
+        }
+    };
+    let tail = &path[1 + format.len() + 1 + domain.len() + 1 + repository.len()..];
+    Ok((DomainName::parse(domain)?, RepositoryName::parse(repository)?, tail))
+}
 
 /// The caller: `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
 pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState, hint: &str) -> Result<Caller, ServiceError> {
@@ -200,5 +223,23 @@ mod tests {
         assert!(std::ptr::eq(phrase, reason_phrase("bad `x`\r\nInjected: header").expect("kept")));
         let long = "é".repeat(1000);
         assert!(reason_phrase(&long).expect("kept").len() <= 400);
+    }
+
+    #[test]
+    fn a_repository_path_splits_into_names_and_tail() {
+        let split = |path: &str, format: &str| {
+            let req = actix_web::test::TestRequest::get().uri(path).to_http_request();
+            repository_of(&req, format).map(|(d, r, tail)| (d.to_string(), r.to_string(), tail.to_owned()))
+        };
+        let ok = |d: &str, r: &str, tail: &str| Ok((d.to_owned(), r.to_owned(), tail.to_owned()));
+        assert_eq!(split("/npm/dd/rr/lodash", "npm"), ok("dd", "rr", "/lodash"));
+        assert_eq!(split("/npm/dd/rr/@s%2fn?write=true", "npm"), ok("dd", "rr", "/@s%2fn"));
+        assert_eq!(split("/npm/dd/rr", "npm"), ok("dd", "rr", ""));
+        assert_eq!(split("/pypi/dd/rr/", "pypi"), ok("dd", "rr", "/"));
+        assert_eq!(split("/maven/dd/rr/com/acme/x/1/x-1.jar", "maven"), ok("dd", "rr", "/com/acme/x/1/x-1.jar"));
+        for missing in ["/npm/dd", "/npm/dd/", "/npm//rr/x", "/npm"] {
+            assert_eq!(split(missing, "npm").map_err(|e| e.kind), Err(ErrorKind::NotFound), "{missing}");
+        }
+        assert_eq!(split("/npm/DD/rr/x", "npm").map_err(|e| e.kind), Err(ErrorKind::Validation));
     }
 }

@@ -46,14 +46,15 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/healthz", web::get().to(ops::healthz))
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
-            .route("/v1/{tail:.*}", web::route().to(control::handle))
+            // Static prefixes: each endpoint splits its own path (no per-request pattern match).
+            .service(web::scope("/v1").default_service(web::route().to(control::handle)))
             .service(
-                web::scope("/npm/{domain}/{repository}")
+                web::scope("/npm")
                     .app_data(web::PayloadConfig::new(npm::MAX_BODY_BYTES))
                     .default_service(web::route().to(npm::handle)),
             )
-            .service(web::scope("/pypi/{domain}/{repository}").default_service(web::route().to(pypi::handle)))
-            .service(web::scope("/maven/{domain}/{repository}").default_service(web::route().to(maven::handle)))
+            .service(web::scope("/pypi").default_service(web::route().to(pypi::handle)))
+            .service(web::scope("/maven").default_service(web::route().to(maven::handle)))
             .default_service(web::route().to(error::not_found));
     }
 }

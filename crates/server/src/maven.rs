@@ -19,10 +19,10 @@ use tributary_blob::{ExpectedDigests, body_from_bytes};
 use tributary_engine::RepoTarget;
 use tributary_format_maven::path::{ArtifactFile, MavenPath, parse_path};
 use tributary_format_maven::registry::{self, MAX_POM_LEN};
-use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
+use tributary_model::{ErrorKind, ServiceError};
 
 use crate::AppState;
-use crate::data_plane::{authenticate, plain_error, read_bounded, spool, stream, with_etag};
+use crate::data_plane::{authenticate, plain_error, read_bounded, repository_of, spool, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: put a `<server>` in settings.xml whose password is a token from `aws codeartifact get-authorization-token` (any user name)";
@@ -41,10 +41,8 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
 }
 
 async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, ServiceError> {
-    let domain = DomainName::parse(req.match_info().get("domain").unwrap_or_default())?;
-    let repository = RepositoryName::parse(req.match_info().get("repository").unwrap_or_default())?;
-    let prefix = format!("/maven/{domain}/{repository}/");
-    let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
+    let (domain, repository, tail) = repository_of(req, "maven")?;
+    let tail = tail.strip_prefix('/').unwrap_or(tail);
     let method = req.method().as_str();
     let path = parse_path(tail).map_err(|e| {
         let e = ServiceError::from(e);

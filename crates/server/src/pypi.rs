@@ -18,10 +18,10 @@ use futures::TryStreamExt;
 use tributary_engine::RepoTarget;
 use tributary_format_pypi::registry::{self, UploadedFile};
 use tributary_format_pypi::simple::{SimpleFormat, negotiate};
-use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
+use tributary_model::{ErrorKind, ServiceError};
 
 use crate::AppState;
-use crate::data_plane::{authenticate, plain_error, read_bounded, spool, stream, with_etag};
+use crate::data_plane::{authenticate, plain_error, read_bounded, repository_of, spool, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool pip` (or `--tool twine`), or use a token from `aws codeartifact get-authorization-token` as the password (any user name)";
@@ -91,10 +91,8 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
 }
 
 async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, ServiceError> {
-    let domain = DomainName::parse(req.match_info().get("domain").unwrap_or_default())?;
-    let repository = RepositoryName::parse(req.match_info().get("repository").unwrap_or_default())?;
+    let (domain, repository, tail) = repository_of(req, "pypi")?;
     let prefix = format!("/pypi/{domain}/{repository}");
-    let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
     let route = Route::parse(tail).ok_or_else(|| {
         ServiceError::new(
             ErrorKind::NotFound,

@@ -15,12 +15,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use tributary_engine::{Caller, RepoTarget};
 use tributary_format_npm::{NpmName, registry};
-use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
+use tributary_model::{ErrorKind, ServiceError};
 
 pub use route::Route;
 
 use crate::AppState;
-use crate::data_plane::{authenticate, stream, with_etag};
+use crate::data_plane::{authenticate, repository_of, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`";
@@ -63,10 +63,8 @@ fn json(bytes: Vec<u8>) -> HttpResponse {
 }
 
 async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
-    let domain = DomainName::parse(req.match_info().get("domain").unwrap_or_default())?;
-    let repository = RepositoryName::parse(req.match_info().get("repository").unwrap_or_default())?;
+    let (domain, repository, tail) = repository_of(req, "npm")?;
     let prefix = format!("/npm/{domain}/{repository}");
-    let tail = req.uri().path().strip_prefix(&prefix).unwrap_or_default();
     let route = Route::parse(tail).ok_or_else(|| {
         ServiceError::new(ErrorKind::NotFound, format!("`{} {tail}` is not an npm registry request", req.method()))
     })?;
