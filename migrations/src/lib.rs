@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261120_000001_foundation;
 mod m20261121_000002_packages;
 mod m20261121_000003_asset_attributes;
+mod m20261121_000004_fetch_leases;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000001_foundation::Migration),
             Box::new(m20261121_000002_packages::Migration),
             Box::new(m20261121_000003_asset_attributes::Migration),
+            Box::new(m20261121_000004_fetch_leases::Migration),
         ]
     }
 }

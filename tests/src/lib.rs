@@ -510,6 +510,8 @@ pub struct TestServer {
     port: u16,
     data_dir: tempfile::TempDir,
     database: Option<PostgresDatabase>,
+    /// The database of the server this one is a replica of ([`TestServer::replica`]).
+    shared_database: Option<String>,
     /// Behind a mutex so that `&self` methods can ask whether it still runs.
     child: Mutex<Option<Child>>,
     starts: u32,
@@ -533,10 +535,41 @@ impl TestServer {
         let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
         let database = (backend == Backend::Postgres).then(PostgresDatabase::create);
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut server =
-            Self { backend, admin, port: free_port(), data_dir, database, child: Mutex::new(None), starts: 0, env };
+        let mut server = Self {
+            backend,
+            admin,
+            port: free_port(),
+            data_dir,
+            database,
+            shared_database: None,
+            child: Mutex::new(None),
+            starts: 0,
+            env,
+        };
         server.spawn();
         server
+    }
+
+    /// Another replica of this PostgreSQL server, as in a fleet: the same database and settings
+    /// (so the same blob store, when that is S3), its own port and data directory. The database
+    /// lives as long as this server, which must outlive the replica.
+    pub fn replica(&self) -> Self {
+        let url = self.database.as_ref().map(|d| d.url.clone()).or_else(|| self.shared_database.clone());
+        assert!(url.is_some(), "replicas share a PostgreSQL database; this server runs on {:?}", self.backend);
+        let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
+        let mut replica = Self {
+            backend: self.backend,
+            admin: self.admin,
+            port: free_port(),
+            data_dir,
+            database: None,
+            shared_database: url,
+            child: Mutex::new(None),
+            starts: 0,
+            env: self.env.clone(),
+        };
+        replica.spawn();
+        replica
     }
 
     /// The backend this server runs on.
@@ -604,8 +637,8 @@ impl TestServer {
                 .env("TRIBUTARY_ADMIN_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
                 .env("TRIBUTARY_ADMIN_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY);
         }
-        if let Some(database) = &self.database {
-            command.arg("--database-url").arg(&database.url);
+        if let Some(url) = self.database.as_ref().map(|d| &d.url).or(self.shared_database.as_ref()) {
+            command.arg("--database-url").arg(url);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));

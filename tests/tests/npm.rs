@@ -11,6 +11,8 @@
 //! - `npm_commands`: whoami, ping, search, dist-tag, deprecate, unpublish; Unlisted, Archived.
 //! - `single_flight_and_upstream_verification`: 100 concurrent requests, one upstream request;
 //!   upstream bytes that do not match their integrity are refused.
+//! - `fleet_single_flight` (PostgreSQL and S3 only): two replicas of one fleet; 100 concurrent
+//!   requests for one uncached tarball, half to each, make one upstream request.
 //! - `aws_login_yarn_pnpm`: `aws codeartifact login --tool npm`, then npm, yarn classic, pnpm.
 //! - `bad_input`: broken tarballs, integrity mismatch, bad names, a 3 GB body, no or bad token.
 //!
@@ -29,6 +31,7 @@ use serde_json::{Value, json};
 use tributary_tests::npm_fixture::{
     Mode, NpmFixture, PackageSpec, Packed, integrity_of, npm_command, npm_pack, sha1_hex,
 };
+use tributary_tests::s3s_fs::{BUCKET, S3sFs};
 use tributary_tests::scenario::{
     Packages, Run, assert_external, aws_in_home, burst, chain, one_repository, run, server_with_upstream,
 };
@@ -528,6 +531,48 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
         assert_eq!(acme(&sdk).version_numbers(repository, "tampered").await, Vec::<String>::new());
     }
     assert_mentions(&server.stderr(), &["SHA-512 mismatch", "tampered-1.0.0.tgz", "nothing was stored"]);
+}
+
+/// A fleet: two replicas on one PostgreSQL database and one S3 bucket. 100 concurrent requests
+/// for one uncached tarball, half to each replica, make ONE upstream request for it (the
+/// replica that did not fetch waits for the other's fetch lease, then serves the stored copy);
+/// every client gets the right bytes, and the version is stored once in `aa` and in `cc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_single_flight() {
+    let s3 = S3sFs::start();
+    let fixture = fixture();
+    let env = s3.server_env(BUCKET);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = server_for(Backend::Postgres, &fixture, &env);
+    let second = first.replica();
+    let sdk = first.sdk_client();
+    let token = chain(&sdk, "acme", "cc", NPMJS).await;
+    // Slow answers, so that both replicas' requests overlap the one upstream download.
+    fixture.set_mode(Mode::Slow(Duration::from_millis(300)));
+
+    let pack = packs().get("burst", "1.0.0");
+    let urls = [&first, &second].map(|s| format!("{}/npm/acme/aa/{}", s.url(), pack.tarball_path()));
+    let client = first.http();
+    let answers = burst(100, |i| client.get(&urls[i % 2]).bearer_auth(&token)).await;
+    for (i, (status, body)) in answers.iter().enumerate() {
+        let body = body.as_ref().expect("a whole body");
+        assert_eq!(*status, 200, "replica {}: {}", i % 2, String::from_utf8_lossy(body));
+        assert!(
+            body == &pack.tarball,
+            "a client got other bytes ({} bytes, expected {})",
+            body.len(),
+            pack.tarball.len()
+        );
+    }
+    assert_eq!(fixture.tarball_requests(pack), 1, "{:?}", fixture.all_requests());
+    // Package metadata is cached per replica: each asked once.
+    assert_eq!(fixture.packument_requests("burst"), 2, "{:?}", fixture.all_requests());
+    for repository in ["aa", "cc"] {
+        let stored = acme(&sdk).versions(repository, "burst", None).await;
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_external(&stored, repository, "burst", "1.0.0", NPMJS);
+    }
+    assert_eq!(acme(&second.sdk_client()).version_numbers("bb", "burst").await, Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------

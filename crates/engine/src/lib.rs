@@ -7,6 +7,7 @@ mod domains;
 pub mod formats;
 mod graph_errors;
 mod identity;
+mod leases;
 mod packages;
 mod pagination;
 mod repositories;
@@ -54,6 +55,8 @@ pub struct Service {
     inflight: Cache<String, Arc<tokio::sync::Mutex<()>>>,
     documents: documents::Documents,
     domains: Cache<String, Domain>,
+    /// This replica's name in fetch leases ([`leases`]): random, new at each start.
+    replica: Arc<str>,
 }
 
 /// A domain's repository graph with the id of each repository.
@@ -96,6 +99,7 @@ impl Service {
             upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
             inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            replica: Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8])),
         })
     }
 

@@ -530,25 +530,36 @@ impl Service {
             .cloned()
             .ok_or_else(|| ServiceError::internal(format!("gateway `{gateway}` left the graph")))?;
         let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
-        let lock = self.inflight.get_with(key, async { Arc::new(tokio::sync::Mutex::new(())) }).await;
+        let lock = self.inflight.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
         let passthrough_key =
             format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
         if !retain && let Some(stored) = self.documents.passthrough.get(&passthrough_key).await {
             return self.open_blob(&target.domain, stored).await;
         }
-        // Someone may have ingested it while we waited.
-        if let Some(package) = self.store.package(&gateway_id, coordinates).await?
-            && let Some(record) = self.store.version(&package.id, &external.version).await?
-            && let Some(stored) = record.assets.iter().find(|a| a.name == asset.name).cloned()
-        {
-            drop(guard);
-            if gateway_id != target.repository_id {
-                let new = retained_copy(&record);
-                self.retain(&target.domain.id, &target.repository_id, coordinates, display_name, new).await?;
+        // Someone may have ingested it while we waited: a request here, or another replica of
+        // the fleet, which holds the file's fetch lease while it fetches. Files that keep no
+        // version are not shared between replicas, so each fetches its own.
+        let lease = loop {
+            if let Some(package) = self.store.package(&gateway_id, coordinates).await?
+                && let Some(record) = self.store.version(&package.id, &external.version).await?
+                && let Some(stored) = record.assets.iter().find(|a| a.name == asset.name).cloned()
+            {
+                drop(guard);
+                if gateway_id != target.repository_id {
+                    let new = retained_copy(&record);
+                    self.retain(&target.domain.id, &target.repository_id, coordinates, display_name, new).await?;
+                }
+                return self.open_blob(&target.domain, stored).await;
             }
-            return self.open_blob(&target.domain, stored).await;
-        }
+            if !retain {
+                break None;
+            }
+            match self.take_fetch_lease(&key).await? {
+                Some(lease) => break Some(lease),
+                None => tokio::time::sleep(crate::leases::LEASE_POLL).await,
+            }
+        };
         if asset.expected == ExpectedDigests::default() {
             let sidecars = adapter.checksum_sidecars(&asset.url);
             asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
@@ -569,6 +580,7 @@ impl Service {
         let attributes = asset.attributes.clone();
         tokio::spawn(async move {
             let _guard = guard;
+            let _lease = lease;
             let mut kept: Option<Vec<u8>> = reader.map(|_| Vec::new());
             let feed = async {
                 let mut upstream = response.bytes_stream();

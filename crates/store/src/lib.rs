@@ -11,6 +11,7 @@
 
 mod entity;
 mod error;
+mod leases;
 mod packages;
 mod records;
 
@@ -61,7 +62,7 @@ impl Store {
     /// Runs every pending migration.
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.db, None).await?;
-        Ok(())
+        self.void_leases_of_a_previous_run().await
     }
 
     /// Checks the database answers (for `/readyz`).

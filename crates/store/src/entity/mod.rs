@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod dist_tags;
 pub mod domains;
+pub mod fetch_leases;
 pub mod package_versions;
 pub mod packages;
 pub mod principals;

@@ -265,3 +265,38 @@ both_backends!(versions_gain_files_but_never_change_one, |store: Store| async mo
     let stored = store.version(&package.id, "1.0").await.expect("read").expect("version");
     assert_eq!(stored.assets.len(), 2, "the refused put added nothing: {:?}", stored.assets);
 });
+
+both_backends!(a_fetch_lease_has_one_holder_until_it_lapses, |store: Store| async move {
+    let (key, ttl) = ("acme/gw/npm:lodash/4.17.21/lodash-4.17.21.tgz", 30_000);
+    assert!(store.take_lease(key, "replica-a", 1_000, ttl).await.expect("take"), "a free lease is taken");
+    assert!(!store.take_lease(key, "replica-b", 2_000, ttl).await.expect("take"), "a held lease is not");
+    assert!(store.take_lease("another/file", "replica-b", 2_000, ttl).await.expect("take"), "one lease per key");
+    // Renewed by its holder only; the renewal moves the lapse.
+    assert!(!store.renew_lease(key, "replica-b", 20_000, ttl).await.expect("renew"));
+    assert!(store.renew_lease(key, "replica-a", 20_000, ttl).await.expect("renew"));
+    assert!(!store.take_lease(key, "replica-b", 40_000, ttl).await.expect("take"), "renewed until 50 s");
+    // Lapsed (its holder died): another takes it over, and the old holder can't renew it.
+    assert!(store.take_lease(key, "replica-b", 50_001, ttl).await.expect("take"));
+    assert!(!store.renew_lease(key, "replica-a", 50_002, ttl).await.expect("renew"));
+    // Released by its holder only; then free.
+    store.release_lease(key, "replica-a").await.expect("release");
+    assert!(!store.take_lease(key, "replica-c", 50_003, ttl).await.expect("take"), "still replica-b's");
+    store.release_lease(key, "replica-b").await.expect("release");
+    assert!(store.take_lease(key, "replica-c", 50_004, ttl).await.expect("take"), "free again");
+});
+
+/// SQLite has one server: a lease in it at start-up was left by a run that was killed while
+/// fetching, and must not hold the next run's fetch back until it lapses. PostgreSQL keeps
+/// leases across a start: other replicas may be fetching.
+#[tokio::test]
+async fn a_start_voids_leases_on_sqlite_only() {
+    for (db, voided) in [(TestDb::sqlite().await, true), (TestDb::postgres().await, false)] {
+        let store = db.store.clone();
+        let now = chrono::Utc::now().timestamp_millis();
+        assert!(store.take_lease("acme/gw/file", "killed-run", now, 30_000).await.expect("take"));
+        store.migrate().await.expect("a start");
+        let taken = store.take_lease("acme/gw/file", "next-run", now + 1, 30_000).await.expect("take");
+        assert_eq!(taken, voided, "voided on SQLite only");
+        db.finish().await;
+    }
+}
