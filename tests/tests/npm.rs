@@ -496,23 +496,8 @@ async fn single_flight_and_upstream_verification(backend: Backend) {
 
     let pack = packs().get("burst", "1.0.0");
     let answers = burst_of_100(&server, &format!("{registry}{}", pack.tarball_path()), &token, None).await;
-    for (status, body) in &answers {
-        assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
-        assert!(
-            body == &pack.tarball,
-            "a client got other bytes ({} bytes, expected {})",
-            body.len(),
-            pack.tarball.len()
-        );
-    }
-    assert_eq!(fixture.tarball_requests(pack), 1, "{:?}", fixture.all_requests());
+    assert_fetched_once(&answers, pack, &fixture, &sdk).await;
     assert_eq!(fixture.packument_requests("burst"), 1, "{:?}", fixture.all_requests());
-    for repository in ["aa", "cc"] {
-        let stored = acme(&sdk).versions(repository, "burst", None).await;
-        assert_eq!(stored.len(), 1, "{stored:?}");
-        assert_external(&stored, repository, "burst", "1.0.0", NPMJS);
-    }
-    assert_eq!(acme(&sdk).version_numbers("bb", "burst").await, Vec::<String>::new());
     fixture.set_mode(Mode::Up);
 
     // The registry serves other bytes than its packument declares (valid gzip and tar, so only
@@ -553,10 +538,26 @@ async fn fleet_single_flight() {
     let pack = packs().get("burst", "1.0.0");
     let urls = [&first, &second].map(|s| format!("{}/npm/acme/aa/{}", s.url(), pack.tarball_path()));
     let client = first.http();
-    let answers = burst(100, |i| client.get(&urls[i % 2]).bearer_auth(&token)).await;
-    for (i, (status, body)) in answers.iter().enumerate() {
-        let body = body.as_ref().expect("a whole body");
-        assert_eq!(*status, 200, "replica {}: {}", i % 2, String::from_utf8_lossy(body));
+    let answers: Vec<(u16, Vec<u8>)> = burst(100, |i| client.get(&urls[i % 2]).bearer_auth(&token))
+        .await
+        .into_iter()
+        .map(|(status, body)| (status, body.expect("a whole body")))
+        .collect();
+    assert_fetched_once(&answers, pack, &fixture, &sdk).await;
+    // Package metadata is cached per replica: each asked once.
+    assert_eq!(fixture.packument_requests("burst"), 2, "{:?}", fixture.all_requests());
+}
+
+/// Every one of `answers` is a 200 with `pack`'s bytes; the fixture served the tarball once; the
+/// version is stored once, EXTERNAL, in `aa` and in the gateway `cc`, and not in `bb`.
+async fn assert_fetched_once(
+    answers: &[(u16, Vec<u8>)],
+    pack: &Packed,
+    fixture: &NpmFixture,
+    sdk: &aws_sdk_codeartifact::Client,
+) {
+    for (status, body) in answers {
+        assert_eq!(*status, 200, "{}", String::from_utf8_lossy(body));
         assert!(
             body == &pack.tarball,
             "a client got other bytes ({} bytes, expected {})",
@@ -565,14 +566,12 @@ async fn fleet_single_flight() {
         );
     }
     assert_eq!(fixture.tarball_requests(pack), 1, "{:?}", fixture.all_requests());
-    // Package metadata is cached per replica: each asked once.
-    assert_eq!(fixture.packument_requests("burst"), 2, "{:?}", fixture.all_requests());
     for repository in ["aa", "cc"] {
-        let stored = acme(&sdk).versions(repository, "burst", None).await;
+        let stored = acme(sdk).versions(repository, &pack.name, None).await;
         assert_eq!(stored.len(), 1, "{stored:?}");
-        assert_external(&stored, repository, "burst", "1.0.0", NPMJS);
+        assert_external(&stored, repository, &pack.name, &pack.version, NPMJS);
     }
-    assert_eq!(acme(&second.sdk_client()).version_numbers("bb", "burst").await, Vec::<String>::new());
+    assert_eq!(acme(sdk).version_numbers("bb", &pack.name).await, Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------
