@@ -529,11 +529,12 @@ impl Service {
             .get(gateway)
             .cloned()
             .ok_or_else(|| ServiceError::internal(format!("gateway `{gateway}` left the graph")))?;
+        // One key names this upstream file for the in-process lock, the fleet's fetch lease and
+        // the cache of files that keep no version.
         let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
         let lock = self.inflight.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
-        let passthrough_key =
-            format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
+        let passthrough_key = key.clone();
         if !retain && let Some(stored) = self.documents.passthrough.get(&passthrough_key).await {
             return self.open_blob(&target.domain, stored).await;
         }
