@@ -14,4 +14,4 @@ pub mod token;
 pub use error::AuthError;
 pub use keys::{generate_access_key_id, generate_secret_access_key, generate_token_secret};
 pub use sigv4::{SigV4Authorization, SignedRequest, canonical_request, parse_authorization, verify_sigv4};
-pub use token::{TokenClaims, TokenSigner};
+pub use token::{TokenClaims, TokenSigner, check_lifetime};

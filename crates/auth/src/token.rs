@@ -108,17 +108,25 @@ impl TokenSigner {
         let data = jsonwebtoken::decode::<TokenClaims>(token.trim(), &self.decoding, &validation)
             .map_err(|error| AuthError::InvalidToken(describe(&error)))?;
         let claims = data.claims;
-        let now = now.timestamp();
-        if now > claims.exp.saturating_add(TOKEN_LEEWAY_SECONDS) {
-            let expired_at = DateTime::<Utc>::from_timestamp(claims.exp, 0)
-                .map_or_else(|| claims.exp.to_string(), |time| time.to_rfc3339());
-            return Err(AuthError::TokenExpired { expired_at });
-        }
-        if claims.iat > now.saturating_add(TOKEN_LEEWAY_SECONDS) {
-            return Err(AuthError::InvalidToken("it was issued in the future".to_owned()));
-        }
+        check_lifetime(&claims, now)?;
         Ok(claims)
     }
+}
+
+/// Whether a token with `claims`, its signature checked before, is valid at `now`: at most
+/// [`TOKEN_LEEWAY_SECONDS`] after its expiry, and not before its issue time (same leeway). What
+/// [`TokenSigner::verify`] checks after the signature; for callers that keep verified claims.
+pub fn check_lifetime(claims: &TokenClaims, now: DateTime<Utc>) -> Result<(), AuthError> {
+    let now = now.timestamp();
+    if now > claims.exp.saturating_add(TOKEN_LEEWAY_SECONDS) {
+        let expired_at = DateTime::<Utc>::from_timestamp(claims.exp, 0)
+            .map_or_else(|| claims.exp.to_string(), |time| time.to_rfc3339());
+        return Err(AuthError::TokenExpired { expired_at });
+    }
+    if claims.iat > now.saturating_add(TOKEN_LEEWAY_SECONDS) {
+        return Err(AuthError::InvalidToken("it was issued in the future".to_owned()));
+    }
+    Ok(())
 }
 
 /// A short, plain description of why jsonwebtoken rejected a token.

@@ -48,6 +48,8 @@ pub struct Service {
     store: Store,
     settings: Settings,
     tokens: Arc<TokenSigner>,
+    /// Tokens whose signature was checked, with their claims ([`Service::authenticate_token`]).
+    verified_tokens: Cache<String, Arc<tributary_auth::TokenClaims>>,
     principals: Cache<String, Arc<tributary_store::Principal>>,
     graphs: Cache<String, Arc<DomainGraph>>,
     blobs: Arc<dyn BlobStore>,
@@ -91,6 +93,7 @@ impl Service {
             store,
             settings,
             tokens: Arc::new(TokenSigner::new(&key)),
+            verified_tokens: Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(600)).build(),
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             blobs,
