@@ -11,8 +11,8 @@ server's VmHWM (nginx: master and workers added up).
 Prints a Markdown table; numbers go in docs/benchmarks.md, never in tests.
 
 Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
-(`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN (a prebuilt
-binary to measure instead of building this tree).
+(`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
+(a prebuilt binary to measure instead of building this tree).
 """
 import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, socket, subprocess, sys, tarfile, tempfile, time, urllib.request
 
