@@ -14,7 +14,9 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
 (`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
 (a prebuilt binary to measure instead of building this tree).
 """
-import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, socket, subprocess, sys, tarfile, tempfile, time, urllib.request
+import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, subprocess, sys, tarfile, tempfile, urllib.request
+
+from benchlib import ADMIN_KEY, ADMIN_SECRET, free_port, run, tree_rss_mib, tributary_chain, wait_http
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "target", "tools")
@@ -24,17 +26,6 @@ SERVERS = os.environ.get("BENCH_SERVERS", "tributary,verdaccio,nginx").split(","
 TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 NAME = "bench-pkg"
 VERSIONS = 1000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(*cmd, **kw):
-    print("+", " ".join(cmd), file=sys.stderr)
-    return subprocess.run(cmd, check=True, **kw)
 
 
 def ensure_tools():
@@ -101,17 +92,6 @@ os.chdir(sys.argv[1]); http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.arg
 '''
 
 
-def wait_http(url, headers=None, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5).read()
-            return
-        except Exception:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer")
-
-
 def wrk(url, headers):
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-H", "Accept-Encoding: gzip"]
     for h in headers:
@@ -125,19 +105,6 @@ def wrk(url, headers):
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "non2xx": int(errors.group(1)) if errors else 0}
-
-
-def peak_rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def tree_rss_mib(pid):
-    """Peak RSS of a process and its children (nginx's master and workers)."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return peak_rss_mib(pid) + sum(peak_rss_mib(int(c)) for c in children)
 
 
 def start_nginx(work, port, files):
@@ -179,24 +146,14 @@ def main():
         latest = build_fixture(os.path.join(work, "fixture"), fixture_port)
         procs.append(subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)]))
         env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
-                   TRIBUTARY_ADMIN_ACCESS_KEY_ID="TKIABENCH", TRIBUTARY_ADMIN_SECRET_ACCESS_KEY="bench-secret",
+                   TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
                    TRIBUTARY_LOG="warn")
         trib = subprocess.Popen([tributary_bin, "serve", "--data-dir",
                                  os.path.join(work, "trib"), "--listen", f"127.0.0.1:{trib_port}"], env=env,
                                 stdout=subprocess.DEVNULL)
         procs.append(trib)
-        wait_http(f"http://127.0.0.1:{trib_port}/healthz")
-        aws_env = dict(os.environ, AWS_ACCESS_KEY_ID="TKIABENCH", AWS_SECRET_ACCESS_KEY="bench-secret",
-                       AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
-        ca = [aws, "codeartifact", "--endpoint-url", f"http://127.0.0.1:{trib_port}"]
-        for args in (["create-domain", "--domain", "bench"],
-                     ["create-repository", "--domain", "bench", "--repository", "gateway"],
-                     ["associate-external-connection", "--domain", "bench", "--repository", "gateway", "--external-connection", "public:npmjs"],
-                     ["create-repository", "--domain", "bench", "--repository", "team", "--upstreams", "repositoryName=gateway"],
-                     ["create-repository", "--domain", "bench", "--repository", "app", "--upstreams", "repositoryName=team"]):
-            subprocess.run(ca + args, env=aws_env, check=True, stdout=subprocess.DEVNULL)
-        token = subprocess.run(ca + ["get-authorization-token", "--domain", "bench", "--query", "authorizationToken", "--output", "text"],
-                               env=aws_env, check=True, capture_output=True, text=True).stdout.strip()
+        wait_http(f"http://127.0.0.1:{trib_port}/healthz", proc=trib)
+        token = tributary_chain(aws, trib_port, "public:npmjs", ["gateway", "team", "app"], os.environ)
         with open(os.path.join(work, "verdaccio.yaml"), "w") as f:
             f.write(f"""storage: {work}/verdaccio-storage
 uplinks:
@@ -251,7 +208,7 @@ listen: 127.0.0.1:{verd_port}
             for label, path, extra, static_path in workloads:
                 target = static_path if static else path
                 results[(server, label)] = wrk(f"{base}/{target}", auth + extra)
-            results[(server, "rss")] = tree_rss_mib(proc.pid) if static else peak_rss_mib(proc.pid)
+            results[(server, "rss")] = tree_rss_mib(proc.pid)
         names = list(servers)
         print(f"\n| workload ({CONNECTIONS} connections, {DURATION}, gzip) | " + " | ".join(names)
               + " | Tributary / Verdaccio | Tributary / nginx |")

@@ -28,7 +28,10 @@ BENCH_INSTALL_TIMEOUT (seconds per install, 900), BENCH_PROXPI_THREADS (16), BEN
 (the server's `TRIBUTARY_LOG`, `warn`), BENCH_PYPI_INDEX_URL (where the set is downloaded from once),
 BENCH_TRIBUTARY_BIN (a prebuilt binary to measure instead of building this tree).
 """
-import hashlib, json, os, re, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
+import hashlib, json, os, re, resource, shutil, signal, statistics, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
+
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, descendants, free_port, run, tree_rss_mib, tributary_chain,
+                      wait_http)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "target", "tools")
@@ -49,17 +52,6 @@ TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 # The peers, pinned; a changed pin reinstalls (the marker file names the pins).
 DEVPI_REQUIREMENTS = ["devpi-server==6.20.3", "devpi-client==7.3.0"]
 PROXPI_REQUIREMENTS = ["proxpi==1.3.1", "gunicorn==27.0.1"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(*cmd, **kw):
-    print("+", " ".join(cmd), file=sys.stderr)
-    return subprocess.run(cmd, check=True, **kw)
 
 
 def clean_env(**extra):
@@ -278,53 +270,6 @@ def http(url, method="GET", timeout=10):
         return r.read()
 
 
-def wait_http(url, timeout=60, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit(f"the server for {url} exited with {proc.returncode}")
-        try:
-            http(url, timeout=5)
-            return
-        except Exception:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer")
-
-
-# --- the servers ---------------------------------------------------------------------------------
-
-def descendants(pid):
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
-
-
-def tree_rss_mib(pid, field="VmHWM"):
-    """`field` of /proc/PID/status (VmHWM: peak RSS; VmRSS: current) of a process and its
-    descendants, added up (gunicorn's master and workers)."""
-    total = 0
-    for p in descendants(pid):
-        try:
-            for line in open(f"/proc/{p}/status"):
-                if line.startswith(field + ":"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
 def tree_cpu_seconds(pid):
     """User + system CPU time of a process and its live descendants."""
     ticks = 0
@@ -396,24 +341,12 @@ class Tributary(Server):
         port = free_port()
         data = self.fresh_dir("data")
         env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL=f"{self.upstream}/",
-                   TRIBUTARY_ADMIN_ACCESS_KEY_ID="TKIABENCH", TRIBUTARY_ADMIN_SECRET_ACCESS_KEY="bench-secret",
+                   TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
                    TRIBUTARY_LOG=TRIBUTARY_LOG)
         self.spawn([TRIBUTARY_BIN or os.path.join(ROOT, "target", "release", "tributary"), "serve", "--data-dir", data,
                     "--listen", f"127.0.0.1:{port}"], env)
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=self.proc)
-        aws_env = clean_env(AWS_ACCESS_KEY_ID="TKIABENCH", AWS_SECRET_ACCESS_KEY="bench-secret",
-                            AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
-        ca = [AWS, "codeartifact", "--endpoint-url", f"http://127.0.0.1:{port}"]
-        for args in (["create-domain", "--domain", "bench"],
-                     ["create-repository", "--domain", "bench", "--repository", "gateway"],
-                     ["associate-external-connection", "--domain", "bench", "--repository", "gateway",
-                      "--external-connection", "public:pypi"],
-                     ["create-repository", "--domain", "bench", "--repository", "app",
-                      "--upstreams", "repositoryName=gateway"]):
-            subprocess.run(ca + args, env=aws_env, check=True, stdout=subprocess.DEVNULL)
-        token = subprocess.run(ca + ["get-authorization-token", "--domain", "bench", "--query", "authorizationToken",
-                                     "--output", "text"], env=aws_env, check=True, capture_output=True,
-                               text=True).stdout.strip()
+        token = tributary_chain(AWS, port, "public:pypi", ["gateway", "app"], clean_env())
         return f"http://aws:{urllib.parse.quote(token, safe='')}@127.0.0.1:{port}/pypi/bench/app/simple/"
 
 

@@ -534,8 +534,7 @@ impl Service {
         let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
         let lock = self.inflight.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
-        let passthrough_key = key.clone();
-        if !retain && let Some(stored) = self.documents.passthrough.get(&passthrough_key).await {
+        if !retain && let Some(stored) = self.documents.passthrough.get(&key).await {
             return self.open_blob(&target.domain, stored).await;
         }
         // Someone may have ingested it while we waited: a request here, or another replica of
@@ -616,7 +615,7 @@ impl Service {
             let outcome = match stored {
                 Ok(digests) if !retain => {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
-                    service.documents.passthrough.insert(passthrough_key, record).await;
+                    service.documents.passthrough.insert(key, record).await;
                     Ok(())
                 }
                 Ok(digests) => {

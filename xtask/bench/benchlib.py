@@ -1,0 +1,82 @@
+"""What the `cargo xtask bench` scripts share: ports, commands, waiting for a server, the peak
+RSS of a process tree, and a Tributary configured through the real `aws` CLI."""
+import os, socket, subprocess, sys, time, urllib.request
+
+# The admin keys every bench starts Tributary with.
+ADMIN_KEY, ADMIN_SECRET = "TKIABENCH", "bench-secret"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*cmd, **kw):
+    print("+", " ".join(cmd), file=sys.stderr)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def wait_http(url, headers=None, timeout=60, proc=None):
+    """Until `url` answers 2xx (with `headers`); fails when `proc`, the server, exits first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"the server for {url} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5).read()
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer")
+
+
+def descendants(pid):
+    """`pid` and every process below it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def tree_rss_mib(pid, field="VmHWM"):
+    """`field` of /proc/PID/status (VmHWM: peak RSS; VmRSS: current) of a process and its
+    descendants, added up (nginx's or gunicorn's master and workers)."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def tributary_chain(aws, port, connection, chain, env):
+    """Domain `bench` on the Tributary at `port`: `chain[0]` associated with `connection`, each
+    later repository with the one before as its upstream; returns an authorization token."""
+    aws_env = dict(env, AWS_ACCESS_KEY_ID=ADMIN_KEY, AWS_SECRET_ACCESS_KEY=ADMIN_SECRET,
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+    ca = [aws, "codeartifact", "--endpoint-url", f"http://127.0.0.1:{port}"]
+    steps = [["create-domain", "--domain", "bench"],
+             ["create-repository", "--domain", "bench", "--repository", chain[0]],
+             ["associate-external-connection", "--domain", "bench", "--repository", chain[0],
+              "--external-connection", connection]]
+    steps += [["create-repository", "--domain", "bench", "--repository", name, "--upstreams", f"repositoryName={upstream}"]
+              for upstream, name in zip(chain, chain[1:])]
+    for args in steps:
+        subprocess.run(ca + args, env=aws_env, check=True, stdout=subprocess.DEVNULL)
+    return subprocess.run(ca + ["get-authorization-token", "--domain", "bench", "--query", "authorizationToken",
+                                "--output", "text"], env=aws_env, check=True, capture_output=True, text=True).stdout.strip()
