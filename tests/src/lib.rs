@@ -24,6 +24,7 @@
 //!   settings file from [`maven_settings`] (or [`maven_settings_with_snapshots`], to resolve
 //!   `-SNAPSHOT` dependencies through the mirror).
 
+pub mod fault_fixture;
 pub mod fixture_server;
 pub mod maven_fixture;
 pub mod npm_fixture;
@@ -795,6 +796,47 @@ impl TestServer {
             .env("AWS_MAX_ATTEMPTS", "1");
     }
 
+    /// A request to `path_and_query` with `body`, signed with SigV4 by `aws-sigv4` for the admin at `time`;
+    /// with `content_sha256`, the signature also covers an `x-amz-content-sha256` header.
+    pub fn signed(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        time: std::time::SystemTime,
+        content_sha256: bool,
+    ) -> reqwest::RequestBuilder {
+        use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign};
+        use aws_sigv4::sign::v4;
+
+        let url = format!("{}{path_and_query}", self.url());
+        let identity = self.admin_credentials().into();
+        let mut settings = SigningSettings::default();
+        if content_sha256 {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("codeartifact")
+            .time(time)
+            .settings(settings)
+            .build()
+            .expect("signing parameters")
+            .into();
+        let headers = [("content-type", "application/json")];
+        let signable = SignableRequest::new(method, &url, headers.into_iter(), SignableBody::Bytes(body))
+            .expect("a signable request");
+        let (instructions, _signature) = sign(signable, &params).expect("signing works").into_parts();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request =
+            self.http().request(method, &url).header("content-type", "application/json").body(body.to_vec());
+        for (name, value) in instructions.headers() {
+            request = request.header(name, value);
+        }
+        request
+    }
+
     /// A plain HTTP client (for the Tributary extensions and raw requests).
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::builder().no_proxy().build().expect("a plain reqwest client builds")
@@ -808,8 +850,8 @@ impl Drop for TestServer {
     }
 }
 
-/// Whether `GET /healthz` answers 200.
-fn healthz(port: u16) -> bool {
+/// Whether `GET /healthz` of the server on `port` answers 200.
+pub fn healthz(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
         return false;
     };

@@ -859,6 +859,74 @@ fn html_escape(text: &str) -> String {
     out
 }
 
+/// A zip of `entries`, deflated.
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    for (path, contents) in entries {
+        zip.start_file(*path, options).expect("a zip entry starts");
+        zip.write_all(contents).expect("writing into a zip in memory cannot fail");
+    }
+    zip.finish().expect("a zip in memory finishes").into_inner()
+}
+
+/// The text fields twine sends with `dist` (its name and version, digests of its bytes).
+pub fn twine_fields(dist: &Dist) -> Vec<(String, String)> {
+    let (filetype, pyversion) =
+        if dist.filename.ends_with(".whl") { ("bdist_wheel", "py3") } else { ("sdist", "source") };
+    [
+        (":action", "file_upload"),
+        ("protocol_version", "1"),
+        ("metadata_version", "2.1"),
+        ("name", dist.name.as_str()),
+        ("version", dist.version.as_str()),
+        ("filetype", filetype),
+        ("pyversion", pyversion),
+        ("summary", "crafted by hand"),
+        ("sha256_digest", dist.sha256.as_str()),
+        ("md5_digest", dist.md5.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// `fields` with `key` set to `value`.
+pub fn with_field(mut fields: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
+    fields.retain(|(k, _)| k != key);
+    fields.push((key.to_owned(), value.to_owned()));
+    fields
+}
+
+/// `fields` declaring the digests of `bytes` (`sha256_digest`, `md5_digest`).
+pub fn digests_of(fields: Vec<(String, String)>, bytes: &[u8]) -> Vec<(String, String)> {
+    with_field(with_field(fields, "sha256_digest", &sha256_hex(bytes)), "md5_digest", &md5_hex(bytes))
+}
+
+/// The multipart form twine posts: `fields`, then the file `content` named `filename`; its
+/// `Content-Type` (with the boundary) and its bytes.
+pub fn upload_form(fields: &[(String, String)], filename: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "tributary-test-boundary-7f3a9c";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;

@@ -26,10 +26,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
-use base64::Engine as _;
 use serde_json::{Value, json};
 use tributary_tests::npm_fixture::{
-    Mode, NpmFixture, PackageSpec, Packed, integrity_of, npm_command, npm_pack, sha1_hex,
+    Mode, NpmFixture, PackageSpec, Packed, gzip, honest_body, npm_command, npm_pack, publish_body, tgz,
 };
 use tributary_tests::s3s_fs::{BUCKET, S3sFs};
 use tributary_tests::scenario::{
@@ -718,54 +717,6 @@ async fn aws_login_yarn_pnpm(backend: Backend) {
 // Bad input.
 
 /// A publish body as npm sends it (`libnpmpublish`), with the given tarball and digests.
-fn publish_body(name: &str, version: &str, tarball: &[u8], integrity: &str, shasum: &str) -> Value {
-    let unscoped = name.rsplit('/').next().unwrap_or(name);
-    json!({
-        "_id": name,
-        "name": name,
-        "description": "crafted by hand",
-        "dist-tags": {"latest": version},
-        "versions": {version: {
-            "name": name,
-            "version": version,
-            "_id": format!("{name}@{version}"),
-            "dist": {"integrity": integrity, "shasum": shasum, "tarball": format!("http://x.invalid/{name}/-/{unscoped}-{version}.tgz")},
-        }},
-        "access": null,
-        "_attachments": {format!("{name}-{version}.tgz"): {
-            "content_type": "application/octet-stream",
-            "data": base64::engine::general_purpose::STANDARD.encode(tarball),
-            "length": tarball.len(),
-        }},
-    })
-}
-
-/// A publish body whose digests are those of `tarball`.
-fn honest_body(name: &str, version: &str, tarball: &[u8]) -> Value {
-    publish_body(name, version, tarball, &integrity_of(tarball), &sha1_hex(tarball))
-}
-
-/// `bytes` gzip-compressed.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).expect("gzip in memory");
-    encoder.finish().expect("gzip in memory")
-}
-
-/// A gzipped tar holding `files` (path, content).
-fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (path, content) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(content.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder.append_data(&mut header, path, *content).expect("tar in memory");
-    }
-    gzip(&builder.into_inner().expect("tar in memory"))
-}
-
 /// `PUT {registry}{path}` with `body` (and the bearer `token`, if any): status, headers, body.
 async fn put(
     server: &TestServer,

@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
 use serde_json::Value;
 use tributary_tests::pypi_fixture::{
-    Dist, DistSpec, Mode, PypiFixture, SIMPLE_HTML, SIMPLE_JSON, build_sdist, build_wheel, md5_hex, sha256_hex,
-    write_dists,
+    Dist, DistSpec, Mode, PypiFixture, SIMPLE_HTML, SIMPLE_JSON, build_sdist, build_wheel, digests_of, sha256_hex,
+    twine_fields, upload_form, with_field, write_dists, zip_of,
 };
 use tributary_tests::scenario::{
     Packages, Run, assert_external, aws_in_home, burst, chain, client, noise, one_repository, run, server_with_upstream,
@@ -816,52 +816,6 @@ async fn aws_login_pip_twine(backend: Backend) {
 // ---------------------------------------------------------------------------------------------
 // Bad input.
 
-/// A zip of `entries`, deflated.
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o644);
-    for (path, contents) in entries {
-        zip.start_file(*path, options).expect("a zip entry starts");
-        zip.write_all(contents).expect("writing into a zip in memory cannot fail");
-    }
-    zip.finish().expect("a zip in memory finishes").into_inner()
-}
-
-/// The text fields twine sends with `dist` (its name and version, digests of its bytes).
-fn twine_fields(dist: &Dist) -> Vec<(String, String)> {
-    let (filetype, pyversion) =
-        if dist.filename.ends_with(".whl") { ("bdist_wheel", "py3") } else { ("sdist", "source") };
-    [
-        (":action", "file_upload"),
-        ("protocol_version", "1"),
-        ("metadata_version", "2.1"),
-        ("name", dist.name.as_str()),
-        ("version", dist.version.as_str()),
-        ("filetype", filetype),
-        ("pyversion", pyversion),
-        ("summary", "crafted by hand"),
-        ("sha256_digest", dist.sha256.as_str()),
-        ("md5_digest", dist.md5.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
-}
-
-/// `fields` with `key` set to `value`.
-fn with_field(mut fields: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
-    fields.retain(|(k, _)| k != key);
-    fields.push((key.to_owned(), value.to_owned()));
-    fields
-}
-
-/// `fields` declaring the digests of `bytes` (`sha256_digest`, `md5_digest`).
-fn digests_of(fields: Vec<(String, String)>, bytes: &[u8]) -> Vec<(String, String)> {
-    with_field(with_field(fields, "sha256_digest", &sha256_hex(bytes)), "md5_digest", &md5_hex(bytes))
-}
-
 /// Credentials of a raw upload.
 #[derive(Debug, Clone, Copy)]
 enum Auth<'a> {
@@ -879,27 +833,8 @@ async fn post_upload(
     filename: &str,
     content: &[u8],
 ) -> (u16, reqwest::header::HeaderMap, String) {
-    let boundary = "tributary-test-boundary-7f3a9c";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut request = server
-        .http()
-        .post(endpoint)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body);
+    let (content_type, body) = upload_form(fields, filename, content);
+    let mut request = server.http().post(endpoint).header("content-type", content_type).body(body);
     if let Auth::Basic(token) = auth {
         request = request.basic_auth("aws", Some(token));
     }

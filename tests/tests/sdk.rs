@@ -379,14 +379,16 @@ async fn signatures() {
 
     // Hand-signed requests: the control first, then each one altered after signing.
     let body = br#"{"tags":[{"key":"team","value":"one"}]}"#;
-    let ok = signed(&server, "POST", "/v1/domain?domain=signed-ok", body, SystemTime::now(), false)
+    let ok = server
+        .signed("POST", "/v1/domain?domain=signed-ok", body, SystemTime::now(), false)
         .send()
         .await
         .expect("answered");
     assert_eq!(ok.status(), 200, "a correctly signed request is accepted: {:?}", ok.text().await);
 
     let tampered = br#"{"tags":[{"key":"team","value":"two"}]}"#;
-    let response = signed(&server, "POST", "/v1/domain?domain=tampered", body, SystemTime::now(), false)
+    let response = server
+        .signed("POST", "/v1/domain?domain=tampered", body, SystemTime::now(), false)
         .body(tampered.to_vec())
         .send()
         .await
@@ -395,7 +397,8 @@ async fn signatures() {
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
     assert_mentions(&message, &["signature", "does not match"]);
 
-    let response = signed(&server, "POST", "/v1/domain?domain=tampered", body, SystemTime::now(), true)
+    let response = server
+        .signed("POST", "/v1/domain?domain=tampered", body, SystemTime::now(), true)
         .body(tampered.to_vec())
         .send()
         .await
@@ -404,9 +407,8 @@ async fn signatures() {
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
     assert_mentions(&message, &["x-amz-content-sha256"]);
 
-    let request = signed(&server, "POST", "/v1/domain?domain=tampered", b"", SystemTime::now(), false)
-        .build()
-        .expect("a request");
+    let request =
+        server.signed("POST", "/v1/domain?domain=tampered", b"", SystemTime::now(), false).build().expect("a request");
     let mut request = request;
     request.url_mut().set_query(Some("domain=other"));
     let (status, error_type, message) = error_of(http.execute(request).await.expect("answered")).await;
@@ -417,7 +419,8 @@ async fn signatures() {
         ("ten-minutes-behind", SystemTime::now() - Duration::from_secs(10 * 60)),
         ("ten-minutes-ahead", SystemTime::now() + Duration::from_secs(10 * 60)),
     ] {
-        let response = signed(&server, "POST", &format!("/v1/domain?domain={name}"), b"", time, false)
+        let response = server
+            .signed("POST", &format!("/v1/domain?domain={name}"), b"", time, false)
             .send()
             .await
             .expect("answered");
@@ -425,12 +428,12 @@ async fn signatures() {
     }
     let ahead = SystemTime::now() + Duration::from_secs(20 * 60);
     let response =
-        signed(&server, "POST", "/v1/domain?domain=tampered", b"", ahead, false).send().await.expect("answered");
+        server.signed("POST", "/v1/domain?domain=tampered", b"", ahead, false).send().await.expect("answered");
     let (status, error_type, message) = error_of(response).await;
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
     let stale = SystemTime::now() - Duration::from_secs(20 * 60);
     let response =
-        signed(&server, "POST", "/v1/domain?domain=tampered", b"", stale, false).send().await.expect("answered");
+        server.signed("POST", "/v1/domain?domain=tampered", b"", stale, false).send().await.expect("answered");
     let (status, error_type, message) = error_of(response).await;
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
     assert_mentions(&message, &["15 minutes"]);
@@ -439,47 +442,6 @@ async fn signatures() {
         let err = sdk.describe_domain().domain(name).send().await;
         assert_sdk_error(err, "ResourceNotFoundException", &[name]);
     }
-}
-
-/// A request to `path_and_query` with `body`, signed with SigV4 by `aws-sigv4` for the admin at `time`;
-/// with `content_sha256`, the signature also covers an `x-amz-content-sha256` header.
-fn signed(
-    server: &TestServer,
-    method: &str,
-    path_and_query: &str,
-    body: &[u8],
-    time: SystemTime,
-    content_sha256: bool,
-) -> reqwest::RequestBuilder {
-    use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign};
-    use aws_sigv4::sign::v4;
-
-    let url = format!("{}{path_and_query}", server.url());
-    let identity = server.admin_credentials().into();
-    let mut settings = SigningSettings::default();
-    if content_sha256 {
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    }
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("codeartifact")
-        .time(time)
-        .settings(settings)
-        .build()
-        .expect("signing parameters")
-        .into();
-    let headers = [("content-type", "application/json")];
-    let signable =
-        SignableRequest::new(method, &url, headers.into_iter(), SignableBody::Bytes(body)).expect("a signable request");
-    let (instructions, _signature) = sign(signable, &params).expect("signing works").into_parts();
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let mut request =
-        server.http().request(method, &url).header("content-type", "application/json").body(body.to_vec());
-    for (name, value) in instructions.headers() {
-        request = request.header(name, value);
-    }
-    request
 }
 
 /// The external-connections extension lists every known connection with its format and URL,

@@ -1,9 +1,35 @@
 """What the `cargo xtask bench` scripts share: ports, commands, waiting for a server, the peak
 RSS of a process tree, and a Tributary configured through the real `aws` CLI."""
-import os, socket, subprocess, sys, time, urllib.request
+import io, json, os, random, socket, subprocess, sys, tarfile, time, urllib.request
 
 # The admin keys every bench starts Tributary with.
 ADMIN_KEY, ADMIN_SECRET = "TKIABENCH", "bench-secret"
+
+
+# A static registry: serves a directory, `{name}/index.json` for a package's document
+# (`python3 -c FIXTURE DIR PORT`).
+FIXTURE = r'''
+import http.server, os, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        p = super().translate_path(path.split("?")[0])
+        return os.path.join(p, "index.json") if os.path.isdir(p) else p
+    def log_message(self, *a): pass
+os.chdir(sys.argv[1]); http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
+'''
+
+
+def npm_tarball(name, version, size):
+    """An npm tarball of `name@version`: its package.json and `size` random bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        manifest = json.dumps({"name": name, "version": version}).encode()
+        for path, data in (("package/package.json", manifest), ("package/data.bin", random.randbytes(size))):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def free_port():

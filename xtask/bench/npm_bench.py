@@ -14,9 +14,9 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
 (`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
 (a prebuilt binary to measure instead of building this tree).
 """
-import base64, gzip, hashlib, io, json, os, random, re, shutil, signal, subprocess, sys, tarfile, tempfile, urllib.request
+import base64, gzip, hashlib, json, os, random, re, shutil, signal, subprocess, sys, tempfile, urllib.request
 
-from benchlib import ADMIN_KEY, ADMIN_SECRET, free_port, run, tree_rss_mib, tributary_chain, wait_http
+from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, free_port, npm_tarball, run, tree_rss_mib, tributary_chain, wait_http
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "target", "tools")
@@ -26,6 +26,11 @@ SERVERS = os.environ.get("BENCH_SERVERS", "tributary,verdaccio,nginx").split(","
 TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 NAME = "bench-pkg"
 VERSIONS = 1000
+# BENCH_BIG_PACKUMENT=1: the workloads are the packuments of BIG_NAME instead, a document of
+# about 9.4 MB (the size of `@types/node`'s), to measure memory under big documents.
+BIG = os.environ.get("BENCH_BIG_PACKUMENT") == "1"
+BIG_NAME, BIG_VERSIONS = "bench-big", 2000
+BIG_MB = 0.0
 
 
 def ensure_tools():
@@ -43,25 +48,13 @@ def ensure_tools():
     return binary
 
 
-def tarball(version, size):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        manifest = json.dumps({"name": NAME, "version": version}).encode()
-        for path, data in (("package/package.json", manifest), ("package/data.bin", random.randbytes(size))):
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            info.mtime = 0
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def build_fixture(root, port):
     random.seed(7)
     os.makedirs(os.path.join(root, NAME, "-"), exist_ok=True)
     versions, times = {}, {"created": "2020-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z"}
     for i in range(VERSIONS):
         version = f"1.{i // 100}.{i % 100}"
-        data = tarball(version, 320 * 1024 if i == VERSIONS - 1 else 64)
+        data = npm_tarball(NAME, version, 320 * 1024 if i == VERSIONS - 1 else 64)
         with open(os.path.join(root, NAME, "-", f"{NAME}-{version}.tgz"), "wb") as f:
             f.write(data)
         versions[version] = {
@@ -78,18 +71,31 @@ def build_fixture(root, port):
     doc = {"_id": NAME, "name": NAME, "dist-tags": {"latest": latest}, "versions": versions, "time": times}
     with open(os.path.join(root, NAME, "index.json"), "w") as f:
         json.dump(doc, f)
+    if BIG:
+        global BIG_MB
+        BIG_MB = build_big(root, port)
     return latest
 
 
-FIXTURE = r'''
-import http.server, os, sys
-class H(http.server.SimpleHTTPRequestHandler):
-    def translate_path(self, path):
-        p = super().translate_path(path.split("?")[0])
-        return os.path.join(p, "index.json") if os.path.isdir(p) else p
-    def log_message(self, *a): pass
-os.chdir(sys.argv[1]); http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
-'''
+def build_big(root, port):
+    """A packument of about 9.4 MB: 2000 versions with long dependency lists, as `@types/node`."""
+    os.makedirs(os.path.join(root, BIG_NAME), exist_ok=True)
+    versions = {}
+    for i in range(BIG_VERSIONS):
+        version = f"{i // 100}.{i % 100}.0"
+        versions[version] = {
+            "name": BIG_NAME, "version": version, "description": "Type definitions for a big runtime",
+            "license": "MIT", "typesPublisherContentHash": hashlib.sha256(version.encode()).hexdigest(),
+            "dependencies": {f"dependency-number-{j}": f"^{j}.{i % 10}.0" for j in range(90)},
+            "contributors": [{"name": f"Contributor {j}", "url": f"https://example.invalid/u{j}"} for j in range(12)],
+            "dist": {"tarball": f"http://127.0.0.1:{port}/{BIG_NAME}/-/{BIG_NAME}-{version}.tgz",
+                     "shasum": hashlib.sha1(version.encode()).hexdigest(),
+                     "integrity": "sha512-" + base64.b64encode(hashlib.sha512(version.encode()).digest()).decode()},
+        }
+    doc = {"_id": BIG_NAME, "name": BIG_NAME, "dist-tags": {"latest": version}, "versions": versions}
+    with open(os.path.join(root, BIG_NAME, "index.json"), "w") as f:
+        json.dump(doc, f)
+    return os.path.getsize(os.path.join(root, BIG_NAME, "index.json")) / 1e6
 
 
 def wrk(url, headers):
@@ -179,10 +185,11 @@ listen: 127.0.0.1:{verd_port}
         fetch = lambda path, extra={}: urllib.request.urlopen(  # noqa: E731
             urllib.request.Request(f"{trib_base}/{path}", headers={**auth_header, **extra}), timeout=60).read()
         nginx_port = free_port()
+        doc_name = BIG_NAME if BIG else NAME
         nginx = start_nginx(work, nginx_port, {
             f"/{tgz}": fetch(tgz),
-            "/full.json": fetch(NAME),
-            "/abbreviated.json": fetch(NAME, {"Accept": "application/vnd.npm.install-v1+json"}),
+            "/full.json": fetch(doc_name),
+            "/abbreviated.json": fetch(doc_name, {"Accept": "application/vnd.npm.install-v1+json"}),
         })
         procs.append(nginx)
         wait_http(f"http://127.0.0.1:{nginx_port}/full.json")
@@ -199,6 +206,11 @@ listen: 127.0.0.1:{verd_port}
             (f"packument, {VERSIONS} versions, full", NAME, [], "full.json"),
             ("packument, abbreviated", NAME, ["Accept: application/vnd.npm.install-v1+json"], "abbreviated.json"),
         ]
+        if BIG:
+            workloads = [
+                (f"packument of {BIG_VERSIONS} versions ({BIG_MB:.1f} MB), full", BIG_NAME, [], "full.json"),
+                ("the same, abbreviated", BIG_NAME, ["Accept: application/vnd.npm.install-v1+json"], "abbreviated.json"),
+            ]
         results = {}
         for server, (proc, base, auth) in servers.items():
             static = server.startswith("nginx")

@@ -8,6 +8,11 @@
 //! - `bench npm`: Tributary against Verdaccio on cached tarballs and packuments (`bench/npm_bench.py`).
 //! - `bench pypi`: Tributary against devpi-server and proxpi, warm and cold `uv pip install`s of a
 //!   pinned set (`bench/pypi_bench.py`, `bench/pypi-requirements.txt`).
+//! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
+//!   and the slope of its RSS and open file descriptors (`bench/soak_bench.py`).
+//! - `fuzz [TARGET...] [--seconds N]`: each fuzz target of `fuzz/` (all by default) for N
+//!   seconds (600 by default) with cargo-fuzz on the nightly toolchain, installing cargo-fuzz
+//!   first when it is missing; stops at the first crash, which `fuzz/artifacts/` keeps.
 //! - `tools`: only the installs.
 //!
 //! Besides its own directory, `tools` installs Debian's Maven plugins with `apt-get` (as root) when
@@ -65,8 +70,11 @@ fn main() -> anyhow::Result<()> {
         }
         Some("tools") => tools(&root).map(|_| ()),
         Some("bench") => bench(&root, &args[1..]),
+        Some("fuzz") => fuzz(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|pypi>");
+            eprintln!(
+                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|pypi|soak | fuzz [TARGET...] [--seconds N]>"
+            );
             std::process::exit(2);
         }
     }
@@ -260,8 +268,52 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/pypi_bench.py")).current_dir(root))
         }
-        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `pypi`"),
+        Some("soak") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/soak_bench.py")).current_dir(root))
+        }
+        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `pypi`, `soak`"),
     }
+}
+
+/// Runs fuzz targets with cargo-fuzz (nightly), each for `--seconds` (600 by default).
+fn fuzz(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let mut seconds = 600u64;
+    let mut targets: Vec<String> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--seconds" {
+            seconds = rest.next().and_then(|s| s.parse().ok()).context("`--seconds` takes a whole number")?;
+        } else {
+            targets.push(arg.clone());
+        }
+    }
+    let installed =
+        Command::new("cargo").args(["+nightly", "fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!("xtask: installing cargo-fuzz (once)");
+        run(Command::new("cargo").args(["install", "--locked", "cargo-fuzz"]))?;
+    }
+    let dir = root.join("fuzz");
+    if targets.is_empty() {
+        let listed = Command::new("cargo").args(["+nightly", "fuzz", "list"]).current_dir(&dir).output()?;
+        targets = String::from_utf8_lossy(&listed.stdout).lines().map(str::to_owned).collect();
+    }
+    for target in &targets {
+        eprintln!("xtask: fuzzing `{target}` for {seconds} s");
+        run(Command::new("cargo")
+            .args([
+                "+nightly",
+                "fuzz",
+                "run",
+                target,
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-rss_limit_mb=2048",
+            ])
+            .current_dir(&dir))?;
+    }
+    Ok(())
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {

@@ -55,6 +55,34 @@ impl FsBlobStore {
         self.root.join(TEMP_PREFIX)
     }
 
+    /// Where a garbage collection moves a blob while it decides (`{scope}.{sha256}`).
+    fn aside_dir(&self) -> PathBuf {
+        self.root.join(".gc")
+    }
+
+    /// Puts back what a collection killed mid-way left aside, unless the blob is in place again.
+    async fn put_back_set_aside(&self) -> Result<(), BlobError> {
+        let dir = self.aside_dir();
+        let mut entries = match fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => return Err(BlobError::io("list", &dir)(err)),
+        };
+        while let Some(entry) = entries.next_entry().await.map_err(BlobError::io("list", &dir))? {
+            let name = entry.file_name();
+            let Some((scope, sha256)) = name.to_str().and_then(|n| n.split_once('.')) else { continue };
+            let (Ok(scope), Ok(sha256)) = (BlobScope::new(scope), sha256.parse::<Sha256>()) else { continue };
+            let dest = self.path(&scope, &sha256);
+            if fs::try_exists(&dest).await.unwrap_or(false) {
+                let _ = fs::remove_file(entry.path()).await;
+            } else {
+                self.create_dir_durably(dest.parent().unwrap_or(&self.root)).await?;
+                fs::rename(entry.path(), &dest).await.map_err(BlobError::io("put back", &dest))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the body to `temp`, hashing and checking it, and fsyncs it.
     async fn write_temp(
         &self,
@@ -190,6 +218,98 @@ impl BlobStore for FsBlobStore {
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(err) => Err(BlobError::io("delete", path)(err)),
         }
+    }
+
+    async fn remove_abandoned_uploads(&self, older_than: std::time::Duration) -> Result<u64, BlobError> {
+        self.put_back_set_aside().await?;
+        let temp_dir = self.temp_dir();
+        let mut entries = match fs::read_dir(&temp_dir).await {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(BlobError::io("list", &temp_dir)(err)),
+        };
+        let now = std::time::SystemTime::now();
+        let mut freed = 0;
+        while let Some(entry) = entries.next_entry().await.map_err(BlobError::io("list", &temp_dir))? {
+            let Ok(metadata) = entry.metadata().await else { continue };
+            // A file written since `now` (an upload that just began) is never idle.
+            let Some(idle) = metadata.modified().ok().and_then(|m| now.duration_since(m).ok()) else { continue };
+            if metadata.is_file() && idle >= older_than && fs::remove_file(entry.path()).await.is_ok() {
+                freed += metadata.len();
+            }
+        }
+        Ok(freed)
+    }
+
+    async fn idle_blobs(&self, scope: &BlobScope, older_than: std::time::Duration) -> Result<Vec<Sha256>, BlobError> {
+        // `{root}/{scope}/sha256/{ab}/{cd}/{hex}`, as `StorageKey` lays it out.
+        let base = self.root.join(scope.as_str()).join("sha256");
+        let now = std::time::SystemTime::now();
+        let mut found = Vec::new();
+        let mut dirs = vec![(base, 0u8)];
+        while let Some((dir, depth)) = dirs.pop() {
+            let mut entries = match fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(BlobError::io("list", &dir)(err)),
+            };
+            while let Some(entry) = entries.next_entry().await.map_err(BlobError::io("list", &dir))? {
+                if depth < 2 {
+                    // A stray file among the fan-out directories is no blob.
+                    if entry.file_type().await.is_ok_and(|t| t.is_dir()) {
+                        dirs.push((entry.path(), depth + 1));
+                    }
+                    continue;
+                }
+                let Some(sha256) = entry.file_name().to_str().and_then(|n| n.parse::<Sha256>().ok()) else { continue };
+                let Ok(metadata) = entry.metadata().await else { continue };
+                let idle = metadata.modified().ok().and_then(|m| now.duration_since(m).ok());
+                if idle.is_some_and(|idle| idle >= older_than) {
+                    found.push(sha256);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn delete_idle(
+        &self,
+        scope: &BlobScope,
+        sha256: &Sha256,
+        older_than: std::time::Duration,
+    ) -> Result<bool, BlobError> {
+        // Skip a blob written since it was listed. Then move whatever is at its place aside
+        // (atomic) and look at what was moved: a `put` renames a fresh file into place, so a
+        // file written within `older_than` is one a version may be about to refer to, and goes
+        // back. An idle one is deleted. What is aside lives in `.gc/` under its own address, so
+        // a process killed meanwhile puts it back at its next start (`remove_abandoned_uploads`).
+        let path = self.path(scope, sha256);
+        let idle = |metadata: io::Result<std::fs::Metadata>| {
+            metadata
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+                .is_some_and(|idle| idle >= older_than)
+        };
+        if !idle(fs::metadata(&path).await) {
+            return Ok(false);
+        }
+        let aside_dir = self.aside_dir();
+        fs::create_dir_all(&aside_dir).await.map_err(BlobError::io("create directory", &aside_dir))?;
+        let aside = aside_dir.join(format!("{scope}.{sha256}"));
+        match fs::rename(&path, &aside).await {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(err) => return Err(BlobError::io("move aside", &path)(err)),
+        }
+        sync_dir(&aside_dir).await?;
+        if idle(fs::metadata(&aside).await) {
+            fs::remove_file(&aside).await.map_err(BlobError::io("delete", &aside))?;
+            return Ok(true);
+        }
+        // The same bytes, whichever copy ends up in place.
+        fs::rename(&aside, &path).await.map_err(BlobError::io("move back", &path))?;
+        Ok(false)
     }
 
     async fn check(&self) -> Result<(), BlobError> {

@@ -1,4 +1,4 @@
-//! Content-addressed blob stores: filesystem and S3 (design.md §2 "Domain", §5 "Storage").
+//! Content-addressed blob stores: filesystem and S3 (docs/DESIGN.md §2 "Domain", §5 "Storage").
 //!
 //! An asset's bytes are stored once per domain (a [`BlobScope`]), keyed by their SHA-256. A
 //! [`BlobStore`] streams each upload (never holding a whole body in memory), computes SHA-256,
@@ -88,4 +88,35 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
 
     /// Readiness: checks that the store is reachable (and for the filesystem, writable).
     async fn check(&self) -> Result<(), BlobError>;
+
+    /// Removes what uploads left behind when their process was killed mid-way (a `put` that
+    /// fails or is dropped cleans up itself) and not written for `older_than`; returns how many
+    /// bytes it freed. The filesystem store removes its stale temporary files; the S3 store
+    /// leaves this to the bucket's lifecycle rule (see [`S3BlobStore`]) and removes nothing.
+    async fn remove_abandoned_uploads(&self, older_than: std::time::Duration) -> Result<u64, BlobError> {
+        let _ = older_than;
+        Ok(0)
+    }
+
+    /// The blobs of `scope` not written for `older_than`: the candidates of a garbage
+    /// collection, which deletes those no metadata refers to with [`BlobStore::delete_idle`].
+    /// The S3 store lists none (its garbage collection is not built yet).
+    async fn idle_blobs(&self, scope: &BlobScope, older_than: std::time::Duration) -> Result<Vec<Sha256>, BlobError> {
+        let _ = (scope, older_than);
+        Ok(Vec::new())
+    }
+
+    /// Deletes a blob, unless it was written within `older_than` (a `put` of the same bytes
+    /// since it was listed, whose version may be about to refer to it): returns whether it was
+    /// deleted. Safe against a concurrent `put` of the same bytes, which always leaves its own
+    /// fresh copy in place.
+    async fn delete_idle(
+        &self,
+        scope: &BlobScope,
+        sha256: &Sha256,
+        older_than: std::time::Duration,
+    ) -> Result<bool, BlobError> {
+        let _ = (scope, sha256, older_than);
+        Ok(false)
+    }
 }

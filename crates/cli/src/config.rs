@@ -69,6 +69,18 @@ pub struct Overrides {
     /// The largest file a client may upload (PyPI, Maven), in bytes [default: 5 GiB, CodeArtifact's limit].
     #[arg(long, env = "TRIBUTARY_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
+    /// The longest pause, in seconds, between two reads of a registry's answer (downloads included) [default: 30].
+    #[arg(long, env = "TRIBUTARY_UPSTREAM_READ_TIMEOUT_SECONDS")]
+    pub upstream_read_timeout_seconds: Option<u64>,
+    /// The longest pause, in seconds, between two parts of a request body before the request is dropped [default: 30].
+    #[arg(long, env = "TRIBUTARY_BODY_READ_TIMEOUT_SECONDS")]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// The most connections one client address may hold open at once [default: 256].
+    #[arg(long, env = "TRIBUTARY_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
+    /// Seconds a blob no version refers to is kept before it is deleted [default: 3600].
+    #[arg(long, env = "TRIBUTARY_BLOB_GC_GRACE_SECONDS")]
+    pub blob_gc_grace_seconds: Option<u64>,
 }
 
 /// Which blob store.
@@ -94,6 +106,10 @@ pub struct FileConfig {
     owner: Option<String>,
     metadata_ttl_seconds: Option<u64>,
     max_upload_bytes: Option<u64>,
+    upstream_read_timeout_seconds: Option<u64>,
+    body_read_timeout_seconds: Option<u64>,
+    max_connections_per_client: Option<usize>,
+    blob_gc_grace_seconds: Option<u64>,
     #[serde(default)]
     admin: AdminSection,
     #[serde(default)]
@@ -149,6 +165,12 @@ pub struct Config {
     pub metadata_ttl_seconds: u64,
     /// The largest file a client may upload, in bytes.
     pub max_upload_bytes: u64,
+    /// The longest pause between two reads of a registry's answer.
+    pub upstream_read_timeout: std::time::Duration,
+    /// The limits that keep one client from exhausting the server.
+    pub limits: tributary_server::ConnectionLimits,
+    /// How long a blob no version refers to is kept.
+    pub blob_gc_grace: std::time::Duration,
 }
 
 /// The blob store in force.
@@ -231,6 +253,25 @@ impl Config {
             external_urls,
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
             max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
+            upstream_read_timeout: std::time::Duration::from_secs(
+                o.upstream_read_timeout_seconds.or(file.upstream_read_timeout_seconds).unwrap_or(30),
+            ),
+            limits: {
+                let defaults = tributary_server::ConnectionLimits::default();
+                tributary_server::ConnectionLimits {
+                    per_client: o
+                        .max_connections_per_client
+                        .or(file.max_connections_per_client)
+                        .unwrap_or(defaults.per_client),
+                    body_read_timeout: o
+                        .body_read_timeout_seconds
+                        .or(file.body_read_timeout_seconds)
+                        .map_or(defaults.body_read_timeout, std::time::Duration::from_secs),
+                }
+            },
+            blob_gc_grace: std::time::Duration::from_secs(
+                o.blob_gc_grace_seconds.or(file.blob_gc_grace_seconds).unwrap_or(3600),
+            ),
         })
     }
 }

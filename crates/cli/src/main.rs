@@ -68,6 +68,12 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Every connection, blob and database handle is a file descriptor: take all the system
+    // allows (the soft limit is often 1,024, the hard one far higher).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
+    }
     let store = open_store(&config).await?;
     let blobs: Arc<dyn BlobStore> = match &config.blob {
         BlobConfig::Fs(path) => Arc::new(FsBlobStore::new(path.clone())),
@@ -78,6 +84,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let upstream = UpstreamSettings {
         urls: config.external_urls.clone(),
         metadata_ttl: std::time::Duration::from_secs(config.metadata_ttl_seconds),
+        read_timeout: config.upstream_read_timeout,
         ..UpstreamSettings::default()
     };
     let service =
@@ -87,15 +94,46 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     {
         print_admin(&admin, &config);
     }
+    housekeeping(service.clone(), blobs.clone(), config.blob_gc_grace);
     let state = AppState {
         service,
         blobs,
         public_url: config.public_url.clone(),
         metrics: Arc::new(Metrics::default()),
         max_upload_bytes: config.max_upload_bytes,
+        limits: config.limits,
     };
     tracing::info!(listen = %config.listen, "tributary is serving");
     tributary_server::run(state, &config.listen).await.context("the HTTP server failed")
+}
+
+/// What the blob store accumulates, removed at start and then every hour:
+/// - what killed uploads left: at start every leftover (an upload of this store runs in this
+///   process only, and none has started yet), later those idle for an hour (a live upload
+///   writes at least once per body read timeout);
+/// - blobs no version refers to (refused uploads, a kill between blob and version) that were
+///   not written for `grace` ([`Service::collect_garbage`]).
+fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::Duration) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+    actix_web::rt::spawn(async move {
+        let mut idle_uploads = std::time::Duration::ZERO;
+        loop {
+            match blobs.remove_abandoned_uploads(idle_uploads).await {
+                Ok(0) => {}
+                Ok(freed) => tracing::info!(freed_bytes = freed, "removed abandoned uploads"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove abandoned uploads"),
+            }
+            match service.collect_garbage(grace).await {
+                Ok(report) if report.deleted > 0 => {
+                    tracing::info!(deleted = report.deleted, idle = report.idle, "removed unreferenced blobs");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.message = %e.message, "cannot collect unreferenced blobs"),
+            }
+            idle_uploads = EVERY;
+            actix_web::rt::time::sleep(EVERY).await;
+        }
+    });
 }
 
 /// Shows the generated admin key once, with the lines that configure the aws CLI for it.

@@ -1,5 +1,5 @@
 //! Rendered documents (packuments, simple pages, metadata files) cached per repository and
-//! package, so a warm request neither queries the database nor renders again (design.md §8).
+//! package, so a warm request neither queries the database nor renders again (docs/DESIGN.md §8).
 //!
 //! A document's key carries its domain's generation, which grows with every write to the
 //! domain's packages or graph on this replica; a write therefore retires every cached document
@@ -62,7 +62,9 @@ impl Documents {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             cache: Cache::builder()
-                .weigher(|k: &String, v: &Arc<Document>| u32::try_from(k.len() + v.body.len() + 64).unwrap_or(u32::MAX))
+                .weigher(|k: &String, v: &Arc<Document>| {
+                    u32::try_from(k.len() + v.body.len() + v.gzip.len() + 64).unwrap_or(u32::MAX)
+                })
                 .max_capacity(48 * 1024 * 1024)
                 .time_to_live(ttl)
                 .build(),

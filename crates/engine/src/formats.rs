@@ -3,6 +3,7 @@
 //! resolution, caching, retention and storage the same way for all of them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tributary_blob::{DigestAlgorithm, ExpectedDigests};
@@ -13,8 +14,9 @@ use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata};
 pub struct ExternalPackage {
     /// The name as the registry spells it.
     pub display_name: String,
-    /// Its versions.
-    pub versions: Vec<ExternalVersion>,
+    /// Its versions, each shared by every view that shows it (a parsed version of a large
+    /// packument is big: views must not copy it).
+    pub versions: Vec<Arc<ExternalVersion>>,
     /// Named pointers to versions (npm dist-tags).
     pub dist_tags: BTreeMap<String, String>,
 }
@@ -24,7 +26,8 @@ pub struct ExternalPackage {
 pub struct ExternalVersion {
     /// The version string.
     pub version: String,
-    /// Descriptive metadata.
+    /// Descriptive metadata, when the format reads it with the document (see
+    /// [`FormatAdapter::external_metadata`]).
     pub metadata: VersionMetadata,
     /// The format's own document for the version (npm: the version manifest).
     pub format_metadata: serde_json::Value,
@@ -82,6 +85,13 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// The `Accept` header for that request.
     fn metadata_accept(&self) -> &'static str {
         "application/json"
+    }
+    /// The descriptive metadata of an upstream version, when it is kept (ingested). Formats
+    /// whose registries describe each version in the document (npm's manifests) derive it here,
+    /// only for the versions kept, rather than for every version of every document read: a big
+    /// packument's dependency lists would otherwise be held twice.
+    fn external_metadata(&self, version: &ExternalVersion) -> VersionMetadata {
+        version.metadata.clone()
     }
     /// Whether serving `file` from upstream keeps its version in the asking repository and the
     /// gateway (retention). Files that only describe a version (PyPI's core metadata, which

@@ -1,4 +1,4 @@
-//! One fetch of an upstream file across the replicas of a fleet (design.md §4).
+//! One fetch of an upstream file across the replicas of a fleet (docs/DESIGN.md §4).
 //!
 //! Within a replica, concurrent requests for one uncached file already wait on one in-process
 //! lock. Across replicas, the one that takes the file's fetch lease in the database fetches it;

@@ -5,6 +5,7 @@
 mod documents;
 mod domains;
 pub mod formats;
+mod garbage;
 mod graph_errors;
 mod identity;
 mod leases;
@@ -26,12 +27,24 @@ use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
 pub use documents::Document;
+pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
 pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList, normalize_name};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use upstream::{ConnectionHealth, UpstreamSettings};
+
+/// Runs CPU-bound work (parsing a publish body, hashing, unpacking an archive) on the blocking
+/// pool, so that the few I/O threads keep answering other requests (health checks included)
+/// meanwhile.
+pub async fn off_io<T, F>(work: F) -> Result<T, ServiceError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(|e| ServiceError::internal(format!("a worker task failed: {e}")))
+}
 
 /// What the service needs to know of its deployment.
 #[derive(Debug, Clone)]
@@ -149,9 +162,10 @@ impl Service {
         self.upstreams.health()
     }
 
-    /// The base URL an external connection reads.
+    /// The base URL an external connection reads, without the credentials it may carry: what
+    /// may be shown.
     pub fn connection_url(&self, connection: &str) -> String {
-        self.upstreams.base_url(connection)
+        upstream::redact(&self.upstreams.base_url(connection))
     }
 
     /// The repository graph of a domain, cached briefly and dropped on every local change.

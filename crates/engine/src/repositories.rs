@@ -211,7 +211,15 @@ impl Service {
                 caller.check_domain(d)?;
                 Some(self.domain(d, owner).await?)
             }
-            (None, Some(scope)) => self.store.domain(scope).await?,
+            // A token opens its one domain; when that domain is gone it opens nothing (it must
+            // never fall through to "every domain").
+            (None, Some(scope)) => Some(self.store.domain(scope).await?.ok_or_else(|| {
+                ServiceError::not_found(
+                    ResourceType::Domain,
+                    scope,
+                    format!("the domain `{scope}` of this authorization token does not exist"),
+                )
+            })?),
             (None, None) => None,
         };
         let items = self.store.list_repositories(domain.as_ref(), prefix, after, limit).await?;

@@ -1,4 +1,4 @@
-//! Resolution through the chain (design.md §3): the merged view of a package as a repository
+//! Resolution through the chain (docs/DESIGN.md §3): the merged view of a package as a repository
 //! sees it, the download of an asset with retention, and publishing.
 //!
 //! - The view walks the repository's search order for the package (pruned where origin
@@ -241,7 +241,7 @@ pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
     }
 }
 
-fn scope(domain: &Domain) -> Result<BlobScope, ServiceError> {
+pub(crate) fn scope(domain: &Domain) -> Result<BlobScope, ServiceError> {
     BlobScope::new(domain.id.clone()).map_err(|e| ServiceError::internal(e.to_string()))
 }
 
@@ -324,7 +324,7 @@ impl Service {
                             let source = VersionSource::External {
                                 gateway: step.repository.clone(),
                                 connection: connection.clone(),
-                                version: Arc::new(version.clone()),
+                                version: version.clone(),
                             };
                             view.add(version.version.clone(), source);
                         }
@@ -522,6 +522,7 @@ impl Service {
     ) -> Result<AssetBody, ServiceError> {
         let Ingest { adapter, gateway, connection, external, mut asset } = ingest;
         let reader = adapter.version_metadata_reader(&asset.name);
+        let external_metadata = adapter.external_metadata(&external);
         let retain = adapter.retains(&asset.name);
         let gateway_id = target
             .graph
@@ -535,7 +536,12 @@ impl Service {
         let lock = self.inflight.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
         if !retain && let Some(stored) = self.documents.passthrough.get(&key).await {
-            return self.open_blob(&target.domain, stored).await;
+            // No version refers to a passed-through file, so the garbage collector may have
+            // taken its blob: then it is fetched again.
+            if let Ok(opened) = self.open_blob(&target.domain, stored).await {
+                return Ok(opened);
+            }
+            self.documents.passthrough.invalidate(&key).await;
         }
         // Someone may have ingested it while we waited: a request here, or another replica of
         // the fleet, which holds the file's fetch lease while it fetches. Files that keep no
@@ -578,6 +584,8 @@ impl Service {
         let name = asset.name.clone();
         let expected = asset.expected;
         let attributes = asset.attributes.clone();
+        let left_behind = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let client_left_behind = left_behind.clone();
         tokio::spawn(async move {
             let _guard = guard;
             let _lease = lease;
@@ -598,8 +606,17 @@ impl Service {
                             if blob_tx.send(Ok(bytes.clone())).await.is_err() {
                                 return;
                             }
-                            if client_open && client_tx.send(Ok(bytes)).await.is_err() {
+                            // A client that stops reading is left behind, not waited for: the
+                            // file's lock, and every later client of it, must not hang on it.
+                            if client_open
+                                && !matches!(
+                                    tokio::time::timeout(CLIENT_STALL, client_tx.send(Ok(bytes))).await,
+                                    Ok(Ok(()))
+                                )
+                            {
                                 client_open = false;
+                                left_behind.store(true, std::sync::atomic::Ordering::Release);
+                                client_tx.close_channel();
                             }
                         }
                         Err(e) => {
@@ -622,7 +639,7 @@ impl Service {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
                     let described = reader.zip(kept.as_deref()).and_then(|(read, bytes)| read(&name, bytes));
                     let mut assets = vec![record];
-                    let mut metadata = external.metadata.clone();
+                    let mut metadata = external_metadata;
                     if let Some(described) = described {
                         metadata = described.metadata;
                         for companion in described.companions {
@@ -675,7 +692,14 @@ impl Service {
             sha512: asset.expected.sha512.map(|d| d.to_hex()).unwrap_or_default(),
             attributes: asset.attributes.clone(),
         };
-        Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx) })
+        // A client left behind sees its download fail, not end early as if it were whole.
+        let failed_if_left_behind = futures::stream::once(async move {
+            client_left_behind
+                .load(std::sync::atomic::Ordering::Acquire)
+                .then(|| Err(std::io::Error::other("the client read too slowly; the download was dropped")))
+        })
+        .filter_map(std::future::ready);
+        Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx.chain(failed_if_left_behind)) })
     }
 
     /// Stores a blob in `domain`, checked against `expected`.
@@ -874,7 +898,10 @@ impl Service {
             let bad = || {
                 ServiceError::new(
                     ErrorKind::BadGateway,
-                    format!("`{connection}` answered `{url}` with something that is not a checksum"),
+                    format!(
+                        "`{connection}` answered `{}` with something that is not a checksum",
+                        crate::upstream::redact(url)
+                    ),
                 )
             };
             let hex = read(&bytes).ok_or_else(bad)?;
@@ -888,7 +915,7 @@ impl Service {
         }
         if let Some((url, _)) = sidecars.first() {
             tracing::warn!(
-                url,
+                url = %crate::upstream::redact(url),
                 connection,
                 "the registry publishes no checksum beside this file: it is stored unverified"
             );
@@ -896,6 +923,10 @@ impl Service {
         Ok(expected)
     }
 }
+
+/// How long an upstream download waits for a slow client to take the next part before it goes
+/// on without it (and stores the file for the next one).
+const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn retained_copy(record: &VersionRecord) -> NewVersion {
     NewVersion {

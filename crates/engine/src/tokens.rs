@@ -33,9 +33,11 @@ impl Service {
         secret: &str,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), ServiceError> {
+        // Wrong credentials ask for others (npm answers a 401 by asking again), unlike a known
+        // caller refused by policy.
         let denied = || {
             ServiceError::new(
-                tributary_model::ErrorKind::AccessDenied,
+                tributary_model::ErrorKind::UnrecognizedClient,
                 "the access key id or secret is wrong; log in with an access key id as the user name and its secret as the password",
             )
         };

@@ -34,13 +34,21 @@ pub struct UpstreamSettings {
     pub urls: BTreeMap<String, String>,
     /// How long a metadata document is used before it is revalidated.
     pub metadata_ttl: Duration,
-    /// How long to wait for a registry to answer.
+    /// How long a metadata request may take in all.
     pub timeout: Duration,
+    /// The longest pause between two reads of any answer, downloads included: a registry that
+    /// stalls (before its headers or mid-body) fails the request after this long.
+    pub read_timeout: Duration,
 }
 
 impl Default for UpstreamSettings {
     fn default() -> Self {
-        Self { urls: BTreeMap::new(), metadata_ttl: Duration::from_secs(300), timeout: Duration::from_secs(30) }
+        Self {
+            urls: BTreeMap::new(),
+            metadata_ttl: Duration::from_secs(300),
+            timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -51,12 +59,26 @@ struct CachedDoc {
     fetched_at: Instant,
 }
 
+/// One URL's cached document, behind the lock that makes its fetches single flight, and the
+/// size of what it holds (its weight in the cache).
+#[derive(Debug, Default)]
+struct DocSlot {
+    doc: tokio::sync::Mutex<Option<CachedDoc>>,
+    bytes: std::sync::atomic::AtomicU32,
+}
+
+/// The memory given to parsed upstream documents, estimated as [`PARSED_PER_BYTE`] times the
+/// size of the documents read.
+const DOCUMENT_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+/// A parsed JSON document takes about this many times its text's size.
+const PARSED_PER_BYTE: u32 = 4;
+
 /// The client of every external connection.
 #[derive(Debug)]
 pub(crate) struct Upstreams {
     client: reqwest::Client,
     settings: UpstreamSettings,
-    docs: Cache<String, Arc<tokio::sync::Mutex<Option<CachedDoc>>>>,
+    docs: Cache<String, Arc<DocSlot>>,
     health: Mutex<BTreeMap<String, ConnectionHealth>>,
 }
 
@@ -67,13 +89,23 @@ impl Upstreams {
     pub(crate) fn new(settings: UpstreamSettings) -> Result<Self, ServiceError> {
         let client = reqwest::Client::builder()
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .read_timeout(settings.read_timeout)
             .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ServiceError::internal(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             client,
             settings,
-            docs: Cache::builder().max_capacity(100_000).build(),
+            // Weighed by size: a few huge documents cannot hold the memory of a hundred thousand.
+            docs: Cache::builder()
+                .weigher(|url: &String, slot: &Arc<DocSlot>| {
+                    let bytes = slot.bytes.load(std::sync::atomic::Ordering::Acquire);
+                    bytes
+                        .saturating_mul(PARSED_PER_BYTE)
+                        .saturating_add(u32::try_from(url.len() + 256).unwrap_or(u32::MAX))
+                })
+                .max_capacity(DOCUMENT_CACHE_BYTES)
+                .build(),
             health: Mutex::new(BTreeMap::new()),
         })
     }
@@ -113,8 +145,8 @@ impl Upstreams {
         url: &str,
         adapter: &dyn FormatAdapter,
     ) -> Result<Option<Arc<ExternalPackage>>, ServiceError> {
-        let slot = self.docs.get_with(url.to_owned(), async { Arc::new(tokio::sync::Mutex::new(None)) }).await;
-        let mut cached = slot.lock().await;
+        let slot = self.docs.get_with(url.to_owned(), async { Arc::new(DocSlot::default()) }).await;
+        let mut cached = slot.doc.lock().await;
         if let Some(doc) = cached.as_ref()
             && doc.fetched_at.elapsed() < self.settings.metadata_ttl
         {
@@ -142,7 +174,8 @@ impl Upstreams {
             }
             Ok(Fetched::Document { bytes, etag, content_type }) => {
                 let parsed = adapter.parse_upstream(&bytes, content_type.as_deref(), url).map_err(|e| {
-                    let message = format!("`{connection}` answered `{url}` with a document that cannot be read: {e}");
+                    let message =
+                        format!("`{connection}` answered `{}` with a document that cannot be read: {e}", redact(url));
                     self.record(connection, Err(message.clone()));
                     ServiceError::new(ErrorKind::BadGateway, message)
                 });
@@ -151,16 +184,19 @@ impl Upstreams {
                         self.record(connection, Ok(()));
                         let package = Arc::new(package);
                         *cached = Some(CachedDoc { package: Some(package.clone()), etag, fetched_at: Instant::now() });
+                        // Weighed again now that its size is known.
+                        let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+                        slot.bytes.store(size, std::sync::atomic::Ordering::Release);
+                        self.docs.insert(url.to_owned(), slot.clone()).await;
                         Ok(Some(package))
                     }
                     Err(e) => stale_or(cached.as_ref(), e),
                 }
             }
             Err(failure) => {
-                let message = format!("`{connection}` could not be reached for `{url}`: {failure}");
+                let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
                 self.record(connection, Err(message.clone()));
-                let kind = if failure.timed_out { ErrorKind::GatewayTimeout } else { ErrorKind::BadGateway };
-                stale_or(cached.as_ref(), ServiceError::new(kind, message))
+                stale_or(cached.as_ref(), failure.into_error(message))
             }
         }
     }
@@ -175,43 +211,94 @@ impl Upstreams {
             }
             Ok(Fetched::Document { .. }) => Err(ServiceError::new(
                 ErrorKind::BadGateway,
-                format!("`{connection}` answered `{url}` with a huge file"),
+                format!("`{connection}` answered `{}` with a huge file", redact(url)),
             )),
             Ok(Fetched::NotFound | Fetched::NotModified) => Ok(None),
             Err(failure) => {
-                let message = format!("`{connection}` could not be reached for `{url}`: {failure}");
+                let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
                 self.record(connection, Err(message.clone()));
-                let kind = if failure.timed_out { ErrorKind::GatewayTimeout } else { ErrorKind::BadGateway };
-                Err(ServiceError::new(kind, message))
+                Err(failure.into_error(message))
             }
         }
     }
 
-    /// Opens a download of `url` from `connection`.
+    /// Opens a download of `url` from `connection`. A download has no total time bound (a large
+    /// file may take long) but every read has one ([`UpstreamSettings::read_timeout`]): a
+    /// registry that stalls mid-body fails the download instead of holding it open.
     pub(crate) async fn open(&self, connection: &str, url: &str) -> Result<reqwest::Response, ServiceError> {
-        let response = self.client.get(url).timeout(Duration::from_secs(3600)).send().await;
+        let response = send_with_retry(self.client.get(url)).await;
         match response {
             Ok(r) if r.status().is_success() => {
                 self.record(connection, Ok(()));
                 Ok(r)
             }
             Ok(r) => {
-                let message = format!("`{connection}` answered {} for `{url}`", r.status());
+                let message = format!("`{connection}` answered {} for `{}`", r.status(), redact(url));
                 self.record(connection, Err(message.clone()));
-                let kind = if r.status() == reqwest::StatusCode::NOT_FOUND {
-                    ErrorKind::NotFound
-                } else {
-                    ErrorKind::BadGateway
-                };
-                Err(ServiceError::new(kind, message))
+                Err(match r.status() {
+                    reqwest::StatusCode::NOT_FOUND => ServiceError::new(ErrorKind::NotFound, message),
+                    status if is_throttled(status) => throttled(message, retry_after(&r)),
+                    _ => ServiceError::new(ErrorKind::BadGateway, message),
+                })
             }
             Err(e) => {
-                let message = format!("`{connection}` could not be reached for `{url}`: {e}");
+                let failure = FetchFailure::from(e);
+                let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
                 self.record(connection, Err(message.clone()));
-                let kind = if e.is_timeout() { ErrorKind::GatewayTimeout } else { ErrorKind::BadGateway };
-                Err(ServiceError::new(kind, message))
+                Err(failure.into_error(message))
             }
         }
+    }
+}
+
+/// `url` without the user name and password it may carry (a mirror's credentials): for every
+/// message a client, a log or the health listing shows.
+pub(crate) fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The longest `Retry-After` a request waits out before it is retried once; a registry asking
+/// for longer is reported to the client with its `Retry-After`.
+const RETRY_AFTER_WAITED: Duration = Duration::from_secs(5);
+
+/// Whether a registry's answer says "later": 429, or 503 (which registries send when overloaded).
+fn is_throttled(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// `Retry-After` of an answer, in seconds (the delay form; an HTTP date counts as absent).
+fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+}
+
+/// The error for a registry that throttled us: 429 with its `Retry-After`, so clients back off.
+fn throttled(message: String, retry_after: Option<u64>) -> ServiceError {
+    ServiceError::new(ErrorKind::Throttling, message).with_retry_after(retry_after.or(Some(1)))
+}
+
+/// Sends `request`; when the registry throttles (429 or 503) with a short `Retry-After` (or
+/// none), waits that long (one second by default) and sends it once more.
+async fn send_with_retry(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
+    let again = request.try_clone();
+    let response = request.send().await?;
+    if !is_throttled(response.status()) {
+        return Ok(response);
+    }
+    let wait = retry_after(&response).map_or(Duration::from_secs(1), Duration::from_secs);
+    match again {
+        Some(again) if wait <= RETRY_AFTER_WAITED => {
+            drop(response);
+            tokio::time::sleep(wait).await;
+            again.send().await
+        }
+        _ => Ok(response),
     }
 }
 
@@ -236,6 +323,30 @@ enum Fetched {
 struct FetchFailure {
     message: String,
     timed_out: bool,
+    /// The registry throttled us, with its `Retry-After` when it gave one.
+    throttled: Option<Option<u64>>,
+}
+
+impl FetchFailure {
+    fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), timed_out: false, throttled: None }
+    }
+
+    /// The client's error, with `message` (which names the connection and URL).
+    fn into_error(self, message: String) -> ServiceError {
+        match self.throttled {
+            Some(retry_after) => throttled(message, retry_after),
+            None if self.timed_out => ServiceError::new(ErrorKind::GatewayTimeout, message),
+            None => ServiceError::new(ErrorKind::BadGateway, message),
+        }
+    }
+}
+
+impl From<reqwest::Error> for FetchFailure {
+    fn from(e: reqwest::Error) -> Self {
+        // The URL may carry credentials; every message names it redacted instead.
+        Self { timed_out: e.is_timeout(), message: e.without_url().to_string(), throttled: None }
+    }
 }
 
 impl std::fmt::Display for FetchFailure {
@@ -244,9 +355,10 @@ impl std::fmt::Display for FetchFailure {
     }
 }
 
+/// Reads a metadata document, at most [`MAX_DOCUMENT_BYTES`] of it: the limit holds for chunked
+/// answers too, checked as the bytes arrive (a declared length above it is refused unread).
 async fn fetch_document(request: reqwest::RequestBuilder) -> Result<Fetched, FetchFailure> {
-    let failure = |e: reqwest::Error| FetchFailure { timed_out: e.is_timeout(), message: e.to_string() };
-    let response = request.send().await.map_err(failure)?;
+    let mut response = send_with_retry(request).await?;
     match response.status() {
         reqwest::StatusCode::NOT_MODIFIED => Ok(Fetched::NotModified),
         reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::GONE => Ok(Fetched::NotFound),
@@ -254,12 +366,23 @@ async fn fetch_document(request: reqwest::RequestBuilder) -> Result<Fetched, Fet
             let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
             let etag = header("etag");
             let content_type = header("content-type");
+            let too_large = || FetchFailure::new(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"));
             if response.content_length().is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64) {
-                return Err(FetchFailure { message: "the document is too large".to_owned(), timed_out: false });
+                return Err(too_large());
             }
-            let bytes = response.bytes().await.map_err(failure)?;
-            Ok(Fetched::Document { bytes, etag, content_type })
+            let mut bytes = bytes::BytesMut::new();
+            while let Some(chunk) = response.chunk().await? {
+                if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Fetched::Document { bytes: bytes.freeze(), etag, content_type })
         }
-        status => Err(FetchFailure { message: format!("it answered HTTP {status}"), timed_out: false }),
+        status if is_throttled(status) => Err(FetchFailure {
+            throttled: Some(retry_after(&response)),
+            ..FetchFailure::new(format!("it answered HTTP {status}"))
+        }),
+        status => Err(FetchFailure::new(format!("it answered HTTP {status}"))),
     }
 }

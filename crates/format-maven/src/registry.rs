@@ -66,12 +66,14 @@ impl FormatAdapter for MavenAdapter {
         let versions = doc
             .versions
             .into_iter()
-            .map(|version| ExternalVersion {
-                version,
-                metadata: VersionMetadata::default(),
-                format_metadata: json!({}),
-                published_at: None,
-                assets: Vec::new(),
+            .map(|version| {
+                Arc::new(ExternalVersion {
+                    version,
+                    metadata: VersionMetadata::default(),
+                    format_metadata: json!({}),
+                    published_at: None,
+                    assets: Vec::new(),
+                })
             })
             .collect();
         Ok(ExternalPackage { display_name: doc.artifact_id.unwrap_or_default(), versions, dist_tags: BTreeMap::new() })

@@ -17,6 +17,7 @@
 //! Rendering is pure and allocation-light (manifests are written in place, not cloned): callers
 //! cache the bytes and invalidate them on change.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 
@@ -78,12 +79,12 @@ const INSTALL_SCRIPTS: &[&str] = &["preinstall", "install", "postinstall"];
 
 /// A package as a repository serves it: what both renderings are made from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PackumentDoc {
+pub struct PackumentDoc<'m> {
     /// The package name.
     pub name: NpmName,
     /// The versions to list (only those a client may see: no Unlisted, Archived, Disposed or
     /// Deleted ones), in any order. A version listed twice is written once, the first time.
-    pub versions: Vec<PackumentVersion>,
+    pub versions: Vec<PackumentVersion<'m>>,
     /// Dist-tags (`latest` is filled in when missing or dangling, see the module docs).
     pub dist_tags: BTreeMap<String, String>,
     /// When the package was first stored.
@@ -96,11 +97,13 @@ pub struct PackumentDoc {
 
 /// One version of a [`PackumentDoc`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct PackumentVersion {
+pub struct PackumentVersion<'m> {
     /// The version, semver.
     pub version: String,
     /// The manifest as published (or as fetched from upstream); any `dist` in it is replaced.
-    pub manifest: Value,
+    /// Borrowed from where it is kept when rendering (a large packument's manifests are not
+    /// copied to be written).
+    pub manifest: Cow<'m, Value>,
     /// Where a client downloads the tarball: the asking repository's own endpoint.
     pub tarball_url: String,
     /// SHA-1 hex of the tarball; left out when empty.
@@ -113,14 +116,20 @@ pub struct PackumentVersion {
     pub deprecated: Option<String>,
 }
 
+/// The `_rev` that [`render_full`] writes for `doc`: a client that sends it back in
+/// `PUT /{name}/-rev/{rev}` read the document as it is now.
+pub fn revision(doc: &PackumentDoc<'_>) -> String {
+    View::new(doc).rev()
+}
+
 /// Renders the full packument (`application/json`).
-pub fn render_full(doc: &PackumentDoc) -> Vec<u8> {
+pub fn render_full(doc: &PackumentDoc<'_>) -> Vec<u8> {
     let view = View::new(doc);
     to_vec(&Full(&view))
 }
 
 /// Renders the abbreviated packument ([`ABBREVIATED_MEDIA_TYPE`]).
-pub fn render_abbreviated(doc: &PackumentDoc) -> Vec<u8> {
+pub fn render_abbreviated(doc: &PackumentDoc<'_>) -> Vec<u8> {
     let view = View::new(doc);
     to_vec(&Abbreviated(&view))
 }
@@ -133,16 +142,16 @@ fn to_vec(value: &impl Serialize) -> Vec<u8> {
 
 /// A document prepared for writing: versions deduplicated and sorted, tags resolved.
 struct View<'a> {
-    doc: &'a PackumentDoc,
+    doc: &'a PackumentDoc<'a>,
     name: String,
-    versions: Vec<&'a PackumentVersion>,
+    versions: Vec<&'a PackumentVersion<'a>>,
     dist_tags: BTreeMap<&'a str, &'a str>,
 }
 
 impl<'a> View<'a> {
-    fn new(doc: &'a PackumentDoc) -> Self {
+    fn new(doc: &'a PackumentDoc<'a>) -> Self {
         let mut seen = HashSet::new();
-        let mut versions: Vec<(Option<semver::Version>, &PackumentVersion)> = doc
+        let mut versions: Vec<(Option<semver::Version>, &PackumentVersion<'_>)> = doc
             .versions
             .iter()
             .filter(|v| seen.insert(v.version.as_str()))
@@ -154,7 +163,7 @@ impl<'a> View<'a> {
             (None, Some(_)) => Ordering::Less,
             (None, None) => va.version.cmp(&vb.version),
         });
-        let versions: Vec<&PackumentVersion> = versions.into_iter().map(|(_, v)| v).collect();
+        let versions: Vec<&PackumentVersion<'_>> = versions.into_iter().map(|(_, v)| v).collect();
         let listed: HashSet<&str> = versions.iter().map(|v| v.version.as_str()).collect();
         let mut dist_tags: BTreeMap<&str, &str> = doc
             .dist_tags
@@ -171,16 +180,18 @@ impl<'a> View<'a> {
         Self { doc, name: doc.name.full(), versions, dist_tags }
     }
 
-    fn latest(&self) -> Option<&'a PackumentVersion> {
+    fn latest(&self) -> Option<&'a PackumentVersion<'a>> {
         let latest = self.dist_tags.get("latest")?;
         self.versions.iter().copied().find(|v| v.version == *latest)
     }
 
-    /// A revision id in CouchDB's `N-hash` form, derived from the content: npm sends it back in
-    /// `/-rev/{rev}` paths, where it is ignored.
+    /// A revision id in CouchDB's `N-hash` form, derived from what a client can change (the
+    /// versions with their integrity and deprecation, the dist-tags): npm sends it back in
+    /// `/-rev/{rev}` paths, and a write naming a revision that is no longer current is refused
+    /// (see [`revision`]). Times are left out: a version without a publish time would otherwise
+    /// change the revision at every rendering.
     fn rev(&self) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(time(&self.doc.modified));
         for v in &self.versions {
             hasher.update(v.version.as_bytes());
             hasher.update([0]);
@@ -204,7 +215,7 @@ fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn manifest_of(v: &PackumentVersion) -> Option<&Map<String, Value>> {
+fn manifest_of<'v>(v: &'v PackumentVersion<'_>) -> Option<&'v Map<String, Value>> {
     v.manifest.as_object()
 }
 
@@ -282,7 +293,7 @@ impl Serialize for Times<'_, '_> {
 
 struct VersionObject<'a> {
     name: &'a str,
-    version: &'a PackumentVersion,
+    version: &'a PackumentVersion<'a>,
     full: bool,
 }
 
@@ -324,7 +335,7 @@ fn has_install_script(manifest: Option<&Map<String, Value>>) -> bool {
     scripts.is_some_and(|s| INSTALL_SCRIPTS.iter().any(|name| s.contains_key(*name)))
 }
 
-struct Dist<'a>(&'a PackumentVersion);
+struct Dist<'a>(&'a PackumentVersion<'a>);
 
 impl Serialize for Dist<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -27,6 +27,7 @@
 //! [`classify_put`] tells these apart; [`parse_publish`] validates a publish completely (nothing
 //! is accepted partly).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -198,7 +199,9 @@ pub fn parse_publish_with_limits(
 ) -> Result<PublishRequest, NpmError> {
     url_name.validate_new()?;
     let full = url_name.full();
-    let body: Map<String, Value> = serde_json::from_slice(body).map_err(|err| {
+    // The attachments' data (the tarball in base64, most of the body) is borrowed from the
+    // body, not copied; the rest is small.
+    let PublishDocument { attachments, rest: body } = serde_json::from_slice(body).map_err(|err| {
         NpmError::document(PUBLISH_BODY, format!("it is not a JSON object ({err}); publish with the npm CLI"))
     })?;
 
@@ -230,6 +233,12 @@ pub fn parse_publish_with_limits(
             ));
         }
     };
+    if version.len() > MAX_VERSION_LENGTH {
+        return Err(NpmError::document(
+            PUBLISH_BODY,
+            format!("the version is {} characters long; npm's limit is {MAX_VERSION_LENGTH}", version.len()),
+        ));
+    }
     let parsed_version = parse_version(&full, version)?;
     let subject = format!("{full}@{version}");
     let Value::Object(manifest) = manifest else {
@@ -267,14 +276,18 @@ pub fn parse_publish_with_limits(
 
     // Attachments: one tarball, at most one provenance bundle.
     let attachment_error = |reason: String| NpmError::InvalidAttachment { name: full.clone(), reason };
-    let attachments = object(&body, "_attachments")?
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| attachment_error("there is no `_attachments` entry holding the tarball".to_owned()))?;
+    let attachments = match attachments {
+        Some(Attachments::Map(map)) if !map.is_empty() => map,
+        Some(Attachments::Other(_)) => {
+            return Err(NpmError::document(PUBLISH_BODY, "`_attachments` is not a JSON object"));
+        }
+        _ => return Err(attachment_error("there is no `_attachments` entry holding the tarball".to_owned())),
+    };
     let tgz_names = [format!("{full}-{version}.tgz"), tarball_filename(url_name, version)];
     let sigstore_names = [format!("{full}-{version}.sigstore"), format!("{}-{version}.sigstore", url_name.package())];
     let mut tarball_entry = None;
     let mut provenance_entry = None;
-    for (key, attachment) in attachments {
+    for (key, attachment) in &attachments {
         let slot = if key.ends_with(".tgz") {
             if !tgz_names.contains(key) {
                 return Err(attachment_error(format!("the tarball `{key}` should be named `{}`", tgz_names[0])));
@@ -293,8 +306,7 @@ pub fn parse_publish_with_limits(
         return Err(attachment_error(format!("there is no tarball `{}`", tgz_names[0])));
     };
     let data = tarball_entry
-        .get("data")
-        .and_then(Value::as_str)
+        .data()
         .ok_or_else(|| attachment_error("the tarball attachment has no `data` string".to_owned()))?;
     let tarball = STANDARD
         .decode(data.trim())
@@ -302,7 +314,7 @@ pub fn parse_publish_with_limits(
     if tarball.is_empty() {
         return Err(attachment_error("the tarball is empty".to_owned()));
     }
-    if let Some(length) = tarball_entry.get("length").filter(|l| !l.is_null())
+    if let Some(length) = tarball_entry.length.as_ref().filter(|l| !l.is_null())
         && length.as_u64() != Some(tarball.len() as u64)
     {
         return Err(attachment_error(format!(
@@ -312,8 +324,7 @@ pub fn parse_publish_with_limits(
     }
     let provenance = provenance_entry
         .map(|p| {
-            p.get("data")
-                .and_then(Value::as_str)
+            p.data()
                 .map(|d| d.as_bytes().to_vec())
                 .ok_or_else(|| attachment_error("the provenance attachment has no `data` string".to_owned()))
         })
@@ -351,6 +362,8 @@ pub fn parse_publish_with_limits(
         (None, _) => (text(manifest.get("readme")).or_else(|| text(body.get("readme"))), None),
     };
 
+    let readme = readme.map(|r| cut_at_char_boundary(r, limits.max_readme_bytes));
+    check_manifest_limits(manifest, &subject)?;
     let mut manifest = manifest.clone();
     manifest.insert("_id".to_owned(), Value::String(subject));
     manifest.entry("_hasShrinkwrap").or_insert(Value::Bool(info.has_shrinkwrap));
@@ -372,6 +385,123 @@ pub fn parse_publish_with_limits(
         access: body.get("access").and_then(Value::as_str).map(str::to_owned),
         provenance,
     })
+}
+
+/// The longest version accepted: node-semver's `MAX_LENGTH`.
+pub const MAX_VERSION_LENGTH: usize = 256;
+/// The longest `description` accepted (the registry shows it in search results and packuments).
+pub const MAX_DESCRIPTION_BYTES: usize = 64 * 1024;
+/// The largest version manifest accepted, its README left out: every packument carries every
+/// version's manifest, so one huge manifest would make every read of the package slow.
+pub const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
+
+/// Refuses a manifest over [`MAX_DESCRIPTION_BYTES`] or [`MAX_MANIFEST_BYTES`] (measured as
+/// written, without `readme`, which is kept apart and cut).
+fn check_manifest_limits(manifest: &Map<String, Value>, subject: &str) -> Result<(), NpmError> {
+    if let Some(description) = manifest.get("description").and_then(Value::as_str)
+        && description.len() > MAX_DESCRIPTION_BYTES
+    {
+        return Err(NpmError::document(
+            PUBLISH_BODY,
+            format!(
+                "the `description` of `{subject}` is {} bytes; the limit is {MAX_DESCRIPTION_BYTES} (put long text in the README)",
+                description.len()
+            ),
+        ));
+    }
+    let mut size = SizeLimit { written: 0, limit: MAX_MANIFEST_BYTES };
+    let fits = manifest
+        .iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "readme" | "readmeFilename"))
+        .try_for_each(|(key, value)| {
+            size.written += key.len() + 4;
+            serde_json::to_writer(&mut size, value)
+        })
+        .is_ok();
+    if !fits {
+        return Err(NpmError::document(
+            PUBLISH_BODY,
+            format!("the manifest of `{subject}` is larger than {MAX_MANIFEST_BYTES} bytes (its README left out)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A writer that only counts, and fails once past its limit.
+struct SizeLimit {
+    written: usize,
+    limit: usize,
+}
+
+impl std::io::Write for SizeLimit {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.written += buf.len();
+        if self.written > self.limit {
+            return Err(std::io::Error::other("over the limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `text` cut to at most `limit` bytes, at a character boundary.
+fn cut_at_char_boundary(mut text: String, limit: u64) -> String {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if text.len() > limit {
+        let mut end = limit;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// A publish body: its attachments read apart (their data borrowed), every other field as JSON.
+#[derive(Deserialize)]
+struct PublishDocument<'a> {
+    #[serde(rename = "_attachments", borrow, default)]
+    attachments: Option<Attachments<'a>>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// `_attachments`: a map, or anything else (refused with its own message).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Attachments<'a> {
+    Map(#[serde(borrow)] BTreeMap<String, Attachment<'a>>),
+    Other(IgnoredAny),
+}
+
+/// One attachment: its `data` (borrowed when it holds no escapes, as base64 never does) and
+/// its declared `length`.
+#[derive(Deserialize)]
+struct Attachment<'a> {
+    #[serde(borrow, default)]
+    data: Option<Data<'a>>,
+    #[serde(default)]
+    length: Option<Value>,
+}
+
+/// `data`: a string, or anything else (which counts as none).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Data<'a> {
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Other(IgnoredAny),
+}
+
+impl Attachment<'_> {
+    fn data(&self) -> Option<&str> {
+        match &self.data {
+            Some(Data::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 /// The object at `key`, if present; an error if present but not an object.

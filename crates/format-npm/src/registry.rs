@@ -46,9 +46,13 @@ impl FormatAdapter for NpmAdapter {
         format!("{base_url}/{name}")
     }
 
+    fn external_metadata(&self, version: &ExternalVersion) -> tributary_model::VersionMetadata {
+        crate::version_metadata(&version.format_metadata, None)
+    }
+
     fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, _: &str) -> Result<ExternalPackage, String> {
         let doc = parse_upstream_packument(bytes).map_err(|e| e.to_string())?;
-        let versions = doc
+        let versions: Vec<Arc<ExternalVersion>> = doc
             .versions
             .into_iter()
             .map(|v| {
@@ -62,8 +66,9 @@ impl FormatAdapter for NpmAdapter {
                         .map(Sha512);
                 }
                 expected.sha1 = v.shasum.as_deref().and_then(|s| s.parse::<Sha1>().ok());
-                ExternalVersion {
-                    metadata: crate::version_metadata(&v.manifest, None),
+                Arc::new(ExternalVersion {
+                    // Derived when the version is kept (`external_metadata`).
+                    metadata: tributary_model::VersionMetadata::default(),
                     assets: vec![ExternalAsset {
                         name: tarball_filename(&doc.name, &v.version),
                         url: v.tarball_url.clone(),
@@ -73,7 +78,7 @@ impl FormatAdapter for NpmAdapter {
                     published_at: v.published_at,
                     format_metadata: v.manifest,
                     version: v.version,
-                }
+                })
             })
             .collect();
         Ok(ExternalPackage { display_name: doc.name.package().to_owned(), versions, dist_tags: doc.dist_tags })
@@ -107,7 +112,7 @@ pub async fn packument(
         .await
 }
 
-fn packument_doc(name: &NpmName, view: &PackageView, endpoint: &str) -> Result<PackumentDoc, ServiceError> {
+fn packument_doc<'v>(name: &NpmName, view: &'v PackageView, endpoint: &str) -> Result<PackumentDoc<'v>, ServiceError> {
     let listed: Vec<(&String, &VersionSource)> = view.versions.iter().filter(|(_, s)| s.is_listed()).collect();
     if listed.is_empty() {
         return Err(match &view.upstream_error {
@@ -119,7 +124,7 @@ fn packument_doc(name: &NpmName, view: &PackageView, endpoint: &str) -> Result<P
         .iter()
         .map(|(version, source)| {
             let (shasum, integrity) = dist_of(source);
-            let manifest = source.format_metadata().clone();
+            let manifest = std::borrow::Cow::Borrowed(source.format_metadata());
             PackumentVersion {
                 version: (*version).clone(),
                 deprecated: manifest.get("deprecated").and_then(Value::as_str).map(str::to_owned),
@@ -223,21 +228,27 @@ pub async fn put(
     target: &RepoTarget,
     name: &NpmName,
     rev: Option<&str>,
-    body: &[u8],
+    body: Vec<u8>,
 ) -> Result<Vec<u8>, ServiceError> {
-    match classify_put(name, body, rev)? {
+    // Reading a body of up to hundreds of megabytes is CPU work: off the I/O threads.
+    let (kind, body) = {
+        let (name, rev) = (name.clone(), rev.map(str::to_owned));
+        tributary_engine::off_io(move || classify_put(&name, &body, rev.as_deref()).map(|kind| (kind, body))).await??
+    };
+    let seen = match rev {
+        Some(rev) => Some(check_revision(service, target, name, rev).await?),
+        None => None,
+    };
+    match kind {
         PutKind::Publish => publish(service, target, name, body).await,
         PutKind::Deprecate { versions } => deprecate(service, target, name, &versions).await,
         PutKind::UnpublishVersions { remaining, .. } => {
             let coordinates = coordinates(name);
             let package = service.local_package(target, &coordinates).await?.ok_or_else(|| not_found(name))?;
-            let stored = service.local_versions(&package).await?;
-            // Only versions npm saw (listed ones) can be missing from what it sent back.
-            let gone: Vec<String> = stored
-                .iter()
-                .filter(|v| v.status.is_listed() && !remaining.contains(&v.version))
-                .map(|v| v.version.clone())
-                .collect();
+            // Only versions the client saw, in the very view whose revision it named, can be
+            // missing from what it sent back: one published since is never taken for removed.
+            let seen = seen.unwrap_or_default();
+            let gone: Vec<String> = seen.into_iter().filter(|v| !remaining.contains(v)).collect();
             service.set_local_statuses(target, &package, &gone, VersionStatus::Deleted).await?;
             for (tag, version) in service.package_view(target, &NpmAdapter, &coordinates).await?.dist_tags {
                 if gone.contains(&version) {
@@ -252,13 +263,51 @@ pub async fn put(
     }
 }
 
+/// Refuses a write naming a revision of the packument that is no longer current (409, as the
+/// npm registry answers): a client holding a stale document (npm's unpublish and deprecate send
+/// one back) would otherwise undo what was published after it read it. Returns the listed
+/// versions stored in `target` itself as of that revision: all such a write may remove.
+async fn check_revision(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    rev: &str,
+) -> Result<Vec<String>, ServiceError> {
+    let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+    // The tarball URLs do not enter the revision.
+    let current = crate::revision(&packument_doc(name, &view, "")?);
+    if current != rev {
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            format!(
+                "revision `{rev}` of `{}` is not current (it is `{current}`): the package changed since it was read; read it again and retry",
+                name.full()
+            ),
+        ));
+    }
+    let here = |source: &VersionSource| match source {
+        VersionSource::Stored { repository, record } => *repository == target.repository && record.status.is_listed(),
+        VersionSource::External { .. } => false,
+    };
+    Ok(view.versions.iter().filter(|(_, source)| here(source)).map(|(version, _)| version.clone()).collect())
+}
+
 fn ok_body() -> Vec<u8> {
     br#"{"ok":true}"#.to_vec()
 }
 
-async fn publish(service: &Service, target: &RepoTarget, name: &NpmName, body: &[u8]) -> Result<Vec<u8>, ServiceError> {
+async fn publish(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    body: Vec<u8>,
+) -> Result<Vec<u8>, ServiceError> {
     name.validate_new()?;
-    let request = parse_publish(name, body)?;
+    // JSON, base64, three digests and a gunzip of the tarball: off the I/O threads.
+    let request = {
+        let name = name.clone();
+        tributary_engine::off_io(move || parse_publish(&name, &body)).await??
+    };
     let expected = ExpectedDigests { sha256: request.digests.sha256_hex().parse().ok(), ..Default::default() };
     let digests = service.store_blob(&target.domain, body_from_bytes(request.tarball), &expected).await?;
     let metadata = crate::version_metadata(&request.manifest, request.readme.clone());
@@ -305,14 +354,20 @@ async fn deprecate(
     Ok(ok_body())
 }
 
-/// `DELETE /{name}/-rev/{rev}`: unpublishes every version stored in `target`.
+/// `DELETE /{name}/-rev/{rev}`: unpublishes every version stored in `target`, when `rev` is the
+/// current revision.
 pub async fn unpublish_package(
     service: &Service,
     target: &RepoTarget,
     name: &NpmName,
+    rev: &str,
 ) -> Result<Vec<u8>, ServiceError> {
+    // The listed versions the client saw, not those listed by the time they are removed (a
+    // version published since stays), and the unlisted ones, which no client sees.
+    let mut versions = check_revision(service, target, name, rev).await?;
     let package = service.local_package(target, &coordinates(name)).await?.ok_or_else(|| not_found(name))?;
-    let versions: Vec<String> = service.local_versions(&package).await?.into_iter().map(|v| v.version).collect();
+    let unlisted = service.local_versions(&package).await?.into_iter().filter(|v| !v.status.is_listed());
+    versions.extend(unlisted.map(|v| v.version));
     service.set_local_statuses(target, &package, &versions, VersionStatus::Deleted).await?;
     Ok(ok_body())
 }

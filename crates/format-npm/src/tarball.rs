@@ -99,6 +99,28 @@ pub struct TarballInfo {
     pub unpacked_size: u64,
 }
 
+/// Refuses what a tarball of `npm pack` never holds and what would write outside the package
+/// directory where it is unpacked: an absolute path or a `..` component, and any entry but
+/// files and directories (symbolic and hard links, devices, FIFOs).
+fn check_entry(path: &[u8], entry_type: EntryType) -> Result<(), NpmError> {
+    let shown = String::from_utf8_lossy(path);
+    let absolute = path.first() == Some(&b'/') || path.first() == Some(&b'\\') || path.get(1) == Some(&b':');
+    if absolute || path.split(|b| *b == b'/' || *b == b'\\').any(|part| part == b"..") {
+        return Err(corrupt(format!(
+            "it holds `{shown}`, a path outside the package directory; pack it again with `npm pack`"
+        )));
+    }
+    match entry_type {
+        EntryType::Regular | EntryType::Continuous | EntryType::Directory => Ok(()),
+        EntryType::Symlink | EntryType::Link => Err(corrupt(format!(
+            "it holds `{shown}`, a link; npm packages hold files and directories only (`npm pack` leaves links out)"
+        ))),
+        other => Err(corrupt(format!(
+            "it holds `{shown}`, an entry of type {other:?}; npm packages hold files and directories only"
+        ))),
+    }
+}
+
 /// Cap on a long path name (GNU `L` entry or PAX header): far above any real path.
 const MAX_EXTENSION_BYTES: u64 = 64 * 1024;
 
@@ -157,6 +179,7 @@ pub fn inspect_tarball(bytes: &[u8], limits: &TarballLimits) -> Result<TarballIn
             _ => {}
         }
         let path = long_name.take().unwrap_or_else(|| entry.path_bytes().into_owned());
+        check_entry(&path, entry_type)?;
         if !matches!(entry_type, EntryType::Regular | EntryType::Continuous) {
             continue;
         }

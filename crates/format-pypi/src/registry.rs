@@ -123,7 +123,11 @@ impl FormatAdapter for PypiAdapter {
             });
         }
         let display_name = page.name.unwrap_or_default();
-        Ok(ExternalPackage { display_name, versions: versions.into_values().collect(), dist_tags: BTreeMap::new() })
+        Ok(ExternalPackage {
+            display_name,
+            versions: versions.into_values().map(Arc::new).collect(),
+            dist_tags: BTreeMap::new(),
+        })
     }
 }
 

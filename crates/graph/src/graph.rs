@@ -1,4 +1,4 @@
-//! The repository graph of one domain on `petgraph` (design.md §3).
+//! The repository graph of one domain on `petgraph` (docs/DESIGN.md §3).
 //!
 //! Nodes are repositories; an edge goes from a repository to each of its upstreams and carries
 //! the upstream's position in the list, so a search follows the list order. The graph is a

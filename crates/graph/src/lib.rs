@@ -1,7 +1,7 @@
 //! The repository graph of one domain: search order, validation of upstream changes, retention
 //! targets. Pure: no I/O, no async.
 //!
-//! Implements design.md §3 ("Upstream resolution"), which follows CodeArtifact's documented
+//! Implements docs/DESIGN.md §3 ("Upstream resolution"), which follows CodeArtifact's documented
 //! behaviour: a repository has an ordered list of at most [`MAX_DIRECT_UPSTREAMS`] upstream
 //! repositories of the same domain, or one external connection; its search order is depth-first,
 //! pre-order, following each upstream list in order, each repository visited once, and holds at

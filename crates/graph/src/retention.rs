@@ -1,4 +1,4 @@
-//! Retention targets of a fetch through a chain (design.md §3, rule 1 of §7).
+//! Retention targets of a fetch through a chain (docs/DESIGN.md §3, rule 1 of §7).
 //!
 //! When the asking repository serves a version found further along its search order, a reference
 //! to that version is stored in the asking repository; when it came through an external

@@ -107,12 +107,21 @@ pub struct ServiceError {
     pub message: String,
     /// The resource, when there is one.
     pub resource: Option<(ResourceType, String)>,
+    /// For a throttled or unavailable request: after how many seconds to try again (sent as
+    /// `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ServiceError {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), resource: None }
+        Self { kind, message: message.into(), resource: None, retry_after: None }
+    }
+
+    /// Tells the client to try again after `seconds`.
+    pub fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.retry_after = seconds;
+        self
     }
 
     /// Names the resource the error is about.

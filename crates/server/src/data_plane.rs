@@ -82,13 +82,29 @@ pub(crate) fn with_etag(req: &HttpRequest, document: &Document, content_type: &s
         .content_type(content_type.to_owned())
         .insert_header((header::ETAG, etag))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if gzip {
+    let bytes = if gzip {
         // Compressed once, when the document was rendered.
-        response.insert_header((header::CONTENT_ENCODING, "gzip")).body(document.gzip.clone())
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        document.gzip.clone()
     } else {
-        response.body(document.body.clone())
+        document.body.clone()
+    };
+    if bytes.len() <= LARGE_DOCUMENT {
+        return response.body(bytes);
     }
+    // A large document goes out in slices of the one shared copy: the server copies what it
+    // writes into each connection's buffer, and 64 clients of a 9 MB packument would otherwise
+    // hold 64 copies of it at once.
+    response.no_chunking(bytes.len() as u64);
+    let slices = (0..bytes.len())
+        .step_by(SLICE)
+        .map(move |start| Ok::<_, std::io::Error>(bytes.slice(start..(start + SLICE).min(bytes.len()))));
+    response.streaming(futures::stream::iter(slices.collect::<Vec<_>>()))
 }
+
+/// Documents above this size are written in slices of [`SLICE`] bytes.
+const LARGE_DOCUMENT: usize = 1024 * 1024;
+const SLICE: usize = 64 * 1024;
 
 /// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
 /// end aborts the response, so the client sees a failed download). For `HEAD` the server sends
@@ -180,6 +196,9 @@ pub(crate) fn plain_error(err: &ServiceError, endpoint: &str) -> HttpResponse {
     }
     if status == StatusCode::UNAUTHORIZED {
         response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"tributary\""));
+    }
+    if let Some(seconds) = err.retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds));
     }
     response.content_type("text/plain; charset=utf-8").body(format!("{}\n", err.message))
 }

@@ -19,10 +19,12 @@ pub(crate) fn aws_error(err: &ServiceError, request_id: &str) -> HttpResponse {
         body["resourceId"] = id.clone().into();
         body["resourceType"] = kind.as_str().into();
     }
-    HttpResponse::build(status)
-        .insert_header(("x-amzn-ErrorType", err.kind.error_type()))
-        .insert_header(("x-amzn-RequestId", request_id))
-        .json(body)
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("x-amzn-ErrorType", err.kind.error_type())).insert_header(("x-amzn-RequestId", request_id));
+    if let Some(seconds) = err.retry_after {
+        response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+    }
+    response.json(body)
 }
 
 /// Any path no route serves.

@@ -10,6 +10,7 @@
 pub mod control;
 mod data_plane;
 mod error;
+mod limits;
 pub mod maven;
 pub mod npm;
 pub mod ops;
@@ -21,6 +22,7 @@ use actix_web::{App, HttpServer, web};
 use tributary_blob::BlobStore;
 use tributary_engine::Service;
 
+pub use limits::ConnectionLimits;
 pub use ops::{Metrics, Plane};
 
 /// Everything a request handler may reach.
@@ -36,6 +38,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The largest file a client may upload (PyPI, Maven), in bytes.
     pub max_upload_bytes: u64,
+    /// What keeps one client from exhausting the server.
+    pub limits: ConnectionLimits,
 }
 
 /// Mounts every route on `cfg`; used by [`run`] and by in-process tests.
@@ -48,11 +52,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/metrics", web::get().to(ops::metrics))
             // Static prefixes: each endpoint splits its own path (no per-request pattern match).
             .service(web::scope("/v1").default_service(web::route().to(control::handle)))
-            .service(
-                web::scope("/npm")
-                    .app_data(web::PayloadConfig::new(npm::MAX_BODY_BYTES))
-                    .default_service(web::route().to(npm::handle)),
-            )
+            .service(web::scope("/npm").default_service(web::route().to(npm::handle)))
             .service(web::scope("/pypi").default_service(web::route().to(pypi::handle)))
             .service(web::scope("/maven").default_service(web::route().to(maven::handle)))
             .default_service(web::route().to(error::not_found));
@@ -61,11 +61,24 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// Serves on `listen` until the process is told to stop.
 pub async fn run(state: AppState, listen: &str) -> std::io::Result<()> {
-    HttpServer::new(move || App::new().configure(configure(state.clone())))
-        // Responses are written whole; Nagle's algorithm would only hold their last segment
-        // back until the client acknowledges the one before (as nginx, `tcp_nodelay on`).
-        .tcp_nodelay(true)
-        .bind(listen)?
-        .run()
-        .await
+    use actix_web::dev::Service as _;
+    let limits = state.limits;
+    let counts = Arc::new(limits::ConnectionCounts::default());
+    HttpServer::new(move || {
+        App::new()
+            .wrap_fn(move |mut req, srv| {
+                limits::time_body(&mut req, limits.body_read_timeout);
+                srv.call(req)
+            })
+            .configure(configure(state.clone()))
+    })
+    .on_connect(move |connection, extensions| limits::on_connect(&counts, limits.per_client, connection, extensions))
+    // A request head must arrive whole within this; a client that trickles it is dropped.
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    // Responses are written whole; Nagle's algorithm would only hold their last segment
+    // back until the client acknowledges the one before (as nginx, `tcp_nodelay on`).
+    .tcp_nodelay(true)
+    .bind(listen)?
+    .run()
+    .await
 }

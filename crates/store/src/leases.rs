@@ -1,4 +1,4 @@
-//! Fetch leases: one replica of a fleet fetches a given upstream file at a time (design.md §4).
+//! Fetch leases: one replica of a fleet fetches a given upstream file at a time (docs/DESIGN.md §4).
 //!
 //! A lease is a row: a key, its holder and when it lapses. Taking one is a single conditional
 //! write (insert if absent, or take over one that lapsed), so two replicas never both hold it;

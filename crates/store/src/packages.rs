@@ -289,6 +289,36 @@ async fn versions_with_assets(
 }
 
 impl Store {
+    /// The SHA-256 of every asset stored in a repository of the domain `domain_id`: the blobs
+    /// the domain uses (the garbage collector keeps these).
+    pub async fn referenced_blobs(&self, domain_id: &str) -> Result<std::collections::HashSet<String>> {
+        use sea_orm::sea_query::Query;
+        let repositories = Query::select()
+            .column(crate::entity::repositories::Column::Id)
+            .from(crate::entity::repositories::Entity)
+            .and_where(crate::entity::repositories::Column::DomainId.eq(domain_id))
+            .to_owned();
+        let packages = Query::select()
+            .column(packages::Column::Id)
+            .from(packages::Entity)
+            .and_where(packages::Column::RepositoryId.in_subquery(repositories))
+            .to_owned();
+        let versions = Query::select()
+            .column(package_versions::Column::Id)
+            .from(package_versions::Entity)
+            .and_where(package_versions::Column::PackageId.in_subquery(packages))
+            .to_owned();
+        let digests: Vec<String> = assets::Entity::find()
+            .select_only()
+            .column(assets::Column::Sha256)
+            .distinct()
+            .filter(assets::Column::VersionId.in_subquery(versions))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(digests.into_iter().collect())
+    }
+
     /// The package with `coordinates` in each of `repository_ids` that holds it.
     pub async fn packages_in(
         &self,

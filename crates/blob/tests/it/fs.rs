@@ -71,3 +71,26 @@ async fn check_fails_when_the_root_is_not_writable() {
     let err = store.check().await.err();
     assert!(matches!(&err, Some(tributary_blob::BlobError::Io { .. })), "{err:?}");
 }
+
+/// Garbage collection's two steps: `idle_blobs` lists blobs not written for a while, and
+/// `delete_idle` deletes one only if it is still idle (a fresh `put` of the same bytes stays).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_blobs_are_listed_and_deleted_but_fresh_ones_stay() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let store = FsBlobStore::new(dir.path().join("blobs"));
+    let scope = BlobScope::new("gc").expect("a scope");
+    let digests = store.put(&scope, body_from_bytes(&b"orphan"[..]), &ExpectedDigests::default()).await.expect("put");
+    let hour = Duration::from_secs(3600);
+
+    assert!(store.idle_blobs(&scope, hour).await.expect("list").is_empty(), "just written: not idle for an hour");
+    assert!(!store.delete_idle(&scope, &digests.sha256, hour).await.expect("delete"), "a fresh blob stays");
+    assert!(store.exists(&scope, &digests.sha256).await.expect("exists"));
+
+    assert_eq!(store.idle_blobs(&scope, Duration::ZERO).await.expect("list"), [digests.sha256]);
+    assert!(store.delete_idle(&scope, &digests.sha256, Duration::ZERO).await.expect("delete"));
+    assert!(!store.exists(&scope, &digests.sha256).await.expect("exists"));
+    assert!(!store.delete_idle(&scope, &digests.sha256, Duration::ZERO).await.expect("delete"), "already gone");
+    let temp: Vec<_> = std::fs::read_dir(dir.path().join("blobs/.tmp")).expect("the temporary directory").collect();
+    assert!(temp.is_empty(), "nothing is left aside");
+}

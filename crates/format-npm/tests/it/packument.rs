@@ -11,7 +11,7 @@ fn at(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, day, 12, 0, 0).single().expect("valid date")
 }
 
-fn version(v: &str, day: u32, extra: Value) -> PackumentVersion {
+fn version(v: &str, day: u32, extra: Value) -> PackumentVersion<'static> {
     let mut manifest = json!({
         "name": "@acme/lib",
         "version": v,
@@ -37,7 +37,7 @@ fn version(v: &str, day: u32, extra: Value) -> PackumentVersion {
     }
     PackumentVersion {
         version: v.to_owned(),
-        manifest,
+        manifest: std::borrow::Cow::Owned(manifest),
         tarball_url: format!("http://localhost:8080/npm/d/r/@acme/lib/-/lib-{v}.tgz"),
         shasum: format!("{:0>40}", day),
         integrity: format!("sha512-ours{day}"),
@@ -46,7 +46,7 @@ fn version(v: &str, day: u32, extra: Value) -> PackumentVersion {
     }
 }
 
-fn doc() -> PackumentDoc {
+fn doc() -> PackumentDoc<'static> {
     let mut deprecated = version("1.0.0", 1, json!({"deprecated": "stale message from the manifest"}));
     deprecated.deprecated = Some("use 1.2".to_owned());
     let with_install = version("1.10.0", 4, json!({"scripts": {"postinstall": "node setup.js"}, "os": ["linux"]}));
@@ -207,7 +207,7 @@ fn rev_changes_with_content() {
     let a = doc();
     let mut b = doc();
     b.versions[0].deprecated = Some("now deprecated".to_owned());
-    let rev = |d: &PackumentDoc| parse(&render_full(d))["_rev"].clone();
+    let rev = |d: &PackumentDoc<'_>| parse(&render_full(d))["_rev"].clone();
     assert_eq!(rev(&a), rev(&doc()));
     assert_ne!(rev(&a), rev(&b));
 }

@@ -375,3 +375,28 @@ fn classify_skips_attachment_data() {
     let body = json!({"name": "lib", "versions": {"1.0.0": {}}, "_attachments": {"lib-1.0.0.tgz": {"data": big}}});
     assert_eq!(classify_put(&name("lib"), &bytes(&body), None).expect("classifies"), PutKind::Publish);
 }
+
+/// The npm registry's limits: a version of at most 256 characters, a description of at most
+/// 64 KiB, a manifest of at most 1 MiB (its README apart, which is cut instead).
+#[test]
+fn oversized_fields_are_refused() {
+    let tgz = package_tarball("lib", "1.0.0");
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut body = publish_body("lib", "1.0.0", &tgz);
+        edit(&mut body["versions"]["1.0.0"]);
+        parse_publish(&name("lib"), &bytes(&body))
+    };
+    let err = with(&|m| m["description"] = Value::String("d".repeat(64 * 1024 + 1))).expect_err("a huge description");
+    assert!(err.to_string().contains("`description`"), "{err}");
+    let err = with(&|m| m["keywords"] = json!(vec!["k".repeat(1000); 1100])).expect_err("a huge manifest");
+    assert!(err.to_string().contains("larger than 1048576 bytes"), "{err}");
+    with(&|m| m["description"] = Value::String("d".repeat(64 * 1024))).expect("a description at the limit");
+    let request = with(&|m| m["readme"] = Value::String("r".repeat(3 * 1024 * 1024))).expect("a long readme");
+    assert!(request.readme.is_some_and(|r| r.len() <= 1024 * 1024), "the README is cut, from the tarball first");
+
+    // A 10,000-character version (semver itself would take it).
+    let long = format!("1.0.0-{}", "a".repeat(10_000));
+    let tgz = package_tarball("lib", &long);
+    let err = parse_publish(&name("lib"), &bytes(&publish_body("lib", &long, &tgz))).expect_err("a long version");
+    assert!(err.to_string().contains("npm's limit is 256"), "{err}");
+}

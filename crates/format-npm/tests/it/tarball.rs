@@ -230,3 +230,53 @@ fn headers_alone_count_toward_the_unpacked_limit() {
     assert_too_large(inspect_tarball(&tarball(&files), &limits), "the unpacked size");
     assert!(inspect_tarball(&tarball(&files), &defaults()).is_ok());
 }
+
+/// A gzipped tar of raw entries `(path, type, link target)`, written without the tar crate's
+/// path checks (which refuse what an attacker would send), next to a valid package.json.
+fn raw_tarball(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let pj = br#"{"name":"x","version":"1.0.0"}"#;
+    let mut push = |path: &str, kind: tar::EntryType, link: &str, body: &[u8]| {
+        let mut header = tar::Header::new_old();
+        header.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+        header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+        header.set_entry_type(kind);
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(body);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    };
+    push("package/package.json", tar::EntryType::Regular, "", pj);
+    for (path, kind, link) in entries {
+        let body: &[u8] = if *kind == tar::EntryType::Regular { b"x" } else { b"" };
+        push(path, *kind, link, body);
+    }
+    out.extend_from_slice(&[0; 1024]);
+    gzip([out])
+}
+
+#[test]
+fn entries_outside_the_package_and_links_are_refused() {
+    use tar::EntryType::{Block, Char, Fifo, Link, Regular, Symlink};
+    let cases: &[(&str, tar::EntryType, &str, &str)] = &[
+        ("package/../../etc/cron.d/x", Regular, "", "outside the package directory"),
+        ("../x", Regular, "", "outside the package directory"),
+        ("/etc/passwd", Regular, "", "outside the package directory"),
+        ("package/link", Symlink, "/etc/passwd", "a link"),
+        ("package/hard", Link, "package/package.json", "a link"),
+        ("package/dev", Char, "", "entry of type"),
+        ("package/blk", Block, "", "entry of type"),
+        ("package/fifo", Fifo, "", "entry of type"),
+    ];
+    for (path, kind, link, expected) in cases {
+        let err = inspect_tarball(&raw_tarball(&[(path, *kind, link)]), &defaults())
+            .expect_err(&format!("`{path}` ({kind:?}) is refused"));
+        assert!(matches!(err, NpmError::InvalidTarball { .. }), "{path}: {err:?}");
+        let message = err.to_string();
+        assert!(message.contains(expected) && message.contains(path), "{path}: {message}");
+    }
+    // The same tarball without the bad entry is fine.
+    inspect_tarball(&raw_tarball(&[("package/index.js", Regular, "")]), &defaults()).expect("a plain package");
+}

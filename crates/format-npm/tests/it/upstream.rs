@@ -57,7 +57,7 @@ fn upstream_versions_render_with_our_urls() {
             .iter()
             .map(|v| PackumentVersion {
                 version: v.version.clone(),
-                manifest: v.manifest.clone(),
+                manifest: std::borrow::Cow::Borrowed(&v.manifest),
                 tarball_url: format!("http://us/npm/d/r/@acme/widgets/-/widgets-{}.tgz", v.version),
                 shasum: v.shasum.clone().unwrap_or_default(),
                 integrity: v.integrity.clone().unwrap_or_default(),

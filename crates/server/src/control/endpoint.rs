@@ -301,6 +301,44 @@ fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<RepositoryName>, 
 }
 
 impl Endpoint {
+    /// The name of the operation when it changes anything (an administration), `None` when it
+    /// only reads. Bearer tokens, which package managers keep in plain text, may only read
+    /// (docs/ARCHITECTURE.md, "Who may call what"). Every operation is listed: a new one must
+    /// be placed on one side.
+    pub fn changes_state(&self) -> Option<&'static str> {
+        match self {
+            Self::ListPackages { .. }
+            | Self::DescribePackage { .. }
+            | Self::ListPackageVersions { .. }
+            | Self::DescribePackageVersion { .. }
+            | Self::ListPackageVersionAssets { .. }
+            | Self::GetPackageVersionAsset { .. }
+            | Self::GetPackageVersionReadme { .. }
+            | Self::ListPackageVersionDependencies { .. }
+            | Self::DescribeDomain { .. }
+            | Self::ListDomains { .. }
+            | Self::DescribeRepository { .. }
+            | Self::ListRepositories { .. }
+            | Self::ListRepositoriesInDomain { .. }
+            | Self::GetRepositoryEndpoint { .. }
+            | Self::SearchOrder { .. }
+            | Self::ExternalConnections => None,
+            Self::DeletePackage { .. } => Some("DeletePackage"),
+            Self::PutPackageOriginConfiguration { .. } => Some("PutPackageOriginConfiguration"),
+            Self::UpdatePackageVersionsStatus { .. } => Some("UpdatePackageVersionsStatus"),
+            Self::DeletePackageVersions { .. } => Some("DeletePackageVersions"),
+            Self::CreateDomain { .. } => Some("CreateDomain"),
+            Self::DeleteDomain { .. } => Some("DeleteDomain"),
+            Self::CreateRepository { .. } => Some("CreateRepository"),
+            Self::UpdateRepository { .. } => Some("UpdateRepository"),
+            Self::DeleteRepository { .. } => Some("DeleteRepository"),
+            Self::AssociateExternalConnection { .. } => Some("AssociateExternalConnection"),
+            Self::DisassociateExternalConnection { .. } => Some("DisassociateExternalConnection"),
+            // A token that mints tokens would never expire.
+            Self::GetAuthorizationToken { .. } => Some("GetAuthorizationToken"),
+        }
+    }
+
     /// Parses a request under `/v1/`. `path` is the path without the query.
     pub fn parse(method: &str, path: &str, query: &str, bytes: &[u8]) -> Result<Self, ServiceError> {
         let q = Query::parse(query);

@@ -41,6 +41,16 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
 async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
     let caller = authenticate(req, body, state).await?;
     let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), body)?;
+    if caller.domain_scope.is_some()
+        && let Some(operation) = endpoint.changes_state()
+    {
+        return Err(ServiceError::new(
+            ErrorKind::AccessDenied,
+            format!(
+                "`{operation}` needs a request signed with access keys: an authorization token (what npm, pip and Maven keep) can read the control plane but not change it"
+            ),
+        ));
+    }
     dispatch(endpoint, &caller, req, state).await
 }
 
@@ -174,7 +184,7 @@ async fn dispatch(
             let order = service.search_order(caller, &domain, owner.as_ref(), &repository).await?;
             ok(render::search_order(&order))
         }
-        Endpoint::ExternalConnections => ok(render::external_connections(service)),
+        Endpoint::ExternalConnections => ok(render::external_connections(service, caller)),
         Endpoint::ListPackages { domain, owner, repository, filter, max_results, next_token } => {
             let page = service
                 .list_packages(

@@ -101,9 +101,13 @@ pub(crate) fn search_order(steps: &[SearchStep]) -> Value {
     json!({ "searchOrder": steps })
 }
 
-/// The external-connections extension: every known connection with its format, URL and health.
-pub(crate) fn external_connections(service: &tributary_engine::Service) -> Value {
+/// The external-connections extension: every known connection with its format, URL (never
+/// with the credentials a mirror URL may carry) and health. Only an administrator sees the last
+/// error's message (it names the packages other domains asked for), and only through access
+/// keys: a token is for one domain, whoever it belongs to.
+pub(crate) fn external_connections(service: &tributary_engine::Service, caller: &tributary_engine::Caller) -> Value {
     let health = service.connection_health();
+    let sees_messages = caller.is_admin && caller.domain_scope.is_none();
     let list: Vec<Value> = KNOWN_EXTERNAL_CONNECTIONS
         .iter()
         .map(|c| {
@@ -116,7 +120,7 @@ pub(crate) fn external_connections(service: &tributary_engine::Service) -> Value
                 "health": {
                     "lastSuccess": h.last_success.map(timestamp),
                     "lastError": h.last_error.as_ref().map(|(at, _)| timestamp(*at)),
-                    "lastErrorMessage": h.last_error.map(|(_, m)| m),
+                    "lastErrorMessage": h.last_error.filter(|_| sees_messages).map(|(_, m)| m),
                 },
             })
         })

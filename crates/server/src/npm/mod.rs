@@ -3,7 +3,9 @@
 //! Packuments are served gzip-compressed from the document cache (compressed once per
 //! rendering), tarballs as stored: nothing is compressed per request.
 //!
-//! One request: parse the [`Route`] → authenticate (bearer token) → one call into
+//! One request: parse the [`Route`] → authenticate (bearer token) and find the repository →
+//! read the body, if the route takes one (never before the caller is known: an anonymous
+//! client cannot make the server buffer anything) → one call into
 //! `tributary_format_npm::registry` → write the answer. Errors are npm's `{"error": "..."}` with
 //! the status npm understands (401 asks for credentials, 404, 409 for an existing version,
 //! 502/504 for an unavailable upstream).
@@ -20,7 +22,7 @@ use tributary_model::{ErrorKind, ServiceError};
 pub use route::Route;
 
 use crate::AppState;
-use crate::data_plane::{authenticate, repository_of, stream, with_etag};
+use crate::data_plane::{authenticate, read_bounded, repository_of, stream, with_etag};
 
 /// What to do without credentials.
 const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`";
@@ -28,9 +30,12 @@ const LOGIN_HINT: &str = "this repository needs credentials: run `aws codeartifa
 /// The largest npm request body (a publish carries the tarball in base64).
 pub const MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
 
+/// The largest body of a request that is not a publish (logins, dist-tags).
+const MAX_SMALL_BODY_BYTES: usize = 64 * 1024;
+
 /// Serves every request under `/npm/{domain}/{repository}/`.
-pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let response = match serve(&req, &body, &state).await {
+pub async fn handle(req: HttpRequest, body: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let response = match serve(&req, body, &state).await {
         Ok(response) => response,
         Err(err) => error(&err),
     };
@@ -55,6 +60,9 @@ fn error(err: &ServiceError) -> HttpResponse {
     if status == StatusCode::UNAUTHORIZED {
         response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tributary\""));
     }
+    if let Some(seconds) = err.retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds));
+    }
     response.content_type("application/json").body(tributary_format_npm::responses::render_error(&err.message))
 }
 
@@ -62,7 +70,24 @@ fn json(bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(bytes)
 }
 
-async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
+/// The request body, read whole up to `limit` bytes (a declared length above it is refused
+/// before anything is read).
+async fn read_body(req: &HttpRequest, body: web::Payload, limit: usize) -> Result<Vec<u8>, ServiceError> {
+    let too_large = || {
+        ServiceError::new(
+            ErrorKind::PayloadTooLarge,
+            format!("the request body is larger than this endpoint accepts ({limit} bytes)"),
+        )
+    };
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    read_bounded(body, limit, too_large).await
+}
+
+async fn serve(req: &HttpRequest, body: web::Payload, state: &AppState) -> Result<HttpResponse, ServiceError> {
     let (domain, repository, tail) = repository_of(req, "npm")?;
     let prefix = format!("/npm/{domain}/{repository}");
     let route = Route::parse(tail).ok_or_else(|| {
@@ -74,7 +99,8 @@ async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpR
     match (method, route) {
         ("GET" | "HEAD", Route::Ping) => Ok(json(b"{}".to_vec())),
         ("PUT", Route::Login { user }) => {
-            let login = tributary_format_npm::responses::parse_login(&user, body)?;
+            let body = read_body(req, body, MAX_SMALL_BODY_BYTES).await?;
+            let login = tributary_format_npm::responses::parse_login(&user, &body)?;
             let (token, _) = service.token_for_keys(&domain, &login.name, &login.password, Utc::now()).await?;
             Ok(HttpResponse::Created()
                 .content_type("application/json")
@@ -93,7 +119,7 @@ async fn dispatch(
     req: &HttpRequest,
     method: &str,
     route: Route,
-    body: &[u8],
+    body: web::Payload,
     state: &AppState,
     caller: &Caller,
     target: &RepoTarget,
@@ -130,16 +156,23 @@ async fn dispatch(
             Ok(stream(asset))
         }
         ("DELETE", Route::Tarball { .. }) => Ok(json(br#"{"ok":true}"#.to_vec())),
-        ("PUT", Route::Package { name: n }) => Ok(json(registry::put(service, target, &name(&n)?, None, body).await?)),
-        ("PUT", Route::PackageRevision { name: n, rev }) => {
-            Ok(json(registry::put(service, target, &name(&n)?, Some(&rev), body).await?))
+        ("PUT", Route::Package { name: n }) => {
+            let name = name(&n)?;
+            let body = read_body(req, body, MAX_BODY_BYTES).await?;
+            Ok(json(registry::put(service, target, &name, None, body).await?))
         }
-        ("DELETE", Route::PackageRevision { name: n, .. }) => {
-            Ok(json(registry::unpublish_package(service, target, &name(&n)?).await?))
+        ("PUT", Route::PackageRevision { name: n, rev }) => {
+            let name = name(&n)?;
+            let body = read_body(req, body, MAX_BODY_BYTES).await?;
+            Ok(json(registry::put(service, target, &name, Some(&rev), body).await?))
+        }
+        ("DELETE", Route::PackageRevision { name: n, rev }) => {
+            Ok(json(registry::unpublish_package(service, target, &name(&n)?, &rev).await?))
         }
         ("GET", Route::DistTags { name: n }) => Ok(json(registry::dist_tags(service, target, &name(&n)?).await?)),
         ("PUT" | "POST", Route::DistTag { name: n, tag }) => {
-            Ok(json(registry::set_dist_tag(service, target, &name(&n)?, &tag, body).await?))
+            let body = read_body(req, body, MAX_SMALL_BODY_BYTES).await?;
+            Ok(json(registry::set_dist_tag(service, target, &name(&n)?, &tag, &body).await?))
         }
         ("DELETE", Route::DistTag { name: n, tag }) => {
             Ok(json(registry::remove_dist_tag(service, target, &name(&n)?, &tag).await?))

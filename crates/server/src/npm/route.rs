@@ -10,7 +10,7 @@ pub enum Route {
     Ping,
     /// `GET /-/whoami`
     Whoami,
-    /// `PUT /-/user/org.couchdb.user:{user}`
+    /// `PUT /-/user/org.couchdb.user:{user}`: the whole segment, as the login parser reads it.
     Login { user: String },
     /// `GET /-/v1/search`
     Search,
@@ -52,8 +52,8 @@ impl Route {
             ["-", "ping"] => return Some(Self::Ping),
             ["-", "whoami"] => return Some(Self::Whoami),
             ["-", "v1", "search"] => return Some(Self::Search),
-            ["-", "user", user] => {
-                return user.strip_prefix("org.couchdb.user:").map(|u| Self::Login { user: u.to_owned() });
+            ["-", "user", user] if user.starts_with("org.couchdb.user:") => {
+                return Some(Self::Login { user: (*user).to_owned() });
             }
             ["-", "package", ..] => {
                 let (name, rest) = take_name(&segments[2..])?;
@@ -91,7 +91,9 @@ mod tests {
             ("-/ping", Some(Route::Ping)),
             ("-/whoami", Some(Route::Whoami)),
             ("-/v1/search", Some(Route::Search)),
-            ("-/user/org.couchdb.user:TKIA123", Some(Route::Login { user: "TKIA123".into() })),
+            ("-/user/org.couchdb.user:TKIA123", Some(Route::Login { user: "org.couchdb.user:TKIA123".into() })),
+            ("-/user/org.couchdb.user%3ATKIA123", Some(Route::Login { user: "org.couchdb.user:TKIA123".into() })),
+            ("-/user/TKIA123", None),
             ("lodash", Some(Route::Package { name: "lodash".into() })),
             ("@acme%2flib", Some(Route::Package { name: "@acme/lib".into() })),
             ("@acme%2Flib", Some(Route::Package { name: "@acme/lib".into() })),

@@ -1,0 +1,206 @@
+"""`cargo xtask bench soak`: Tributary (release build, SQLite + filesystem blobs) under a steady
+mix of traffic for SOAK_SECONDS (1800 by default) at SOAK_RATE requests per second (40):
+- installs: packument reads (full and abbreviated) and cached tarball downloads through
+  `app -> team -> gateway`, plus first downloads of versions not fetched yet (ingests from a
+  local registry);
+- publishes: new versions of private packages (spread over 200 packages), about 2 a second;
+- control-plane calls with a token: DescribeRepository, ListPackageVersions.
+
+Every 10 s it samples the server's resident memory and open file descriptors. At the end it
+prints the error rate, and the slope of both (least squares, after a warm-up of a tenth of the
+run), which should be flat: a leak shows as a steady climb."""
+import base64, hashlib, json, os, random, subprocess, sys, tempfile, threading, time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, free_port, npm_tarball, run, tributary_chain, wait_http
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(ROOT, "target", "tools")
+SECONDS = int(os.environ.get("SOAK_SECONDS", "1800"))
+RATE = float(os.environ.get("SOAK_RATE", "40"))
+TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
+UPSTREAM_VERSIONS = 4000
+PRIVATE_PACKAGES = 200
+
+
+def dist(data):
+    return {"shasum": hashlib.sha1(data).hexdigest(),
+            "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}
+
+
+def build_fixture(root, port):
+    """One upstream package with many small versions: the soak downloads each one once (an
+    ingest), then again and again (cached)."""
+    random.seed(11)
+    os.makedirs(os.path.join(root, "soak-up", "-"), exist_ok=True)
+    versions = {}
+    for i in range(UPSTREAM_VERSIONS):
+        version = f"1.{i // 1000}.{i % 1000}"
+        data = npm_tarball("soak-up", version, 2048)
+        with open(os.path.join(root, "soak-up", "-", f"soak-up-{version}.tgz"), "wb") as f:
+            f.write(data)
+        versions[version] = {"name": "soak-up", "version": version,
+                             "dist": {"tarball": f"http://127.0.0.1:{port}/soak-up/-/soak-up-{version}.tgz", **dist(data)}}
+    doc = {"_id": "soak-up", "name": "soak-up", "dist-tags": {"latest": version}, "versions": versions}
+    with open(os.path.join(root, "soak-up", "index.json"), "w") as f:
+        json.dump(doc, f)
+    return list(versions)
+
+
+def sample(pid):
+    rss = 0
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def slope(points):
+    """Least-squares slope of (t, y) points, per minute."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mt = sum(t for t, _ in points) / n
+    my = sum(y for _, y in points) / n
+    var = sum((t - mt) ** 2 for t, _ in points)
+    return 60 * sum((t - mt) * (y - my) for t, y in points) / var if var else 0.0
+
+
+def main():
+    aws = os.path.join(TOOLS, "venv", "bin", "aws")
+    if not os.path.exists(aws):
+        raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
+    if not TRIBUTARY_BIN:
+        run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
+    tributary_bin = TRIBUTARY_BIN or os.path.join(ROOT, "target", "release", "tributary")
+    work = tempfile.mkdtemp(prefix="tributary-soak-")
+    procs = []
+    try:
+        fixture_port, port = free_port(), free_port()
+        upstream_versions = build_fixture(os.path.join(work, "fixture"), fixture_port)
+        procs.append(subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)]))
+        env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
+                   TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
+                   TRIBUTARY_LOG="error")
+        server = subprocess.Popen([tributary_bin, "serve", "--data-dir", os.path.join(work, "trib"),
+                                   "--listen", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL)
+        procs.append(server)
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc=server)
+        token = tributary_chain(aws, port, "public:npmjs", ["gateway", "team", "app"], os.environ)
+        base = f"http://127.0.0.1:{port}"
+        registry = f"{base}/npm/bench/app"
+        auth = {"Authorization": f"Bearer {token}"}
+
+        lock = threading.Lock()
+        counts = {"ok": 0, "errors": 0}
+        errors = []
+        fetched = []            # upstream versions already downloaded once
+        published = []          # versions of the private package
+        state = {"next_upstream": 0, "next_private": 0}
+
+        def request(method, url, body=None, headers=None):
+            req = urllib.request.Request(url, data=body, method=method, headers={**auth, **(headers or {})})
+            try:
+                urllib.request.urlopen(req, timeout=60).read()
+                with lock:
+                    counts["ok"] += 1
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                with lock:
+                    counts["errors"] += 1
+                    if len(errors) < 20:
+                        errors.append(f"{method} {url}: {e}")
+
+        def publish():
+            # New versions spread over PRIVATE_PACKAGES packages, as a team's would: one package
+            # with thousands of versions in half an hour measures that package, not the soak.
+            with lock:
+                state["next_private"] += 1
+                n = state["next_private"]
+            name, version = f"soak-private-{n % PRIVATE_PACKAGES}", f"1.0.{n // PRIVATE_PACKAGES}"
+            data = npm_tarball(name, version, 16 * 1024)
+            doc = {"_id": name, "name": name, "dist-tags": {"latest": version},
+                   "versions": {version: {"name": name, "version": version, "dist": dist(data)}},
+                   "_attachments": {f"{name}-{version}.tgz": {
+                       "content_type": "application/octet-stream", "length": len(data),
+                       "data": base64.b64encode(data).decode()}}}
+            request("PUT", f"{registry}/{name}", json.dumps(doc).encode(), {"Content-Type": "application/json"})
+            with lock:
+                published.append(name)
+
+        def private_package():
+            with lock:
+                name = random.choice(published) if published else None
+            if name is None:
+                return publish()
+            request("GET", f"{registry}/{name}")
+
+        def ingest():
+            with lock:
+                if state["next_upstream"] >= len(upstream_versions):
+                    return None
+                version = upstream_versions[state["next_upstream"]]
+                state["next_upstream"] += 1
+            request("GET", f"{registry}/soak-up/-/soak-up-{version}.tgz")
+            with lock:
+                fetched.append(version)
+
+        def cached():
+            with lock:
+                version = random.choice(fetched) if fetched else None
+            if version is None:
+                return ingest()
+            request("GET", f"{registry}/soak-up/-/soak-up-{version}.tgz")
+
+        mix = [
+            (30, cached),
+            (15, lambda: request("GET", f"{registry}/soak-up", headers={"Accept": "application/vnd.npm.install-v1+json"})),
+            (10, lambda: request("GET", f"{registry}/soak-up")),
+            (5, private_package),
+            (15, ingest),
+            (5, publish),
+            (10, lambda: request("GET", f"{base}/v1/repository?domain=bench&repository=app")),
+            (10, lambda: request("POST", f"{base}/v1/package/versions?domain=bench&repository=app&format=npm&package=soak-private-1", b"")),
+        ]
+        weights = [w for w, _ in mix]
+        samples = []
+        started = time.time()
+        print(f"soak: {SECONDS} s at {RATE} requests/s", file=sys.stderr)
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            next_at, next_sample, sent = started, started, 0
+            while time.time() - started < SECONDS:
+                now = time.time()
+                if now >= next_sample:
+                    rss, fds = sample(server.pid)
+                    samples.append((now - started, rss, fds))
+                    next_sample += 10
+                if now < next_at:
+                    time.sleep(min(next_at - now, 0.05))
+                    continue
+                _, action = random.choices(mix, weights=weights)[0]
+                pool.submit(action)
+                sent += 1
+                next_at = started + sent / RATE
+        rss, fds = sample(server.pid)
+        samples.append((time.time() - started, rss, fds))
+        warm = [s for s in samples if s[0] >= SECONDS / 10]
+        total = counts["ok"] + counts["errors"]
+        print(json.dumps({
+            "seconds": SECONDS, "rate": RATE, "requests": total, "errors": counts["errors"],
+            "error_rate": counts["errors"] / total if total else 0,
+            "ingested": len(fetched), "published": len(published),
+            "rss_mib": {"first": round(warm[0][1], 1), "last": round(warm[-1][1], 1),
+                        "max": round(max(s[1] for s in warm), 1),
+                        "slope_per_minute": round(slope([(t, r) for t, r, _ in warm]), 3)},
+            "open_fds": {"first": warm[0][2], "last": warm[-1][2], "max": max(s[2] for s in warm),
+                         "slope_per_minute": round(slope([(t, f) for t, _, f in warm]), 3)},
+            "first_errors": errors,
+        }, indent=2))
+    finally:
+        for p in procs:
+            p.kill()
+
+
+if __name__ == "__main__":
+    main()
