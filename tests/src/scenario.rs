@@ -3,7 +3,7 @@
 //! ([`aws_in_home`]), a server with an external connection served by a fixture
 //! ([`server_with_upstream`]) and the repository chain in front of it ([`chain`]), what the
 //! control plane says of a domain's packages ([`Packages`], [`assert_external`]), bursts of
-//! concurrent requests ([`burst`]), and the opt-in live tests ([`live_tests`], [`live_chain`]).
+//! concurrent requests ([`burst`]), and the chain of the opt-in live tests ([`live_chain`]).
 //!
 //! Run each scenario on both backends with [`crate::on_both_backends!`].
 
@@ -21,9 +21,6 @@ use crate::{
     ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, TestServer, assert_mentions, create_domain,
     create_repository, sdk_error, token_for,
 };
-
-/// The variable that turns the live tests on (`1`).
-pub const ENV_LIVE_TESTS: &str = "TRIBUTARY_LIVE_TESTS";
 
 /// What one client run did.
 #[derive(Debug)]
@@ -373,16 +370,6 @@ pub fn noise(len: usize) -> Vec<u8> {
             state.to_le_bytes()[0]
         })
         .collect()
-}
-
-/// Whether the opt-in live tests run ([`ENV_LIVE_TESTS`] = `1`: they reach `what` on the
-/// internet); says how to run them when not.
-pub fn live_tests(what: &str) -> bool {
-    let on = std::env::var(ENV_LIVE_TESTS).as_deref() == Ok("1");
-    if !on {
-        eprintln!("skipped: set {ENV_LIVE_TESTS}=1 to install from {what}");
-    }
-    on
 }
 
 /// A server on SQLite and, made with the real `aws` CLI, the domain `live` with the chain `app ->

@@ -1,14 +1,17 @@
 """`cargo xtask bench soak`: Tributary (release build, SQLite + filesystem blobs) under a steady
 mix of traffic for SOAK_SECONDS (1800 by default) at SOAK_RATE requests per second (40):
-- installs: packument reads (full and abbreviated) and cached tarball downloads through
-  `app -> team -> gateway`, plus first downloads of versions not fetched yet (ingests from a
-  local registry);
-- publishes: new versions of private packages (spread over 200 packages), about 2 a second;
+- installs through `app -> team -> gateway`: packument reads (abbreviated and full) of 100
+  upstream packages of 40 versions each and of one package of 2,000 versions, cached tarball
+  downloads, and first downloads of versions not fetched yet (ingests from a local registry);
+- publishes: new versions of private packages (spread over 200 packages), about 2 a second,
+  and reads of their packuments;
 - control-plane calls with a token: DescribeRepository, ListPackageVersions.
 
 Every 10 s it samples the server's resident memory and open file descriptors. At the end it
-prints the error rate, and the slope of both (least squares, after a warm-up of a tenth of the
-run), which should be flat: a leak shows as a steady climb."""
+prints the error rate, latency percentiles, how many requests started late (the load generator
+sends on a schedule: a server that cannot keep up shows as a growing backlog), and the slope of
+RSS and open files (least squares, after a warm-up of a tenth of the run), which should be flat:
+a leak shows as a steady climb."""
 import base64, hashlib, json, os, random, subprocess, sys, tempfile, threading, time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +24,11 @@ TOOLS = os.path.join(ROOT, "target", "tools")
 SECONDS = int(os.environ.get("SOAK_SECONDS", "1800"))
 RATE = float(os.environ.get("SOAK_RATE", "40"))
 TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
-UPSTREAM_VERSIONS = 4000
+UPSTREAM_PACKAGES = 100
+VERSIONS_PER_PACKAGE = 40
+BIG_PACKAGE, BIG_VERSIONS = "soak-big", 2000
 PRIVATE_PACKAGES = 200
+IN_FLIGHT = 32
 
 
 def dist(data):
@@ -30,23 +36,33 @@ def dist(data):
             "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}
 
 
-def build_fixture(root, port):
-    """One upstream package with many small versions: the soak downloads each one once (an
-    ingest), then again and again (cached)."""
-    random.seed(11)
-    os.makedirs(os.path.join(root, "soak-up", "-"), exist_ok=True)
+def write_package(root, port, name, count, size):
+    os.makedirs(os.path.join(root, name, "-"), exist_ok=True)
     versions = {}
-    for i in range(UPSTREAM_VERSIONS):
+    for i in range(count):
         version = f"1.{i // 1000}.{i % 1000}"
-        data = npm_tarball("soak-up", version, 2048)
-        with open(os.path.join(root, "soak-up", "-", f"soak-up-{version}.tgz"), "wb") as f:
+        data = npm_tarball(name, version, size)
+        with open(os.path.join(root, name, "-", f"{name}-{version}.tgz"), "wb") as f:
             f.write(data)
-        versions[version] = {"name": "soak-up", "version": version,
-                             "dist": {"tarball": f"http://127.0.0.1:{port}/soak-up/-/soak-up-{version}.tgz", **dist(data)}}
-    doc = {"_id": "soak-up", "name": "soak-up", "dist-tags": {"latest": version}, "versions": versions}
-    with open(os.path.join(root, "soak-up", "index.json"), "w") as f:
+        versions[version] = {"name": name, "version": version,
+                             "dist": {"tarball": f"http://127.0.0.1:{port}/{name}/-/{name}-{version}.tgz", **dist(data)}}
+    doc = {"_id": name, "name": name, "dist-tags": {"latest": version}, "versions": versions}
+    with open(os.path.join(root, name, "index.json"), "w") as f:
         json.dump(doc, f)
-    return list(versions)
+    return [(name, v) for v in versions]
+
+
+def build_fixture(root, port):
+    """Upstream packages whose versions the soak downloads once each (an ingest), then again and
+    again (cached), in a shuffled order, as installs of many projects would; and one package with
+    many versions, whose packument is big."""
+    random.seed(11)
+    files = []
+    for n in range(UPSTREAM_PACKAGES):
+        files += write_package(root, port, f"soak-up-{n}", VERSIONS_PER_PACKAGE, 2048)
+    files += write_package(root, port, BIG_PACKAGE, BIG_VERSIONS, 512)
+    random.shuffle(files)
+    return files
 
 
 def sample(pid):
@@ -79,7 +95,7 @@ def main():
     procs = []
     try:
         fixture_port, port = free_port(), free_port()
-        upstream_versions = build_fixture(os.path.join(work, "fixture"), fixture_port)
+        upstream_files = build_fixture(os.path.join(work, "fixture"), fixture_port)
         procs.append(subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)]))
         env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
                    TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
@@ -94,18 +110,21 @@ def main():
         auth = {"Authorization": f"Bearer {token}"}
 
         lock = threading.Lock()
-        counts = {"ok": 0, "errors": 0}
+        counts = {"ok": 0, "errors": 0, "late": 0}
         errors = []
-        fetched = []            # upstream versions already downloaded once
+        latencies = []
+        fetched = []            # upstream (package, version)s already downloaded once
         published = []          # versions of the private package
         state = {"next_upstream": 0, "next_private": 0}
 
         def request(method, url, body=None, headers=None):
             req = urllib.request.Request(url, data=body, method=method, headers={**auth, **(headers or {})})
+            start = time.time()
             try:
                 urllib.request.urlopen(req, timeout=60).read()
                 with lock:
                     counts["ok"] += 1
+                    latencies.append(time.time() - start)
             except Exception as e:  # noqa: BLE001 - every failure counts
                 with lock:
                     counts["errors"] += 1
@@ -138,27 +157,36 @@ def main():
 
         def ingest():
             with lock:
-                if state["next_upstream"] >= len(upstream_versions):
+                if state["next_upstream"] >= len(upstream_files):
                     return None
-                version = upstream_versions[state["next_upstream"]]
+                name, version = upstream_files[state["next_upstream"]]
                 state["next_upstream"] += 1
-            request("GET", f"{registry}/soak-up/-/soak-up-{version}.tgz")
+            request("GET", f"{registry}/{name}/-/{name}-{version}.tgz")
             with lock:
-                fetched.append(version)
+                fetched.append((name, version))
 
         def cached():
             with lock:
-                version = random.choice(fetched) if fetched else None
-            if version is None:
+                file = random.choice(fetched) if fetched else None
+            if file is None:
                 return ingest()
-            request("GET", f"{registry}/soak-up/-/soak-up-{version}.tgz")
+            name, version = file
+            request("GET", f"{registry}/{name}/-/{name}-{version}.tgz")
+
+        def packument(abbreviated):
+            with lock:
+                file = random.choice(fetched) if fetched else None
+            name = file[0] if file else "soak-up-0"
+            accept = {"Accept": "application/vnd.npm.install-v1+json"} if abbreviated else {}
+            request("GET", f"{registry}/{name}", headers=accept)
 
         mix = [
             (30, cached),
-            (15, lambda: request("GET", f"{registry}/soak-up", headers={"Accept": "application/vnd.npm.install-v1+json"})),
-            (10, lambda: request("GET", f"{registry}/soak-up")),
+            (15, lambda: packument(True)),
+            (5, lambda: packument(False)),
+            (5, lambda: request("GET", f"{registry}/{BIG_PACKAGE}", headers={"Accept": "application/vnd.npm.install-v1+json"})),
             (5, private_package),
-            (15, ingest),
+            (10, ingest),
             (5, publish),
             (10, lambda: request("GET", f"{base}/v1/repository?domain=bench&repository=app")),
             (10, lambda: request("POST", f"{base}/v1/package/versions?domain=bench&repository=app&format=npm&package=soak-private-1", b"")),
@@ -167,7 +195,7 @@ def main():
         samples = []
         started = time.time()
         print(f"soak: {SECONDS} s at {RATE} requests/s", file=sys.stderr)
-        with ThreadPoolExecutor(max_workers=32) as pool:
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
             next_at, next_sample, sent = started, started, 0
             while time.time() - started < SECONDS:
                 now = time.time()
@@ -179,16 +207,30 @@ def main():
                     time.sleep(min(next_at - now, 0.05))
                     continue
                 _, action = random.choices(mix, weights=weights)[0]
-                pool.submit(action)
+                scheduled = next_at
+
+                def run_one(action=action, scheduled=scheduled):
+                    if time.time() - scheduled > 1:
+                        with lock:
+                            counts["late"] += 1
+                    action()
+
+                pool.submit(run_one)
                 sent += 1
                 next_at = started + sent / RATE
         rss, fds = sample(server.pid)
         samples.append((time.time() - started, rss, fds))
         warm = [s for s in samples if s[0] >= SECONDS / 10]
         total = counts["ok"] + counts["errors"]
+        latencies.sort()
+
+        def percentile(p):
+            return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else None
         print(json.dumps({
             "seconds": SECONDS, "rate": RATE, "requests": total, "errors": counts["errors"],
             "error_rate": counts["errors"] / total if total else 0,
+            "late": counts["late"],
+            "latency_ms": {"p50": percentile(0.5), "p99": percentile(0.99), "max": percentile(1.0)},
             "ingested": len(fetched), "published": len(published),
             "rss_mib": {"first": round(warm[0][1], 1), "last": round(warm[-1][1], 1),
                         "max": round(max(s[1] for s in warm), 1),

@@ -87,17 +87,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         read_timeout: config.upstream_read_timeout,
         ..UpstreamSettings::default()
     };
-    let service =
-        Service::new(store, blobs.clone(), settings, upstream).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     if let Some(admin) =
         service.bootstrap_admin(config.admin_keys.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?
     {
         print_admin(&admin, &config);
     }
-    housekeeping(service.clone(), blobs.clone(), config.blob_gc_grace);
+    housekeeping(service.clone(), blobs, config.blob_gc_grace);
     let state = AppState {
         service,
-        blobs,
         public_url: config.public_url.clone(),
         metrics: Arc::new(Metrics::default()),
         max_upload_bytes: config.max_upload_bytes,

@@ -1,10 +1,17 @@
 //! Rendered documents (packuments, simple pages, metadata files) cached per repository and
 //! package, so a warm request neither queries the database nor renders again (docs/DESIGN.md §8).
 //!
-//! A document's key carries its domain's generation, which grows with every write to the
-//! domain's packages or graph on this replica; a write therefore retires every cached document
-//! of the domain at once. Entries also expire after a short TTL, which bounds how long another
-//! replica's writes, or an upstream change past the metadata TTL, take to show.
+//! A document's key carries two generations: its domain's, which changes with every change of
+//! the domain's graph (upstreams, external connections, repositories), and its package's, which
+//! changes with every write to that package in any repository of the domain (a repository's view
+//! includes its upstreams' versions). A publish therefore retires the documents of one package,
+//! and a graph change every document of the domain. Entries also expire after a short TTL, which
+//! bounds how long another replica's writes, or an upstream change past the metadata TTL, take to
+//! show.
+//!
+//! Generations are values of one counter that only grows, so a generation evicted from its cache
+//! and read again comes back as the counter's current value: never one a stale document was
+//! cached under.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +21,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
-use tributary_model::ServiceError;
+use tributary_model::{PackageCoordinates, ServiceError};
 
 use crate::Service;
 use crate::resolve::RepoTarget;
@@ -43,7 +50,16 @@ fn gzip(body: &[u8]) -> Bytes {
     Bytes::from(encoder.finish().unwrap_or_default())
 }
 
-/// The document cache and the per-domain generations.
+/// What a generation belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Generation {
+    /// A domain's graph.
+    Graph { domain_id: String },
+    /// A package, in every repository of a domain.
+    Package { domain_id: String, coordinates: PackageCoordinates },
+}
+
+/// The document cache and the generations.
 #[derive(Debug, Clone)]
 pub(crate) struct Documents {
     cache: Cache<String, Arc<Document>>,
@@ -55,7 +71,9 @@ pub(crate) struct Documents {
     /// Files served from upstream without recording a version ([`crate::formats::FormatAdapter::retains`]),
     /// by gateway and file: their blobs are stored, so later requests need no upstream.
     pub(crate) passthrough: Cache<String, tributary_store::AssetRecord>,
-    generations: Cache<String, Arc<AtomicU64>>,
+    generations: Cache<Generation, u64>,
+    /// The source of generations: it only grows.
+    counter: Arc<AtomicU64>,
 }
 
 impl Documents {
@@ -74,35 +92,49 @@ impl Documents {
                 .max_capacity(BLOB_CACHE_BYTES)
                 .build(),
             passthrough: Cache::builder().max_capacity(1_000_000).build(),
-            generations: Cache::builder().max_capacity(100_000).build(),
+            generations: Cache::builder().max_capacity(1_000_000).build(),
+            counter: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    pub(crate) async fn generation(&self, domain_id: &str) -> u64 {
-        self.generations
-            .get_with(domain_id.to_owned(), async { Arc::new(AtomicU64::new(0)) })
-            .await
-            .load(Ordering::Acquire)
+    async fn generation(&self, of: Generation) -> u64 {
+        let counter = &self.counter;
+        self.generations.get_with(of, async { counter.load(Ordering::Acquire) }).await
     }
 
-    /// Retires every cached document of a domain.
-    pub(crate) async fn bump(&self, domain_id: &str) {
-        self.generations
-            .get_with(domain_id.to_owned(), async { Arc::new(AtomicU64::new(0)) })
-            .await
-            .fetch_add(1, Ordering::AcqRel);
+    /// `{graph}.{package}`: the generations a cached item of `package` in `domain_id` is keyed
+    /// by.
+    pub(crate) async fn generations(&self, domain_id: &str, package: &PackageCoordinates) -> String {
+        let graph = self.generation(Generation::Graph { domain_id: domain_id.to_owned() }).await;
+        let of_package = Generation::Package { domain_id: domain_id.to_owned(), coordinates: package.clone() };
+        format!("{graph}.{}", self.generation(of_package).await)
+    }
+
+    /// Gives `of` a generation no document was cached under: retires its documents.
+    async fn bump(&self, of: Generation) {
+        let next = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
+        // Upserting waits for a concurrent first read of `of` (`get_with`), which a plain insert
+        // would race: that read could then store the older value over this one.
+        self.generations.entry(of).and_upsert_with(|_| async move { next }).await;
     }
 }
 
 impl Service {
-    /// The document `key` of `target` (e.g. `npm/@acme/lib/abbreviated`), rendered by `render`
-    /// when not cached; concurrent misses for one key render once.
-    pub async fn document<F>(&self, target: &RepoTarget, key: &str, render: F) -> Result<Arc<Document>, ServiceError>
+    /// The document `key` of `package` in `target` (e.g. `npm/@acme/lib/abbreviated`),
+    /// rendered by `render` when not cached; concurrent misses for one key render once.
+    pub async fn document<F>(
+        &self,
+        target: &RepoTarget,
+        package: &PackageCoordinates,
+        key: &str,
+        render: F,
+    ) -> Result<Arc<Document>, ServiceError>
     where
         F: Future<Output = Result<Vec<u8>, ServiceError>>,
     {
-        let generation = self.documents.generation(&target.domain.id).await;
-        let full_key = format!("{}/{generation}/{}/{key}", target.domain.id, target.repository);
+        let domain_id = &target.domain.id;
+        let generations = self.documents.generations(domain_id, package).await;
+        let full_key = format!("{domain_id}/{generations}/{}/{key}", target.repository);
         self.documents
             .cache
             .try_get_with(full_key, async {
@@ -115,8 +147,14 @@ impl Service {
             .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
-    /// Retires the cached documents of a domain after a write.
-    pub(crate) async fn changed(&self, domain_id: &str) {
-        self.documents.bump(domain_id).await;
+    /// Retires the cached documents of a package after a write to it.
+    pub(crate) async fn package_changed(&self, domain_id: &str, package: &PackageCoordinates) {
+        let of = Generation::Package { domain_id: domain_id.to_owned(), coordinates: package.clone() };
+        self.documents.bump(of).await;
+    }
+
+    /// Retires every cached document of a domain after a change of its graph.
+    pub(crate) async fn graph_changed(&self, domain_id: &str) {
+        self.documents.bump(Generation::Graph { domain_id: domain_id.to_owned() }).await;
     }
 }

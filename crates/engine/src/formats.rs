@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tributary_blob::{DigestAlgorithm, ExpectedDigests};
-use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata};
+use tributary_model::records::VersionRecord;
+use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata, VersionStatus};
 
 /// A package as a public registry describes it.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +81,16 @@ pub const MAX_DESCRIBING_FILE: usize = 8 * 1024 * 1024;
 pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// The format.
     fn format(&self) -> PackageFormat;
+    /// A package name in normal form: packages are stored, found and compared by it (PEP 503
+    /// for PyPI). By default names are exact.
+    fn normalize_name(&self, name: &str) -> String {
+        name.to_owned()
+    }
+    /// The dist-tag that names a package's default display version (npm: `latest`, as
+    /// CodeArtifact defines it); `None` where the default is the newest published version.
+    fn default_display_tag(&self) -> Option<&'static str> {
+        None
+    }
     /// The URL of a package's metadata document in the registry at `base_url` (no trailing `/`).
     fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String;
     /// The `Accept` header for that request.
@@ -130,4 +141,119 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     }
     /// Reads the metadata document fetched from `url`, served as `content_type`.
     fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String>;
+}
+
+/// The formats a service serves, each by its adapter: mounted once, at start.
+#[derive(Debug, Clone, Default)]
+pub struct Formats {
+    adapters: Vec<Arc<dyn FormatAdapter>>,
+}
+
+impl Formats {
+    /// The formats of `adapters`; a later adapter of a format replaces an earlier one.
+    pub fn new(adapters: impl IntoIterator<Item = Arc<dyn FormatAdapter>>) -> Self {
+        let mut mounted: Vec<Arc<dyn FormatAdapter>> = Vec::new();
+        for adapter in adapters {
+            mounted.retain(|a| a.format() != adapter.format());
+            mounted.push(adapter);
+        }
+        Self { adapters: mounted }
+    }
+
+    /// The adapter of `format`, when it is mounted.
+    pub fn adapter(&self, format: PackageFormat) -> Option<&dyn FormatAdapter> {
+        self.adapters.iter().find(|a| a.format() == format).map(|a| &**a)
+    }
+
+    /// `name` in the normal form of `format` (as it is when the format is not mounted).
+    pub fn normalize_name(&self, format: PackageFormat, name: &str) -> String {
+        self.adapter(format).map_or_else(|| name.to_owned(), |a| a.normalize_name(name))
+    }
+
+    /// `coordinates` with the name in normal form.
+    pub fn normalize(&self, coordinates: &PackageCoordinates) -> PackageCoordinates {
+        PackageCoordinates { name: self.normalize_name(coordinates.format, &coordinates.name), ..coordinates.clone() }
+    }
+}
+
+/// The default display version of a package: the version its format's display tag names, when
+/// there is one (`tagged`), else the newest published version.
+pub(crate) fn default_display_version(versions: &[VersionRecord], tagged: Option<&str>) -> Option<String> {
+    if let Some(tagged) = tagged.filter(|v| versions.iter().any(|r| r.version == *v && r.status.is_listed())) {
+        return Some(tagged.to_owned());
+    }
+    versions
+        .iter()
+        .filter(|v| v.status == VersionStatus::Published)
+        .max_by_key(|v| v.published_at)
+        .map(|v| v.version.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Lowercase;
+
+    impl FormatAdapter for Lowercase {
+        fn format(&self) -> PackageFormat {
+            PackageFormat::Nuget
+        }
+        fn normalize_name(&self, name: &str) -> String {
+            name.to_ascii_lowercase()
+        }
+        fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
+            format!("{base_url}/{}", package.name)
+        }
+        fn parse_upstream(&self, _: &[u8], _: Option<&str>, _: &str) -> Result<ExternalPackage, String> {
+            Err("no upstream".to_owned())
+        }
+    }
+
+    #[test]
+    fn names_normalize_by_their_formats_adapter() {
+        let formats = Formats::new([Arc::new(Lowercase) as Arc<dyn FormatAdapter>]);
+        assert_eq!(formats.normalize_name(PackageFormat::Nuget, "Newtonsoft.Json"), "newtonsoft.json");
+        // A format that is not mounted keeps names as they are.
+        assert_eq!(formats.normalize_name(PackageFormat::Npm, "Left-Pad"), "Left-Pad");
+        let coordinates =
+            PackageCoordinates { format: PackageFormat::Nuget, namespace: String::new(), name: "A.B".into() };
+        assert_eq!(formats.normalize(&coordinates).name, "a.b");
+    }
+
+    fn version(version: &str, status: VersionStatus, day: u32) -> VersionRecord {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, day, 0, 0, 0).single().expect("a date");
+        VersionRecord {
+            id: version.to_owned(),
+            package_id: "p".to_owned(),
+            version: version.to_owned(),
+            status,
+            revision: String::new(),
+            origin: tributary_model::VersionOrigin {
+                origin_type: tributary_model::OriginType::Internal,
+                repository: None,
+                external_connection: None,
+            },
+            metadata: VersionMetadata::default(),
+            format_metadata: serde_json::Value::Null,
+            published_at: at,
+            updated_at: at,
+            assets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_default_display_version_is_the_tagged_one_else_the_newest_published() {
+        let versions = [
+            version("1.0.0", VersionStatus::Published, 1),
+            version("2.0.0-beta", VersionStatus::Published, 3),
+            version("1.1.0", VersionStatus::Unlisted, 4),
+        ];
+        assert_eq!(default_display_version(&versions, None).as_deref(), Some("2.0.0-beta"));
+        assert_eq!(default_display_version(&versions, Some("1.0.0")).as_deref(), Some("1.0.0"));
+        // A tag naming a version that is not listed here does not count.
+        assert_eq!(default_display_version(&versions, Some("1.1.0")).as_deref(), Some("2.0.0-beta"));
+        assert_eq!(default_display_version(&versions, Some("9.9.9")).as_deref(), Some("2.0.0-beta"));
+    }
 }

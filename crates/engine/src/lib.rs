@@ -27,13 +27,26 @@ use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
 pub use documents::Document;
+pub use formats::Formats;
 pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
-pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList, normalize_name};
+pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use upstream::{ConnectionHealth, UpstreamSettings};
+
+/// The search order of a repository, as [`Service::search_order`] gives it.
+pub use tributary_graph::SearchStep;
+
+/// What formats and front ends hand the engine to store a file: its bytes as a stream, and the
+/// digests they must match. Part of the engine's interface (formats and the server reach blobs
+/// only through the engine); implemented by the blob layer.
+pub mod content {
+    pub use tributary_blob::{
+        BlobBodyIn, DigestAlgorithm, Digests, ExpectedDigests, Hasher, Md5, Sha1, Sha256, Sha512, body_from_bytes,
+    };
+}
 
 /// Runs CPU-bound work (parsing a publish body, hashing, unpacking an archive) on the blocking
 /// pool, so that the few I/O threads keep answering other requests (health checks included)
@@ -70,6 +83,8 @@ pub struct Service {
     inflight: Cache<String, Arc<tokio::sync::Mutex<()>>>,
     documents: documents::Documents,
     domains: Cache<String, Domain>,
+    /// The formats served.
+    formats: Formats,
     /// This replica's name in fetch leases ([`leases`]): random, new at each start.
     replica: Arc<str>,
 }
@@ -91,13 +106,14 @@ impl std::fmt::Debug for Service {
 const TOKEN_KEY_SECRET: &str = "token-signing-key";
 
 impl Service {
-    /// Builds the service on `store` and `blobs`, loading (or creating, on first start) the token
-    /// signing key shared by every replica.
+    /// Builds the service of `formats` on `store` and `blobs`, loading (or creating, on first
+    /// start) the token signing key shared by every replica.
     pub async fn new(
         store: Store,
         blobs: Arc<dyn BlobStore>,
         settings: Settings,
         upstream: UpstreamSettings,
+        formats: Formats,
     ) -> Result<Self, ServiceError> {
         let key =
             store.secret_or_insert(TOKEN_KEY_SECRET, || hex::encode(tributary_auth::generate_token_secret())).await?;
@@ -115,6 +131,7 @@ impl Service {
             upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
             inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            formats,
             replica: Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8])),
         })
     }
@@ -124,9 +141,23 @@ impl Service {
         &self.settings
     }
 
-    /// Checks the metadata database answers.
-    pub async fn ping(&self) -> Result<(), ServiceError> {
-        Ok(self.store.ping().await?)
+    /// The formats served.
+    pub fn formats(&self) -> &Formats {
+        &self.formats
+    }
+
+    /// Readiness: what is not usable, one line each (the metadata database, the blob store);
+    /// empty when the service can serve.
+    pub async fn unready(&self) -> Vec<String> {
+        let (database, blobs) = tokio::join!(self.store.ping(), self.blobs.check());
+        let mut problems = Vec::new();
+        if let Err(e) = database {
+            problems.push(format!("database: {}", ServiceError::from(e).message));
+        }
+        if let Err(e) = blobs {
+            problems.push(format!("blob store: {e}"));
+        }
+        problems
     }
 
     /// The domain `name` owned by `owner` (the configured owner when `None`).

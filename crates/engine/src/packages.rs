@@ -60,31 +60,6 @@ pub struct VersionList {
     pub page: Page<VersionRecord>,
 }
 
-/// The package-name rules of a format: names are compared in normal form (PEP 503 for PyPI,
-/// case-insensitive for NuGet, exact for npm and Maven).
-pub fn normalize_name(format: PackageFormat, name: &str) -> String {
-    match format {
-        PackageFormat::Pypi => {
-            let mut out = String::with_capacity(name.len());
-            let mut last_sep = false;
-            for c in name.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    if !last_sep {
-                        out.push('-');
-                    }
-                    last_sep = true;
-                } else {
-                    out.push(c.to_ascii_lowercase());
-                    last_sep = false;
-                }
-            }
-            out
-        }
-        PackageFormat::Nuget => name.to_ascii_lowercase(),
-        _ => name.to_owned(),
-    }
-}
-
 fn package_not_found(address: &PackageAddress) -> ServiceError {
     ServiceError::not_found(
         ResourceType::Package,
@@ -94,9 +69,15 @@ fn package_not_found(address: &PackageAddress) -> ServiceError {
 }
 
 impl Service {
-    async fn target_of(&self, caller: &Caller, address: &PackageAddress) -> Result<RepoTarget, ServiceError> {
+    /// The repository of `address`, and the package's coordinates in normal form.
+    async fn target_of(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+    ) -> Result<(RepoTarget, PackageCoordinates), ServiceError> {
         self.check_owner(address.owner.as_ref())?;
-        self.repo_target(caller, &address.domain, &address.repository).await
+        let target = self.repo_target(caller, &address.domain, &address.repository).await?;
+        Ok((target, self.formats.normalize(&address.coordinates)))
     }
 
     async fn stored_package(
@@ -104,12 +85,9 @@ impl Service {
         caller: &Caller,
         address: &PackageAddress,
     ) -> Result<(RepoTarget, PackageRecord), ServiceError> {
-        let target = self.target_of(caller, address).await?;
-        let package = self
-            .store
-            .package(&target.repository_id, &address.coordinates)
-            .await?
-            .ok_or_else(|| package_not_found(address))?;
+        let (target, coordinates) = self.target_of(caller, address).await?;
+        let package =
+            self.store.package(&target.repository_id, &coordinates).await?.ok_or_else(|| package_not_found(address))?;
         Ok((target, package))
     }
 
@@ -149,7 +127,7 @@ impl Service {
         let after = next_token.map(|t| pagination::decode(t, 3)).transpose()?;
         let after = after.as_ref().map(|p| (p[0].as_str(), p[1].as_str(), p[2].as_str()));
         let prefix = filter.prefix.as_deref().map(|p| match filter.format {
-            Some(format) => normalize_name(format, p),
+            Some(format) => self.formats.normalize_name(format, p),
             None => p.to_owned(),
         });
         let rows = self
@@ -216,12 +194,12 @@ impl Service {
         address: &PackageAddress,
         restrictions: OriginRestrictions,
     ) -> Result<PackageRecord, ServiceError> {
-        let target = self.target_of(caller, address).await?;
+        let (target, coordinates) = self.target_of(caller, address).await?;
         let package = self
             .store
-            .set_restrictions(&target.repository_id, &address.coordinates, &address.coordinates.name, restrictions)
+            .set_restrictions(&target.repository_id, &coordinates, &address.coordinates.name, restrictions)
             .await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &coordinates).await;
         Ok(package)
     }
 
@@ -239,11 +217,17 @@ impl Service {
         let after = next_token.map(|t| pagination::decode(t, 2)).transpose()?;
         let mut versions = self.store.versions_of(std::slice::from_ref(&package.id)).await?;
         versions.sort_by(|a, b| (a.published_at, &a.version).cmp(&(b.published_at, &b.version)));
-        let default_display_version = versions
-            .iter()
-            .filter(|v| v.status == VersionStatus::Published)
-            .max_by_key(|v| v.published_at)
-            .map(|v| v.version.clone());
+        let display_tag = self.formats.adapter(package.coordinates.format).and_then(|a| a.default_display_tag());
+        let tagged = match display_tag {
+            Some(tag) => self
+                .store
+                .dist_tags(std::slice::from_ref(&package.id))
+                .await?
+                .into_iter()
+                .find_map(|(_, name, version)| (name == tag).then_some(version)),
+            None => None,
+        };
+        let default_display_version = crate::formats::default_display_version(&versions, tagged.as_deref());
         let key = |v: &VersionRecord| (v.published_at.timestamp_micros().to_string(), v.version.clone());
         let selected: Vec<VersionRecord> = versions
             .into_iter()
@@ -326,7 +310,7 @@ impl Service {
         check_versions(versions)?;
         let (target, package) = self.stored_package(caller, address).await?;
         let outcomes = self.store.set_statuses(&package.id, versions, expected, target_status).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(outcomes)
     }
 
@@ -341,7 +325,7 @@ impl Service {
         check_versions(versions)?;
         let (target, package) = self.stored_package(caller, address).await?;
         let outcomes = self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(outcomes)
     }
 }
@@ -351,17 +335,4 @@ fn check_versions(versions: &[String]) -> Result<(), ServiceError> {
         return Err(ServiceError::validation(format!("`versions` lists {} versions; give 1 to 100", versions.len())));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_normalize_per_format() {
-        assert_eq!(normalize_name(PackageFormat::Pypi, "Foo__Bar.baz-Qux"), "foo-bar-baz-qux");
-        assert_eq!(normalize_name(PackageFormat::Nuget, "Newtonsoft.Json"), "newtonsoft.json");
-        assert_eq!(normalize_name(PackageFormat::Npm, "left-pad"), "left-pad");
-        assert_eq!(normalize_name(PackageFormat::Maven, "Guava"), "Guava");
-    }
 }

@@ -271,7 +271,7 @@ impl Service {
         let result =
             self.store.change_repository(domain, change, |records: &[GraphRecord]| check(&graph_of(records))).await;
         self.graphs.invalidate(&domain.id).await;
-        self.changed(&domain.id).await;
+        self.graph_changed(&domain.id).await;
         Ok(result?)
     }
 }

@@ -350,8 +350,8 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
-        let generation = self.documents.generation(&target.domain.id).await;
-        let key = format!("{}/{generation}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
+        let generations = self.documents.generations(&target.domain.id, coordinates).await;
+        let key = format!("{}/{generations}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
         // A file stored in the asking repository is looked up once and then served from memory;
         // concurrent misses for one key (every request in flight when the entry expires) share
         // one lookup. Any other outcome is not cached, and the lookup's view is used below.
@@ -504,7 +504,7 @@ impl Service {
             .store
             .put_version(repository_id, coordinates, display_name, new, OriginRestrictions::FIRST_INGESTED, &tags)
             .await;
-        self.changed(domain_id).await;
+        self.package_changed(domain_id, coordinates).await;
         match result {
             Ok(_) => Ok(()),
             // Retained concurrently, or the repository holds that number already: serve anyway.
@@ -777,7 +777,7 @@ impl Service {
                 tags,
             )
             .await;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, coordinates).await;
         Ok(result?)
     }
 }
@@ -801,11 +801,12 @@ impl Service {
     pub async fn set_format_metadata(
         &self,
         target: &RepoTarget,
+        package: &PackageRecord,
         record: &VersionRecord,
         value: &serde_json::Value,
     ) -> Result<(), ServiceError> {
         self.store.set_format_metadata(&record.id, value).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -818,7 +819,7 @@ impl Service {
         status: VersionStatus,
     ) -> Result<(), ServiceError> {
         self.store.set_statuses(&package.id, versions, None, status).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -831,7 +832,7 @@ impl Service {
         version: &str,
     ) -> Result<(), ServiceError> {
         self.store.set_dist_tag(&package.id, tag, version).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -843,7 +844,7 @@ impl Service {
         tag: &str,
     ) -> Result<bool, ServiceError> {
         let removed = self.store.remove_dist_tag(&package.id, tag).await?;
-        self.changed(&target.domain.id).await;
+        self.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(removed)
     }
 

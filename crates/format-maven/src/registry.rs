@@ -16,18 +16,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::json;
-use tributary_blob::{BlobBodyIn, DigestAlgorithm, ExpectedDigests, Hasher};
+use tributary_engine::content::{BlobBodyIn, DigestAlgorithm, ExpectedDigests, Hasher};
 use tributary_engine::formats::{
     ExternalAsset, ExternalPackage, ExternalVersion, FileDescription, FormatAdapter, VersionMetadataReader,
 };
 use tributary_engine::{
     AssetBody, Document, PackageView, RepoTarget, Service, VersionFile, VersionSource, asset_record,
 };
+use tributary_model::records::NewVersion;
 use tributary_model::{
     ErrorKind, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionMetadata,
     VersionOrigin, VersionStatus,
 };
-use tributary_store::NewVersion;
 
 use crate::checksum::parse_checksum_file;
 use crate::metadata::{
@@ -162,7 +162,7 @@ pub async fn get_file(service: &Service, target: &RepoTarget, file: &ArtifactFil
         .await
 }
 
-fn hex_of(asset: &tributary_store::AssetRecord, algorithm: ChecksumAlgorithm) -> String {
+fn hex_of(asset: &tributary_model::records::AssetRecord, algorithm: ChecksumAlgorithm) -> String {
     match algorithm {
         ChecksumAlgorithm::Md5 => asset.md5.clone(),
         ChecksumAlgorithm::Sha1 => asset.sha1.clone(),
@@ -233,9 +233,10 @@ pub async fn artifact_metadata(
     artifact_id: &str,
 ) -> Result<Arc<Document>, ServiceError> {
     let key = format!("maven/{group_id}/{artifact_id}/maven-metadata.xml");
+    let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &key, async {
-            let view = service.package_view(target, &MavenAdapter, &coordinates(group_id, artifact_id)).await?;
+        .document(target, &coordinates, &key, async {
+            let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let listed: Vec<(&String, &VersionSource)> =
                 view.versions.iter().filter(|(_, source)| source.is_listed()).collect();
             if listed.is_empty() {
@@ -261,9 +262,10 @@ pub async fn snapshot_metadata(
     version: &str,
 ) -> Result<Arc<Document>, ServiceError> {
     let key = format!("maven/{group_id}/{artifact_id}/{version}/maven-metadata.xml");
+    let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &key, async {
-            let view = service.package_view(target, &MavenAdapter, &coordinates(group_id, artifact_id)).await?;
+        .document(target, &coordinates, &key, async {
+            let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let probe = ArtifactFile {
                 group_id: group_id.to_owned(),
                 artifact_id: artifact_id.to_owned(),

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
-use tributary_blob::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
+use tributary_engine::content::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
 use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
+use tributary_model::records::NewVersion;
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
-use tributary_store::NewVersion;
 
 use crate::integrity::Integrity;
 use crate::{
@@ -35,6 +35,10 @@ pub fn coordinates(name: &NpmName) -> PackageCoordinates {
 impl FormatAdapter for NpmAdapter {
     fn format(&self) -> PackageFormat {
         PackageFormat::Npm
+    }
+
+    fn default_display_tag(&self) -> Option<&'static str> {
+        Some("latest")
     }
 
     fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
@@ -93,7 +97,7 @@ fn not_found(name: &NpmName) -> ServiceError {
     )
 }
 
-/// The packument of `name` as `target` serves it (cached until the domain changes);
+/// The packument of `name` as `target` serves it (cached until the package or the graph changes);
 /// `endpoint` is the repository's npm endpoint URL.
 pub async fn packument(
     service: &Service,
@@ -103,9 +107,10 @@ pub async fn packument(
     abbreviated: bool,
 ) -> Result<Arc<Document>, ServiceError> {
     let key = format!("npm/{}/{}/{endpoint}", name.full(), if abbreviated { "abbreviated" } else { "full" });
+    let coordinates = coordinates(name);
     service
-        .document(target, &key, async {
-            let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;
+        .document(target, &coordinates, &key, async {
+            let view = service.package_view(target, &NpmAdapter, &coordinates).await?;
             let doc = packument_doc(name, &view, endpoint)?;
             Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })
         })
@@ -349,7 +354,7 @@ async fn deprecate(
                 obj.insert("deprecated".to_owned(), Value::String(message.clone()));
             }
         }
-        service.set_format_metadata(target, &record, &manifest).await?;
+        service.set_format_metadata(target, &package, &record, &manifest).await?;
     }
     Ok(ok_body())
 }

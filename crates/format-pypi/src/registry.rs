@@ -19,16 +19,16 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use tributary_blob::{ExpectedDigests, Md5, Sha256, body_from_bytes};
+use tributary_engine::content::{ExpectedDigests, Md5, Sha256, body_from_bytes};
 use tributary_engine::formats::{
     CompanionFile, ExternalAsset, ExternalPackage, ExternalVersion, FileDescription, FormatAdapter,
     VersionMetadataReader,
 };
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
+use tributary_model::records::{AssetRecord, NewVersion, PutOutcome};
 use tributary_model::{
     ErrorKind, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionOrigin, VersionStatus,
 };
-use tributary_store::{AssetRecord, NewVersion, PutOutcome};
 
 use crate::archive::{Limits, core_metadata};
 use crate::filename::{DistKind, parse_filename};
@@ -56,6 +56,10 @@ pub struct PypiAdapter;
 impl FormatAdapter for PypiAdapter {
     fn format(&self) -> PackageFormat {
         PackageFormat::Pypi
+    }
+
+    fn normalize_name(&self, name: &str) -> String {
+        normalize(name)
     }
 
     fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
@@ -203,8 +207,8 @@ pub fn file_path(project: &str, version: &str, filename: &str) -> String {
     )
 }
 
-/// The simple page of `project` (normalized) as `target` serves it, cached until the domain
-/// changes; `endpoint` is the repository's PyPI endpoint URL, ending in `/`.
+/// The simple page of `project` (normalized) as `target` serves it, cached until the package
+/// or the graph changes; `endpoint` is the repository's PyPI endpoint URL, ending in `/`.
 pub async fn project_page(
     service: &Service,
     target: &RepoTarget,
@@ -213,9 +217,10 @@ pub async fn project_page(
     endpoint: &str,
 ) -> Result<Arc<Document>, ServiceError> {
     let key = format!("pypi/{project}/{format:?}/{endpoint}");
+    let coordinates = coordinates(project);
     service
-        .document(target, &key, async {
-            let view = service.package_view(target, &PypiAdapter, &coordinates(project)).await?;
+        .document(target, &coordinates, &key, async {
+            let view = service.package_view(target, &PypiAdapter, &coordinates).await?;
             let page = simple_project(project, &view, endpoint).ok_or_else(|| match &view.upstream_error {
                 Some(e) => e.clone(),
                 None => project_not_found(project, target),

@@ -1,73 +1,65 @@
-//! Error kinds shared by every layer, and the one table that maps each to its CodeArtifact error
-//! type and HTTP status. Protocol front ends render a [`ServiceError`] in their own wire form.
+//! Error kinds shared by every layer, declared by the one table that gives each its CodeArtifact
+//! error type and HTTP status. Protocol front ends render a [`ServiceError`] in their own wire form.
 
 use std::fmt;
 
-/// What went wrong, at the level a client can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// A parameter has an invalid value.
-    Validation,
-    /// No credentials were given.
-    MissingAuthentication,
-    /// The access key is not known.
-    UnrecognizedClient,
-    /// The signature does not match, or the request is too old.
-    InvalidSignature,
-    /// The caller is known but may not do this.
-    AccessDenied,
-    /// The resource does not exist.
-    NotFound,
-    /// The request conflicts with the current state.
-    Conflict,
-    /// A limit would be exceeded.
-    QuotaExceeded,
-    /// An upload is larger than the server accepts.
-    PayloadTooLarge,
-    /// None of the representations the client accepts is served.
-    NotAcceptable,
-    /// Too many requests.
-    Throttling,
-    /// A bug or an unavailable dependency on our side.
-    Internal,
-    /// An upstream registry failed or answered nonsense.
-    BadGateway,
-    /// An upstream registry did not answer in time.
-    GatewayTimeout,
+/// Declares [`ErrorKind`] from one table: each row is a kind, its CodeArtifact / AWS error type and
+/// its HTTP status. The lookups are `match`es generated from the rows, so a kind cannot exist
+/// without its row.
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $kind:ident => ($error_type:literal, $status:literal), )*) => {
+        /// What went wrong, at the level a client can act on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in table order.
+            pub const ALL: &[ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The error type clients see in `x-amzn-ErrorType`, e.g. `ResourceNotFoundException`.
+            pub fn error_type(self) -> &'static str {
+                match self { $(ErrorKind::$kind => $error_type,)* }
+            }
+
+            /// The HTTP status code.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorKind::$kind => $status,)* }
+            }
+        }
+    };
 }
 
-/// The table: kind → (CodeArtifact / AWS error type, HTTP status). Everything else derives from it.
-const TABLE: &[(ErrorKind, &str, u16)] = &[
-    (ErrorKind::Validation, "ValidationException", 400),
-    (ErrorKind::MissingAuthentication, "MissingAuthenticationTokenException", 401),
-    (ErrorKind::UnrecognizedClient, "UnrecognizedClientException", 403),
-    (ErrorKind::InvalidSignature, "InvalidSignatureException", 403),
-    (ErrorKind::AccessDenied, "AccessDeniedException", 403),
-    (ErrorKind::NotFound, "ResourceNotFoundException", 404),
-    (ErrorKind::Conflict, "ConflictException", 409),
-    (ErrorKind::QuotaExceeded, "ServiceQuotaExceededException", 402),
-    (ErrorKind::PayloadTooLarge, "RequestEntityTooLargeException", 413),
-    (ErrorKind::NotAcceptable, "NotAcceptableException", 406),
-    (ErrorKind::Throttling, "ThrottlingException", 429),
-    (ErrorKind::Internal, "InternalServerException", 500),
-    (ErrorKind::BadGateway, "BadGatewayException", 502),
-    (ErrorKind::GatewayTimeout, "GatewayTimeoutException", 504),
-];
-
-impl ErrorKind {
-    fn row(self) -> (&'static str, u16) {
-        TABLE.iter().find(|(k, _, _)| *k == self).map_or(("InternalServerException", 500), |(_, t, s)| (*t, *s))
-    }
-
-    /// The error type clients see in `x-amzn-ErrorType`, e.g. `ResourceNotFoundException`.
-    pub fn error_type(self) -> &'static str {
-        self.row().0
-    }
-
-    /// The HTTP status code.
-    pub fn http_status(self) -> u16 {
-        self.row().1
-    }
+error_kinds! {
+    /// A parameter has an invalid value.
+    Validation => ("ValidationException", 400),
+    /// No credentials were given.
+    MissingAuthentication => ("MissingAuthenticationTokenException", 401),
+    /// The access key is not known.
+    UnrecognizedClient => ("UnrecognizedClientException", 403),
+    /// The signature does not match, or the request is too old.
+    InvalidSignature => ("InvalidSignatureException", 403),
+    /// The caller is known but may not do this.
+    AccessDenied => ("AccessDeniedException", 403),
+    /// The resource does not exist.
+    NotFound => ("ResourceNotFoundException", 404),
+    /// The request conflicts with the current state.
+    Conflict => ("ConflictException", 409),
+    /// A limit would be exceeded.
+    QuotaExceeded => ("ServiceQuotaExceededException", 402),
+    /// An upload is larger than the server accepts.
+    PayloadTooLarge => ("RequestEntityTooLargeException", 413),
+    /// None of the representations the client accepts is served.
+    NotAcceptable => ("NotAcceptableException", 406),
+    /// Too many requests.
+    Throttling => ("ThrottlingException", 429),
+    /// A bug or an unavailable dependency on our side.
+    Internal => ("InternalServerException", 500),
+    /// An upstream registry failed or answered nonsense.
+    BadGateway => ("BadGatewayException", 502),
+    /// An upstream registry did not answer in time.
+    GatewayTimeout => ("GatewayTimeoutException", 504),
 }
 
 /// The kind of resource an error is about (CodeArtifact's `ResourceType`).
@@ -170,24 +162,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_is_in_the_table_once() {
-        let kinds = [
-            ErrorKind::Validation,
-            ErrorKind::MissingAuthentication,
-            ErrorKind::UnrecognizedClient,
-            ErrorKind::InvalidSignature,
-            ErrorKind::AccessDenied,
-            ErrorKind::NotFound,
-            ErrorKind::Conflict,
-            ErrorKind::QuotaExceeded,
-            ErrorKind::Throttling,
-            ErrorKind::Internal,
-            ErrorKind::BadGateway,
-            ErrorKind::GatewayTimeout,
-        ];
-        for k in kinds {
-            assert_eq!(TABLE.iter().filter(|(t, _, _)| *t == k).count(), 1, "{k:?}");
+    fn every_kind_has_an_error_status_and_an_exception_type() {
+        for &kind in ErrorKind::ALL {
+            assert!((400..600).contains(&kind.http_status()), "{kind:?}");
+            assert!(kind.error_type().ends_with("Exception"), "{kind:?}");
         }
+        // Each kind has its own error type (statuses may be shared: 403 is three kinds).
+        let mut types: Vec<_> = ErrorKind::ALL.iter().map(|k| k.error_type()).collect();
+        types.sort_unstable();
+        types.dedup();
+        assert_eq!(types.len(), ErrorKind::ALL.len());
         assert_eq!(ErrorKind::QuotaExceeded.http_status(), 402);
         assert_eq!(ErrorKind::NotFound.error_type(), "ResourceNotFoundException");
     }

@@ -1,5 +1,6 @@
 //! The vocabulary of Tributary: names of domains, repositories and external connections, package
-//! formats, and the error kinds every layer maps its failures to. Pure: no I/O.
+//! formats, the records of packages and repositories, and the error kinds every layer maps its
+//! failures to. Pure: no I/O.
 //!
 //! Name rules follow the CodeArtifact API model (`codeartifact/2018-09-22/service-2.json`).
 
@@ -8,6 +9,7 @@ pub mod external;
 pub mod format;
 pub mod names;
 pub mod package;
+pub mod records;
 
 pub use error::{ErrorKind, ResourceType, ServiceError};
 pub use external::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};

@@ -19,7 +19,6 @@ pub mod pypi;
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
-use tributary_blob::BlobStore;
 use tributary_engine::Service;
 
 pub use limits::ConnectionLimits;
@@ -30,8 +29,6 @@ pub use ops::{Metrics, Plane};
 pub struct AppState {
     /// The repository service.
     pub service: Service,
-    /// The blob store.
-    pub blobs: Arc<dyn BlobStore>,
     /// The public base URL, when configured; else taken from each request's Host.
     pub public_url: Option<String>,
     /// Request counters.
@@ -40,6 +37,15 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// What keeps one client from exhausting the server.
     pub limits: ConnectionLimits,
+}
+
+/// The formats this server serves: their engine adapters, for [`tributary_engine::Service::new`].
+pub fn formats() -> tributary_engine::Formats {
+    tributary_engine::Formats::new([
+        Arc::new(tributary_format_npm::registry::NpmAdapter) as Arc<dyn tributary_engine::formats::FormatAdapter>,
+        Arc::new(tributary_format_pypi::registry::PypiAdapter),
+        Arc::new(tributary_format_maven::registry::MavenAdapter),
+    ])
 }
 
 /// Mounts every route on `cfg`; used by [`run`] and by in-process tests.

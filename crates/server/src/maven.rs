@@ -15,8 +15,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::TryStreamExt as _;
-use tributary_blob::{ExpectedDigests, body_from_bytes};
 use tributary_engine::RepoTarget;
+use tributary_engine::content::{ExpectedDigests, body_from_bytes};
 use tributary_format_maven::path::{ArtifactFile, MavenPath, parse_path};
 use tributary_format_maven::registry::{self, MAX_POM_LEN};
 use tributary_model::{ErrorKind, ServiceError};
@@ -32,11 +32,13 @@ const MAX_SMALL_BODY: usize = 4 * 1024 * 1024;
 
 /// Serves every request under `/maven/{domain}/{repository}/`.
 pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let started = std::time::Instant::now();
     let response = match serve(&req, payload, &state).await {
         Ok(response) => response,
         Err(err) => plain_error(&err, "the Maven endpoint"),
     };
-    state.metrics.count(crate::ops::Plane::Maven, response.status().as_u16());
+    let endpoint = crate::ops::endpoint_of(&req);
+    state.metrics.observe(crate::ops::Plane::Maven, endpoint, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -52,6 +54,7 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
             _ => e,
         }
     })?;
+    crate::ops::name_endpoint(req, endpoint_name(&path, method));
     let caller = authenticate(req, state, LOGIN_HINT).await?;
     let service = &state.service;
     let target = service.repo_target(&caller, &domain, &repository).await?;
@@ -152,4 +155,17 @@ async fn put_file(
     let (spooled, _) = spool(payload, limit, too_large).await?;
     let body = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(spooled)).map_ok(bytes::Bytes::from);
     registry::put_file(service, target, file, Box::pin(body), &declared, None).await
+}
+
+/// The endpoint's name in metrics: what the path is, and whether it is read or written.
+fn endpoint_name(path: &MavenPath, method: &str) -> &'static str {
+    let write = method == "PUT";
+    match path {
+        MavenPath::File(_) if write => "file-upload",
+        MavenPath::File(_) => "file",
+        MavenPath::Checksum { .. } if write => "checksum-upload",
+        MavenPath::Checksum { .. } => "checksum",
+        MavenPath::ArtifactMetadata { .. } | MavenPath::VersionMetadata { .. } if write => "metadata-upload",
+        MavenPath::ArtifactMetadata { .. } | MavenPath::VersionMetadata { .. } => "metadata",
+    }
 }

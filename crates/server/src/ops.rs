@@ -1,9 +1,14 @@
 //! Operations endpoints: `/healthz` (the process answers), `/readyz` (database and blob store
 //! reachable), `/metrics` (Prometheus text).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
 
 use crate::AppState;
 
@@ -21,8 +26,6 @@ pub enum Plane {
 }
 
 impl Plane {
-    const ALL: [Plane; 4] = [Plane::Control, Plane::Npm, Plane::Pypi, Plane::Maven];
-
     fn label(self) -> &'static str {
         match self {
             Self::Control => "control",
@@ -33,49 +36,94 @@ impl Plane {
     }
 }
 
-/// Request counters by plane and status class.
-#[derive(Debug, Default)]
+/// The endpoint a request was parsed as (`packument`, `CreateDomain`, ...), kept in the
+/// request's extensions by the plane that parsed it, for the request metrics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EndpointName(pub(crate) &'static str);
+
+/// Records what endpoint `req` is, for [`Metrics::observe`].
+pub(crate) fn name_endpoint(req: &HttpRequest, name: &'static str) {
+    req.extensions_mut().insert(EndpointName(name));
+}
+
+/// The endpoint name recorded for `req`; `unknown` for a request no endpoint matched.
+pub(crate) fn endpoint_of(req: &HttpRequest) -> &'static str {
+    req.extensions().get::<EndpointName>().map_or("unknown", |name| name.0)
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    plane: &'static str,
+    endpoint: &'static str,
+    status: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    plane: &'static str,
+    endpoint: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. about 6 s, each bucket 2.5 times the one before.
+    Histogram::new(exponential_buckets(0.0005, 2.5, 12))
+}
+
+/// The server's metrics (`/metrics`, Prometheus text): requests by plane, endpoint and status
+/// class; their latency (until the response head) by plane and endpoint; PyPI downloads by kind.
+#[derive(Debug)]
 pub struct Metrics {
-    requests: [[AtomicU64; 5]; 4],
-    /// PyPI file downloads: core metadata files, distributions.
-    pypi_downloads: [AtomicU64; 2],
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<EndpointLabels, Histogram, fn() -> Histogram>,
+    pypi_downloads: Family<KindLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("tributary_requests", "Requests by plane, endpoint and status class", requests.clone());
+        let latency = Family::<EndpointLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        registry.register(
+            "tributary_request_duration_seconds",
+            "Time to the response head, by plane and endpoint",
+            latency.clone(),
+        );
+        let pypi_downloads = Family::<KindLabels, Counter>::default();
+        registry.register("tributary_pypi_downloads", "PyPI files served, by kind", pypi_downloads.clone());
+        // Both kinds are shown from the start, at 0.
+        for kind in ["metadata", "distribution"] {
+            pypi_downloads.get_or_create(&KindLabels { kind }).inc_by(0);
+        }
+        Self { registry, requests, latency, pypi_downloads }
+    }
 }
 
 impl Metrics {
-    /// Counts one request of `plane` answered with `status`.
-    pub fn count(&self, plane: Plane, status: u16) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.requests[plane as usize][class].fetch_add(1, Ordering::Relaxed);
+    /// Counts one request of `endpoint` on `plane`, answered with `status` after `elapsed`.
+    pub fn observe(&self, plane: Plane, endpoint: &'static str, status: u16, elapsed: Duration) {
+        const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+        let status = CLASSES[usize::from(status / 100).clamp(1, 5) - 1];
+        self.requests.get_or_create(&RequestLabels { plane: plane.label(), endpoint, status }).inc();
+        self.latency.get_or_create(&EndpointLabels { plane: plane.label(), endpoint }).observe(elapsed.as_secs_f64());
     }
 
     /// Counts one PyPI file download: a core metadata file (PEP 658) or a distribution.
     pub fn count_pypi_download(&self, metadata: bool) {
-        self.pypi_downloads[usize::from(!metadata)].fetch_add(1, Ordering::Relaxed);
+        let kind = if metadata { "metadata" } else { "distribution" };
+        self.pypi_downloads.get_or_create(&KindLabels { kind }).inc();
     }
 
     fn render(&self) -> String {
-        let mut out = String::from(
-            "# HELP tributary_requests_total Requests by plane and status class.\n# TYPE tributary_requests_total counter\n",
-        );
-        for plane in Plane::ALL {
-            for (i, counter) in self.requests[plane as usize].iter().enumerate() {
-                out.push_str(&format!(
-                    "tributary_requests_total{{plane=\"{}\",status=\"{}xx\"}} {}\n",
-                    plane.label(),
-                    i + 1,
-                    counter.load(Ordering::Relaxed)
-                ));
-            }
-        }
-        out.push_str(
-            "# HELP tributary_pypi_downloads_total PyPI files served, by kind.\n# TYPE tributary_pypi_downloads_total counter\n",
-        );
-        for (i, kind) in ["metadata", "distribution"].iter().enumerate() {
-            out.push_str(&format!(
-                "tributary_pypi_downloads_total{{kind=\"{kind}\"}} {}\n",
-                self.pypi_downloads[i].load(Ordering::Relaxed)
-            ));
-        }
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
 }
@@ -85,23 +133,17 @@ pub(crate) async fn healthz() -> HttpResponse {
 }
 
 pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = state.service.ping().await;
-    let blobs = state.blobs.check().await;
-    match (database, blobs) {
-        (Ok(()), Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ready\n"),
-        (database, blobs) => {
-            let mut text = String::new();
-            if let Err(e) = database {
-                text.push_str(&format!("database: {}\n", e.message));
-            }
-            if let Err(e) = blobs {
-                text.push_str(&format!("blob store: {e}\n"));
-            }
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body(text)
-        }
+    let problems = state.service.unready().await;
+    if problems.is_empty() {
+        HttpResponse::Ok().content_type("text/plain").body("ready\n")
+    } else {
+        let text: String = problems.iter().map(|p| format!("{p}\n")).collect();
+        HttpResponse::ServiceUnavailable().content_type("text/plain").body(text)
     }
 }
 
 pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
 }

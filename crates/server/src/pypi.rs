@@ -45,6 +45,17 @@ enum Route {
 }
 
 impl Route {
+    /// The endpoint's name in metrics.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Upload => "upload",
+            Self::IndexNoSlash | Self::Index => "index",
+            Self::Project { .. } => "project",
+            Self::File { filename, .. } if registry::is_core_metadata(filename) => "core-metadata",
+            Self::File { .. } => "file",
+        }
+    }
+
     /// Parses the path after `/pypi/{domain}/{repository}`.
     fn parse(tail: &str) -> Option<Self> {
         let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|s| s.into_owned());
@@ -82,11 +93,13 @@ impl Route {
 
 /// Serves every request under `/pypi/{domain}/{repository}/`.
 pub async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let started = std::time::Instant::now();
     let response = match serve(&req, payload, &state).await {
         Ok(response) => response,
         Err(err) => plain_error(&err, "the PyPI endpoint"),
     };
-    state.metrics.count(crate::ops::Plane::Pypi, response.status().as_u16());
+    let endpoint = crate::ops::endpoint_of(&req);
+    state.metrics.observe(crate::ops::Plane::Pypi, endpoint, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -99,6 +112,7 @@ async fn serve(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Re
             format!("`{} {tail}` is not a Python package index request", req.method()),
         )
     })?;
+    crate::ops::name_endpoint(req, route.name());
     let method = req.method().as_str();
     // Redirects need no credentials: they only spell the URL the client should ask.
     let query = match req.query_string() {

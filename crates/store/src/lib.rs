@@ -29,7 +29,8 @@ use tributary_model::{ResourceType, ServiceError};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
-pub use records::{Domain, GraphRecord, NewPrincipal, Principal, Repository, RepositoryChange, Tag};
+pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
+pub use tributary_model::records::{Domain, Repository, Tag};
 
 /// The metadata store.
 #[derive(Debug, Clone)]
@@ -139,7 +140,7 @@ impl Store {
             name: Set(name.to_owned()),
             owner: Set(owner.to_owned()),
             encryption_key: Set(encryption_key),
-            tags: Set(Tag::to_json(tags)),
+            tags: Set(records::tags_to_json(tags)),
             graph_revision: Set(0),
             created_at: Set(Utc::now()),
         }
@@ -148,7 +149,7 @@ impl Store {
         .map_err(|e| {
             StoreError::conflict_on_unique(e, ResourceType::Domain, name, &format!("domain `{name}` already exists"))
         })?;
-        Ok(Domain::new(model, 0))
+        Ok(records::domain_record(model, 0))
     }
 
     /// The domain called `name`, with its repository count.
@@ -160,7 +161,7 @@ impl Store {
             .filter(repositories::Column::DomainId.eq(model.id.clone()))
             .count(&self.db)
             .await?;
-        Ok(Some(Domain::new(model, count)))
+        Ok(Some(records::domain_record(model, count)))
     }
 
     /// Domains ordered by name, after `after` (keyset pagination), at most `limit`.
@@ -175,7 +176,7 @@ impl Store {
             .into_iter()
             .map(|m| {
                 let count = counts.get(&m.id).copied().unwrap_or(0);
-                Domain::new(m, count)
+                records::domain_record(m, count)
             })
             .collect())
     }
@@ -213,7 +214,7 @@ impl Store {
         }
         domains::Entity::delete_by_id(domain.id.clone()).exec(&txn).await?;
         txn.commit().await?;
-        Ok(Domain::new(domain, 0))
+        Ok(records::domain_record(domain, 0))
     }
 
     // ----- repositories -----
@@ -229,7 +230,7 @@ impl Store {
             return Ok(None);
         };
         let upstreams = upstream_names(&self.db, &model.id).await?;
-        Ok(Some(Repository::new(model, &domain.name, &domain.owner, upstreams)))
+        Ok(Some(records::repository_record(model, &domain.name, &domain.owner, upstreams)))
     }
 
     /// Repositories ordered by (domain name, repository name) after `after`, at most `limit`;
@@ -273,7 +274,7 @@ impl Store {
                 break;
             }
             let owner = domains.get(&model.domain_id).map(|d| d.owner.clone()).unwrap_or_default();
-            out.push(Repository::new(model, &domain_name, &owner, Vec::new()));
+            out.push(records::repository_record(model, &domain_name, &owner, Vec::new()));
         }
         Ok(out)
     }
@@ -303,7 +304,7 @@ impl Store {
                     name: Set(name.clone()),
                     description: Set(description.clone()),
                     external_connection: Set(None),
-                    tags: Set(Tag::to_json(tags)),
+                    tags: Set(records::tags_to_json(tags)),
                     created_at: Set(Utc::now()),
                 }
                 .insert(&txn)
@@ -348,7 +349,7 @@ impl Store {
             }
             (RepositoryChange::Delete { .. }, Some(model)) => {
                 let upstreams = upstream_names(&txn, &model.id).await?;
-                let before = Repository::new(model.clone(), &domain.name, &domain.owner, upstreams);
+                let before = records::repository_record(model.clone(), &domain.name, &domain.owner, upstreams);
                 repository_upstreams::Entity::delete_many()
                     .filter(repository_upstreams::Column::RepositoryId.eq(model.id.clone()))
                     .exec(&txn)
@@ -372,7 +373,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("repository `{name}` vanished inside its transaction")))?;
         let upstreams = upstream_names(&txn, &repo_id).await?;
         txn.commit().await?;
-        Ok(Repository::new(model, &domain.name, &domain.owner, upstreams))
+        Ok(records::repository_record(model, &domain.name, &domain.owner, upstreams))
     }
 
     /// The graph revision of a domain: it grows with every repository change.

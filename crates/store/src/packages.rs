@@ -18,122 +18,12 @@ use tributary_model::{
     ResourceType, ServiceError, VersionMetadata, VersionOrigin, VersionStatus,
 };
 
+pub use tributary_model::records::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
+
 use crate::entity::{assets, dist_tags, package_versions, packages};
 use crate::{Store, StoreError};
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// A package in one repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageRecord {
-    /// Its id.
-    pub id: String,
-    /// The repository holding it.
-    pub repository_id: String,
-    /// Format, namespace, normalized name.
-    pub coordinates: PackageCoordinates,
-    /// The name as its publisher spelled it.
-    pub display_name: String,
-    /// Its origin controls in this repository.
-    pub restrictions: OriginRestrictions,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
-/// One file of a version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetRecord {
-    /// The file name, e.g. `lodash-4.17.21.tgz`.
-    pub name: String,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Lowercase hex SHA-256 (the blob key).
-    pub sha256: String,
-    /// Lowercase hex SHA-1.
-    pub sha1: String,
-    /// Lowercase hex MD5.
-    pub md5: String,
-    /// Lowercase hex SHA-512.
-    pub sha512: String,
-    /// What the format knows of this file beyond its bytes (a JSON object; `{}` for nothing),
-    /// e.g. PyPI's `requires-python` and upload time. Opaque to the store.
-    pub attributes: serde_json::Value,
-}
-
-/// A version of a package in one repository.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VersionRecord {
-    /// Its id.
-    pub id: String,
-    /// The package it belongs to.
-    pub package_id: String,
-    /// The version string.
-    pub version: String,
-    /// Its status.
-    pub status: VersionStatus,
-    /// Its revision (changes when its content changes).
-    pub revision: String,
-    /// Where it came from.
-    pub origin: VersionOrigin,
-    /// Descriptive metadata.
-    pub metadata: VersionMetadata,
-    /// The format's own document for this version (npm: the version manifest).
-    pub format_metadata: serde_json::Value,
-    /// When it was published.
-    pub published_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its files.
-    pub assets: Vec<AssetRecord>,
-}
-
-/// A version to write.
-#[derive(Debug, Clone)]
-pub struct NewVersion {
-    /// The version string.
-    pub version: String,
-    /// Its status.
-    pub status: VersionStatus,
-    /// Where it came from.
-    pub origin: VersionOrigin,
-    /// Descriptive metadata.
-    pub metadata: VersionMetadata,
-    /// The format's own document.
-    pub format_metadata: serde_json::Value,
-    /// When it was published (kept from upstream when retained).
-    pub published_at: DateTime<Utc>,
-    /// Its files; their blobs must already be stored.
-    pub assets: Vec<AssetRecord>,
-}
-
-/// What [`Store::put_version`] did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PutOutcome {
-    /// The version was created.
-    Created(VersionRecord),
-    /// The version existed with the same assets; nothing changed.
-    Unchanged(VersionRecord),
-    /// The version existed; the new files were added to it (a PyPI wheel for another platform).
-    Extended(VersionRecord),
-}
-
-impl PutOutcome {
-    /// The version as stored.
-    pub fn record(&self) -> &VersionRecord {
-        match self {
-            Self::Created(r) | Self::Unchanged(r) | Self::Extended(r) => r,
-        }
-    }
-}
-
-/// The outcome of a status change for one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StatusOutcome {
-    /// Changed (or already so): the revision and the new status.
-    Done { revision: String, status: VersionStatus },
-    /// Not changed: CodeArtifact's error code and a message.
-    Failed { code: &'static str, message: String },
-}
 
 fn package_record(m: packages::Model) -> Result<PackageRecord> {
     let format = PackageFormat::parse(&m.format)

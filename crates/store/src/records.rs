@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use tributary_model::records::{Domain, Repository, Tag};
+
 use crate::entity::{domains, principals, repositories};
 
 /// A principal: an identity with an access key.
@@ -47,84 +49,37 @@ pub struct NewPrincipal {
     pub is_admin: bool,
 }
 
-/// A resource tag.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Tag {
-    /// The key.
-    pub key: String,
-    /// The value.
-    pub value: String,
+/// Tags as stored: a JSON array.
+pub(crate) fn tags_to_json(tags: &[Tag]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
 }
 
-impl Tag {
-    pub(crate) fn to_json(tags: &[Tag]) -> String {
-        serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
-    }
-
-    pub(crate) fn from_json(json: &str) -> Vec<Tag> {
-        serde_json::from_str(json).unwrap_or_default()
-    }
+pub(crate) fn tags_from_json(json: &str) -> Vec<Tag> {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
-/// A domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Domain {
-    /// Its id, also its blob scope.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// The owning account id.
-    pub owner: String,
-    /// The encryption key named at creation, if any.
-    pub encryption_key: Option<String>,
-    /// Its tags.
-    pub tags: Vec<Tag>,
-    /// How many repositories it holds.
-    pub repository_count: u64,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
-impl Domain {
-    pub(crate) fn new(m: domains::Model, repository_count: u64) -> Self {
-        Self {
+pub(crate) fn domain_record(m: domains::Model, repository_count: u64) -> Domain {
+    {
+        Domain {
             id: m.id,
             name: m.name,
             owner: m.owner,
             encryption_key: m.encryption_key,
-            tags: Tag::from_json(&m.tags),
+            tags: tags_from_json(&m.tags),
             repository_count,
             created_at: m.created_at,
         }
     }
 }
 
-/// A repository. In listings `upstreams` is left empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repository {
-    /// Its id.
-    pub id: String,
-    /// Its domain's name.
-    pub domain_name: String,
-    /// Its domain's owner.
-    pub domain_owner: String,
-    /// Its name.
-    pub name: String,
-    /// Its description.
-    pub description: Option<String>,
-    /// Upstream repository names, in search order.
-    pub upstreams: Vec<String>,
-    /// Its external connection, if it is a gateway.
-    pub external_connection: Option<String>,
-    /// Its tags.
-    pub tags: Vec<Tag>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
-impl Repository {
-    pub(crate) fn new(m: repositories::Model, domain_name: &str, domain_owner: &str, upstreams: Vec<String>) -> Self {
-        Self {
+pub(crate) fn repository_record(
+    m: repositories::Model,
+    domain_name: &str,
+    domain_owner: &str,
+    upstreams: Vec<String>,
+) -> Repository {
+    {
+        Repository {
             id: m.id,
             domain_name: domain_name.to_owned(),
             domain_owner: domain_owner.to_owned(),
@@ -132,7 +87,7 @@ impl Repository {
             description: m.description,
             upstreams,
             external_connection: m.external_connection,
-            tags: Tag::from_json(&m.tags),
+            tags: tags_from_json(&m.tags),
             created_at: m.created_at,
         }
     }

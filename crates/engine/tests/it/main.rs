@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use tributary_blob::FsBlobStore;
-use tributary_engine::{Caller, Service, Settings, UpstreamSettings};
+use tributary_engine::{Caller, Formats, Service, Settings, UpstreamSettings};
 use tributary_model::{AccountId, DomainName, ErrorKind};
 use tributary_store::Store;
 
@@ -13,7 +13,7 @@ async fn service(dir: &std::path::Path) -> Service {
     store.migrate().await.expect("migrations");
     let settings = Settings { owner: AccountId::parse("000000000000").expect("account"), region: "us-east-1".into() };
     let blobs = Arc::new(FsBlobStore::new(dir.join("blobs")));
-    Service::new(store, blobs, settings, UpstreamSettings::default()).await.expect("service")
+    Service::new(store, blobs, settings, UpstreamSettings::default(), Formats::default()).await.expect("service")
 }
 
 /// A token's signature is checked once and its claims kept; its lifetime is still checked on

@@ -3,12 +3,12 @@
 //! model (2018-09-22): `domain`, `repository`, ... in the query string, the rest in a JSON body.
 
 use serde::Deserialize;
-use tributary_engine::{PackageAddress, PackageFilter, VersionFilter, normalize_name};
+use tributary_engine::{PackageAddress, PackageFilter, VersionFilter};
+use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
     RepositoryName, ServiceError, VersionStatus,
 };
-use tributary_store::Tag;
 
 /// A parsed control-plane request.
 #[derive(Debug, Clone)]
@@ -187,7 +187,8 @@ impl Query {
             coordinates: PackageCoordinates {
                 format,
                 namespace: namespace.to_owned(),
-                name: normalize_name(format, name),
+                // As given: the engine compares names in their format's normal form.
+                name: name.to_owned(),
             },
         })
     }
@@ -301,6 +302,40 @@ fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<RepositoryName>, 
 }
 
 impl Endpoint {
+    /// The operation's name (CodeArtifact's where it has one), as metrics count it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ListPackages { .. } => "ListPackages",
+            Self::DescribePackage { .. } => "DescribePackage",
+            Self::DeletePackage { .. } => "DeletePackage",
+            Self::PutPackageOriginConfiguration { .. } => "PutPackageOriginConfiguration",
+            Self::ListPackageVersions { .. } => "ListPackageVersions",
+            Self::DescribePackageVersion { .. } => "DescribePackageVersion",
+            Self::ListPackageVersionAssets { .. } => "ListPackageVersionAssets",
+            Self::GetPackageVersionAsset { .. } => "GetPackageVersionAsset",
+            Self::GetPackageVersionReadme { .. } => "GetPackageVersionReadme",
+            Self::ListPackageVersionDependencies { .. } => "ListPackageVersionDependencies",
+            Self::UpdatePackageVersionsStatus { .. } => "UpdatePackageVersionsStatus",
+            Self::DeletePackageVersions { .. } => "DeletePackageVersions",
+            Self::CreateDomain { .. } => "CreateDomain",
+            Self::DescribeDomain { .. } => "DescribeDomain",
+            Self::DeleteDomain { .. } => "DeleteDomain",
+            Self::ListDomains { .. } => "ListDomains",
+            Self::CreateRepository { .. } => "CreateRepository",
+            Self::DescribeRepository { .. } => "DescribeRepository",
+            Self::UpdateRepository { .. } => "UpdateRepository",
+            Self::DeleteRepository { .. } => "DeleteRepository",
+            Self::ListRepositories { .. } => "ListRepositories",
+            Self::ListRepositoriesInDomain { .. } => "ListRepositoriesInDomain",
+            Self::AssociateExternalConnection { .. } => "AssociateExternalConnection",
+            Self::DisassociateExternalConnection { .. } => "DisassociateExternalConnection",
+            Self::GetRepositoryEndpoint { .. } => "GetRepositoryEndpoint",
+            Self::GetAuthorizationToken { .. } => "GetAuthorizationToken",
+            Self::SearchOrder { .. } => "SearchOrder",
+            Self::ExternalConnections => "ListExternalConnections",
+        }
+    }
+
     /// The name of the operation when it changes anything (an administration), `None` when it
     /// only reads. Bearer tokens, which package managers keep in plain text, may only read
     /// (docs/ARCHITECTURE.md, "Who may call what"). Every operation is listed: a new one must

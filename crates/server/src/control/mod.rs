@@ -26,11 +26,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Serves every request under `/v1/`.
 pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let started = std::time::Instant::now();
     let response = match serve(&req, &body, &state).await {
         Ok(response) => response,
         Err(err) => aws_error(&err, &request_id),
     };
-    state.metrics.count(crate::ops::Plane::Control, response.status().as_u16());
+    let endpoint = crate::ops::endpoint_of(&req);
+    state.metrics.observe(crate::ops::Plane::Control, endpoint, response.status().as_u16(), started.elapsed());
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
@@ -41,6 +43,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
 async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
     let caller = authenticate(req, body, state).await?;
     let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), body)?;
+    crate::ops::name_endpoint(req, endpoint.name());
     if caller.domain_scope.is_some()
         && let Some(operation) = endpoint.changes_state()
     {

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use tributary_engine::SearchStep;
 use tributary_engine::Settings;
 use tributary_engine::VersionList;
-use tributary_graph::SearchStep;
+use tributary_model::records::{Domain, PackageRecord, Repository, StatusOutcome, VersionRecord};
 use tributary_model::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
-use tributary_store::{Domain, PackageRecord, Repository, StatusOutcome, VersionRecord};
 
 /// Epoch seconds with milliseconds.
 pub(crate) fn timestamp(t: DateTime<Utc>) -> f64 {

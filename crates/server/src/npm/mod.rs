@@ -35,11 +35,13 @@ const MAX_SMALL_BODY_BYTES: usize = 64 * 1024;
 
 /// Serves every request under `/npm/{domain}/{repository}/`.
 pub async fn handle(req: HttpRequest, body: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let started = std::time::Instant::now();
     let response = match serve(&req, body, &state).await {
         Ok(response) => response,
         Err(err) => error(&err),
     };
-    state.metrics.count(crate::ops::Plane::Npm, response.status().as_u16());
+    let endpoint = crate::ops::endpoint_of(&req);
+    state.metrics.observe(crate::ops::Plane::Npm, endpoint, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -93,6 +95,7 @@ async fn serve(req: &HttpRequest, body: web::Payload, state: &AppState) -> Resul
     let route = Route::parse(tail).ok_or_else(|| {
         ServiceError::new(ErrorKind::NotFound, format!("`{} {tail}` is not an npm registry request", req.method()))
     })?;
+    crate::ops::name_endpoint(req, route.name(req.method().as_str()));
     let endpoint = format!("{}{prefix}", crate::control::public_url(req, state));
     let service = &state.service;
     let method = req.method().as_str();

@@ -44,6 +44,26 @@ fn take_name(segments: &[String]) -> Option<(String, &[String])> {
 }
 
 impl Route {
+    /// The endpoint's name in metrics: the route and, where one route serves several, the method.
+    pub fn name(&self, method: &str) -> &'static str {
+        match (self, method) {
+            (Self::Ping, _) => "ping",
+            (Self::Whoami, _) => "whoami",
+            (Self::Login { .. }, _) => "login",
+            (Self::Search, _) => "search",
+            (Self::DistTags { .. }, _) => "dist-tags",
+            (Self::DistTag { .. }, "DELETE") => "dist-tag-remove",
+            (Self::DistTag { .. }, _) => "dist-tag-set",
+            (Self::Package { .. }, "PUT") => "publish",
+            (Self::Package { .. }, _) => "packument",
+            (Self::PackageRevision { .. }, "DELETE") => "unpublish",
+            (Self::PackageRevision { .. }, _) => "revise",
+            (Self::Version { .. }, _) => "version",
+            (Self::Tarball { .. }, "DELETE") => "tarball-remove",
+            (Self::Tarball { .. }, _) => "tarball",
+        }
+    }
+
     /// Parses the part of the path after `/npm/{domain}/{repository}/`, still percent-encoded.
     pub fn parse(tail: &str) -> Option<Self> {
         let segments: Vec<String> = tail.split('/').filter(|s| !s.is_empty()).map(decode).collect::<Option<_>>()?;
