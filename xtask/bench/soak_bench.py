@@ -181,17 +181,18 @@ def main():
             request("GET", f"{registry}/{name}", headers=accept)
 
         mix = [
-            (30, cached),
-            (15, lambda: packument(True)),
-            (5, lambda: packument(False)),
-            (5, lambda: request("GET", f"{registry}/{BIG_PACKAGE}", headers={"Accept": "application/vnd.npm.install-v1+json"})),
-            (5, private_package),
-            (10, ingest),
-            (5, publish),
-            (10, lambda: request("GET", f"{base}/v1/repository?domain=bench&repository=app")),
-            (10, lambda: request("POST", f"{base}/v1/package/versions?domain=bench&repository=app&format=npm&package=soak-private-1", b"")),
+            (30, "cached tarball", cached),
+            (15, "packument (abbreviated)", lambda: packument(True)),
+            (5, "packument (full)", lambda: packument(False)),
+            (5, "big packument", lambda: request("GET", f"{registry}/{BIG_PACKAGE}", headers={"Accept": "application/vnd.npm.install-v1+json"})),
+            (5, "private packument", private_package),
+            (10, "first download (ingest)", ingest),
+            (5, "publish", publish),
+            (10, "DescribeRepository", lambda: request("GET", f"{base}/v1/repository?domain=bench&repository=app")),
+            (10, "ListPackageVersions", lambda: request("POST", f"{base}/v1/package/versions?domain=bench&repository=app&format=npm&package=soak-private-1", b"")),
         ]
-        weights = [w for w, _ in mix]
+        weights = [w for w, _, _ in mix]
+        by_kind = {}
         samples = []
         started = time.time()
         print(f"soak: {SECONDS} s at {RATE} requests/s", file=sys.stderr)
@@ -206,14 +207,17 @@ def main():
                 if now < next_at:
                     time.sleep(min(next_at - now, 0.05))
                     continue
-                _, action = random.choices(mix, weights=weights)[0]
+                _, kind, action = random.choices(mix, weights=weights)[0]
                 scheduled = next_at
 
-                def run_one(action=action, scheduled=scheduled):
-                    if time.time() - scheduled > 1:
+                def run_one(action=action, kind=kind, scheduled=scheduled):
+                    start = time.time()
+                    if start - scheduled > 1:
                         with lock:
                             counts["late"] += 1
                     action()
+                    with lock:
+                        by_kind.setdefault(kind, []).append(time.time() - start)
 
                 pool.submit(run_one)
                 sent += 1
@@ -224,19 +228,25 @@ def main():
         total = counts["ok"] + counts["errors"]
         latencies.sort()
 
-        def percentile(p):
-            return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else None
+        def percentile(p, values=latencies):
+            return round(1000 * values[min(len(values) - 1, int(p * len(values)))], 1) if values else None
+        for values in by_kind.values():
+            values.sort()
+        second_half = [s for s in samples if s[0] >= SECONDS / 2]
         print(json.dumps({
             "seconds": SECONDS, "rate": RATE, "requests": total, "errors": counts["errors"],
             "error_rate": counts["errors"] / total if total else 0,
             "late": counts["late"],
             "latency_ms": {"p50": percentile(0.5), "p99": percentile(0.99), "max": percentile(1.0)},
+            "latency_ms_by_kind": {kind: {"p50": percentile(0.5, v), "p99": percentile(0.99, v)} for kind, v in by_kind.items()},
             "ingested": len(fetched), "published": len(published),
             "rss_mib": {"first": round(warm[0][1], 1), "last": round(warm[-1][1], 1),
                         "max": round(max(s[1] for s in warm), 1),
-                        "slope_per_minute": round(slope([(t, r) for t, r, _ in warm]), 3)},
+                        "slope_per_minute": round(slope([(t, r) for t, r, _ in warm]), 3),
+                        "second_half_slope_per_minute": round(slope([(t, r) for t, r, _ in second_half]), 3)},
             "open_fds": {"first": warm[0][2], "last": warm[-1][2], "max": max(s[2] for s in warm),
                          "slope_per_minute": round(slope([(t, f) for t, _, f in warm]), 3)},
+            "rss_samples_mib": [round(r) for _, r, _ in samples],
             "first_errors": errors,
         }, indent=2))
     finally:

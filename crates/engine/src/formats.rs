@@ -31,11 +31,39 @@ pub struct ExternalVersion {
     /// [`FormatAdapter::external_metadata`]).
     pub metadata: VersionMetadata,
     /// The format's own document for the version (npm: the version manifest).
-    pub format_metadata: serde_json::Value,
+    pub format_metadata: FormatDocument,
     /// When the registry says it was published.
     pub published_at: Option<DateTime<Utc>>,
     /// Its files.
     pub assets: Vec<ExternalAsset>,
+}
+
+/// The format's own document of an upstream version: parsed, or the JSON text as it came, parsed
+/// only where it is used (a big upstream document's manifests, held while the document is
+/// cached, take about five times their text once parsed).
+#[derive(Debug, Clone)]
+pub enum FormatDocument {
+    /// Parsed.
+    Parsed(serde_json::Value),
+    /// JSON text.
+    Raw(Box<serde_json::value::RawValue>),
+}
+
+impl FormatDocument {
+    /// The document as a value (parsed now when it is text; `null` if the text is not JSON,
+    /// which a [`serde_json::value::RawValue`] cannot be).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            Self::Parsed(value) => value.clone(),
+            Self::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl From<serde_json::Value> for FormatDocument {
+    fn from(value: serde_json::Value) -> Self {
+        Self::Parsed(value)
+    }
 }
 
 /// A file of an external version.

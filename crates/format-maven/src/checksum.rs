@@ -152,7 +152,7 @@ mod tests {
         ];
         for (file, algorithm, expected) in cases {
             let err = parse_checksum_file(file, *algorithm).expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
     }
 }

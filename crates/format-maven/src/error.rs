@@ -3,31 +3,51 @@
 
 use tributary_model::{ErrorKind, ServiceError};
 
-/// Why a Maven path, file or document was refused.
+/// Why a Maven path, file or document was refused; the variant decides the HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct MavenError {
-    /// What kind of refusal (decides the HTTP status).
-    pub kind: ErrorKind,
-    /// The message, for people.
-    pub message: String,
+pub enum MavenError {
+    /// A bad input (HTTP 400).
+    #[error("{0}")]
+    Invalid(String),
+    /// A document larger than this crate reads (HTTP 413).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl MavenError {
     /// A bad input (HTTP 400).
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Validation, message: message.into() }
+        Self::Invalid(message.into())
     }
 
     /// A document larger than this crate reads (HTTP 413).
     pub fn too_large(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::PayloadTooLarge, message: message.into() }
+        Self::TooLarge(message.into())
+    }
+
+    /// The error kind (decides the HTTP status).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(_) => ErrorKind::Validation,
+            Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
+        }
+    }
+
+    /// The message, for people.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Invalid(message) | Self::TooLarge(message) => message,
+        }
     }
 }
 
 impl From<MavenError> for ServiceError {
     fn from(e: MavenError) -> Self {
-        ServiceError::new(e.kind, e.message)
+        let kind = e.kind();
+        let message = match e {
+            MavenError::Invalid(message) | MavenError::TooLarge(message) => message,
+        };
+        ServiceError::new(kind, message)
     }
 }
 
@@ -38,11 +58,11 @@ mod tests {
     #[test]
     fn invalid_is_a_validation_error() {
         let e = MavenError::invalid("the path `a/../b` holds `..`");
-        assert_eq!(e.kind, ErrorKind::Validation);
+        assert_eq!(e.kind(), ErrorKind::Validation);
         assert_eq!(e.to_string(), "the path `a/../b` holds `..`");
         let s: ServiceError = e.into();
         assert_eq!(s.kind, ErrorKind::Validation);
         assert_eq!(s.kind.http_status(), 400);
-        assert_eq!(MavenError::too_large("big").kind.http_status(), 413);
+        assert_eq!(MavenError::too_large("big").kind().http_status(), 413);
     }
 }

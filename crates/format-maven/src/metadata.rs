@@ -725,9 +725,9 @@ mod tests {
         ];
         for (doc, expected) in cases {
             let err = parse_artifact_metadata(doc).expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
-        assert_eq!(parse_artifact_metadata(&big).map_err(|e| e.kind.http_status()), Err(413));
+        assert_eq!(parse_artifact_metadata(&big).map_err(|e| e.kind().http_status()), Err(413));
     }
 
     #[test]
@@ -874,7 +874,7 @@ mod tests {
         ];
         for (doc, expected) in cases {
             let err = parse_snapshot_metadata(doc.as_bytes()).expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
     }
 

@@ -482,7 +482,7 @@ fn mismatch(group_id: &str, artifact: &str, version: &str, name: &str) -> MavenE
 
 fn mismatch_because(group_id: &str, artifact: &str, version: &str, name: &str, why: &MavenError) -> MavenError {
     let base = mismatch(group_id, artifact, version, name);
-    MavenError::invalid(format!("{} ({})", base.message, why.message))
+    MavenError::invalid(format!("{} ({})", base.message(), why.message()))
 }
 
 /// Percent-decodes one segment and checks it.
@@ -900,7 +900,7 @@ mod tests {
         ];
         for (path, expected) in cases {
             let err = parse_path(path).expect_err(path);
-            assert!(err.message.contains(expected), "{path}: {}", err.message);
+            assert!(err.message().contains(expected), "{path}: {}", err.message());
         }
     }
 
@@ -990,7 +990,7 @@ mod tests {
         ];
         for (result, expected) in refusals {
             let err = result.expect_err(expected);
-            assert!(err.message.contains(expected), "{}", err.message);
+            assert!(err.message().contains(expected), "{}", err.message());
         }
     }
 
@@ -1006,10 +1006,10 @@ mod tests {
         ) {
             let stamp = is_snapshot(&version).then(|| SnapshotStamp { timestamp: "20261121.020304".to_owned(), build_number: build });
             let f = ArtifactFile::new(&group, &artifact, &version, classifier.as_deref(), &extension, stamp)
-                .map_err(|e| TestCaseError::fail(e.message))?;
-            let parsed = parse_path(&f.path()).map_err(|e| TestCaseError::fail(e.message))?;
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let parsed = parse_path(&f.path()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(parsed, MavenPath::File(f.clone()));
-            let checksum = parse_path(&format!("{}.sha1", f.path())).map_err(|e| TestCaseError::fail(e.message))?;
+            let checksum = parse_path(&format!("{}.sha1", f.path())).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(checksum, MavenPath::Checksum { target: Box::new(MavenPath::File(f)), algorithm: ChecksumAlgorithm::Sha1 });
         }
 

@@ -1039,7 +1039,7 @@ mod tests {
         ];
         for (doc, expected) in cases {
             let err = parse_pom(doc).expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
     }
 
@@ -1100,7 +1100,7 @@ mod tests {
         ];
         for (pom, path, expected) in &refused {
             let err = check_coordinates(pom, &file(path)).expect_err(path);
-            assert!(err.message.contains(expected), "{path}: {}", err.message);
+            assert!(err.message().contains(expected), "{path}: {}", err.message());
         }
     }
 }

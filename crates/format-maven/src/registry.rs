@@ -70,7 +70,7 @@ impl FormatAdapter for MavenAdapter {
                 Arc::new(ExternalVersion {
                     version,
                     metadata: VersionMetadata::default(),
-                    format_metadata: json!({}),
+                    format_metadata: json!({}).into(),
                     published_at: None,
                     assets: Vec::new(),
                 })

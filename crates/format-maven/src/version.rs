@@ -776,7 +776,7 @@ mod tests {
         ];
         for (v, expected) in cases {
             let err = validate_version(v).expect_err(v);
-            assert!(err.message.contains(expected), "{v}: {}", err.message);
+            assert!(err.message().contains(expected), "{v}: {}", err.message());
         }
     }
 

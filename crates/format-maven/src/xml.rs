@@ -282,7 +282,7 @@ mod tests {
         ];
         for (doc, expected) in cases {
             let err = events(doc, "project").expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
     }
 

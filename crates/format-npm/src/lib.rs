@@ -40,7 +40,7 @@ pub use integrity::{Digests, Hasher, Integrity, sha512_sri, verify_dist};
 pub use metadata::{Dependency, License, VersionMetadata, version_metadata};
 pub use name::NpmName;
 pub use packument::{
-    ABBREVIATED_MEDIA_TYPE, PackumentDoc, PackumentVersion, render_abbreviated, render_full, revision,
+    ABBREVIATED_MEDIA_TYPE, Manifest, PackumentDoc, PackumentVersion, render_abbreviated, render_full, revision,
 };
 pub use publish::{PublishRequest, PutKind, classify_put, parse_publish, parse_publish_with_limits};
 pub use tarball::{

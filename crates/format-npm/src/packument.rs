@@ -14,8 +14,9 @@
 //! Versions appear in semver order. `latest` is kept when it points at a listed version, and
 //! otherwise set to the highest listed version without a pre-release part (or the highest);
 //! other tags that point at a version not listed are left out, since clients fail on them.
-//! Rendering is pure and allocation-light (manifests are written in place, not cloned): callers
-//! cache the bytes and invalidate them on change.
+//! Rendering is pure and allocation-light (manifests are written in place, not cloned; one kept
+//! as JSON text is parsed while its version is written, and dropped after): callers cache the
+//! bytes and invalidate them on change.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -24,6 +25,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
@@ -103,7 +105,7 @@ pub struct PackumentVersion<'m> {
     /// The manifest as published (or as fetched from upstream); any `dist` in it is replaced.
     /// Borrowed from where it is kept when rendering (a large packument's manifests are not
     /// copied to be written).
-    pub manifest: Cow<'m, Value>,
+    pub manifest: Manifest<'m>,
     /// Where a client downloads the tarball: the asking repository's own endpoint.
     pub tarball_url: String,
     /// SHA-1 hex of the tarball; left out when empty.
@@ -114,6 +116,38 @@ pub struct PackumentVersion<'m> {
     pub published_at: DateTime<Utc>,
     /// The deprecation message, if deprecated; replaces any `deprecated` in the manifest.
     pub deprecated: Option<String>,
+}
+
+/// A version's manifest: a value, or JSON text that is parsed when it is written.
+#[derive(Debug, Clone)]
+pub enum Manifest<'m> {
+    /// Parsed.
+    Value(Cow<'m, Value>),
+    /// JSON text (an upstream packument's manifest, as it came).
+    Raw(&'m RawValue),
+}
+
+impl Manifest<'_> {
+    /// The manifest's fields (none when it is not an object).
+    fn object(&self) -> Cow<'_, Map<String, Value>> {
+        match self {
+            Self::Value(value) => value.as_object().map_or_else(|| Cow::Owned(Map::new()), Cow::Borrowed),
+            Self::Raw(raw) => Cow::Owned(serde_json::from_str(raw.get()).unwrap_or_default()),
+        }
+    }
+}
+
+impl PartialEq for Manifest<'_> {
+    /// Equal when they hold the same fields, parsed or not.
+    fn eq(&self, other: &Self) -> bool {
+        self.object() == other.object()
+    }
+}
+
+impl From<Value> for Manifest<'_> {
+    fn from(value: Value) -> Self {
+        Self::Value(Cow::Owned(value))
+    }
 }
 
 /// The `_rev` that [`render_full`] writes for `doc`: a client that sends it back in
@@ -215,16 +249,13 @@ fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn manifest_of<'v>(v: &'v PackumentVersion<'_>) -> Option<&'v Map<String, Value>> {
-    v.manifest.as_object()
-}
-
 struct Full<'v, 'a>(&'v View<'a>);
 
 impl Serialize for Full<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = self.0;
-        let latest = view.latest().and_then(manifest_of);
+        let latest = view.latest().map(|v| v.manifest.object());
+        let latest = latest.as_deref();
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("_id", &view.name)?;
         map.serialize_entry("_rev", &view.rev())?;
@@ -300,7 +331,8 @@ struct VersionObject<'a> {
 impl Serialize for VersionObject<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let v = self.version;
-        let manifest = manifest_of(v);
+        let fields = v.manifest.object();
+        let manifest = Some(&*fields);
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("name", self.name)?;
         map.serialize_entry("version", &v.version)?;
@@ -322,7 +354,7 @@ impl Serialize for VersionObject<'_> {
                 map.serialize_entry("hasInstallScript", &true)?;
             }
         }
-        map.serialize_entry("dist", &Dist(v))?;
+        map.serialize_entry("dist", &Dist { version: v, stored: manifest.and_then(|m| m.get("dist")) })?;
         if let Some(message) = v.deprecated.as_deref().filter(|m| !m.is_empty()) {
             map.serialize_entry("deprecated", message)?;
         }
@@ -335,12 +367,16 @@ fn has_install_script(manifest: Option<&Map<String, Value>>) -> bool {
     scripts.is_some_and(|s| INSTALL_SCRIPTS.iter().any(|name| s.contains_key(*name)))
 }
 
-struct Dist<'a>(&'a PackumentVersion<'a>);
+struct Dist<'a> {
+    version: &'a PackumentVersion<'a>,
+    /// The manifest's own `dist`.
+    stored: Option<&'a Value>,
+}
 
 impl Serialize for Dist<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
-        let stored = manifest_of(v).and_then(|m| m.get("dist")).and_then(Value::as_object);
+        let v = self.version;
+        let stored = self.stored.and_then(Value::as_object);
         let mut map = serializer.serialize_map(None)?;
         if !v.integrity.is_empty() {
             map.serialize_entry("integrity", &v.integrity)?;

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use chrono::Utc;
 use serde_json::Value;
 use tributary_engine::content::{ExpectedDigests, Sha1, Sha512, body_from_bytes};
-use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
+use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter, FormatDocument};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record};
 use tributary_model::records::NewVersion;
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
 
 use crate::integrity::Integrity;
+use crate::upstream::manifest_head;
 use crate::{
-    NpmName, PackumentDoc, PackumentVersion, PutKind, classify_put, parse_publish, parse_upstream_packument,
+    Manifest, NpmName, PackumentDoc, PackumentVersion, PutKind, classify_put, parse_publish, parse_upstream_packument,
     render_abbreviated, render_full, tarball_filename, tarball_url, version_from_tarball_filename,
 };
 
@@ -51,7 +52,7 @@ impl FormatAdapter for NpmAdapter {
     }
 
     fn external_metadata(&self, version: &ExternalVersion) -> tributary_model::VersionMetadata {
-        crate::version_metadata(&version.format_metadata, None)
+        crate::version_metadata(&version.format_metadata.to_value(), None)
     }
 
     fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, _: &str) -> Result<ExternalPackage, String> {
@@ -80,7 +81,7 @@ impl FormatAdapter for NpmAdapter {
                         attributes: serde_json::json!({}),
                     }],
                     published_at: v.published_at,
-                    format_metadata: v.manifest,
+                    format_metadata: FormatDocument::Raw(v.manifest),
                     version: v.version,
                 })
             })
@@ -129,10 +130,21 @@ fn packument_doc<'v>(name: &NpmName, view: &'v PackageView, endpoint: &str) -> R
         .iter()
         .map(|(version, source)| {
             let (shasum, integrity) = dist_of(source);
-            let manifest = std::borrow::Cow::Borrowed(source.format_metadata());
+            let (manifest, deprecated) = match source.raw_format_metadata() {
+                // Kept as text: parsed when it is written, piece by piece.
+                Some(raw) => {
+                    let head = manifest_head(raw).unwrap_or_default();
+                    (Manifest::Raw(raw), head.deprecated.as_ref().and_then(Value::as_str).map(str::to_owned))
+                }
+                None => {
+                    let manifest = source.format_metadata();
+                    let deprecated = manifest.get("deprecated").and_then(Value::as_str).map(str::to_owned);
+                    (Manifest::Value(manifest), deprecated)
+                }
+            };
             PackumentVersion {
                 version: (*version).clone(),
-                deprecated: manifest.get("deprecated").and_then(Value::as_str).map(str::to_owned),
+                deprecated,
                 manifest,
                 tarball_url: tarball_url(endpoint, name, version),
                 shasum,
@@ -166,11 +178,20 @@ fn dist_of(source: &VersionSource) -> (String, String) {
             }
             None => (String::new(), String::new()),
         },
-        VersionSource::External { version, .. } => {
-            let dist = version.format_metadata.get("dist");
-            let field = |k: &str| dist.and_then(|d| d.get(k)).and_then(Value::as_str).unwrap_or_default().to_owned();
-            (field("shasum"), field("integrity"))
-        }
+        VersionSource::External { .. } => match source.raw_format_metadata() {
+            Some(raw) => {
+                let dist = manifest_head(raw).and_then(|h| h.dist).unwrap_or_default();
+                let field = |v: Option<Value>| v.as_ref().and_then(Value::as_str).unwrap_or_default().to_owned();
+                (field(dist.shasum), field(dist.integrity))
+            }
+            None => {
+                let manifest = source.format_metadata();
+                let dist = manifest.get("dist");
+                let field =
+                    |k: &str| dist.and_then(|d| d.get(k)).and_then(Value::as_str).unwrap_or_default().to_owned();
+                (field("shasum"), field("integrity"))
+            }
+        },
     }
 }
 
@@ -199,7 +220,7 @@ pub async fn version_manifest(
             )
         })?;
     let (shasum, integrity) = dist_of(source);
-    let mut manifest = source.format_metadata().clone();
+    let mut manifest = source.format_metadata().into_owned();
     if let Some(obj) = manifest.as_object_mut() {
         obj.insert(
             "dist".to_owned(),

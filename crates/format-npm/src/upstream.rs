@@ -12,13 +12,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::version::compare_versions;
 use crate::{NpmError, NpmName};
 
 /// A packument from an upstream registry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct UpstreamPackument {
     /// The package name.
     pub name: NpmName,
@@ -37,12 +38,13 @@ pub struct UpstreamPackument {
 }
 
 /// One version of an [`UpstreamPackument`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct UpstreamVersion {
     /// The version (valid semver).
     pub version: String,
-    /// The version's manifest as the upstream serves it.
-    pub manifest: Value,
+    /// The version's manifest as the upstream serves it: its JSON text, parsed where it is used
+    /// (a big packument's manifests take about five times their text once parsed).
+    pub manifest: Box<RawValue>,
     /// `dist.tarball`: where to fetch the bytes.
     pub tarball_url: String,
     /// `dist.shasum` (SHA-1 hex), if given.
@@ -63,10 +65,35 @@ struct Raw {
     #[serde(rename = "dist-tags", default)]
     dist_tags: Map<String, Value>,
     #[serde(default)]
-    versions: Map<String, Value>,
+    versions: BTreeMap<String, Box<RawValue>>,
     #[serde(default)]
     time: Map<String, Value>,
     readme: Option<Value>,
+}
+
+/// What is read of a version's manifest kept as text; the rest stays text.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ManifestHead {
+    pub(crate) dist: Option<DistHead>,
+    pub(crate) deprecated: Option<Value>,
+}
+
+/// The fields of `dist` read from a manifest kept as text.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DistHead {
+    pub(crate) tarball: Option<Value>,
+    pub(crate) shasum: Option<Value>,
+    pub(crate) integrity: Option<Value>,
+}
+
+/// The text of a string value that is not empty.
+fn text(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// The head of a manifest kept as text; `None` when it is not an object with a `dist` object.
+pub(crate) fn manifest_head(manifest: &RawValue) -> Option<ManifestHead> {
+    serde_json::from_str(manifest.get()).ok()
 }
 
 const UPSTREAM: &str = "the upstream packument";
@@ -89,12 +116,13 @@ pub fn parse_upstream_packument(bytes: &[u8]) -> Result<UpstreamPackument, NpmEr
         .into_iter()
         .filter_map(|(version, manifest)| {
             semver::Version::parse(&version).ok()?;
-            let dist = manifest.as_object()?.get("dist")?.as_object()?;
-            let tarball_url = dist.get("tarball")?.as_str()?.to_owned();
-            let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-            let shasum = text(dist.get("shasum"));
-            let integrity = text(dist.get("integrity"));
-            let deprecated = text(manifest.get("deprecated"));
+            // Not an object, or no `dist` object: skipped.
+            let head = manifest_head(&manifest)?;
+            let dist = head.dist?;
+            let tarball_url = dist.tarball.as_ref()?.as_str()?.to_owned();
+            let shasum = text(dist.shasum.as_ref());
+            let integrity = text(dist.integrity.as_ref());
+            let deprecated = text(head.deprecated.as_ref());
             Some(UpstreamVersion {
                 published_at: time_of(&version),
                 version,

@@ -526,8 +526,8 @@ mod tests {
         ];
         for (name, bytes, expected) in cases {
             let err = error_of(wheel_metadata(Cursor::new(&bytes), &file(name), &limits));
-            assert!(err.message.contains(expected), "{expected}\n{}", err.message);
-            assert!(err.message.contains(&format!("`{name}`")), "names the file: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}\n{}", err.message());
+            assert!(err.message().contains(&format!("`{name}`")), "names the file: {}", err.message());
         }
     }
 
@@ -538,11 +538,11 @@ mod tests {
         let bytes = wheel_of(&[("foo-1.0.dist-info/METADATA", METADATA), ("foo/data.bin", &zeros)]);
         assert!(bytes.len() < 64 * 1024, "the bomb is small: {}", bytes.len());
         let err = error_of(wheel_metadata(Cursor::new(&bytes), &file("foo-1.0-py3-none-any.whl"), &Limits::default()));
-        assert!(err.message.contains("holds `foo/data.bin`, which expands from"), "{}", err.message);
+        assert!(err.message().contains("holds `foo/data.bin`, which expands from"), "{}", err.message());
         assert!(
-            err.message.contains("to 4194304 bytes, more than 200 times: it looks like a decompression bomb"),
+            err.message().contains("to 4194304 bytes, more than 200 times: it looks like a decompression bomb"),
             "{}",
-            err.message
+            err.message()
         );
         // A looser limit lets it through.
         let limits = Limits { max_ratio: 2000, ..Limits::default() };
@@ -584,21 +584,25 @@ mod tests {
         patch_zip_sizes(&mut bytes, size, 10);
         let err = error_of(wheel_metadata(Cursor::new(&bytes), &file(name), &small_limits()));
         assert!(
-            err.message.contains("declares `foo-1.0.dist-info/METADATA` as 10 bytes but it holds more"),
+            err.message().contains("declares `foo-1.0.dist-info/METADATA` as 10 bytes but it holds more"),
             "{}",
-            err.message
+            err.message()
         );
         // Declared larger than it is.
         let mut bytes = zip_of(&[("foo-1.0.dist-info/METADATA", &metadata)]);
         patch_zip_sizes(&mut bytes, size, size + 10);
         let err = error_of(wheel_metadata(Cursor::new(&bytes), &file(name), &small_limits()));
-        assert!(err.message.contains(&format!("as {} bytes but it holds only {size}", size + 10)), "{}", err.message);
+        assert!(
+            err.message().contains(&format!("as {} bytes but it holds only {size}", size + 10)),
+            "{}",
+            err.message()
+        );
         // Declared small but a bomb inside: refused by the actual-bytes cap before any CRC check.
         let zeros = vec![0u8; 2 * 1024 * 1024];
         let mut bytes = zip_of(&[("foo-1.0.dist-info/METADATA", &zeros)]);
         patch_zip_sizes(&mut bytes, 2 * 1024 * 1024, 100);
         let err = error_of(wheel_metadata(Cursor::new(&bytes), &file(name), &Limits::default()));
-        assert!(err.message.contains("as 100 bytes but it holds more"), "{}", err.message);
+        assert!(err.message().contains("as 100 bytes but it holds more"), "{}", err.message());
     }
 
     #[test]
@@ -653,7 +657,7 @@ mod tests {
         assert_eq!(got, Ok(METADATA.to_vec()));
 
         let err = pax_path(b"99 path=x\n", &file("foo-1.0.tar.gz")).expect_err("length beyond the data");
-        assert!(err.message.contains("malformed PAX header"), "{}", err.message);
+        assert!(err.message().contains("malformed PAX header"), "{}", err.message());
         assert_eq!(pax_path(b"13 mtime=1.5\n", &file("foo-1.0.tar.gz")), Ok(None));
     }
 
@@ -694,7 +698,7 @@ mod tests {
         ];
         for (name, bytes, expected) in cases {
             let err = error_of(sdist_metadata(Cursor::new(&bytes), &file(name), &limits));
-            assert!(err.message.contains(expected), "{expected}\n{}", err.message);
+            assert!(err.message().contains(expected), "{expected}\n{}", err.message());
         }
     }
 
@@ -705,11 +709,11 @@ mod tests {
         let bytes = tar_gz_of(&[("foo-1.0/zeros.bin", &zeros), ("foo-1.0/PKG-INFO", METADATA)]);
         assert!(bytes.len() < 64 * 1024, "the bomb is small: {}", bytes.len());
         let err = error_of(sdist_metadata(Cursor::new(&bytes), &file("foo-1.0.tar.gz"), &small_limits()));
-        assert_eq!(err.kind, tributary_model::ErrorKind::PayloadTooLarge);
+        assert_eq!(err.kind(), tributary_model::ErrorKind::PayloadTooLarge);
         assert!(
-            err.message.contains("decompresses to more than 1048576 bytes while looking for PKG-INFO"),
+            err.message().contains("decompresses to more than 1048576 bytes while looking for PKG-INFO"),
             "{}",
-            err.message
+            err.message()
         );
         // A header that lies about the size (small entries, then a stream of zeros that never
         // ends in a valid archive) is stopped by the byte count, not the declared sizes.
@@ -718,9 +722,10 @@ mod tests {
         raw.extend(std::iter::repeat_n(b'\x01', 4 * 1024 * 1024));
         let err = error_of(sdist_metadata(Cursor::new(gzip(&raw)), &file("foo-1.0.tar.gz"), &small_limits()));
         assert!(
-            err.message.contains("decompresses to more than") || err.message.contains("is not a gzip-compressed tar"),
+            err.message().contains("decompresses to more than")
+                || err.message().contains("is not a gzip-compressed tar"),
             "{}",
-            err.message
+            err.message()
         );
         // With the default limit the same archive is fine.
         assert_eq!(

@@ -275,14 +275,14 @@ fn parse_sdist(name: &str, stem: &str, archive: ArchiveFormat) -> Result<DistFil
 
 fn check_project(file: &str, project: &str) -> Result<(), PypiError> {
     validate_project_name(project).map_err(|err| {
-        PypiError::invalid(format!("`{file}` does not start with a valid project name: {}", err.message))
+        PypiError::invalid(format!("`{file}` does not start with a valid project name: {}", err.message()))
     })
 }
 
 fn check_version(file: &str, version: &str) -> Result<(), PypiError> {
     Version::parse(version)
         .map(drop)
-        .map_err(|err| PypiError::invalid(format!("`{file}` does not hold a valid version: {}", err.message)))
+        .map_err(|err| PypiError::invalid(format!("`{file}` does not hold a valid version: {}", err.message())))
 }
 
 #[cfg(test)]
@@ -413,7 +413,7 @@ mod tests {
         ];
         for (name, expected) in cases {
             let err = parse_filename(name).expect_err(name);
-            assert!(err.message.contains(expected), "{name:?}: {}", err.message);
+            assert!(err.message().contains(expected), "{name:?}: {}", err.message());
         }
     }
 
@@ -455,7 +455,7 @@ mod tests {
             prop_assume!(!project.contains(".."));
             let build_part = build.as_ref().map(|b| format!("-{b}")).unwrap_or_default();
             let name = format!("{project}-{version}{build_part}-{python}-none-{platform}.whl");
-            let parsed = parse_filename(&name).map_err(|e| TestCaseError::fail(e.message))?;
+            let parsed = parse_filename(&name).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&parsed.project, &project);
             prop_assert_eq!(&parsed.version, &version);
             prop_assert_eq!(&parsed.build, &build);
@@ -470,7 +470,7 @@ mod tests {
         ) {
             prop_assume!(!project.contains(".."));
             let name = format!("{project}-{version}.tar.gz");
-            let parsed = parse_filename(&name).map_err(|e| TestCaseError::fail(e.message))?;
+            let parsed = parse_filename(&name).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(parsed.matches(&project, &version));
             prop_assert_eq!(parsed.to_string(), name);
         }

@@ -136,9 +136,9 @@ pub fn parse_core_metadata(bytes: &[u8]) -> Result<CoreMetadata, PypiError> {
         }
     }
     validate_project_name(&metadata.name)
-        .map_err(|err| PypiError::invalid(format!("the core metadata's `Name` is not valid: {}", err.message)))?;
+        .map_err(|err| PypiError::invalid(format!("the core metadata's `Name` is not valid: {}", err.message())))?;
     Version::parse(&metadata.version)
-        .map_err(|err| PypiError::invalid(format!("the core metadata's `Version` is not valid: {}", err.message)))?;
+        .map_err(|err| PypiError::invalid(format!("the core metadata's `Version` is not valid: {}", err.message())))?;
     Ok(metadata)
 }
 
@@ -669,7 +669,7 @@ Dynamic: license-file
         ];
         for (bytes, expected) in cases {
             let err = parse_core_metadata(bytes).expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}: {}", err.message);
+            assert!(err.message().contains(expected), "{expected}: {}", err.message());
         }
     }
 

@@ -128,11 +128,11 @@ mod tests {
         ];
         for (name, expected) in cases {
             let err = validate_project_name(name).expect_err(name);
-            assert!(err.message.contains(expected), "{name}: {}", err.message);
+            assert!(err.message().contains(expected), "{name}: {}", err.message());
         }
         let long = "a".repeat(MAX_NAME_LEN + 1);
         let err = validate_project_name(&long).expect_err("too long");
-        assert!(err.message.contains("201 characters long"), "{}", err.message);
+        assert!(err.message().contains("201 characters long"), "{}", err.message());
     }
 
     proptest! {

@@ -89,7 +89,7 @@ impl FormatAdapter for PypiAdapter {
             let entry = versions.entry(version.clone()).or_insert_with(|| ExternalVersion {
                 version,
                 metadata: tributary_model::VersionMetadata::default(),
-                format_metadata: json!({}),
+                format_metadata: json!({}).into(),
                 published_at: None,
                 assets: Vec::new(),
             });

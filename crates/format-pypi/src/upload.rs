@@ -268,7 +268,7 @@ mod tests {
         ];
         for (changes, expected) in cases {
             let err = parse_upload_form(&with(changes)).expect_err(expected);
-            assert!(err.message.contains(expected), "{changes:?}: {}", err.message);
+            assert!(err.message().contains(expected), "{changes:?}: {}", err.message());
         }
     }
 
@@ -354,7 +354,7 @@ mod tests {
             let file = parse_filename(filename).expect(filename);
             let err = check_upload(&form(name, version, filetype), &file, &metadata(meta_name, meta_version))
                 .expect_err(expected);
-            assert!(err.message.contains(expected), "{expected}\n{}", err.message);
+            assert!(err.message().contains(expected), "{expected}\n{}", err.message());
         }
     }
 }

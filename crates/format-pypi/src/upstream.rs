@@ -27,7 +27,6 @@
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
-use tributary_model::ErrorKind;
 use url::Url;
 
 use crate::PypiError;
@@ -127,7 +126,7 @@ enum PageKind {
 }
 
 fn bad_gateway(message: impl Into<String>) -> PypiError {
-    PypiError { kind: ErrorKind::BadGateway, message: message.into() }
+    PypiError::Upstream(message.into())
 }
 
 fn page_kind(content_type: Option<&str>, bytes: &[u8]) -> Result<PageKind, PypiError> {
@@ -537,6 +536,7 @@ mod tests {
 
     use super::*;
     use crate::simple::{SimpleFile, SimpleFormat, SimpleProject, render_project};
+    use tributary_model::ErrorKind;
 
     fn sha(byte: &str) -> String {
         byte.repeat(32)
@@ -736,8 +736,8 @@ mod tests {
         ];
         for (body, content_type, message) in cases {
             let err = parse_project_page(body.as_bytes(), *content_type, PAGE).expect_err(body);
-            assert_eq!(err.kind, ErrorKind::BadGateway, "{body}");
-            assert!(err.message.contains(message), "{body}: {}", err.message);
+            assert_eq!(err.kind(), ErrorKind::BadGateway, "{body}");
+            assert!(err.message().contains(message), "{body}: {}", err.message());
         }
         // Versions that are not numbers are not refused; an unknown minor is fine.
         for version in ["1.99", "latest", ""] {
@@ -749,8 +749,8 @@ mod tests {
     #[test]
     fn bad_page_url_is_reported() {
         let err = parse_project_page(b"{}", None, "not a url").expect_err("relative page URL");
-        assert_eq!(err.kind, ErrorKind::Validation);
-        assert!(err.message.contains("`not a url`"), "{}", err.message);
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        assert!(err.message().contains("`not a url`"), "{}", err.message());
     }
 
     /// The shape of PyPI's HTML page.
@@ -912,13 +912,17 @@ mod tests {
     fn html_repository_version() {
         let v2 = r#"<html><head><meta content="2.0" name="pypi:repository-version"></head><body></body></html>"#;
         let err = parse_project_page(v2.as_bytes(), Some("text/html"), PAGE).expect_err("major 2");
-        assert_eq!(err.kind, ErrorKind::BadGateway);
-        assert!(err.message.contains("`2.0`") && err.message.contains("pypi:repository-version"), "{}", err.message);
+        assert_eq!(err.kind(), ErrorKind::BadGateway);
+        assert!(
+            err.message().contains("`2.0`") && err.message().contains("pypi:repository-version"),
+            "{}",
+            err.message()
+        );
         let v1 = r#"<meta name="pypi:repository-version" content="1.0"><a href="a-1.0.tar.gz">x</a>"#;
         assert_eq!(parse(v1, Some("text/html"), PAGE).files.len(), 1);
         let err = parse_project_page(b"<p>hi</p>", Some("application/vnd.pypi.simple.v3+html"), PAGE)
             .expect_err("v3 media type");
-        assert!(err.message.contains("`3`"), "{}", err.message);
+        assert!(err.message().contains("`3`"), "{}", err.message());
     }
 
     #[test]

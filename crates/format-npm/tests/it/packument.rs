@@ -37,7 +37,7 @@ fn version(v: &str, day: u32, extra: Value) -> PackumentVersion<'static> {
     }
     PackumentVersion {
         version: v.to_owned(),
-        manifest: std::borrow::Cow::Owned(manifest),
+        manifest: manifest.into(),
         tarball_url: format!("http://localhost:8080/npm/d/r/@acme/lib/-/lib-{v}.tgz"),
         shasum: format!("{:0>40}", day),
         integrity: format!("sha512-ours{day}"),

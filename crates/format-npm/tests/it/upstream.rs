@@ -34,7 +34,8 @@ fn scoped_packument_with_deprecated_and_prerelease() {
     assert_eq!(v100.shasum.as_deref(), Some("4d3f3c8f2d1a8f3a9b0e6e5e2c1f0a9b8c7d6e5f"));
     assert!(v100.integrity.as_deref().is_some_and(|i| i.starts_with("sha512-")));
     assert_eq!(v100.published_at.map(|t| t.to_rfc3339()), Some("2023-05-06T07:08:09+00:00".to_owned()));
-    assert_eq!(v100.manifest["dependencies"]["left-pad"], "^1.3.0");
+    let manifest: serde_json::Value = serde_json::from_str(v100.manifest.get()).expect("the manifest is JSON");
+    assert_eq!(manifest["dependencies"]["left-pad"], "^1.3.0");
 
     let beta = &doc.versions[3];
     assert_eq!(beta.deprecated, None, "an empty deprecation is none");
@@ -57,7 +58,7 @@ fn upstream_versions_render_with_our_urls() {
             .iter()
             .map(|v| PackumentVersion {
                 version: v.version.clone(),
-                manifest: std::borrow::Cow::Borrowed(&v.manifest),
+                manifest: tributary_format_npm::Manifest::Raw(&v.manifest),
                 tarball_url: format!("http://us/npm/d/r/@acme/widgets/-/widgets-{}.tgz", v.version),
                 shasum: v.shasum.clone().unwrap_or_default(),
                 integrity: v.integrity.clone().unwrap_or_default(),

@@ -1,191 +1,24 @@
-//! Resolution through the chain (docs/DESIGN.md §3): the merged view of a package as a repository
-//! sees it, the download of an asset with retention, and publishing.
-//!
-//! - The view walks the repository's search order for the package (pruned where origin
-//!   controls say `upstream=BLOCK`), stored versions first-come-first-served, a gateway's
-//!   external connection right after the gateway; dist-tags merge with upstream definitions
-//!   winning.
-//! - Serving a version found upstream keeps a reference in the asking repository; one found
-//!   through an external connection also in the gateway; intermediates get nothing.
-//! - External assets stream to the first client while being hashed and stored; the version is
-//!   committed only when the digests match. Concurrent requests for one asset make one upstream
-//!   request: the others wait and read the stored blob.
+//! Serving an asset: from the asking repository, from an upstream repository (retained), or from
+//! an external connection (ingested while it streams to the first client).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{SinkExt, Stream, StreamExt};
-use tributary_blob::{BlobScope, Digests, ExpectedDigests};
+use tributary_blob::ExpectedDigests;
 use tributary_model::{
-    DomainName, ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, RepositoryName,
-    ResourceType, ServiceError, VersionOrigin, VersionStatus,
+    ErrorKind, OriginRestrictions, OriginType, PackageCoordinates, ResourceType, ServiceError, VersionOrigin,
+    VersionStatus,
 };
-use tributary_store::{AssetRecord, Domain, NewVersion, PackageRecord, PutOutcome, VersionRecord};
+use tributary_store::{AssetRecord, Domain, NewVersion, VersionRecord};
 
+use super::view::{PackageView, VersionFile, VersionSource};
+use super::{RepoTarget, asset_record, scope};
+use crate::Service;
 use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
-use crate::{Caller, DomainGraph, Service};
-
-/// A repository that a data-plane request addresses.
-#[derive(Debug, Clone)]
-pub struct RepoTarget {
-    /// Its domain.
-    pub domain: Domain,
-    /// Its name.
-    pub repository: String,
-    /// Its id.
-    pub repository_id: String,
-    graph: Arc<DomainGraph>,
-}
-
-/// Where a version of the view comes from.
-#[derive(Debug, Clone)]
-pub enum VersionSource {
-    /// Stored in a repository of the search order.
-    Stored {
-        /// The repository.
-        repository: String,
-        /// The version there.
-        record: Arc<VersionRecord>,
-    },
-    /// Available through a gateway's external connection.
-    External {
-        /// The gateway repository.
-        gateway: String,
-        /// Its connection.
-        connection: String,
-        /// The version as the registry describes it.
-        version: Arc<ExternalVersion>,
-    },
-}
-
-impl VersionSource {
-    /// Whether listings show it.
-    pub fn is_listed(&self) -> bool {
-        match self {
-            Self::Stored { record, .. } => record.status.is_listed(),
-            Self::External { .. } => true,
-        }
-    }
-
-    /// The format's document for the version.
-    pub fn format_metadata(&self) -> &serde_json::Value {
-        match self {
-            Self::Stored { record, .. } => &record.format_metadata,
-            Self::External { version, .. } => &version.format_metadata,
-        }
-    }
-
-    /// When it was published, if known.
-    pub fn published_at(&self) -> Option<chrono::DateTime<Utc>> {
-        match self {
-            Self::Stored { record, .. } => Some(record.published_at),
-            Self::External { version, .. } => version.published_at,
-        }
-    }
-}
-
-/// A package as one repository sees it through its search order.
-#[derive(Debug, Clone, Default)]
-pub struct PackageView {
-    /// The display name (the nearest definition).
-    pub display_name: Option<String>,
-    /// Version → where it comes from; the first in search order wins.
-    pub versions: BTreeMap<String, VersionSource>,
-    /// Version → the later places that hold it too, in search order. A version's status and
-    /// metadata are the winner's; a file the winner lacks comes from the first of these that has
-    /// it (a PyPI version gains wheels upstream after it was retained here).
-    pub shadowed: BTreeMap<String, Vec<VersionSource>>,
-    /// Merged dist-tags.
-    pub dist_tags: BTreeMap<String, String>,
-    /// The package in the asking repository itself, if stored there.
-    pub local: Option<PackageRecord>,
-    /// An external connection that failed while the view was built (the view lacks its versions).
-    pub upstream_error: Option<ServiceError>,
-    /// The gateways (repository, external connection) of the package's format the search reached.
-    pub gateways: Vec<(String, String)>,
-}
-
-impl PackageView {
-    fn add(&mut self, version: String, source: VersionSource) {
-        match self.versions.entry(version) {
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(source);
-            }
-            std::collections::btree_map::Entry::Occupied(slot) => {
-                self.shadowed.entry(slot.key().clone()).or_default().push(source);
-            }
-        }
-    }
-
-    /// Every place that holds `version`, the winner first.
-    pub fn sources<'a>(&'a self, version: &str) -> impl Iterator<Item = &'a VersionSource> + 'a {
-        self.versions.get(version).into_iter().chain(self.shadowed.get(version).into_iter().flatten())
-    }
-
-    /// The files of `version` through the chain: the winner's, then those only later places
-    /// have (first place wins per file name). Each with the place it comes from.
-    pub fn files<'a>(&'a self, version: &str) -> Vec<(&'a VersionSource, VersionFile<'a>)> {
-        let mut files: Vec<(&VersionSource, VersionFile<'_>)> = Vec::new();
-        for source in self.sources(version) {
-            let found: Vec<VersionFile<'_>> = match source {
-                VersionSource::Stored { record, .. } => record.assets.iter().map(VersionFile::Stored).collect(),
-                VersionSource::External { version, .. } => version.assets.iter().map(VersionFile::External).collect(),
-            };
-            for file in found {
-                if !files.iter().any(|(_, f)| f.name() == file.name()) {
-                    files.push((source, file));
-                }
-            }
-        }
-        files
-    }
-}
-
-/// One file of a version in a [`PackageView`].
-#[derive(Debug, Clone, Copy)]
-pub enum VersionFile<'a> {
-    /// Stored (in the domain's blob store).
-    Stored(&'a AssetRecord),
-    /// Available through an external connection.
-    External(&'a ExternalAsset),
-}
-
-impl VersionFile<'_> {
-    /// The file name.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Stored(a) => &a.name,
-            Self::External(a) => &a.name,
-        }
-    }
-
-    /// The format's attributes of the file.
-    pub fn attributes(&self) -> &serde_json::Value {
-        match self {
-            Self::Stored(a) => &a.attributes,
-            Self::External(a) => &a.attributes,
-        }
-    }
-
-    /// Its SHA-256, when known.
-    pub fn sha256(&self) -> Option<String> {
-        match self {
-            Self::Stored(a) => Some(a.sha256.clone()),
-            Self::External(a) => a.expected.sha256.map(|d| d.to_hex()),
-        }
-    }
-
-    /// Its size, when known.
-    pub fn size(&self) -> Option<u64> {
-        match self {
-            Self::Stored(a) => Some(a.size),
-            Self::External(a) => a.expected.size,
-        }
-    }
-}
 
 /// The bytes of an asset.
 pub struct AssetBody {
@@ -228,118 +61,7 @@ fn stored_here(view: &PackageView, repository: &str, version: &str, asset: &str)
     }
 }
 
-/// An asset record from blob digests.
-pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
-    AssetRecord {
-        name: name.to_owned(),
-        size: d.size,
-        sha256: d.sha256.to_hex(),
-        sha1: d.sha1.to_hex(),
-        md5: d.md5.to_hex(),
-        sha512: d.sha512.to_hex(),
-        attributes: serde_json::json!({}),
-    }
-}
-
-pub(crate) fn scope(domain: &Domain) -> Result<BlobScope, ServiceError> {
-    BlobScope::new(domain.id.clone()).map_err(|e| ServiceError::internal(e.to_string()))
-}
-
 impl Service {
-    /// The repository a data-plane request addresses, checking the caller may reach it.
-    pub async fn repo_target(
-        &self,
-        caller: &Caller,
-        domain: &DomainName,
-        repository: &RepositoryName,
-    ) -> Result<RepoTarget, ServiceError> {
-        caller.check_domain(domain)?;
-        let domain = self.cached_domain(domain).await?;
-        let graph = self.graph(&domain).await?;
-        let repository_id = graph
-            .ids
-            .get(repository.as_str())
-            .cloned()
-            .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
-        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph })
-    }
-
-    /// The package as `target` sees it through its search order.
-    pub async fn package_view(
-        &self,
-        target: &RepoTarget,
-        adapter: &dyn FormatAdapter,
-        coordinates: &PackageCoordinates,
-    ) -> Result<PackageView, ServiceError> {
-        let full = target.graph.graph.search_order(&target.repository).unwrap_or_default();
-        let ids: Vec<String> = full.iter().filter_map(|s| target.graph.ids.get(&s.repository).cloned()).collect();
-        let packages: HashMap<String, PackageRecord> = self
-            .store
-            .packages_in(&ids, coordinates)
-            .await?
-            .into_iter()
-            .map(|p| (p.repository_id.clone(), p))
-            .collect();
-        let package_of = |name: &str| target.graph.ids.get(name).and_then(|id| packages.get(id));
-        let order = target
-            .graph
-            .graph
-            .search_order_with(&target.repository, |name| {
-                package_of(name).is_some_and(|p| p.restrictions.upstream == OriginSetting::Block)
-            })
-            .unwrap_or_default();
-        let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
-        let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
-        for v in self.store.versions_of(&package_ids).await? {
-            versions_by_package.entry(v.package_id.clone()).or_default().push(v);
-        }
-        let mut tags_by_package: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for (package_id, tag, version) in self.store.dist_tags(&package_ids).await? {
-            tags_by_package.entry(package_id).or_default().push((tag, version));
-        }
-        let mut view = PackageView { local: package_of(&target.repository).cloned(), ..PackageView::default() };
-        for step in &order {
-            if let Some(package) = package_of(&step.repository) {
-                view.display_name.get_or_insert_with(|| package.display_name.clone());
-                for record in versions_by_package.remove(&package.id).unwrap_or_default() {
-                    let version = record.version.clone();
-                    let source =
-                        VersionSource::Stored { repository: step.repository.clone(), record: Arc::new(record) };
-                    view.add(version, source);
-                }
-                for (tag, version) in tags_by_package.remove(&package.id).unwrap_or_default() {
-                    view.dist_tags.insert(tag, version);
-                }
-            }
-            if let Some(connection) = &step.external_connection {
-                if connection_format(connection) != Some(coordinates.format) {
-                    continue;
-                }
-                view.gateways.push((step.repository.clone(), connection.clone()));
-                let url = adapter.upstream_metadata_url(&self.upstreams.base_url(connection), coordinates);
-                match self.upstreams.package(connection, &url, adapter).await {
-                    Ok(Some(external)) => {
-                        view.display_name.get_or_insert_with(|| external.display_name.clone());
-                        for version in &external.versions {
-                            let source = VersionSource::External {
-                                gateway: step.repository.clone(),
-                                connection: connection.clone(),
-                                version: version.clone(),
-                            };
-                            view.add(version.version.clone(), source);
-                        }
-                        for (tag, version) in &external.dist_tags {
-                            view.dist_tags.insert(tag.clone(), version.clone());
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => view.upstream_error = Some(e),
-                }
-            }
-        }
-        Ok(view)
-    }
-
     /// Opens `asset` of `version`, retaining the version in `target` (and the gateway) when it
     /// came from upstream.
     pub async fn fetch_asset(
@@ -416,7 +138,7 @@ impl Service {
                 _ => Arc::new(ExternalVersion {
                     version: version.to_owned(),
                     metadata: tributary_model::VersionMetadata::default(),
-                    format_metadata: serde_json::json!({}),
+                    format_metadata: serde_json::json!({}).into(),
                     published_at: None,
                     assets: Vec::new(),
                 }),
@@ -429,14 +151,7 @@ impl Service {
                 let found = found.clone();
                 // (Stored in `target` itself, it was found by `stored_here` above.)
                 if *repository != target.repository && adapter.retains(asset) {
-                    self.retain(
-                        &target.domain.id,
-                        &target.repository_id,
-                        coordinates,
-                        &display_name,
-                        retained_copy(record),
-                    )
-                    .await?;
+                    self.retain(&target.repository_id, coordinates, &display_name, retained_copy(record)).await?;
                 }
                 self.open_blob(&target.domain, found).await
             }
@@ -491,9 +206,15 @@ impl Service {
 
     /// Keeps a reference to a version in a repository (retention); the package entry, if new,
     /// gets the defaults of a package first ingested from upstream.
+    ///
+    /// Retention retires no cached document: the version was already in the view of every
+    /// repository whose search order reaches it (that is how the client found it), with the same
+    /// manifest and digests, so no listing gains or loses a version; details of how a stored
+    /// file is described (PyPI's core-metadata link) show within the document TTL. Retiring the
+    /// package's documents here made a package whose versions are being fetched one by one (every
+    /// install of a popular package) render again at nearly every read (docs/benchmarks.md, soak).
     async fn retain(
         &self,
-        domain_id: &str,
         repository_id: &str,
         coordinates: &PackageCoordinates,
         display_name: &str,
@@ -504,7 +225,6 @@ impl Service {
             .store
             .put_version(repository_id, coordinates, display_name, new, OriginRestrictions::FIRST_INGESTED, &tags)
             .await;
-        self.package_changed(domain_id, coordinates).await;
         match result {
             Ok(_) => Ok(()),
             // Retained concurrently, or the repository holds that number already: serve anyway.
@@ -554,7 +274,7 @@ impl Service {
                 drop(guard);
                 if gateway_id != target.repository_id {
                     let new = retained_copy(&record);
-                    self.retain(&target.domain.id, &target.repository_id, coordinates, display_name, new).await?;
+                    self.retain(&target.repository_id, coordinates, display_name, new).await?;
                 }
                 return self.open_blob(&target.domain, stored).await;
             }
@@ -578,7 +298,6 @@ impl Service {
         let coordinates = coordinates.clone();
         let display_name = display_name.to_owned();
         let target_repository_id = target.repository_id.clone();
-        let domain_id = target.domain.id.clone();
         let gateway = gateway.to_owned();
         let connection = connection.to_owned();
         let name = asset.name.clone();
@@ -662,15 +381,13 @@ impl Service {
                             external_connection: Some(connection.clone()),
                         },
                         metadata,
-                        format_metadata: external.format_metadata.clone(),
+                        format_metadata: external.format_metadata.to_value(),
                         published_at: external.published_at.unwrap_or_else(Utc::now),
                         assets,
                     };
-                    let mut result =
-                        service.retain(&domain_id, &gateway_id, &coordinates, &display_name, new.clone()).await;
+                    let mut result = service.retain(&gateway_id, &coordinates, &display_name, new.clone()).await;
                     if result.is_ok() && gateway_id != target_repository_id {
-                        result =
-                            service.retain(&domain_id, &target_repository_id, &coordinates, &display_name, new).await;
+                        result = service.retain(&target_repository_id, &coordinates, &display_name, new).await;
                     }
                     result.map_err(|e| std::io::Error::other(e.message))
                 }
@@ -700,178 +417,6 @@ impl Service {
         })
         .filter_map(std::future::ready);
         Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx.chain(failed_if_left_behind)) })
-    }
-
-    /// Stores a blob in `domain`, checked against `expected`.
-    pub async fn store_blob(
-        &self,
-        domain: &Domain,
-        body: tributary_blob::BlobBodyIn,
-        expected: &ExpectedDigests,
-    ) -> Result<Digests, ServiceError> {
-        self.blobs.put(&scope(domain)?, body, expected).await.map_err(|e| {
-            if e.is_upload_rejected() {
-                ServiceError::validation(e.to_string())
-            } else {
-                ServiceError::internal(format!("the blob store failed: {e}"))
-            }
-        })
-    }
-
-    /// Publishes a version to `target` (its blobs already stored): refused when the package's
-    /// origin controls block publishing, or when the version exists anywhere in the search order
-    /// (including the external registry) with other content.
-    pub async fn publish(
-        &self,
-        target: &RepoTarget,
-        adapter: &dyn FormatAdapter,
-        coordinates: &PackageCoordinates,
-        display_name: &str,
-        mut new: NewVersion,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<PutOutcome, ServiceError> {
-        let view = self.package_view(target, adapter, coordinates).await?;
-        if let Some(local) = &view.local
-            && local.restrictions.publish == OriginSetting::Block
-        {
-            return Err(ServiceError::new(
-                ErrorKind::AccessDenied,
-                format!(
-                    "publishing {coordinates} to `{}` is blocked by its origin controls (publish=BLOCK, the default for a package that came from upstream); pick another name, or allow it with `aws codeartifact put-package-origin-configuration`",
-                    target.repository
-                ),
-            ));
-        }
-        match view.versions.get(&new.version) {
-            Some(VersionSource::Stored { repository, .. }) if *repository == target.repository => {}
-            Some(VersionSource::Stored { repository, .. }) => {
-                return Err(version_exists(coordinates, &new.version, &format!("upstream repository `{repository}`")));
-            }
-            Some(VersionSource::External { connection, .. }) => {
-                return Err(version_exists(coordinates, &new.version, &format!("external connection `{connection}`")));
-            }
-            None => {
-                if view.local.is_none()
-                    && let Some(e) = &view.upstream_error
-                {
-                    return Err(ServiceError::new(
-                        e.kind,
-                        format!("cannot check that {coordinates} is not taken upstream: {}; retry later", e.message),
-                    ));
-                }
-            }
-        }
-        new.origin = VersionOrigin {
-            origin_type: OriginType::Internal,
-            repository: Some(target.repository.clone()),
-            external_connection: None,
-        };
-        let result = self
-            .store
-            .put_version(
-                &target.repository_id,
-                coordinates,
-                display_name,
-                new,
-                OriginRestrictions::FIRST_PUBLISHED,
-                tags,
-            )
-            .await;
-        self.package_changed(&target.domain.id, coordinates).await;
-        Ok(result?)
-    }
-}
-
-impl Service {
-    /// The package as stored in `target` itself.
-    pub async fn local_package(
-        &self,
-        target: &RepoTarget,
-        coordinates: &PackageCoordinates,
-    ) -> Result<Option<PackageRecord>, ServiceError> {
-        Ok(self.store.package(&target.repository_id, coordinates).await?)
-    }
-
-    /// The versions (with assets) of a package stored in `target` itself.
-    pub async fn local_versions(&self, package: &PackageRecord) -> Result<Vec<VersionRecord>, ServiceError> {
-        Ok(self.store.versions_of(std::slice::from_ref(&package.id)).await?)
-    }
-
-    /// Replaces the format's document of a stored version.
-    pub async fn set_format_metadata(
-        &self,
-        target: &RepoTarget,
-        package: &PackageRecord,
-        record: &VersionRecord,
-        value: &serde_json::Value,
-    ) -> Result<(), ServiceError> {
-        self.store.set_format_metadata(&record.id, value).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
-        Ok(())
-    }
-
-    /// Sets the status of versions of a package stored in `target`.
-    pub async fn set_local_statuses(
-        &self,
-        target: &RepoTarget,
-        package: &PackageRecord,
-        versions: &[String],
-        status: VersionStatus,
-    ) -> Result<(), ServiceError> {
-        self.store.set_statuses(&package.id, versions, None, status).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
-        Ok(())
-    }
-
-    /// Points `tag` of a stored package at `version`.
-    pub async fn set_dist_tag(
-        &self,
-        target: &RepoTarget,
-        package: &PackageRecord,
-        tag: &str,
-        version: &str,
-    ) -> Result<(), ServiceError> {
-        self.store.set_dist_tag(&package.id, tag, version).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
-        Ok(())
-    }
-
-    /// Removes `tag` of a stored package; false if it was not set there.
-    pub async fn remove_dist_tag(
-        &self,
-        target: &RepoTarget,
-        package: &PackageRecord,
-        tag: &str,
-    ) -> Result<bool, ServiceError> {
-        let removed = self.store.remove_dist_tag(&package.id, tag).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
-        Ok(removed)
-    }
-
-    /// Packages stored in `target` of `format` whose name contains `text`, at most `limit`.
-    pub async fn search_local(
-        &self,
-        target: &RepoTarget,
-        format: tributary_model::PackageFormat,
-        text: &str,
-        limit: usize,
-    ) -> Result<Vec<PackageRecord>, ServiceError> {
-        let all = self.store.list_packages(&target.repository_id, Some(format), None, None, None, 10_000).await?;
-        let text = text.to_lowercase();
-        Ok(all
-            .into_iter()
-            .filter(|p| {
-                p.display_name.to_lowercase().contains(&text)
-                    || p.coordinates.name.contains(&text)
-                    || p.coordinates.namespace.to_lowercase().contains(&text)
-            })
-            .take(limit)
-            .collect())
-    }
-
-    /// The caller's principal name, for `whoami`.
-    pub async fn principal_name(&self, caller: &Caller) -> Result<String, ServiceError> {
-        Ok(self.principal_by_id(&caller.principal_id).await?.map(|p| p.name.clone()).unwrap_or_default())
     }
 }
 
@@ -939,17 +484,4 @@ fn retained_copy(record: &VersionRecord) -> NewVersion {
         published_at: record.published_at,
         assets: record.assets.clone(),
     }
-}
-
-fn version_exists(coordinates: &PackageCoordinates, version: &str, place: &str) -> ServiceError {
-    ServiceError::conflict(
-        ResourceType::PackageVersion,
-        version,
-        format!("version `{version}` of {coordinates} already exists in {place}; publish a new version number"),
-    )
-}
-
-/// The format an external connection serves.
-fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
-    tributary_model::ExternalConnection::find(connection).map(|c| c.format)
 }

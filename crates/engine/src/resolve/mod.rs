@@ -1,0 +1,86 @@
+//! Resolution through the chain (docs/DESIGN.md §3): the merged view of a package as a repository
+//! sees it, the download of an asset with retention, and publishing.
+//!
+//! - The view walks the repository's search order for the package (pruned where origin
+//!   controls say `upstream=BLOCK`), stored versions first-come-first-served, a gateway's
+//!   external connection right after the gateway; dist-tags merge with upstream definitions
+//!   winning.
+//! - Serving a version found upstream keeps a reference in the asking repository; one found
+//!   through an external connection also in the gateway; intermediates get nothing.
+//! - External assets stream to the first client while being hashed and stored; the version is
+//!   committed only when the digests match. Concurrent requests for one asset make one upstream
+//!   request: the others wait and read the stored blob.
+//!
+//! The work is split by job: [`view`] builds the merged view, [`fetch`] serves an asset and
+//! ingests from upstream, [`publish`] writes a new version, [`local`] reads and changes what one
+//! repository stores (statuses, dist-tags, search).
+
+mod fetch;
+mod local;
+mod publish;
+mod view;
+
+use std::sync::Arc;
+
+use tributary_blob::{BlobScope, Digests};
+use tributary_model::{DomainName, RepositoryName, ServiceError};
+use tributary_store::{AssetRecord, Domain};
+
+use crate::{Caller, DomainGraph, Service};
+
+pub use fetch::AssetBody;
+pub use view::{PackageView, VersionFile, VersionSource};
+
+/// A repository that a data-plane request addresses.
+#[derive(Debug, Clone)]
+pub struct RepoTarget {
+    /// Its domain.
+    pub domain: Domain,
+    /// Its name.
+    pub repository: String,
+    /// Its id.
+    pub repository_id: String,
+    graph: Arc<DomainGraph>,
+}
+
+/// An asset record from blob digests.
+pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
+    AssetRecord {
+        name: name.to_owned(),
+        size: d.size,
+        sha256: d.sha256.to_hex(),
+        sha1: d.sha1.to_hex(),
+        md5: d.md5.to_hex(),
+        sha512: d.sha512.to_hex(),
+        attributes: serde_json::json!({}),
+    }
+}
+
+pub(crate) fn scope(domain: &Domain) -> Result<BlobScope, ServiceError> {
+    BlobScope::new(domain.id.clone()).map_err(|e| ServiceError::internal(e.to_string()))
+}
+
+impl Service {
+    /// The repository a data-plane request addresses, checking the caller may reach it.
+    pub async fn repo_target(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+        repository: &RepositoryName,
+    ) -> Result<RepoTarget, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.cached_domain(domain).await?;
+        let graph = self.graph(&domain).await?;
+        let repository_id = graph
+            .ids
+            .get(repository.as_str())
+            .cloned()
+            .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
+        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph })
+    }
+}
+
+/// The format an external connection serves.
+fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
+    tributary_model::ExternalConnection::find(connection).map(|c| c.format)
+}

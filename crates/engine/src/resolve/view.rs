@@ -1,0 +1,255 @@
+//! The merged view of a package as one repository sees it through its search order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use tributary_model::{OriginSetting, PackageCoordinates, ServiceError};
+use tributary_store::{AssetRecord, PackageRecord, VersionRecord};
+
+use super::{RepoTarget, connection_format};
+use crate::Service;
+use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter, FormatDocument};
+
+/// Where a version of the view comes from.
+#[derive(Debug, Clone)]
+pub enum VersionSource {
+    /// Stored in a repository of the search order.
+    Stored {
+        /// The repository.
+        repository: String,
+        /// The version there.
+        record: Arc<VersionRecord>,
+    },
+    /// Available through a gateway's external connection.
+    External {
+        /// The gateway repository.
+        gateway: String,
+        /// Its connection.
+        connection: String,
+        /// The version as the registry describes it.
+        version: Arc<ExternalVersion>,
+    },
+}
+
+impl VersionSource {
+    /// Whether listings show it.
+    pub fn is_listed(&self) -> bool {
+        match self {
+            Self::Stored { record, .. } => record.status.is_listed(),
+            Self::External { .. } => true,
+        }
+    }
+
+    /// The format's document for the version (parsed now when it is kept as text: see
+    /// [`VersionSource::raw_format_metadata`]).
+    pub fn format_metadata(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match self {
+            Self::Stored { record, .. } => std::borrow::Cow::Borrowed(&record.format_metadata),
+            Self::External { version, .. } => match &version.format_metadata {
+                FormatDocument::Parsed(value) => std::borrow::Cow::Borrowed(value),
+                FormatDocument::Raw(_) => std::borrow::Cow::Owned(version.format_metadata.to_value()),
+            },
+        }
+    }
+
+    /// The format's document as the JSON text it is kept as, when it is (an upstream document's
+    /// versions): a renderer can parse it piece by piece rather than whole.
+    pub fn raw_format_metadata(&self) -> Option<&serde_json::value::RawValue> {
+        match self {
+            Self::External { version, .. } => match &version.format_metadata {
+                FormatDocument::Raw(raw) => Some(raw),
+                FormatDocument::Parsed(_) => None,
+            },
+            Self::Stored { .. } => None,
+        }
+    }
+
+    /// When it was published, if known.
+    pub fn published_at(&self) -> Option<chrono::DateTime<Utc>> {
+        match self {
+            Self::Stored { record, .. } => Some(record.published_at),
+            Self::External { version, .. } => version.published_at,
+        }
+    }
+}
+
+/// A package as one repository sees it through its search order.
+#[derive(Debug, Clone, Default)]
+pub struct PackageView {
+    /// The display name (the nearest definition).
+    pub display_name: Option<String>,
+    /// Version → where it comes from; the first in search order wins.
+    pub versions: BTreeMap<String, VersionSource>,
+    /// Version → the later places that hold it too, in search order. A version's status and
+    /// metadata are the winner's; a file the winner lacks comes from the first of these that has
+    /// it (a PyPI version gains wheels upstream after it was retained here).
+    pub shadowed: BTreeMap<String, Vec<VersionSource>>,
+    /// Merged dist-tags.
+    pub dist_tags: BTreeMap<String, String>,
+    /// The package in the asking repository itself, if stored there.
+    pub local: Option<PackageRecord>,
+    /// An external connection that failed while the view was built (the view lacks its versions).
+    pub upstream_error: Option<ServiceError>,
+    /// The gateways (repository, external connection) of the package's format the search reached.
+    pub gateways: Vec<(String, String)>,
+}
+
+impl PackageView {
+    fn add(&mut self, version: String, source: VersionSource) {
+        match self.versions.entry(version) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(source);
+            }
+            std::collections::btree_map::Entry::Occupied(slot) => {
+                self.shadowed.entry(slot.key().clone()).or_default().push(source);
+            }
+        }
+    }
+
+    /// Every place that holds `version`, the winner first.
+    pub fn sources<'a>(&'a self, version: &str) -> impl Iterator<Item = &'a VersionSource> + 'a {
+        self.versions.get(version).into_iter().chain(self.shadowed.get(version).into_iter().flatten())
+    }
+
+    /// The files of `version` through the chain: the winner's, then those only later places
+    /// have (first place wins per file name). Each with the place it comes from.
+    pub fn files<'a>(&'a self, version: &str) -> Vec<(&'a VersionSource, VersionFile<'a>)> {
+        let mut files: Vec<(&VersionSource, VersionFile<'_>)> = Vec::new();
+        for source in self.sources(version) {
+            let found: Vec<VersionFile<'_>> = match source {
+                VersionSource::Stored { record, .. } => record.assets.iter().map(VersionFile::Stored).collect(),
+                VersionSource::External { version, .. } => version.assets.iter().map(VersionFile::External).collect(),
+            };
+            for file in found {
+                if !files.iter().any(|(_, f)| f.name() == file.name()) {
+                    files.push((source, file));
+                }
+            }
+        }
+        files
+    }
+}
+
+/// One file of a version in a [`PackageView`].
+#[derive(Debug, Clone, Copy)]
+pub enum VersionFile<'a> {
+    /// Stored (in the domain's blob store).
+    Stored(&'a AssetRecord),
+    /// Available through an external connection.
+    External(&'a ExternalAsset),
+}
+
+impl VersionFile<'_> {
+    /// The file name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Stored(a) => &a.name,
+            Self::External(a) => &a.name,
+        }
+    }
+
+    /// The format's attributes of the file.
+    pub fn attributes(&self) -> &serde_json::Value {
+        match self {
+            Self::Stored(a) => &a.attributes,
+            Self::External(a) => &a.attributes,
+        }
+    }
+
+    /// Its SHA-256, when known.
+    pub fn sha256(&self) -> Option<String> {
+        match self {
+            Self::Stored(a) => Some(a.sha256.clone()),
+            Self::External(a) => a.expected.sha256.map(|d| d.to_hex()),
+        }
+    }
+
+    /// Its size, when known.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Self::Stored(a) => Some(a.size),
+            Self::External(a) => a.expected.size,
+        }
+    }
+}
+
+impl Service {
+    /// The package as `target` sees it through its search order.
+    pub async fn package_view(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+    ) -> Result<PackageView, ServiceError> {
+        let full = target.graph.graph.search_order(&target.repository).unwrap_or_default();
+        let ids: Vec<String> = full.iter().filter_map(|s| target.graph.ids.get(&s.repository).cloned()).collect();
+        let packages: HashMap<String, PackageRecord> = self
+            .store
+            .packages_in(&ids, coordinates)
+            .await?
+            .into_iter()
+            .map(|p| (p.repository_id.clone(), p))
+            .collect();
+        let package_of = |name: &str| target.graph.ids.get(name).and_then(|id| packages.get(id));
+        let order = target
+            .graph
+            .graph
+            .search_order_with(&target.repository, |name| {
+                package_of(name).is_some_and(|p| p.restrictions.upstream == OriginSetting::Block)
+            })
+            .unwrap_or_default();
+        let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
+        let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
+        for v in self.store.versions_of(&package_ids).await? {
+            versions_by_package.entry(v.package_id.clone()).or_default().push(v);
+        }
+        let mut tags_by_package: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for (package_id, tag, version) in self.store.dist_tags(&package_ids).await? {
+            tags_by_package.entry(package_id).or_default().push((tag, version));
+        }
+        let mut view = PackageView { local: package_of(&target.repository).cloned(), ..PackageView::default() };
+        for step in &order {
+            if let Some(package) = package_of(&step.repository) {
+                view.display_name.get_or_insert_with(|| package.display_name.clone());
+                for record in versions_by_package.remove(&package.id).unwrap_or_default() {
+                    let version = record.version.clone();
+                    let source =
+                        VersionSource::Stored { repository: step.repository.clone(), record: Arc::new(record) };
+                    view.add(version, source);
+                }
+                for (tag, version) in tags_by_package.remove(&package.id).unwrap_or_default() {
+                    view.dist_tags.insert(tag, version);
+                }
+            }
+            if let Some(connection) = &step.external_connection {
+                if connection_format(connection) != Some(coordinates.format) {
+                    continue;
+                }
+                view.gateways.push((step.repository.clone(), connection.clone()));
+                let url = adapter.upstream_metadata_url(&self.upstreams.base_url(connection), coordinates);
+                match self.upstreams.package(connection, &url, adapter).await {
+                    Ok(Some(external)) => {
+                        view.display_name.get_or_insert_with(|| external.display_name.clone());
+                        for version in &external.versions {
+                            let source = VersionSource::External {
+                                gateway: step.repository.clone(),
+                                connection: connection.clone(),
+                                version: version.clone(),
+                            };
+                            view.add(version.version.clone(), source);
+                        }
+                        for (tag, version) in &external.dist_tags {
+                            view.dist_tags.insert(tag.clone(), version.clone());
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => view.upstream_error = Some(e),
+                }
+            }
+        }
+        Ok(view)
+    }
+}
