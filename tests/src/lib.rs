@@ -841,6 +841,12 @@ impl TestServer {
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::builder().no_proxy().build().expect("a plain reqwest client builds")
     }
+
+    /// The text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.http().get(format!("{}/metrics", self.url())).send().await;
+        response.expect("the server answers /metrics").text().await.expect("the metrics are text")
+    }
 }
 
 impl Drop for TestServer {

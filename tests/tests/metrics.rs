@@ -100,14 +100,7 @@ async fn metrics_count_and_time_each_endpoint_after_real_clients() {
     // A control-plane call.
     sdk.describe_repository().domain("acme").repository("aa").send().await.expect("DescribeRepository");
 
-    let text = http
-        .get(format!("{}/metrics", server.url()))
-        .send()
-        .await
-        .expect("the server answers /metrics")
-        .text()
-        .await
-        .expect("a body");
+    let text = server.metrics().await;
     for (plane, endpoint) in [
         ("npm", "publish"),
         ("npm", "packument"),
@@ -126,8 +119,7 @@ async fn metrics_count_and_time_each_endpoint_after_real_clients() {
     // A request no endpoint matches is counted too, apart.
     let missing = http.get(format!("{}/npm/acme/aa/-/nothing/here", server.url())).bearer_auth(&token).send().await;
     assert_eq!(missing.expect("the server answers").status().as_u16(), 404);
-    let text =
-        http.get(format!("{}/metrics", server.url())).send().await.expect("/metrics").text().await.expect("a body");
+    let text = server.metrics().await;
     let unmatched = series(&text, "tributary_requests_total", "plane=\"npm\",endpoint=\"unknown\",status=\"4xx\"");
     assert!(unmatched >= 1.0, "the unmatched request was not counted:\n{text}");
 }

@@ -1,4 +1,4 @@
-//! Opt-in live test (`cargo nextest run --run-ignored only -E 'binary(npm_live)'`): installs a real
+//! Opt-in live test (`cargo xtask test --run-ignored only -E 'binary(npm_live)'`): installs a real
 //! project through `public:npmjs` from the real npm registry, through a two-repository chain.
 //! Ignored by default: tests never reach the internet unless asked to.
 

@@ -316,15 +316,7 @@ fn file_url(endpoint: &str, dist: &Dist) -> String {
 
 /// `tributary_pypi_downloads_total` from `/metrics`: (metadata, distribution).
 async fn downloads(server: &TestServer) -> (u64, u64) {
-    let text = server
-        .http()
-        .get(format!("{}/metrics", server.url()))
-        .send()
-        .await
-        .expect("the server answers /metrics")
-        .text()
-        .await
-        .expect("the metrics are text");
+    let text = server.metrics().await;
     let count = |kind: &str| {
         let prefix = format!("tributary_pypi_downloads_total{{kind=\"{kind}\"}} ");
         text.lines()

@@ -1,4 +1,4 @@
-//! Opt-in live test (`cargo nextest run --run-ignored only -E 'binary(pypi_live)'`): installs real
+//! Opt-in live test (`cargo xtask test --run-ignored only -E 'binary(pypi_live)'`): installs real
 //! projects through `public:pypi` from the real pypi.org, through a two-repository chain, with pip
 //! and with uv. Ignored by default: tests never reach the internet unless asked to.
 
