@@ -32,6 +32,26 @@ def npm_tarball(name, version, size):
     return buf.getvalue()
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def aws_cli():
+    """The aws CLI `cargo xtask tools` installs; exits with what to do when it is missing."""
+    aws = os.path.join(ROOT, "target", "tools", "venv", "bin", "aws")
+    if not os.path.exists(aws):
+        raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
+    return aws
+
+
+def tributary_binary():
+    """BENCH_TRIBUTARY_BIN when set (a prebuilt binary), else this tree's release build, built now."""
+    prebuilt = os.environ.get("BENCH_TRIBUTARY_BIN")
+    if prebuilt:
+        return prebuilt
+    run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
+    return os.path.join(ROOT, "target", "release", "tributary")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,14 +16,13 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
 """
 import base64, gzip, hashlib, json, os, random, re, shutil, signal, subprocess, sys, tempfile, urllib.request
 
-from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, free_port, npm_tarball, run, tree_rss_mib, tributary_chain, wait_http
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, tree_rss_mib,
+                      tributary_binary, tributary_chain, wait_http)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "target", "tools")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
 SERVERS = os.environ.get("BENCH_SERVERS", "tributary,verdaccio,nginx").split(",")
-TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 NAME = "bench-pkg"
 VERSIONS = 1000
 # BENCH_BIG_PACKUMENT=1: the workloads are the packuments of BIG_NAME instead, a document of
@@ -139,12 +138,8 @@ http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; 
 
 def main():
     verdaccio_bin = ensure_tools()
-    aws = os.path.join(TOOLS, "venv", "bin", "aws")
-    if not os.path.exists(aws):
-        raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
-    if not TRIBUTARY_BIN:
-        run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
-    tributary_bin = TRIBUTARY_BIN or os.path.join(ROOT, "target", "release", "tributary")
+    aws = aws_cli()
+    tributary_bin = tributary_binary()
     work = tempfile.mkdtemp(prefix="tributary-bench-")
     procs = []
     try:

@@ -17,13 +17,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, free_port, npm_tarball, run, tributary_chain, wait_http
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, npm_tarball, tributary_binary,
+                      tributary_chain, wait_http)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLS = os.path.join(ROOT, "target", "tools")
 SECONDS = int(os.environ.get("SOAK_SECONDS", "1800"))
 RATE = float(os.environ.get("SOAK_RATE", "40"))
-TRIBUTARY_BIN = os.environ.get("BENCH_TRIBUTARY_BIN")
 UPSTREAM_PACKAGES = 100
 VERSIONS_PER_PACKAGE = 40
 BIG_PACKAGE, BIG_VERSIONS = "soak-big", 2000
@@ -85,12 +83,8 @@ def slope(points):
 
 
 def main():
-    aws = os.path.join(TOOLS, "venv", "bin", "aws")
-    if not os.path.exists(aws):
-        raise SystemExit("run `cargo xtask tools` first (it installs the aws CLI)")
-    if not TRIBUTARY_BIN:
-        run("cargo", "build", "--release", "--package", "tributary", cwd=ROOT)
-    tributary_bin = TRIBUTARY_BIN or os.path.join(ROOT, "target", "release", "tributary")
+    aws = aws_cli()
+    tributary_bin = tributary_binary()
     work = tempfile.mkdtemp(prefix="tributary-soak-")
     procs = []
     try:

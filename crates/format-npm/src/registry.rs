@@ -14,7 +14,7 @@ use tributary_model::records::NewVersion;
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ResourceType, ServiceError, VersionStatus};
 
 use crate::integrity::Integrity;
-use crate::upstream::manifest_head;
+use crate::upstream::{DistHead, manifest_head};
 use crate::{
     Manifest, NpmName, PackumentDoc, PackumentVersion, PutKind, classify_put, parse_publish, parse_upstream_packument,
     render_abbreviated, render_full, tarball_filename, tarball_url, version_from_tarball_filename,
@@ -129,17 +129,17 @@ fn packument_doc<'v>(name: &NpmName, view: &'v PackageView, endpoint: &str) -> R
     let versions: Vec<PackumentVersion> = listed
         .iter()
         .map(|(version, source)| {
-            let (shasum, integrity) = dist_of(source);
-            let (manifest, deprecated) = match source.raw_format_metadata() {
-                // Kept as text: parsed when it is written, piece by piece.
+            let (manifest, deprecated, (shasum, integrity)) = match source.raw_format_metadata() {
+                // Kept as text: parsed when it is written, piece by piece; its head (digests,
+                // deprecation) once here.
                 Some(raw) => {
                     let head = manifest_head(raw).unwrap_or_default();
-                    (Manifest::Raw(raw), head.deprecated.as_ref().and_then(Value::as_str).map(str::to_owned))
+                    (Manifest::Raw(raw), text_of(head.deprecated), dist_fields(head.dist.unwrap_or_default()))
                 }
                 None => {
                     let manifest = source.format_metadata();
-                    let deprecated = manifest.get("deprecated").and_then(Value::as_str).map(str::to_owned);
-                    (Manifest::Value(manifest), deprecated)
+                    let deprecated = text_of(manifest.get("deprecated").cloned());
+                    (Manifest::Value(manifest), deprecated, dist_of(source))
                 }
             };
             PackumentVersion {
@@ -178,20 +178,29 @@ fn dist_of(source: &VersionSource) -> (String, String) {
             }
             None => (String::new(), String::new()),
         },
-        VersionSource::External { .. } => match source.raw_format_metadata() {
-            Some(raw) => {
-                let dist = manifest_head(raw).and_then(|h| h.dist).unwrap_or_default();
-                let field = |v: Option<Value>| v.as_ref().and_then(Value::as_str).unwrap_or_default().to_owned();
-                (field(dist.shasum), field(dist.integrity))
-            }
-            None => {
-                let manifest = source.format_metadata();
-                let dist = manifest.get("dist");
-                let field =
-                    |k: &str| dist.and_then(|d| d.get(k)).and_then(Value::as_str).unwrap_or_default().to_owned();
-                (field("shasum"), field("integrity"))
-            }
-        },
+        VersionSource::External { .. } => {
+            let (shasum, integrity) = match source.raw_format_metadata() {
+                Some(raw) => return dist_fields(manifest_head(raw).and_then(|h| h.dist).unwrap_or_default()),
+                None => {
+                    let dist = source.format_metadata().get("dist").cloned().unwrap_or_default();
+                    (dist.get("shasum").cloned(), dist.get("integrity").cloned())
+                }
+            };
+            (text_of(shasum).unwrap_or_default(), text_of(integrity).unwrap_or_default())
+        }
+    }
+}
+
+/// `dist.shasum` and `dist.integrity` of an upstream manifest kept as text.
+fn dist_fields(dist: DistHead) -> (String, String) {
+    (text_of(dist.shasum).unwrap_or_default(), text_of(dist.integrity).unwrap_or_default())
+}
+
+/// The string in `value`, if it is one.
+fn text_of(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(text)) => Some(text),
+        _ => None,
     }
 }
 
