@@ -35,7 +35,23 @@ pub use tributary_model::records::{Domain, Repository, Tag};
 /// The metadata store.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Every write, and every read inside a write's transaction.
     pub(crate) db: DatabaseConnection,
+    /// Reads outside a transaction. On SQLite a pool of read-only connections beside the one
+    /// writer (WAL lets them read while it writes), so a burst of reads does not queue behind
+    /// the writer nor behind each other; on PostgreSQL the same pool as `db`.
+    pub(crate) reads: DatabaseConnection,
+}
+
+/// How many read-only connections a SQLite store keeps beside its writer.
+const SQLITE_READERS: u32 = 4;
+
+/// `url` (a SQLite URL) opened read-only: its `mode` set to `ro`.
+fn read_only_sqlite_url(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut parts: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("mode=")).collect();
+    parts.push("mode=ro");
+    format!("{path}?{}", parts.join("&"))
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -45,19 +61,24 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false);
-        if url.starts_with("sqlite:") {
-            // One connection: SQLite has one writer anyway, and a deferred transaction that reads
-            // then writes fails with `database is locked` when another connection wrote in between.
-            // Hot read paths are served from the engine's caches, not from here.
-            options.max_connections(1).min_connections(1);
+        if !url.starts_with("sqlite:") {
+            let db = Database::connect(options).await?;
+            return Ok(Self { reads: db.clone(), db });
         }
+        // One writing connection: SQLite has one writer anyway, and a deferred transaction that
+        // reads then writes fails with `database is locked` when another connection wrote in
+        // between.
+        options.max_connections(1).min_connections(1);
         let db = Database::connect(options).await?;
-        if url.starts_with("sqlite:") {
-            // WAL lets readers go on while one writer writes; foreign keys are on by sqlx default.
-            db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
-            db.execute_unprepared("PRAGMA synchronous = NORMAL").await?;
-        }
-        Ok(Self { db })
+        // WAL lets readers go on while the writer writes; foreign keys are on by sqlx default.
+        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+        db.execute_unprepared("PRAGMA synchronous = NORMAL").await?;
+        // The readers open the file the writer created, read-only, so no code path can write
+        // through them by mistake.
+        let mut read_options = ConnectOptions::new(read_only_sqlite_url(url));
+        read_options.sqlx_logging(false).max_connections(SQLITE_READERS).min_connections(1);
+        let reads = Database::connect(read_options).await?;
+        Ok(Self { db, reads })
     }
 
     /// Runs every pending migration.
@@ -76,7 +97,7 @@ impl Store {
 
     /// How many principals exist.
     pub async fn principal_count(&self) -> Result<u64> {
-        Ok(principals::Entity::find().count(&self.db).await?)
+        Ok(principals::Entity::find().count(&self.reads).await?)
     }
 
     /// Creates a principal.
@@ -99,14 +120,16 @@ impl Store {
 
     /// The principal holding `access_key_id`.
     pub async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Principal>> {
-        let found =
-            principals::Entity::find().filter(principals::Column::AccessKeyId.eq(access_key_id)).one(&self.db).await?;
+        let found = principals::Entity::find()
+            .filter(principals::Column::AccessKeyId.eq(access_key_id))
+            .one(&self.reads)
+            .await?;
         Ok(found.map(Principal::from))
     }
 
     /// The principal with id `id`.
     pub async fn principal_by_id(&self, id: &str) -> Result<Option<Principal>> {
-        Ok(principals::Entity::find_by_id(id).one(&self.db).await?.map(Principal::from))
+        Ok(principals::Entity::find_by_id(id).one(&self.reads).await?.map(Principal::from))
     }
 
     /// The secret called `name`, created with `generate()` if absent. Every replica ends with the
@@ -154,12 +177,12 @@ impl Store {
 
     /// The domain called `name`, with its repository count.
     pub async fn domain(&self, name: &str) -> Result<Option<Domain>> {
-        let Some(model) = domains::Entity::find().filter(domains::Column::Name.eq(name)).one(&self.db).await? else {
+        let Some(model) = domains::Entity::find().filter(domains::Column::Name.eq(name)).one(&self.reads).await? else {
             return Ok(None);
         };
         let count = repositories::Entity::find()
             .filter(repositories::Column::DomainId.eq(model.id.clone()))
-            .count(&self.db)
+            .count(&self.reads)
             .await?;
         Ok(Some(records::domain_record(model, count)))
     }
@@ -170,7 +193,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(domains::Column::Name.gt(after));
         }
-        let models = query.all(&self.db).await?;
+        let models = query.all(&self.reads).await?;
         let counts = self.repository_counts(models.iter().map(|m| m.id.clone()).collect()).await?;
         Ok(models
             .into_iter()
@@ -192,7 +215,7 @@ impl Store {
             .filter(repositories::Column::DomainId.is_in(domain_ids))
             .group_by(repositories::Column::DomainId)
             .into_tuple()
-            .all(&self.db)
+            .all(&self.reads)
             .await?;
         Ok(rows.into_iter().map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).collect())
     }
@@ -221,15 +244,15 @@ impl Store {
 
     /// The graph of a domain as stored: every repository with its upstream names in order.
     pub async fn domain_graph(&self, domain_id: &str) -> Result<Vec<GraphRecord>> {
-        graph_records(&self.db, domain_id).await
+        graph_records(&self.reads, domain_id).await
     }
 
     /// One repository of a domain.
     pub async fn repository(&self, domain: &Domain, name: &str) -> Result<Option<Repository>> {
-        let Some(model) = find_repository(&self.db, &domain.id, name).await? else {
+        let Some(model) = find_repository(&self.reads, &domain.id, name).await? else {
             return Ok(None);
         };
-        let upstreams = upstream_names(&self.db, &model.id).await?;
+        let upstreams = upstream_names(&self.reads, &model.id).await?;
         Ok(Some(records::repository_record(model, &domain.name, &domain.owner, upstreams)))
     }
 
@@ -243,8 +266,8 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<Repository>> {
         let domains: HashMap<String, domains::Model> = match domain {
-            Some(d) => domains::Entity::find_by_id(d.id.clone()).all(&self.db).await?,
-            None => domains::Entity::find().all(&self.db).await?,
+            Some(d) => domains::Entity::find_by_id(d.id.clone()).all(&self.reads).await?,
+            None => domains::Entity::find().all(&self.reads).await?,
         }
         .into_iter()
         .map(|d| (d.id.clone(), d))
@@ -257,7 +280,7 @@ impl Store {
         // Few domains: sort by domain name in memory, paginate on (domain name, repository name).
         let mut rows: Vec<(String, repositories::Model)> = query
             .order_by_asc(repositories::Column::Name)
-            .all(&self.db)
+            .all(&self.reads)
             .await?
             .into_iter()
             .filter_map(|r| domains.get(&r.domain_id).map(|d| (d.name.clone(), r)))
@@ -378,7 +401,7 @@ impl Store {
 
     /// The graph revision of a domain: it grows with every repository change.
     pub async fn graph_revision(&self, domain_id: &str) -> Result<Option<i64>> {
-        Ok(domains::Entity::find_by_id(domain_id).one(&self.db).await?.map(|d| d.graph_revision))
+        Ok(domains::Entity::find_by_id(domain_id).one(&self.reads).await?.map(|d| d.graph_revision))
     }
 }
 

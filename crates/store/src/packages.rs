@@ -204,7 +204,7 @@ impl Store {
             .distinct()
             .filter(assets::Column::VersionId.in_subquery(versions))
             .into_tuple()
-            .all(&self.db)
+            .all(&self.reads)
             .await?;
         Ok(digests.into_iter().collect())
     }
@@ -220,7 +220,7 @@ impl Store {
             .filter(packages::Column::Format.eq(coordinates.format.as_str()))
             .filter(packages::Column::Namespace.eq(coordinates.namespace.as_str()))
             .filter(packages::Column::Name.eq(coordinates.name.as_str()))
-            .all(&self.db)
+            .all(&self.reads)
             .await?;
         rows.into_iter().map(package_record).collect()
     }
@@ -231,16 +231,26 @@ impl Store {
         repository_id: &str,
         coordinates: &PackageCoordinates,
     ) -> Result<Option<PackageRecord>> {
-        find_package(&self.db, repository_id, coordinates).await?.map(package_record).transpose()
+        find_package(&self.reads, repository_id, coordinates).await?.map(package_record).transpose()
     }
 
     /// Every version (with assets) of the given packages.
     pub async fn versions_of(&self, package_ids: &[String]) -> Result<Vec<VersionRecord>> {
         let models = package_versions::Entity::find()
             .filter(package_versions::Column::PackageId.is_in(package_ids.iter().cloned()))
-            .all(&self.db)
+            .all(&self.reads)
             .await?;
-        versions_with_assets(&self.db, models).await
+        versions_with_assets(&self.reads, models).await
+    }
+
+    /// The version numbered `version` (with assets) of each of the given packages that has one.
+    pub async fn versions_named(&self, package_ids: &[String], version: &str) -> Result<Vec<VersionRecord>> {
+        let models = package_versions::Entity::find()
+            .filter(package_versions::Column::PackageId.is_in(package_ids.iter().cloned()))
+            .filter(package_versions::Column::Version.eq(version))
+            .all(&self.reads)
+            .await?;
+        versions_with_assets(&self.reads, models).await
     }
 
     /// One version (with assets) of a package.
@@ -248,9 +258,9 @@ impl Store {
         let model = package_versions::Entity::find()
             .filter(package_versions::Column::PackageId.eq(package_id))
             .filter(package_versions::Column::Version.eq(version))
-            .one(&self.db)
+            .one(&self.reads)
             .await?;
-        Ok(versions_with_assets(&self.db, model.into_iter().collect()).await?.pop())
+        Ok(versions_with_assets(&self.reads, model.into_iter().collect()).await?.pop())
     }
 
     /// Writes a version (and its package, created with `default_restrictions` if new) in one
@@ -385,7 +395,7 @@ impl Store {
         Ok(dist_tags::Entity::find()
             .filter(dist_tags::Column::PackageId.is_in(package_ids.iter().cloned()))
             .order_by_asc(dist_tags::Column::Tag)
-            .all(&self.db)
+            .all(&self.reads)
             .await?
             .into_iter()
             .map(|t| (t.package_id, t.tag, t.version))
@@ -531,7 +541,7 @@ impl Store {
             .order_by_asc(packages::Column::Namespace)
             .order_by_asc(packages::Column::Name)
             .limit(limit)
-            .all(&self.db)
+            .all(&self.reads)
             .await?;
         rows.into_iter().map(package_record).collect()
     }

@@ -15,7 +15,7 @@ use tributary_model::{
 };
 use tributary_store::{AssetRecord, Domain, NewVersion, VersionRecord};
 
-use super::view::{PackageView, VersionFile, VersionSource};
+use super::view::{VersionFile, VersionSource};
 use super::{RepoTarget, asset_record, scope};
 use crate::Service;
 use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
@@ -39,29 +39,34 @@ impl std::fmt::Debug for AssetBody {
 /// Why [`Service::fetch_asset`] did not find its file stored in the asking repository.
 #[derive(Debug)]
 enum AssetMiss {
-    /// The package view could not be built.
+    /// The lookup failed.
     Failed(ServiceError),
-    /// The file is elsewhere in the search order, upstream, or nowhere: see the view.
-    Elsewhere(Box<PackageView>),
-}
-
-/// The file `asset` of `version` when the asking repository (`repository`) itself holds it and
-/// may serve it: the only lookup a warm download needs.
-fn stored_here(view: &PackageView, repository: &str, version: &str, asset: &str) -> Option<AssetRecord> {
-    if let Some(VersionSource::Stored { record, .. }) = view.versions.get(version)
-        && !record.status.is_downloadable()
-    {
-        return None;
-    }
-    match view.files(version).into_iter().find(|(_, f)| f.name() == asset)? {
-        (VersionSource::Stored { repository: holder, .. }, VersionFile::Stored(found)) if holder == repository => {
-            Some(found.clone())
-        }
-        _ => None,
-    }
+    /// The file is elsewhere in the search order, upstream, or nowhere: the package view tells.
+    Elsewhere,
 }
 
 impl Service {
+    /// The file `asset` of `version` when the asking repository itself holds it and may serve it
+    /// (the version is downloadable there): the only lookup a warm download needs.
+    async fn stored_here(
+        &self,
+        target: &RepoTarget,
+        coordinates: &PackageCoordinates,
+        version: &str,
+        asset: &str,
+    ) -> Result<Option<AssetRecord>, ServiceError> {
+        let Some(package) = self.store.package(&target.repository_id, coordinates).await? else {
+            return Ok(None);
+        };
+        let Some(record) = self.store.version(&package.id, version).await? else {
+            return Ok(None);
+        };
+        if !record.status.is_downloadable() {
+            return Ok(None);
+        }
+        Ok(record.assets.into_iter().find(|a| a.name == asset))
+    }
+
     /// Opens `asset` of `version`, retaining the version in `target` (and the gateway) when it
     /// came from upstream.
     pub async fn fetch_asset(
@@ -74,26 +79,31 @@ impl Service {
     ) -> Result<AssetBody, ServiceError> {
         let generations = self.documents.generations(&target.domain.id, coordinates).await;
         let key = format!("{}/{generations}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
-        // A file stored in the asking repository is looked up once and then served from memory;
-        // concurrent misses for one key (every request in flight when the entry expires) share
-        // one lookup. Any other outcome is not cached, and the lookup's view is used below.
+        // A file stored in the asking repository is looked up directly (one package row, one
+        // version with its assets: the asking repository comes first in its own search order, so
+        // what it stores wins) and then served from memory; concurrent misses for one key (every
+        // request in flight when the entry expires) share one lookup. Only a file found there is
+        // cached; anything else is resolved through the package view below.
         let lookup = self
             .documents
             .assets
             .try_get_with(key, async {
-                let view = self.package_view(target, adapter, coordinates).await.map_err(AssetMiss::Failed)?;
-                stored_here(&view, &target.repository, version, asset)
-                    .ok_or_else(|| AssetMiss::Elsewhere(Box::new(view)))
+                match self.stored_here(target, coordinates, version, asset).await {
+                    Ok(Some(stored)) => Ok(stored),
+                    Ok(None) => Err(AssetMiss::Elsewhere),
+                    Err(e) => Err(AssetMiss::Failed(e)),
+                }
             })
             .await;
-        let miss = match lookup {
+        match lookup {
             Ok(stored) => return self.open_blob(&target.domain, stored).await,
-            Err(miss) => miss,
-        };
-        let view = match &*miss {
-            AssetMiss::Failed(e) => return Err(e.clone()),
-            AssetMiss::Elsewhere(view) => view,
-        };
+            Err(miss) => {
+                if let AssetMiss::Failed(e) = &*miss {
+                    return Err(e.clone());
+                }
+            }
+        }
+        let view = self.version_view(target, adapter, coordinates, version).await?;
         let not_found = || match &view.upstream_error {
             Some(e) => ServiceError::new(
                 e.kind,

@@ -176,6 +176,15 @@ impl VersionFile<'_> {
     }
 }
 
+/// How much of a package a [`PackageView`] holds.
+#[derive(Debug, Clone, Copy)]
+enum ViewScope<'a> {
+    /// Every version and dist-tag (a listing).
+    Whole,
+    /// One version, and no dist-tags (a download): a few rows to read whatever the package's size.
+    Version(&'a str),
+}
+
 impl Service {
     /// The package as `target` sees it through its search order.
     pub async fn package_view(
@@ -183,6 +192,28 @@ impl Service {
         target: &RepoTarget,
         adapter: &dyn FormatAdapter,
         coordinates: &PackageCoordinates,
+    ) -> Result<PackageView, ServiceError> {
+        self.view(target, adapter, coordinates, ViewScope::Whole).await
+    }
+
+    /// The package as `target` sees it, with only `version` among its versions (and no
+    /// dist-tags): all a download needs.
+    pub(crate) async fn version_view(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+        version: &str,
+    ) -> Result<PackageView, ServiceError> {
+        self.view(target, adapter, coordinates, ViewScope::Version(version)).await
+    }
+
+    async fn view(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+        scope: ViewScope<'_>,
     ) -> Result<PackageView, ServiceError> {
         let full = target.graph.graph.search_order(&target.repository).unwrap_or_default();
         let ids: Vec<String> = full.iter().filter_map(|s| target.graph.ids.get(&s.repository).cloned()).collect();
@@ -203,12 +234,18 @@ impl Service {
             .unwrap_or_default();
         let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
         let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
-        for v in self.store.versions_of(&package_ids).await? {
+        let stored = match scope {
+            ViewScope::Whole => self.store.versions_of(&package_ids).await?,
+            ViewScope::Version(version) => self.store.versions_named(&package_ids, version).await?,
+        };
+        for v in stored {
             versions_by_package.entry(v.package_id.clone()).or_default().push(v);
         }
         let mut tags_by_package: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for (package_id, tag, version) in self.store.dist_tags(&package_ids).await? {
-            tags_by_package.entry(package_id).or_default().push((tag, version));
+        if let ViewScope::Whole = scope {
+            for (package_id, tag, version) in self.store.dist_tags(&package_ids).await? {
+                tags_by_package.entry(package_id).or_default().push((tag, version));
+            }
         }
         let mut view = PackageView { local: package_of(&target.repository).cloned(), ..PackageView::default() };
         for step in &order {
@@ -233,7 +270,11 @@ impl Service {
                 match self.upstreams.package(connection, &url, adapter).await {
                     Ok(Some(external)) => {
                         view.display_name.get_or_insert_with(|| external.display_name.clone());
-                        for version in &external.versions {
+                        let wanted = |v: &ExternalVersion| match scope {
+                            ViewScope::Whole => true,
+                            ViewScope::Version(only) => v.version == only,
+                        };
+                        for version in external.versions.iter().filter(|v| wanted(v)) {
                             let source = VersionSource::External {
                                 gateway: step.repository.clone(),
                                 connection: connection.clone(),
@@ -241,8 +282,10 @@ impl Service {
                             };
                             view.add(version.version.clone(), source);
                         }
-                        for (tag, version) in &external.dist_tags {
-                            view.dist_tags.insert(tag.clone(), version.clone());
+                        if let ViewScope::Whole = scope {
+                            for (tag, version) in &external.dist_tags {
+                                view.dist_tags.insert(tag.clone(), version.clone());
+                            }
                         }
                     }
                     Ok(None) => {}
