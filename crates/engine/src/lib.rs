@@ -2,6 +2,7 @@
 //! layer parses, calls one method, and renders. Rules live here or in the pure crates
 //! (`tributary-model` names, `tributary-graph` validation), never in handlers.
 
+pub mod data_plane;
 mod documents;
 mod domains;
 pub mod formats;

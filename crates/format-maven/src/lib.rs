@@ -34,6 +34,7 @@ pub mod checksum;
 pub mod error;
 pub mod metadata;
 pub mod path;
+pub mod plane;
 pub mod pom;
 pub mod registry;
 pub mod version;

@@ -28,6 +28,7 @@ pub mod integrity;
 pub mod metadata;
 pub mod name;
 pub mod packument;
+pub mod plane;
 pub mod publish;
 pub mod registry;
 pub mod responses;

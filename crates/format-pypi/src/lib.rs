@@ -25,6 +25,7 @@ pub mod error;
 pub mod filename;
 pub mod metadata;
 pub mod name;
+pub mod plane;
 pub mod registry;
 pub mod simple;
 pub mod upload;

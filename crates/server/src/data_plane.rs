@@ -1,20 +1,171 @@
-//! What every package-format endpoint shares: the caller from its credentials, documents with
-//! their ETag and pre-compressed gzip, asset downloads.
+//! The one adapter between actix-web and every package format's
+//! [`DataPlane`](tributary_engine::data_plane::DataPlane): the same steps for every format, in
+//! this order (docs/ARCHITECTURE.md, "The format seam"):
+//!
+//! 1. split `/{format}/{domain}/{repository}{tail}` (static prefixes: no pattern match);
+//! 2. let the format parse method and path into its endpoint (no body read);
+//! 3. authenticate and find the repository by the endpoint's declared access, before a byte of
+//!    the body is read (an anonymous client cannot make the server buffer anything);
+//! 4. let the format serve it, reading the body only now, as a stream;
+//! 5. render a failure through the format, in its protocol; count and time the request by
+//!    format and endpoint.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
-use tributary_engine::{AssetBody, Caller, Document};
+use actix_web::http::StatusCode as ActixStatus;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::future::LocalBoxFuture;
+use futures::{SinkExt as _, StreamExt as _};
+use tributary_engine::data_plane::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use tributary_engine::data_plane::{
+    Access, BodyStream, Context, DataPlane, Endpoint as _, Request, RequestBody, Response, ResponseBody,
+};
+use tributary_engine::formats::FormatAdapter;
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
 
+/// A format as the server mounts it: its [`DataPlane`] with the endpoint type erased.
+pub trait MountedPlane: Send + Sync {
+    /// The first path segment (`npm`).
+    fn prefix(&self) -> &'static str;
+    /// Its resolver adapter, for the engine.
+    fn adapter(&self) -> Arc<dyn FormatAdapter>;
+    /// The download kinds it counts.
+    fn download_kinds(&self) -> &'static [&'static str];
+    /// Serves one request under `/{prefix}/`.
+    fn handle<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+        payload: web::Payload,
+        state: &'a AppState,
+    ) -> LocalBoxFuture<'a, HttpResponse>;
+}
+
+impl std::fmt::Debug for dyn MountedPlane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MountedPlane({})", self.prefix())
+    }
+}
+
+/// `plane`, ready to mount (see [`crate::planes`]).
+pub fn mount<P: DataPlane>(plane: P) -> Arc<dyn MountedPlane> {
+    Arc::new(Mounted(plane))
+}
+
+struct Mounted<P>(P);
+
+/// What one request was, for the metrics.
+struct Served {
+    response: Response,
+    endpoint: &'static str,
+    download_kind: Option<&'static str>,
+}
+
+impl<P: DataPlane> MountedPlane for Mounted<P> {
+    fn prefix(&self) -> &'static str {
+        self.0.prefix()
+    }
+
+    fn adapter(&self) -> Arc<dyn FormatAdapter> {
+        self.0.adapter()
+    }
+
+    fn download_kinds(&self) -> &'static [&'static str] {
+        self.0.download_kinds()
+    }
+
+    fn handle<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+        payload: web::Payload,
+        state: &'a AppState,
+    ) -> LocalBoxFuture<'a, HttpResponse> {
+        Box::pin(async move {
+            let started = std::time::Instant::now();
+            let served = self.serve(req, payload, state).await;
+            let status = served.response.status.as_u16();
+            let prefix = self.0.prefix();
+            state.metrics.observe(prefix, served.endpoint, status, started.elapsed());
+            if let Some(kind) = served.download_kind
+                && served.response.status.is_success()
+            {
+                state.metrics.count_download(prefix, kind);
+            }
+            to_actix(served.response)
+        })
+    }
+}
+
+impl<P: DataPlane> Mounted<P> {
+    async fn serve(&self, req: &HttpRequest, payload: web::Payload, state: &AppState) -> Served {
+        let plane = &self.0;
+        let failed = |err: ServiceError, endpoint: &'static str, download_kind: Option<&'static str>| {
+            if err.kind == ErrorKind::Internal {
+                tracing::error!(error.message = %err.message, format = plane.prefix(), endpoint, "internal error");
+            }
+            Served { response: plane.error(&err), endpoint, download_kind }
+        };
+        let request = match request_of(req, plane.prefix(), state) {
+            Ok(request) => request,
+            Err(err) => return failed(err, "unknown", None),
+        };
+        let endpoint = match plane.parse(&request) {
+            Ok(endpoint) => endpoint,
+            Err(err) => return failed(err, "unknown", None),
+        };
+        let (name, download_kind) = (endpoint.name(), endpoint.download_kind());
+        let authorized = match endpoint.access() {
+            Access::Anonymous => None,
+            access => match state.service.authorize_data_plane(&request, access, plane.login_hint()).await {
+                Ok(authorized) => Some(authorized),
+                Err(err) => return failed(err, name, download_kind),
+            },
+        };
+        let body = RequestBody::new(move || pump(payload));
+        let cx = Context {
+            service: &state.service,
+            request: &request,
+            authorized: authorized.as_ref().map(|(caller, target)| (caller, target)),
+            max_upload_bytes: state.max_upload_bytes,
+        };
+        match plane.serve(cx, endpoint, body).await {
+            Ok(response) => Served { response, endpoint: name, download_kind },
+            Err(err) => failed(err, name, download_kind),
+        }
+    }
+}
+
+/// The request's parts as the format reads them.
+fn request_of(req: &HttpRequest, format: &str, state: &AppState) -> Result<Request, ServiceError> {
+    let (domain, repository, tail) = repository_of(req, format)?;
+    let mut headers = HeaderMap::with_capacity(req.headers().len());
+    for (name, value) in req.headers() {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name.as_str().as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
+        {
+            headers.append(name, value);
+        }
+    }
+    let method = Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| {
+        ServiceError::new(ErrorKind::NotFound, format!("`{}` is not a method served here", req.method()))
+    })?;
+    let path_prefix = format!("/{format}/{domain}/{repository}");
+    Ok(Request {
+        method,
+        public_base: format!("{}{path_prefix}", crate::control::public_url(req, state)),
+        path_prefix,
+        domain,
+        repository,
+        tail: tail.to_owned(),
+        query: req.query_string().to_owned(),
+        headers,
+    })
+}
+
 /// A data-plane request's repository, from its path `/{format}/{domain}/{repository}{tail}`:
-/// the names, checked, and the tail (empty, or from the `/` after the repository on). The
-/// routes are static prefixes and this splits the rest, so no request runs a pattern match.
+/// the names, checked, and the tail (empty, or from the `/` after the repository on).
 pub(crate) fn repository_of<'a>(
     req: &'a HttpRequest,
     format: &str,
@@ -35,173 +186,60 @@ pub(crate) fn repository_of<'a>(
     Ok((DomainName::parse(domain)?, RepositoryName::parse(repository)?, tail))
 }
 
-/// The caller: `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
-pub(crate) async fn authenticate(req: &HttpRequest, state: &AppState, hint: &str) -> Result<Caller, ServiceError> {
-    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let token = if let Some(token) = header.strip_prefix("Bearer ") {
-        Some(token.trim().to_owned())
-    } else if let Some(basic) = header.strip_prefix("Basic ") {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(basic.trim())
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .and_then(|pair| pair.split_once(':').map(|(_, password)| password.to_owned()))
-    } else {
-        None
-    };
-    let token = token.ok_or_else(|| ServiceError::new(ErrorKind::MissingAuthentication, hint))?;
-    // A token that is invalid, expired or whose principal is gone asks for new credentials: 401
-    // (the client asks for, or the user fetches, new credentials), not 403, which clients word as
-    // a policy refusal.
-    // A valid token for another domain stays 403 (`repo_target`).
-    state.service.authenticate_token(&token, Utc::now()).await.map_err(|err| match err.kind {
-        ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
-        _ => err,
-    })
+/// The request body as a stream the format may hold across threads: the server's body is read
+/// on this worker and handed over a small channel, part by part, as the format asks. A format
+/// that stops reading stops the reading here.
+fn pump(mut payload: web::Payload) -> BodyStream {
+    let (mut sender, receiver) = futures::channel::mpsc::channel::<std::io::Result<bytes::Bytes>>(2);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()));
+            let end = chunk.is_err();
+            if sender.send(chunk).await.is_err() || end {
+                break;
+            }
+        }
+    });
+    Box::pin(receiver)
 }
 
-/// A document with its strong ETag; `If-None-Match` with it answers 304.
-pub(crate) fn with_etag(req: &HttpRequest, document: &Document, content_type: &str) -> HttpResponse {
-    let etag = document.etag.clone();
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if matches {
-        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+/// A format's response as actix-web writes it.
+fn to_actix(response: Response) -> HttpResponse {
+    let status = ActixStatus::from_u16(response.status.as_u16()).unwrap_or(ActixStatus::INTERNAL_SERVER_ERROR);
+    let mut builder = HttpResponse::build(status);
+    if let Some(reason) = response.reason.as_deref().and_then(reason_phrase) {
+        builder.reason(reason);
     }
-    let gzip = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type.to_owned())
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    let bytes = if gzip {
-        // Compressed once, when the document was rendered.
-        response.insert_header((header::CONTENT_ENCODING, "gzip"));
-        document.gzip.clone()
-    } else {
-        document.body.clone()
-    };
-    if bytes.len() <= LARGE_DOCUMENT {
-        return response.body(bytes);
+    for (name, value) in &response.headers {
+        builder.append_header((name.as_str(), value.as_bytes()));
     }
-    // A large document goes out in slices of the one shared copy: the server copies what it
-    // writes into each connection's buffer, and 64 clients of a 9 MB packument would otherwise
-    // hold 64 copies of it at once.
-    response.no_chunking(bytes.len() as u64);
-    let slices = (0..bytes.len())
-        .step_by(SLICE)
-        .map(move |start| Ok::<_, std::io::Error>(bytes.slice(start..(start + SLICE).min(bytes.len()))));
-    response.streaming(futures::stream::iter(slices.collect::<Vec<_>>()))
+    match response.body {
+        ResponseBody::Empty => builder.finish(),
+        ResponseBody::Bytes(bytes) if bytes.len() <= LARGE_DOCUMENT => builder.body(bytes),
+        ResponseBody::Bytes(bytes) => {
+            // A large document goes out in slices of the one shared copy: the server copies what
+            // it writes into each connection's buffer, and 64 clients of a 9 MB packument would
+            // otherwise hold 64 copies of it at once.
+            builder.no_chunking(bytes.len() as u64);
+            let slices = (0..bytes.len())
+                .step_by(SLICE)
+                .map(move |start| Ok::<_, std::io::Error>(bytes.slice(start..(start + SLICE).min(bytes.len()))));
+            builder.streaming(futures::stream::iter(slices.collect::<Vec<_>>()))
+        }
+        ResponseBody::Stream { size, stream } => {
+            // For `HEAD` the server sends the headers only, with the length of the body it
+            // would send.
+            if let Some(size) = size {
+                builder.no_chunking(size);
+            }
+            builder.streaming(stream)
+        }
+    }
 }
 
-/// Documents above this size are written in slices of [`SLICE`] bytes.
+/// Bodies above this size are written in slices of [`SLICE`] bytes.
 const LARGE_DOCUMENT: usize = 1024 * 1024;
 const SLICE: usize = 64 * 1024;
-
-/// An asset's bytes; stored ones with their length, fetched ones chunked (an error before the
-/// end aborts the response, so the client sees a failed download). For `HEAD` the server sends
-/// the headers only, with the length of the body it would send.
-pub(crate) fn stream(asset: AssetBody) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response.content_type("application/octet-stream");
-    if !asset.asset.sha256.is_empty() {
-        response.insert_header((header::ETAG, format!("\"{}\"", asset.asset.sha256)));
-    }
-    if let Some(size) = asset.size {
-        response.no_chunking(size);
-    }
-    response.streaming(asset.stream)
-}
-
-/// A small request body (or part of one) read whole, refusing it with `too_large` past `limit`
-/// bytes: documents, checksums, POMs, form fields. Files go through [`spool`] instead.
-pub(crate) async fn read_bounded<S, E>(
-    mut body: S,
-    limit: usize,
-    too_large: impl Fn() -> ServiceError,
-) -> Result<Vec<u8>, ServiceError>
-where
-    S: futures::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
-{
-    use futures::StreamExt as _;
-    let mut whole = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
-        if whole.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        whole.extend_from_slice(&chunk);
-    }
-    Ok(whole)
-}
-
-/// Writes a request body (or a part of one) to an anonymous temporary file, refusing it with
-/// `too_large` past `limit` bytes: bodies stream to disk, never into memory, and the file then
-/// streams to the blob store. Returns the file, rewound, and its size.
-pub(crate) async fn spool<S, E>(
-    mut body: S,
-    limit: u64,
-    too_large: impl Fn() -> ServiceError,
-) -> Result<(std::fs::File, u64), ServiceError>
-where
-    S: futures::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
-{
-    use futures::StreamExt as _;
-    use tokio::io::AsyncWriteExt as _;
-    let failed =
-        |e: std::io::Error| ServiceError::internal(format!("cannot spool the upload to a temporary file: {e}"));
-    let file = tempfile::tempfile().map_err(failed)?;
-    let mut writer = tokio::fs::File::from_std(file.try_clone().map_err(failed)?);
-    let mut size = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ServiceError::validation(format!("the upload was cut short: {e}")))?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(too_large());
-        }
-        writer.write_all(&chunk).await.map_err(failed)?;
-    }
-    writer.flush().await.map_err(failed)?;
-    drop(writer);
-    let mut file = file;
-    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(failed)?;
-    Ok((file, size))
-}
-
-/// A plain-text error whose message is also the reason phrase: twine, pip and Maven print the
-/// reason phrase of a failed request. 401 asks for Basic credentials.
-pub(crate) fn plain_error(err: &ServiceError, endpoint: &str) -> HttpResponse {
-    let status = match err.kind {
-        ErrorKind::MissingAuthentication | ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => {
-            StatusCode::UNAUTHORIZED
-        }
-        kind => StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    if err.kind == ErrorKind::Internal {
-        tracing::error!(error.message = %err.message, endpoint, "internal error");
-    }
-    let mut response = HttpResponse::build(status);
-    if let Some(reason) = reason_phrase(&err.message) {
-        response.reason(reason);
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"tributary\""));
-    }
-    if let Some(seconds) = err.retry_after {
-        response.insert_header((header::RETRY_AFTER, seconds));
-    }
-    response.content_type("text/plain; charset=utf-8").body(format!("{}\n", err.message))
-}
 
 /// The message as a reason phrase: one line of visible ASCII, at most 400 characters.
 /// Reason phrases must be `'static`; distinct messages are kept (leaked) up to a bound, after

@@ -2,27 +2,24 @@
 //! every rule lives in `tributary-engine` and the pure crates below it.
 //!
 //! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
-//! - `/npm/{domain}/{repository}/...`: the npm registry of a repository ([`npm`]).
-//! - `/pypi/{domain}/{repository}/...`: the Python package index of a repository ([`pypi`]).
-//! - `/maven/{domain}/{repository}/...`: the Maven repository of a repository ([`maven`]).
+//! - `/{format}/{domain}/{repository}/...`: each package format's endpoint of a repository, one
+//!   per format of [`planes`], through one adapter ([`data_plane`]).
 //! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
 
 pub mod control;
-mod data_plane;
+pub mod data_plane;
 mod error;
 mod limits;
-pub mod maven;
-pub mod npm;
 pub mod ops;
-pub mod pypi;
 
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
 use tributary_engine::Service;
 
+pub use data_plane::MountedPlane;
 pub use limits::ConnectionLimits;
-pub use ops::{Metrics, Plane};
+pub use ops::Metrics;
 
 /// Everything a request handler may reach.
 #[derive(Debug, Clone)]
@@ -39,13 +36,19 @@ pub struct AppState {
     pub limits: ConnectionLimits,
 }
 
-/// The formats this server serves: their engine adapters, for [`tributary_engine::Service::new`].
+/// The package formats this server serves, each mounted at `/{prefix}/`: adding a format is
+/// one line here (and its crate in the workspace).
+pub fn planes() -> Vec<Arc<dyn MountedPlane>> {
+    vec![
+        data_plane::mount(tributary_format_npm::plane::NpmPlane),
+        data_plane::mount(tributary_format_pypi::plane::PypiPlane),
+        data_plane::mount(tributary_format_maven::plane::MavenPlane),
+    ]
+}
+
+/// The formats' engine adapters, for [`tributary_engine::Service::new`].
 pub fn formats() -> tributary_engine::Formats {
-    tributary_engine::Formats::new([
-        Arc::new(tributary_format_npm::registry::NpmAdapter) as Arc<dyn tributary_engine::formats::FormatAdapter>,
-        Arc::new(tributary_format_pypi::registry::PypiAdapter),
-        Arc::new(tributary_format_maven::registry::MavenAdapter),
-    ])
+    tributary_engine::Formats::new(planes().iter().map(|plane| plane.adapter()))
 }
 
 /// Mounts every route on `cfg`; used by [`run`] and by in-process tests.
@@ -57,11 +60,16 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
             // Static prefixes: each endpoint splits its own path (no per-request pattern match).
-            .service(web::scope("/v1").default_service(web::route().to(control::handle)))
-            .service(web::scope("/npm").default_service(web::route().to(npm::handle)))
-            .service(web::scope("/pypi").default_service(web::route().to(pypi::handle)))
-            .service(web::scope("/maven").default_service(web::route().to(maven::handle)))
-            .default_service(web::route().to(error::not_found));
+            .service(web::scope("/v1").default_service(web::route().to(control::handle)));
+        for plane in planes() {
+            let prefix = format!("/{}", plane.prefix());
+            let handler = move |req: actix_web::HttpRequest, payload: web::Payload, state: web::Data<AppState>| {
+                let plane = plane.clone();
+                async move { plane.handle(&req, payload, &state).await }
+            };
+            cfg.service(web::scope(&prefix).default_service(web::route().to(handler)));
+        }
+        cfg.default_service(web::route().to(error::not_found));
     }
 }
 

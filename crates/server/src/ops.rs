@@ -12,30 +12,6 @@ use prometheus_client::registry::Registry;
 
 use crate::AppState;
 
-/// Which part of the server answered.
-#[derive(Debug, Clone, Copy)]
-pub enum Plane {
-    /// The control plane (`/v1/`).
-    Control,
-    /// The npm endpoints.
-    Npm,
-    /// The PyPI endpoints.
-    Pypi,
-    /// The Maven endpoints.
-    Maven,
-}
-
-impl Plane {
-    fn label(self) -> &'static str {
-        match self {
-            Self::Control => "control",
-            Self::Npm => "npm",
-            Self::Pypi => "pypi",
-            Self::Maven => "maven",
-        }
-    }
-}
-
 /// The endpoint a request was parsed as (`packument`, `CreateDomain`, ...), kept in the
 /// request's extensions by the plane that parsed it, for the request metrics.
 #[derive(Debug, Clone, Copy)]
@@ -74,14 +50,16 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.5, 12))
 }
 
-/// The server's metrics (`/metrics`, Prometheus text): requests by plane, endpoint and status
-/// class; their latency (until the response head) by plane and endpoint; PyPI downloads by kind.
+/// The server's metrics (`/metrics`, Prometheus text): requests by plane (`control` or a
+/// format's prefix), endpoint and status class; their latency (until the response head) by plane
+/// and endpoint; files served by each format that counts them
+/// (`tributary_{format}_downloads_total{kind}`, e.g. PyPI's metadata and distributions).
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<EndpointLabels, Histogram, fn() -> Histogram>,
-    pypi_downloads: Family<KindLabels, Counter>,
+    downloads: Vec<(&'static str, Family<KindLabels, Counter>)>,
 }
 
 impl Default for Metrics {
@@ -95,29 +73,44 @@ impl Default for Metrics {
             "Time to the response head, by plane and endpoint",
             latency.clone(),
         );
-        let pypi_downloads = Family::<KindLabels, Counter>::default();
-        registry.register("tributary_pypi_downloads", "PyPI files served, by kind", pypi_downloads.clone());
-        // Both kinds are shown from the start, at 0.
-        for kind in ["metadata", "distribution"] {
-            pypi_downloads.get_or_create(&KindLabels { kind }).inc_by(0);
+        let mut downloads = Vec::new();
+        for plane in crate::planes() {
+            let kinds = plane.download_kinds();
+            if kinds.is_empty() {
+                continue;
+            }
+            let family = Family::<KindLabels, Counter>::default();
+            let prefix = plane.prefix();
+            registry.register(
+                format!("tributary_{prefix}_downloads"),
+                format!("{prefix} files served, by kind"),
+                family.clone(),
+            );
+            // Every kind is shown from the start, at 0.
+            for &kind in kinds {
+                family.get_or_create(&KindLabels { kind }).inc_by(0);
+            }
+            downloads.push((prefix, family));
         }
-        Self { registry, requests, latency, pypi_downloads }
+        Self { registry, requests, latency, downloads }
     }
 }
 
 impl Metrics {
-    /// Counts one request of `endpoint` on `plane`, answered with `status` after `elapsed`.
-    pub fn observe(&self, plane: Plane, endpoint: &'static str, status: u16, elapsed: Duration) {
+    /// Counts one request of `endpoint` on `plane` (`control`, or a format's prefix), answered
+    /// with `status` after `elapsed`.
+    pub fn observe(&self, plane: &'static str, endpoint: &'static str, status: u16, elapsed: Duration) {
         const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
         let status = CLASSES[usize::from(status / 100).clamp(1, 5) - 1];
-        self.requests.get_or_create(&RequestLabels { plane: plane.label(), endpoint, status }).inc();
-        self.latency.get_or_create(&EndpointLabels { plane: plane.label(), endpoint }).observe(elapsed.as_secs_f64());
+        self.requests.get_or_create(&RequestLabels { plane, endpoint, status }).inc();
+        self.latency.get_or_create(&EndpointLabels { plane, endpoint }).observe(elapsed.as_secs_f64());
     }
 
-    /// Counts one PyPI file download: a core metadata file (PEP 658) or a distribution.
-    pub fn count_pypi_download(&self, metadata: bool) {
-        let kind = if metadata { "metadata" } else { "distribution" };
-        self.pypi_downloads.get_or_create(&KindLabels { kind }).inc();
+    /// Counts one file of `kind` served by the format mounted at `prefix`.
+    pub fn count_download(&self, prefix: &str, kind: &'static str) {
+        if let Some((_, family)) = self.downloads.iter().find(|(p, _)| *p == prefix) {
+            family.get_or_create(&KindLabels { kind }).inc();
+        }
     }
 
     fn render(&self) -> String {

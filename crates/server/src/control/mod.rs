@@ -32,7 +32,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
         Err(err) => aws_error(&err, &request_id),
     };
     let endpoint = crate::ops::endpoint_of(&req);
-    state.metrics.observe(crate::ops::Plane::Control, endpoint, response.status().as_u16(), started.elapsed());
+    state.metrics.observe("control", endpoint, response.status().as_u16(), started.elapsed());
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
