@@ -1,5 +1,7 @@
 //! The service on an embedded store (SQLite in a temporary directory, filesystem blobs).
 
+mod chain;
+
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};

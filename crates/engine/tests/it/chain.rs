@@ -1,0 +1,359 @@
+//! Resolution through a chain, in process: a fake format (its adapter reads a small JSON
+//! document) against a fixture registry on a local socket, and `app -> team -> gateway`, the
+//! gateway associated with `public:npmjs` pointed at the fixture. What the engine does the same
+//! way for every format: the view through the chain, where a fetched version is kept, origin
+//! controls, single flight, stale-if-error.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tributary_blob::FsBlobStore;
+use tributary_engine::content::{ExpectedDigests, body_from_bytes};
+use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
+use tributary_engine::{
+    Caller, Formats, NewRepository, PackageAddress, RepoTarget, Service, Settings, UpstreamSettings, VersionSource,
+    asset_record,
+};
+use tributary_model::records::NewVersion;
+use tributary_model::{
+    AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
+    RepositoryName, VersionMetadata, VersionOrigin, VersionStatus,
+};
+use tributary_store::Store;
+
+/// A format whose registry serves `GET /{name}` as `{"versions": {"1.0": "<sha256 of the
+/// file>"}}` and each file at `/{name}/-/{name}-{version}.bin`.
+#[derive(Debug)]
+struct FakeFormat;
+
+impl FormatAdapter for FakeFormat {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
+        format!("{base_url}/{}", package.name)
+    }
+
+    fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
+        let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        let versions = document["versions"].as_object().ok_or("no versions")?;
+        let versions = versions
+            .iter()
+            .map(|(version, sha256)| {
+                let file = file_name(&name, version);
+                Arc::new(ExternalVersion {
+                    version: version.clone(),
+                    metadata: VersionMetadata::default(),
+                    format_metadata: serde_json::json!({}).into(),
+                    published_at: None,
+                    assets: vec![ExternalAsset {
+                        url: format!("{url}/-/{file}"),
+                        name: file,
+                        expected: ExpectedDigests {
+                            sha256: sha256.as_str().and_then(|s| s.parse().ok()),
+                            ..ExpectedDigests::default()
+                        },
+                        attributes: serde_json::json!({}),
+                    }],
+                })
+            })
+            .collect();
+        Ok(ExternalPackage { display_name: name, versions, dist_tags: BTreeMap::new() })
+    }
+}
+
+fn file_name(name: &str, version: &str) -> String {
+    format!("{name}-{version}.bin")
+}
+
+fn bytes_of(name: &str, version: &str) -> Vec<u8> {
+    format!("the bytes of {name} {version}\n").into_bytes()
+}
+
+/// The fixture registry: `GET` of a path answers what `routes` holds for it (or 404), with
+/// `status` overriding every answer when set; each path's requests are counted.
+#[derive(Debug, Default)]
+struct Registry {
+    routes: Mutex<HashMap<String, Vec<u8>>>,
+    hits: Mutex<HashMap<String, usize>>,
+    status: AtomicU16,
+}
+
+impl Registry {
+    /// Serves `name` with `versions`, each with its file.
+    fn publish(&self, name: &str, versions: &[&str]) {
+        let mut routes = self.routes.lock().expect("routes");
+        let mut listed = serde_json::Map::new();
+        for version in versions {
+            let bytes = bytes_of(name, version);
+            listed.insert((*version).to_owned(), hex::encode(Sha256::digest(&bytes)).into());
+            routes.insert(format!("/{name}/-/{}", file_name(name, version)), bytes);
+        }
+        routes.insert(format!("/{name}"), serde_json::json!({ "versions": listed }).to_string().into_bytes());
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().expect("hits").get(path).copied().unwrap_or(0)
+    }
+
+    /// Listens on a local port; returns its base URL.
+    async fn start(self: &Arc<Self>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let registry = self.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let registry = registry.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buffer = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned();
+                    let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+                    *registry.hits.lock().expect("hits").entry(path.clone()).or_default() += 1;
+                    let forced = registry.status.load(Ordering::Acquire);
+                    let found = registry.routes.lock().expect("routes").get(&path).cloned();
+                    let (status, body) = match (forced, found) {
+                        (0, Some(body)) => (200, body),
+                        (0, None) => (404, b"not found".to_vec()),
+                        (status, _) => (status, b"failing on purpose".to_vec()),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&body).await;
+                });
+            }
+        });
+        format!("http://{address}")
+    }
+}
+
+fn admin() -> Caller {
+    Caller { principal_id: String::new(), is_admin: true, domain_scope: None }
+}
+
+fn coordinates(name: &str) -> PackageCoordinates {
+    PackageCoordinates { format: PackageFormat::Npm, namespace: String::new(), name: name.to_owned() }
+}
+
+fn name(n: &str) -> RepositoryName {
+    RepositoryName::parse(n).expect("a repository name")
+}
+
+/// A service on SQLite and filesystem blobs in `dir`, whose `public:npmjs` is the fixture at
+/// `registry_url`, with the domain `acme` and `app -> team -> gateway -> public:npmjs`.
+async fn chain(dir: &std::path::Path, registry_url: &str, metadata_ttl: Duration) -> Service {
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display())).await.expect("store");
+    store.migrate().await.expect("migrations");
+    let settings = Settings { owner: AccountId::parse("000000000000").expect("account"), region: "us-east-1".into() };
+    let upstream = UpstreamSettings {
+        urls: BTreeMap::from([("public:npmjs".to_owned(), registry_url.to_owned())]),
+        metadata_ttl,
+        ..UpstreamSettings::default()
+    };
+    let blobs = Arc::new(FsBlobStore::new(dir.join("blobs")));
+    let service = Service::new(store, blobs, settings, upstream, Formats::default()).await.expect("service");
+    let domain = DomainName::parse("acme").expect("name");
+    service.create_domain(&admin(), &domain, None, None, &[]).await.expect("domain");
+    for (repository, upstreams) in [("gateway", vec![]), ("team", vec![name("gateway")]), ("app", vec![name("team")])] {
+        let new = NewRepository { description: None, upstreams, tags: Vec::new() };
+        service.create_repository(&admin(), &domain, None, &name(repository), new).await.expect("repository");
+    }
+    service
+        .associate_external_connection(&admin(), &domain, None, &name("gateway"), "public:npmjs")
+        .await
+        .expect("connection");
+    service
+}
+
+fn address(repository: &str, package: &str) -> PackageAddress {
+    PackageAddress {
+        domain: DomainName::parse("acme").expect("name"),
+        owner: None,
+        repository: name(repository),
+        coordinates: coordinates(package),
+    }
+}
+
+async fn target(service: &Service, repository: &str) -> RepoTarget {
+    let domain = DomainName::parse("acme").expect("name");
+    service.repo_target(&admin(), &domain, &name(repository)).await.expect("target")
+}
+
+/// Publishes `version` of `package` into `repository` directly.
+async fn publish(service: &Service, repository: &str, package: &str, version: &str) {
+    let target = target(service, repository).await;
+    let bytes = bytes_of(package, version);
+    let digests = service.store_blob(&target.domain, body_from_bytes(bytes), &ExpectedDigests::default()).await;
+    let new = NewVersion {
+        version: version.to_owned(),
+        status: VersionStatus::Published,
+        origin: VersionOrigin { origin_type: OriginType::Internal, repository: None, external_connection: None },
+        metadata: VersionMetadata::default(),
+        format_metadata: serde_json::json!({}),
+        published_at: chrono::Utc::now(),
+        assets: vec![asset_record(&file_name(package, version), &digests.expect("stored"))],
+    };
+    service
+        .publish(&target, &FakeFormat, &coordinates(package), package, new, &BTreeMap::new())
+        .await
+        .expect("published");
+}
+
+/// Downloads a file through `repository`, whole.
+async fn download(service: &Service, repository: &str, package: &str, version: &str) -> Vec<u8> {
+    let target = target(service, repository).await;
+    let file = file_name(package, version);
+    let body = service.fetch_asset(&target, &FakeFormat, &coordinates(package), version, &file).await.expect("found");
+    let mut bytes = Vec::new();
+    let mut stream = body.stream;
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk.expect("a whole download"));
+    }
+    bytes
+}
+
+/// The versions of `package` stored in `repository` itself.
+async fn stored(service: &Service, repository: &str, package: &str) -> Vec<String> {
+    let target = target(service, repository).await;
+    let Some(found) = service.local_package(&target, &coordinates(package)).await.expect("lookup") else {
+        return Vec::new();
+    };
+    let mut versions: Vec<String> =
+        service.local_versions(&found).await.expect("versions").into_iter().map(|v| v.version).collect();
+    versions.sort();
+    versions
+}
+
+/// Waits until `repository` stores `version` of `package` (an ingest writes its version after
+/// the client's stream ends).
+async fn until_stored(service: &Service, repository: &str, package: &str, version: &str) {
+    for _ in 0..200 {
+        if stored(service, repository, package).await.iter().any(|v| v == version) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("`{repository}` never stored {package} {version}");
+}
+
+#[tokio::test]
+async fn the_view_through_a_chain_and_where_a_fetched_version_is_kept() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("demo", &["2.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Every read revalidates, so the registry's later 1.0.0 shows at once.
+    let service = chain(dir.path(), &url, Duration::ZERO).await;
+    // The team's own 1.0.0, published before the registry had one, shadows the registry's.
+    publish(&service, "team", "demo", "1.0.0").await;
+    registry.publish("demo", &["1.0.0", "2.0.0"]);
+    // A package first published internally blocks its upstreams (dependency confusion): here
+    // the team lets them in.
+    let allowed = OriginRestrictions { publish: OriginSetting::Allow, upstream: OriginSetting::Allow };
+    service.put_origin_configuration(&admin(), &address("team", "demo"), allowed).await.expect("restrictions");
+
+    let view = service.package_view(&target(&service, "app").await, &FakeFormat, &coordinates("demo")).await;
+    let view = view.expect("a view");
+    match view.versions.get("1.0.0") {
+        Some(VersionSource::Stored { repository, .. }) => assert_eq!(repository, "team"),
+        other => panic!("1.0.0 should come from `team`: {other:?}"),
+    }
+    match view.versions.get("2.0.0") {
+        Some(VersionSource::External { gateway, connection, .. }) => {
+            assert_eq!((gateway.as_str(), connection.as_str()), ("gateway", "public:npmjs"));
+        }
+        other => panic!("2.0.0 should come from the registry: {other:?}"),
+    }
+    assert_eq!(view.sources("1.0.0").count(), 2, "the registry's 1.0.0 is shadowed, not dropped");
+
+    // Fetched through `app`, a registry version is kept in `app` and the gateway, never `team`.
+    assert_eq!(download(&service, "app", "demo", "2.0.0").await, bytes_of("demo", "2.0.0"));
+    until_stored(&service, "app", "demo", "2.0.0").await;
+    assert_eq!(stored(&service, "gateway", "demo").await, ["2.0.0"]);
+    assert_eq!(stored(&service, "team", "demo").await, ["1.0.0"]);
+    // A version of an upstream repository is kept in the asking one too.
+    assert_eq!(download(&service, "app", "demo", "1.0.0").await, bytes_of("demo", "1.0.0"));
+    assert_eq!(stored(&service, "app", "demo").await, ["1.0.0", "2.0.0"]);
+
+    // Kept, it is served with the registry gone.
+    registry.status.store(500, Ordering::Release);
+    assert_eq!(download(&service, "app", "demo", "2.0.0").await, bytes_of("demo", "2.0.0"));
+    assert_eq!(registry.hits("/demo/-/demo-2.0.0.bin"), 1);
+}
+
+#[tokio::test]
+async fn origin_controls_block_upstream_versions() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("demo", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+    publish(&service, "app", "demo", "0.1.0").await;
+    // (A package first published internally blocks its upstreams already; said explicitly.)
+    let blocked = OriginRestrictions { publish: OriginSetting::Allow, upstream: OriginSetting::Block };
+    service.put_origin_configuration(&admin(), &address("app", "demo"), blocked).await.expect("restrictions");
+
+    let asked = registry.hits("/demo");
+    let view = service.package_view(&target(&service, "app").await, &FakeFormat, &coordinates("demo")).await;
+    let versions: Vec<String> = view.expect("a view").versions.into_keys().collect();
+    assert_eq!(registry.hits("/demo"), asked, "app's view did not ask the registry");
+    assert_eq!(versions, ["0.1.0"], "app's own version only: its upstreams are not searched for it");
+    let team = service.package_view(&target(&service, "team").await, &FakeFormat, &coordinates("demo")).await;
+    assert!(team.expect("a view").versions.contains_key("1.0.0"), "team, without restrictions, sees the registry");
+}
+
+#[tokio::test]
+async fn concurrent_first_downloads_fetch_once() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("demo", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+
+    let downloads = (0..16).map(|_| download(&service, "app", "demo", "1.0.0"));
+    for bytes in futures::future::join_all(downloads).await {
+        assert_eq!(bytes, bytes_of("demo", "1.0.0"));
+    }
+    assert_eq!(registry.hits("/demo"), 1, "one metadata request");
+    assert_eq!(registry.hits("/demo/-/demo-1.0.0.bin"), 1, "one download");
+}
+
+#[tokio::test]
+async fn a_failing_registry_is_served_stale() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("demo", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Every read revalidates.
+    let service = chain(dir.path(), &url, Duration::ZERO).await;
+    let app = target(&service, "app").await;
+    let view = service.package_view(&app, &FakeFormat, &coordinates("demo")).await.expect("a view");
+    assert!(view.versions.contains_key("1.0.0"));
+
+    registry.status.store(500, Ordering::Release);
+    let view = service.package_view(&app, &FakeFormat, &coordinates("demo")).await.expect("a view");
+    assert!(view.versions.contains_key("1.0.0"), "the last good document is served");
+    assert!(registry.hits("/demo") >= 2, "the registry was asked again");
+
+    // A package the registry never answered for fails with the registry's error.
+    let fresh = service.package_view(&app, &FakeFormat, &coordinates("other")).await.expect("a view");
+    assert!(fresh.versions.is_empty());
+    let error = fresh.upstream_error.expect("the registry's failure is reported");
+    assert!(error.message.contains("500"), "{}", error.message);
+}
