@@ -82,6 +82,9 @@ pub struct ExternalAsset {
 /// Reads a version's metadata from one of its files: its name and bytes.
 pub type VersionMetadataReader = fn(&str, &[u8]) -> Option<FileDescription>;
 
+/// Checks a downloaded file, given its name and bytes: `Err` says why it is refused.
+pub type DownloadVerifier = fn(&str, &[u8]) -> Result<(), String>;
+
 /// What a file fetched from upstream tells of its version.
 #[derive(Debug, Clone, Default)]
 pub struct FileDescription {
@@ -119,8 +122,34 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn default_display_tag(&self) -> Option<&'static str> {
         None
     }
-    /// The URL of a package's metadata document in the registry at `base_url` (no trailing `/`).
-    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String;
+    /// The URL of a package's metadata document in the registry at `base_url` (no trailing `/`;
+    /// the base the service index names, for a format that has one); `None` for a format with
+    /// no upstream registry at all (generic files), whose views never search an external
+    /// connection.
+    fn upstream_metadata_url(&self, _base_url: &str, _package: &PackageCoordinates) -> Option<String> {
+        None
+    }
+
+    /// For a registry that says in a document of its own where everything else is (NuGet's
+    /// `v3/index.json`), that document's URL under the connection's `base_url`. The engine reads
+    /// it (cached like metadata, single flight) before any metadata URL is made.
+    fn service_index_url(&self, _base_url: &str) -> Option<String> {
+        None
+    }
+
+    /// Reads the service index fetched from `url`: the base URL that
+    /// [`FormatAdapter::upstream_metadata_url`] then builds on.
+    fn read_service_index(&self, _bytes: &[u8], url: &str) -> Result<String, String> {
+        Err(format!("this format reads no service index (`{url}`)"))
+    }
+
+    /// Checks a file fetched from upstream whose checksums come from elsewhere than its
+    /// registry's metadata (Go: the `h1:` hash of a module zip, from a checksum database), given
+    /// its name and bytes, before its version is kept; `None` where the declared digests are all
+    /// there is. A file larger than [`MAX_DESCRIBING_FILE`] cannot be checked and is refused.
+    fn download_verifier(&self, _file: &str) -> Option<DownloadVerifier> {
+        None
+    }
     /// The `Accept` header for that request.
     fn metadata_accept(&self) -> &'static str {
         "application/json"
@@ -168,7 +197,9 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
         None
     }
     /// Reads the metadata document fetched from `url`, served as `content_type`.
-    fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String>;
+    fn parse_upstream(&self, _bytes: &[u8], _content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
+        Err(format!("this format has no upstream registry (`{url}`)"))
+    }
 }
 
 /// The formats a service serves, each by its adapter: mounted once, at start.
@@ -230,12 +261,6 @@ mod tests {
         }
         fn normalize_name(&self, name: &str) -> String {
             name.to_ascii_lowercase()
-        }
-        fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
-            format!("{base_url}/{}", package.name)
-        }
-        fn parse_upstream(&self, _: &[u8], _: Option<&str>, _: &str) -> Result<ExternalPackage, String> {
-            Err("no upstream".to_owned())
         }
     }
 

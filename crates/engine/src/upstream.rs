@@ -79,6 +79,8 @@ pub(crate) struct Upstreams {
     client: reqwest::Client,
     settings: UpstreamSettings,
     docs: Cache<String, Arc<DocSlot>>,
+    /// Service index URL → the base URL it names (see [`FormatAdapter::service_index_url`]).
+    indexes: Cache<String, String>,
     health: Mutex<BTreeMap<String, ConnectionHealth>>,
 }
 
@@ -93,8 +95,10 @@ impl Upstreams {
             .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ServiceError::internal(format!("cannot build the HTTP client: {e}")))?;
+        let indexes = Cache::builder().max_capacity(1_000).time_to_live(settings.metadata_ttl).build();
         Ok(Self {
             client,
+            indexes,
             settings,
             // Weighed by size: a few huge documents cannot hold the memory of a hundred thousand.
             docs: Cache::builder()
@@ -120,6 +124,33 @@ impl Upstreams {
             .or_else(|| ExternalConnection::find(connection).map(|c| c.default_url))
             .unwrap_or_default();
         url.trim_end_matches('/').to_owned()
+    }
+
+    /// The base URL a connection's metadata URLs are made from: its base URL, or for a format
+    /// whose registry names its parts in a service index, what that index names (read once per
+    /// metadata TTL, concurrent readers sharing one fetch).
+    pub(crate) async fn discovered_base(
+        &self,
+        connection: &str,
+        adapter: &dyn FormatAdapter,
+    ) -> Result<String, ServiceError> {
+        let base = self.base_url(connection);
+        let Some(index_url) = adapter.service_index_url(&base) else { return Ok(base) };
+        let read = async {
+            let bytes = self.small_file(connection, &index_url).await?.ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::BadGateway,
+                    format!("`{connection}` has no service index at `{}`", redact(&index_url)),
+                )
+            })?;
+            adapter.read_service_index(&bytes, &index_url).map_err(|e| {
+                ServiceError::new(
+                    ErrorKind::BadGateway,
+                    format!("the service index of `{connection}` (`{}`) cannot be read: {e}", redact(&index_url)),
+                )
+            })
+        };
+        self.indexes.try_get_with(index_url.clone(), read).await.map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
     /// Health of every connection that was used.

@@ -53,8 +53,8 @@ impl FormatAdapter for MavenAdapter {
         PackageFormat::Maven
     }
 
-    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
-        format!("{base_url}/{}/{}/maven-metadata.xml", group_path(&package.namespace), package.name)
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
+        Some(format!("{base_url}/{}/{}/maven-metadata.xml", group_path(&package.namespace), package.name))
     }
 
     fn metadata_accept(&self) -> &'static str {

@@ -42,13 +42,13 @@ impl FormatAdapter for NpmAdapter {
         Some("latest")
     }
 
-    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
         let name = if package.namespace.is_empty() {
             package.name.clone()
         } else {
             format!("@{}%2f{}", package.namespace, package.name)
         };
-        format!("{base_url}/{name}")
+        Some(format!("{base_url}/{name}"))
     }
 
     fn external_metadata(&self, version: &ExternalVersion) -> tributary_model::VersionMetadata {

@@ -62,8 +62,8 @@ impl FormatAdapter for PypiAdapter {
         normalize(name)
     }
 
-    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
-        project_page_url(base_url, &package.name)
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
+        Some(project_page_url(base_url, &package.name))
     }
 
     fn metadata_accept(&self) -> &'static str {

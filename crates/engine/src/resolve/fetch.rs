@@ -252,6 +252,7 @@ impl Service {
     ) -> Result<AssetBody, ServiceError> {
         let Ingest { adapter, gateway, connection, external, mut asset } = ingest;
         let reader = adapter.version_metadata_reader(&asset.name);
+        let verifier = adapter.download_verifier(&asset.name);
         let external_metadata = adapter.external_metadata(&external);
         let retain = adapter.retains(&asset.name);
         let gateway_id = target
@@ -318,7 +319,8 @@ impl Service {
         tokio::spawn(async move {
             let _guard = guard;
             let _lease = lease;
-            let mut kept: Option<Vec<u8>> = reader.map(|_| Vec::new());
+            // The bytes are kept (up to a bound) for a format that reads or checks them.
+            let mut kept: Option<Vec<u8>> = (reader.is_some() || verifier.is_some()).then(Vec::new);
             let feed = async {
                 let mut upstream = response.bytes_stream();
                 let mut client_open = true;
@@ -358,6 +360,23 @@ impl Service {
             };
             let put = service.blobs.put(&scope, Box::pin(blob_rx), &expected);
             let ((), stored) = futures::join!(feed, put);
+            let stored = stored.map_err(|e| {
+                tracing::warn!(error.message = %e, asset.name = %name, "an upstream download was refused");
+                format!("the download of `{name}` from `{connection}` failed: {e}")
+            });
+            // A file whose checksums come from elsewhere is checked before anything refers to
+            // it (its blob, referred to by nothing, is collected later).
+            let stored = stored.and_then(|digests| match (verifier, kept.as_deref()) {
+                (None, _) => Ok(digests),
+                (Some(verify), Some(bytes)) => verify(&name, bytes).map(|()| digests).map_err(|e| {
+                    tracing::warn!(error.message = %e, asset.name = %name, "an upstream download failed its check");
+                    format!("the download of `{name}` from `{connection}` failed its check: {e}")
+                }),
+                (Some(_), None) => Err(format!(
+                    "`{name}` from `{connection}` is larger than {} bytes and cannot be checked",
+                    crate::formats::MAX_DESCRIBING_FILE
+                )),
+            });
             let outcome = match stored {
                 Ok(digests) if !retain => {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
@@ -401,10 +420,7 @@ impl Service {
                     }
                     result.map_err(|e| std::io::Error::other(e.message))
                 }
-                Err(e) => {
-                    tracing::warn!(error.message = %e, asset.name = %name, "an upstream download was refused");
-                    Err(std::io::Error::other(format!("the download of `{name}` from `{connection}` failed: {e}")))
-                }
+                Err(message) => Err(std::io::Error::other(message)),
             };
             if let Err(e) = outcome {
                 let _ = client_tx.send(Err(e)).await;

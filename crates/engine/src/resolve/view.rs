@@ -265,8 +265,16 @@ impl Service {
                 if connection_format(connection) != Some(coordinates.format) {
                     continue;
                 }
+                let base = match self.upstreams.discovered_base(connection, adapter).await {
+                    Ok(base) => base,
+                    Err(e) => {
+                        view.upstream_error = Some(e);
+                        continue;
+                    }
+                };
+                // A format with no upstream registry searches no external connection.
+                let Some(url) = adapter.upstream_metadata_url(&base, coordinates) else { continue };
                 view.gateways.push((step.repository.clone(), connection.clone()));
-                let url = adapter.upstream_metadata_url(&self.upstreams.base_url(connection), coordinates);
                 match self.upstreams.package(connection, &url, adapter).await {
                     Ok(Some(external)) => {
                         view.display_name.get_or_insert_with(|| external.display_name.clone());

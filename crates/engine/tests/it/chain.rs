@@ -36,8 +36,8 @@ impl FormatAdapter for FakeFormat {
         PackageFormat::Npm
     }
 
-    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> String {
-        format!("{base_url}/{}", package.name)
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
+        Some(format!("{base_url}/{}", package.name))
     }
 
     fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
@@ -356,4 +356,136 @@ async fn a_failing_registry_is_served_stale() {
     assert!(fresh.versions.is_empty());
     let error = fresh.upstream_error.expect("the registry's failure is reported");
     assert!(error.message.contains("500"), "{}", error.message);
+}
+
+/// [`FakeFormat`] behind a service index: the registry's `/index.json` names where metadata is.
+#[derive(Debug)]
+struct Indexed;
+
+impl FormatAdapter for Indexed {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+
+    fn service_index_url(&self, base_url: &str) -> Option<String> {
+        Some(format!("{base_url}/index.json"))
+    }
+
+    fn read_service_index(&self, bytes: &[u8], _: &str) -> Result<String, String> {
+        let index: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        index["metadata"].as_str().map(str::to_owned).ok_or_else(|| "no `metadata` in the index".to_owned())
+    }
+
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
+        FakeFormat.upstream_metadata_url(base_url, package)
+    }
+
+    fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
+        FakeFormat.parse_upstream(bytes, content_type, url)
+    }
+}
+
+/// [`FakeFormat`] whose files are checked after download: bytes that mention `evil` are refused.
+#[derive(Debug)]
+struct Checked;
+
+impl FormatAdapter for Checked {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+
+    fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
+        FakeFormat.upstream_metadata_url(base_url, package)
+    }
+
+    fn parse_upstream(&self, bytes: &[u8], content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
+        FakeFormat.parse_upstream(bytes, content_type, url)
+    }
+
+    fn download_verifier(&self, _: &str) -> Option<tributary_engine::formats::DownloadVerifier> {
+        Some(|_, bytes| match bytes.windows(4).any(|w| w == b"evil") {
+            true => Err("not what the checksum database says".to_owned()),
+            false => Ok(()),
+        })
+    }
+}
+
+/// A format with no upstream registry at all: only its name.
+#[derive(Debug)]
+struct NoUpstream;
+
+impl FormatAdapter for NoUpstream {
+    fn format(&self) -> PackageFormat {
+        PackageFormat::Npm
+    }
+}
+
+#[tokio::test]
+async fn a_service_index_is_read_first_and_kept() {
+    let registry = Arc::new(Registry::default());
+    let url = registry.start().await;
+    registry.publish("demo", &["1.0.0"]);
+    // The metadata lives under `/meta`, as the index says.
+    let meta = serde_json::json!({ "metadata": format!("{url}/meta") }).to_string();
+    {
+        let mut routes = registry.routes.lock().expect("routes");
+        let document = routes.remove("/demo").expect("the document");
+        routes.insert("/meta/demo".to_owned(), document);
+        routes.insert("/index.json".to_owned(), meta.into_bytes());
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+    let app = target(&service, "app").await;
+    for name in ["demo", "other"] {
+        let view = service.package_view(&app, &Indexed, &coordinates(name)).await.expect("a view");
+        assert_eq!(view.versions.contains_key("1.0.0"), name == "demo", "{name}: {:?}", view.upstream_error);
+    }
+    assert_eq!(registry.hits("/index.json"), 1, "the index is read once");
+    assert_eq!(registry.hits("/meta/demo"), 1);
+    assert_eq!(registry.hits("/demo"), 0, "no metadata URL is made from the connection's base");
+
+    // A registry without its index fails the view with a clear error.
+    registry.routes.lock().expect("routes").remove("/index.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+    let view = service.package_view(&target(&service, "app").await, &Indexed, &coordinates("demo")).await;
+    let error = view.expect("a view").upstream_error.expect("an error");
+    assert!(error.message.contains("no service index"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn a_download_that_fails_its_check_is_not_kept() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("evil", &["1.0.0"]);
+    registry.publish("good", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+    let app = target(&service, "app").await;
+
+    let body = service.fetch_asset(&app, &Checked, &coordinates("evil"), "1.0.0", &file_name("evil", "1.0.0")).await;
+    let chunks: Vec<std::io::Result<bytes::Bytes>> = body.expect("opened").stream.collect().await;
+    let failure = chunks.iter().find_map(|c| c.as_ref().err()).expect("the download fails");
+    assert!(failure.to_string().contains("failed its check"), "{failure}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(stored(&service, "app", "evil").await.is_empty(), "nothing kept in app");
+    assert!(stored(&service, "gateway", "evil").await.is_empty(), "nothing kept in the gateway");
+
+    let body = service.fetch_asset(&app, &Checked, &coordinates("good"), "1.0.0", &file_name("good", "1.0.0")).await;
+    let chunks: Vec<std::io::Result<bytes::Bytes>> = body.expect("opened").stream.collect().await;
+    assert!(chunks.iter().all(Result::is_ok), "a file that passes is served whole");
+    until_stored(&service, "app", "good", "1.0.0").await;
+}
+
+#[tokio::test]
+async fn a_format_without_upstream_searches_no_connection() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("demo", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
+    let view = service.package_view(&target(&service, "app").await, &NoUpstream, &coordinates("demo")).await;
+    let view = view.expect("a view");
+    assert!(view.versions.is_empty() && view.gateways.is_empty() && view.upstream_error.is_none(), "{view:?}");
+    assert_eq!(registry.hits("/demo"), 0);
 }
