@@ -21,13 +21,8 @@ pub enum BlobError {
     },
 
     /// A digest string is not the right number of hexadecimal characters.
-    #[error("invalid {algorithm} digest `{value}`: expected {} hexadecimal characters", algorithm.hex_len())]
-    InvalidDigest {
-        /// The algorithm the string was parsed as.
-        algorithm: DigestAlgorithm,
-        /// The rejected string (at most 200 characters of it).
-        value: String,
-    },
+    #[error(transparent)]
+    InvalidDigest(#[from] tributary_model::digest::InvalidDigest),
 
     /// The body does not hash to the digest its uploader declared; nothing was stored.
     #[error("{algorithm} mismatch: `{expected}` was declared but the bytes hash to `{actual}`; nothing was stored")]

@@ -305,8 +305,8 @@ impl Response {
     pub fn asset(asset: AssetBody) -> Self {
         let mut response = Self::empty(StatusCode::OK)
             .header(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-        if !asset.asset.sha256.is_empty()
-            && let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", asset.asset.sha256))
+        if let Some(sha256) = asset.sha256
+            && let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\""))
         {
             response.headers.insert(header::ETAG, etag);
         }

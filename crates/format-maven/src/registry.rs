@@ -164,10 +164,10 @@ pub async fn get_file(service: &Service, target: &RepoTarget, file: &ArtifactFil
 
 fn hex_of(asset: &tributary_model::records::AssetRecord, algorithm: ChecksumAlgorithm) -> String {
     match algorithm {
-        ChecksumAlgorithm::Md5 => asset.md5.clone(),
-        ChecksumAlgorithm::Sha1 => asset.sha1.clone(),
-        ChecksumAlgorithm::Sha256 => asset.sha256.clone(),
-        ChecksumAlgorithm::Sha512 => asset.sha512.clone(),
+        ChecksumAlgorithm::Md5 => asset.md5.to_hex(),
+        ChecksumAlgorithm::Sha1 => asset.sha1.to_hex(),
+        ChecksumAlgorithm::Sha256 => asset.sha256.to_hex(),
+        ChecksumAlgorithm::Sha512 => asset.sha512.to_hex(),
     }
 }
 

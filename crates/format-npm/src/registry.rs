@@ -172,10 +172,7 @@ fn packument_doc<'v>(name: &NpmName, view: &'v PackageView, endpoint: &str) -> R
 fn dist_of(source: &VersionSource) -> (String, String) {
     match source {
         VersionSource::Stored { record, .. } => match record.assets.first() {
-            Some(a) => {
-                let integrity = a.sha512.parse::<Sha512>().map(|d| crate::sha512_sri(&d.0)).unwrap_or_default();
-                (a.sha1.clone(), integrity)
-            }
+            Some(a) => (a.sha1.to_hex(), crate::sha512_sri(&a.sha512.0)),
             None => (String::new(), String::new()),
         },
         VersionSource::External { .. } => {

@@ -254,7 +254,7 @@ fn simple_project(project: &str, view: &PackageView, endpoint: &str) -> Option<S
             let text = |key: &str| attributes.get(key).and_then(Value::as_str).map(str::to_owned);
             let metadata_name = format!("{}{METADATA_SUFFIX}", file.name());
             let core_metadata_sha256 =
-                files.iter().find(|(_, m)| m.name() == metadata_name).and_then(|(_, m)| m.sha256());
+                files.iter().find(|(_, m)| m.name() == metadata_name).and_then(|(_, m)| m.sha256()).map(|d| d.to_hex());
             let yanked = if listed {
                 match attributes.get("yanked") {
                     Some(Value::Bool(true)) => Yanked::Yes,
@@ -271,7 +271,7 @@ fn simple_project(project: &str, view: &PackageView, endpoint: &str) -> Option<S
             page.files.push(SimpleFile {
                 filename: file.name().to_owned(),
                 url: format!("{endpoint}{}", file_path(project, version, file.name())),
-                sha256: file.sha256(),
+                sha256: file.sha256().map(|d| d.to_hex()),
                 requires_python: text("requires_python"),
                 yanked,
                 core_metadata_sha256,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::digest::{Md5, Sha1, Sha256, Sha512};
 use crate::{OriginRestrictions, PackageCoordinates, VersionMetadata, VersionOrigin, VersionStatus};
 
 /// A resource tag.
@@ -80,14 +81,14 @@ pub struct AssetRecord {
     pub name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// Lowercase hex SHA-256 (the blob key).
-    pub sha256: String,
-    /// Lowercase hex SHA-1.
-    pub sha1: String,
-    /// Lowercase hex MD5.
-    pub md5: String,
-    /// Lowercase hex SHA-512.
-    pub sha512: String,
+    /// Its SHA-256 (the blob key).
+    pub sha256: Sha256,
+    /// Its SHA-1.
+    pub sha1: Sha1,
+    /// Its MD5.
+    pub md5: Md5,
+    /// Its SHA-512.
+    pub sha512: Sha512,
     /// What the format knows of this file beyond its bytes (a JSON object; `{}` for nothing),
     /// e.g. PyPI's `requires-python` and upload time. Opaque to the store.
     pub attributes: serde_json::Value,

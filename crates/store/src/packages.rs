@@ -43,16 +43,19 @@ fn package_record(m: packages::Model) -> Result<PackageRecord> {
     })
 }
 
-fn asset_record(m: assets::Model) -> AssetRecord {
-    AssetRecord {
-        name: m.name,
+fn asset_record(m: assets::Model) -> Result<AssetRecord> {
+    let corrupt = |e: tributary_model::digest::InvalidDigest| {
+        StoreError::Corrupt(format!("asset `{}` of version `{}`: {e}", m.name, m.version_id))
+    };
+    Ok(AssetRecord {
         size: u64::try_from(m.size).unwrap_or(0),
-        sha256: m.sha256,
-        sha1: m.sha1,
-        md5: m.md5,
-        sha512: m.sha512,
+        sha256: m.sha256.parse().map_err(corrupt)?,
+        sha1: m.sha1.parse().map_err(corrupt)?,
+        md5: m.md5.parse().map_err(corrupt)?,
+        sha512: m.sha512.parse().map_err(corrupt)?,
         attributes: serde_json::from_str(&m.attributes).unwrap_or_else(|_| serde_json::json!({})),
-    }
+        name: m.name,
+    })
 }
 
 fn version_record(m: package_versions::Model, assets: Vec<AssetRecord>) -> Result<VersionRecord> {
@@ -130,10 +133,10 @@ fn asset_row(version_id: &str, a: &AssetRecord, now: DateTime<Utc>) -> assets::A
         version_id: Set(version_id.to_owned()),
         name: Set(a.name.clone()),
         size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
-        sha256: Set(a.sha256.clone()),
-        sha1: Set(a.sha1.clone()),
-        md5: Set(a.md5.clone()),
-        sha512: Set(a.sha512.clone()),
+        sha256: Set(a.sha256.to_hex()),
+        sha1: Set(a.sha1.to_hex()),
+        md5: Set(a.md5.to_hex()),
+        sha512: Set(a.sha512.to_hex()),
         created_at: Set(now),
         attributes: Set(a.attributes.to_string()),
     }
@@ -166,7 +169,7 @@ async fn versions_with_assets(
             .all(db)
             .await?;
         for row in rows {
-            by_version.entry(row.version_id.clone()).or_default().push(asset_record(row));
+            by_version.entry(row.version_id.clone()).or_default().push(asset_record(row)?);
         }
     }
     models

@@ -22,8 +22,10 @@ use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
 
 /// The bytes of an asset.
 pub struct AssetBody {
-    /// The asset.
-    pub asset: AssetRecord,
+    /// The file name.
+    pub name: String,
+    /// Its SHA-256: known for a stored file, not yet for one still arriving from upstream.
+    pub sha256: Option<tributary_blob::Sha256>,
     /// Its size, when known before streaming (stored assets).
     pub size: Option<u64>,
     /// The bytes; an error item means the download failed or did not match its digests.
@@ -32,7 +34,11 @@ pub struct AssetBody {
 
 impl std::fmt::Debug for AssetBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AssetBody").field("asset", &self.asset).field("size", &self.size).finish_non_exhaustive()
+        f.debug_struct("AssetBody")
+            .field("name", &self.name)
+            .field("sha256", &self.sha256)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -181,15 +187,19 @@ impl Service {
     }
 
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
-        let sha256 =
-            asset.sha256.parse().map_err(|e: tributary_blob::BlobError| ServiceError::internal(e.to_string()))?;
+        let sha256 = asset.sha256;
         let key = format!("{}/{}", domain.id, asset.sha256);
         let read_error = |e: &dyn std::fmt::Display| {
             ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name))
         };
         if asset.size > crate::documents::MAX_CACHED_BLOB {
             let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
-            return Ok(AssetBody { asset, size: Some(body.size), stream: body.stream });
+            return Ok(AssetBody {
+                name: asset.name,
+                sha256: Some(sha256),
+                size: Some(body.size),
+                stream: body.stream,
+            });
         }
         // Small blobs are read whole once and kept in memory while they are hot; concurrent
         // misses for one blob read it once (a burst of clients holds one copy, not one each).
@@ -208,7 +218,8 @@ impl Service {
             .await
             .map_err(|e: Arc<ServiceError>| (*e).clone())?;
         Ok(AssetBody {
-            asset,
+            name: asset.name,
+            sha256: Some(sha256),
             size: Some(bytes.len() as u64),
             stream: Box::pin(futures::stream::once(async move { Ok(bytes) })),
         })
@@ -426,15 +437,6 @@ impl Service {
                 let _ = client_tx.send(Err(e)).await;
             }
         });
-        let pending = AssetRecord {
-            name: asset.name.clone(),
-            size: asset.expected.size.unwrap_or(0),
-            sha256: String::new(),
-            sha1: asset.expected.sha1.map(|d| d.to_hex()).unwrap_or_default(),
-            md5: String::new(),
-            sha512: asset.expected.sha512.map(|d| d.to_hex()).unwrap_or_default(),
-            attributes: asset.attributes.clone(),
-        };
         // A client left behind sees its download fail, not end early as if it were whole.
         let failed_if_left_behind = futures::stream::once(async move {
             client_left_behind
@@ -442,7 +444,8 @@ impl Service {
                 .then(|| Err(std::io::Error::other("the client read too slowly; the download was dropped")))
         })
         .filter_map(std::future::ready);
-        Ok(AssetBody { asset: pending, size: None, stream: Box::pin(client_rx.chain(failed_if_left_behind)) })
+        let stream = Box::pin(client_rx.chain(failed_if_left_behind));
+        Ok(AssetBody { name: asset.name, sha256: asset.expected.sha256, size: None, stream })
     }
 }
 

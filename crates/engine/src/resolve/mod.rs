@@ -48,10 +48,10 @@ pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
     AssetRecord {
         name: name.to_owned(),
         size: d.size,
-        sha256: d.sha256.to_hex(),
-        sha1: d.sha1.to_hex(),
-        md5: d.md5.to_hex(),
-        sha512: d.sha512.to_hex(),
+        sha256: d.sha256,
+        sha1: d.sha1,
+        md5: d.md5,
+        sha512: d.sha512,
         attributes: serde_json::json!({}),
     }
 }

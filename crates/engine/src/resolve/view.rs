@@ -160,10 +160,10 @@ impl VersionFile<'_> {
     }
 
     /// Its SHA-256, when known.
-    pub fn sha256(&self) -> Option<String> {
+    pub fn sha256(&self) -> Option<tributary_blob::Sha256> {
         match self {
-            Self::Stored(a) => Some(a.sha256.clone()),
-            Self::External(a) => a.expected.sha256.map(|d| d.to_hex()),
+            Self::Stored(a) => Some(a.sha256),
+            Self::External(a) => a.expected.sha256,
         }
     }
 

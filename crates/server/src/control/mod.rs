@@ -241,7 +241,7 @@ async fn dispatch(
             let mut response = HttpResponse::Ok();
             response
                 .content_type("application/octet-stream")
-                .insert_header(("X-AssetName", body.asset.name.clone()))
+                .insert_header(("X-AssetName", body.name.clone()))
                 .insert_header(("X-PackageVersion", record.version.clone()))
                 .insert_header(("X-PackageVersionRevision", record.revision.clone()));
             if let Some(size) = body.size {

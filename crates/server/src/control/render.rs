@@ -231,7 +231,12 @@ pub(crate) fn version_assets(p: &PackageRecord, v: &VersionRecord) -> Value {
             json!({
                 "name": a.name,
                 "size": a.size,
-                "hashes": { "MD5": a.md5, "SHA-1": a.sha1, "SHA-256": a.sha256, "SHA-512": a.sha512 },
+                "hashes": {
+                    "MD5": a.md5.to_hex(),
+                    "SHA-1": a.sha1.to_hex(),
+                    "SHA-256": a.sha256.to_hex(),
+                    "SHA-512": a.sha512.to_hex(),
+                },
             })
         })
         .collect::<Vec<_>>()

@@ -202,10 +202,10 @@ fn file(name: &str, sha256: &str) -> tributary_store::AssetRecord {
     tributary_store::AssetRecord {
         name: name.to_owned(),
         size: 3,
-        sha256: sha256.repeat(64 / sha256.len()),
-        sha1: String::new(),
-        md5: String::new(),
-        sha512: String::new(),
+        sha256: sha256.repeat(64 / sha256.len()).parse().expect("a SHA-256"),
+        sha1: tributary_model::digest::Sha1([0; 20]),
+        md5: tributary_model::digest::Md5([0; 16]),
+        sha512: tributary_model::digest::Sha512([0; 64]),
         attributes: serde_json::json!({ "requires_python": ">=3.9" }),
     }
 }
