@@ -7,7 +7,8 @@ mix of traffic for SOAK_SECONDS (1800 by default) at SOAK_RATE requests per seco
   and reads of their packuments;
 - control-plane calls with a token: DescribeRepository, ListPackageVersions.
 
-Every 10 s it samples the server's resident memory and open file descriptors. At the end it
+Every 10 s it samples the server's resident memory, open file descriptors and what its caches
+bounded by weight hold (from `/metrics`). At the end it
 prints the error rate, latency percentiles, how many requests started late (the load generator
 sends on a schedule: a server that cannot keep up shows as a growing backlog), and the slope of
 RSS and open files (least squares, after a warm-up of a tenth of the run), which should be flat:
@@ -69,6 +70,20 @@ def sample(pid):
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1]) / 1024
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def cache_mib(base):
+    """What the caches bounded by weight hold, from `/metrics` (`tributary_cache_weight_bytes`),
+    in MiB by cache. The upstream documents' weight estimates their parsed size (4 times their
+    text); npm keeps them as text, so a quarter of it is counted."""
+    text = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+    held = {}
+    for line in text.splitlines():
+        if line.startswith("tributary_cache_weight_bytes{"):
+            name = line.split('cache="', 1)[1].split('"', 1)[0]
+            value = float(line.rsplit(" ", 1)[1])
+            held[name] = (value / 4 if name == "upstream-documents" else value) / 2**20
+    return held
 
 
 def slope(points):
@@ -187,7 +202,7 @@ def main():
         ]
         weights = [w for w, _, _ in mix]
         by_kind = {}
-        samples = []
+        samples, caches = [], []
         started = time.time()
         print(f"soak: {SECONDS} s at {RATE} requests/s", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
@@ -197,6 +212,7 @@ def main():
                 if now >= next_sample:
                     rss, fds = sample(server.pid)
                     samples.append((now - started, rss, fds))
+                    caches.append(cache_mib(base))
                     next_sample += 10
                 if now < next_at:
                     time.sleep(min(next_at - now, 0.05))
@@ -218,6 +234,9 @@ def main():
                 next_at = started + sent / RATE
         rss, fds = sample(server.pid)
         samples.append((time.time() - started, rss, fds))
+        caches.append(cache_mib(base))
+        # Memory that is not the caches': a leak shows here even while the caches fill.
+        uncached = [(t, r - sum(c.values())) for (t, r, _), c in zip(samples, caches) if t >= SECONDS / 10]
         warm = [s for s in samples if s[0] >= SECONDS / 10]
         total = counts["ok"] + counts["errors"]
         latencies.sort()
@@ -240,7 +259,13 @@ def main():
                         "second_half_slope_per_minute": round(slope([(t, r) for t, r, _ in second_half]), 3)},
             "open_fds": {"first": warm[0][2], "last": warm[-1][2], "max": max(s[2] for s in warm),
                          "slope_per_minute": round(slope([(t, f) for t, _, f in warm]), 3)},
+            "caches_mib_last": {name: round(v, 1) for name, v in caches[-1].items()},
+            "rss_minus_caches_mib": {"first": round(uncached[0][1], 1), "last": round(uncached[-1][1], 1),
+                                     "slope_per_minute": round(slope(uncached), 3),
+                                     "second_half_slope_per_minute": round(
+                                         slope([(t, r) for t, r in uncached if t >= SECONDS / 2]), 3)},
             "rss_samples_mib": [round(r) for _, r, _ in samples],
+            "cache_samples_mib": [round(sum(c.values())) for c in caches],
             "first_errors": errors,
         }, indent=2))
     finally:

@@ -48,9 +48,21 @@ pub trait Endpoint: std::fmt::Debug {
     }
 }
 
-/// A request to a repository's endpoint, without its body.
-#[derive(Debug)]
-pub struct Request {
+/// A request's headers, as the server holds them (looked up, never copied).
+pub trait RequestHeaders {
+    /// The first value of the header `name` (lowercase), if present and text.
+    fn get(&self, name: &str) -> Option<&str>;
+}
+
+impl RequestHeaders for HeaderMap {
+    fn get(&self, name: &str) -> Option<&str> {
+        HeaderMap::get(self, name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A request to a repository's endpoint, without its body; its parts borrowed from the
+/// server's request.
+pub struct Request<'a> {
     /// The method.
     pub method: Method,
     /// The domain named in the path.
@@ -59,11 +71,11 @@ pub struct Request {
     pub repository: RepositoryName,
     /// The path after `/{format}/{domain}/{repository}`, still percent-encoded: empty, or from
     /// a `/` on.
-    pub tail: String,
+    pub tail: &'a str,
     /// The query string, without its `?` (empty when none).
-    pub query: String,
+    pub query: &'a str,
     /// The headers.
-    pub headers: HeaderMap,
+    pub headers: &'a dyn RequestHeaders,
     /// `/{format}/{domain}/{repository}`: the endpoint's path, for redirects.
     pub path_prefix: String,
     /// The endpoint's public URL (`{public_url}/{format}/{domain}/{repository}`, no trailing
@@ -71,15 +83,26 @@ pub struct Request {
     pub public_base: String,
 }
 
-impl Request {
-    /// The header `name` as text, if present and text.
-    pub fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path_prefix", &self.path_prefix)
+            .field("tail", &self.tail)
+            .field("query", &self.query)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request<'_> {
+    /// The header `name` (lowercase) as text, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
     }
 
     /// The declared body length, if any.
     pub fn content_length(&self) -> Option<u64> {
-        self.header(header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok())
+        self.header("content-length").and_then(|v| v.trim().parse().ok())
     }
 }
 
@@ -279,13 +302,12 @@ impl Response {
     /// when the client accepts it (compressed once, when the document was rendered).
     pub fn document(request: &Request, document: &Document, content_type: &str) -> Self {
         let etag = HeaderValue::from_str(&document.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
-        let matches =
-            request.header(header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == document.etag));
+        let matches = request.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == document.etag));
         if matches {
             return Self::empty(StatusCode::NOT_MODIFIED).header(header::ETAG, etag);
         }
         let gzip = request
-            .header(header::ACCEPT_ENCODING)
+            .header("accept-encoding")
             .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
         let content_type =
             HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("text/plain"));
@@ -353,7 +375,7 @@ pub struct Context<'a> {
     /// The repository service.
     pub service: &'a Service,
     /// The request.
-    pub request: &'a Request,
+    pub request: &'a Request<'a>,
     /// The caller and the repository, unless the endpoint is [`Access::Anonymous`].
     pub authorized: Option<(&'a Caller, &'a RepoTarget)>,
     /// The largest file a client may upload, in bytes.
@@ -394,7 +416,7 @@ pub trait DataPlane: Send + Sync + 'static {
 
     /// The endpoint `request` asks for, from its method and path; the format's 404 (or 405)
     /// when none.
-    fn parse(&self, request: &Request) -> Result<Self::Endpoint, ServiceError>;
+    fn parse(&self, request: &Request<'_>) -> Result<Self::Endpoint, ServiceError>;
 
     /// Serves `endpoint`; the body is not read before this is called, and only then.
     async fn serve(
@@ -410,8 +432,8 @@ pub trait DataPlane: Send + Sync + 'static {
 
 /// The caller's token from a data-plane request: `Authorization: Bearer <token>`, HTTP Basic
 /// with the token as the password (any user name), or an API-key header (`X-NuGet-ApiKey`).
-pub fn token_of(headers: &HeaderMap) -> Option<String> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+pub fn token_of(headers: &dyn RequestHeaders) -> Option<String> {
+    let authorization = headers.get("authorization").unwrap_or_default();
     if let Some(token) = authorization.strip_prefix("Bearer ") {
         return Some(token.trim().to_owned());
     }
@@ -423,7 +445,7 @@ pub fn token_of(headers: &HeaderMap) -> Option<String> {
             .and_then(|raw| String::from_utf8(raw).ok())
             .and_then(|pair| pair.split_once(':').map(|(_, password)| password.to_owned()));
     }
-    headers.get("x-nuget-apikey").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())
+    headers.get("x-nuget-apikey").map(|v| v.trim().to_owned())
 }
 
 impl Service {
@@ -433,13 +455,13 @@ impl Service {
     /// stays 403), and the repository found.
     pub async fn authorize_data_plane(
         &self,
-        request: &Request,
+        request: &Request<'_>,
         access: Access,
         login_hint: &str,
     ) -> Result<(Caller, RepoTarget), ServiceError> {
         debug_assert!(access != Access::Anonymous, "an anonymous endpoint needs no caller");
-        let token = token_of(&request.headers)
-            .ok_or_else(|| ServiceError::new(ErrorKind::MissingAuthentication, login_hint))?;
+        let token =
+            token_of(request.headers).ok_or_else(|| ServiceError::new(ErrorKind::MissingAuthentication, login_hint))?;
         let caller = self.authenticate_token(&token, chrono::Utc::now()).await.map_err(|err| match err.kind {
             ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
             _ => err,

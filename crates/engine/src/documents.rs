@@ -97,6 +97,22 @@ impl Documents {
         }
     }
 
+    /// The size of each of these caches.
+    pub(crate) fn sizes(&self) -> [crate::CacheSize; 5] {
+        use crate::CacheSize;
+        [
+            CacheSize {
+                name: "documents",
+                entries: self.cache.entry_count(),
+                weight: Some(self.cache.weighted_size()),
+            },
+            CacheSize { name: "stored-assets", entries: self.assets.entry_count(), weight: None },
+            CacheSize { name: "blobs", entries: self.blobs.entry_count(), weight: Some(self.blobs.weighted_size()) },
+            CacheSize { name: "passed-through", entries: self.passthrough.entry_count(), weight: None },
+            CacheSize { name: "generations", entries: self.generations.entry_count(), weight: None },
+        ]
+    }
+
     async fn generation(&self, of: Generation) -> u64 {
         let counter = &self.counter;
         self.generations.get_with(of, async { counter.load(Ordering::Acquire) }).await

@@ -103,6 +103,18 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// One in-memory cache of the service, as `/metrics` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSize {
+    /// Its name (`documents`, `blobs`, ...).
+    pub name: &'static str,
+    /// How many entries it holds.
+    pub entries: u64,
+    /// What it weighs, for a cache bounded by weight: the bytes it holds (the upstream
+    /// documents' is an estimate of their parsed size).
+    pub weight: Option<u64>,
+}
+
 /// The name of the server secret that signs authorization tokens.
 const TOKEN_KEY_SECRET: &str = "token-signing-key";
 
@@ -135,6 +147,28 @@ impl Service {
             formats,
             replica: Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8])),
         })
+    }
+
+    /// The size of every in-memory cache: each is bounded (by entries, or by weight and
+    /// entries), so memory that grows past their sum is not theirs (docs/benchmarks.md, soak).
+    pub fn cache_sizes(&self) -> Vec<CacheSize> {
+        fn counted<K, V>(name: &'static str, cache: &Cache<K, V>) -> CacheSize
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            CacheSize { name, entries: cache.entry_count(), weight: None }
+        }
+        let mut sizes = vec![
+            counted("verified-tokens", &self.verified_tokens),
+            counted("principals", &self.principals),
+            counted("graphs", &self.graphs),
+            counted("domains", &self.domains),
+            counted("ingest-locks", &self.inflight),
+        ];
+        sizes.extend(self.documents.sizes());
+        sizes.extend(self.upstreams.sizes());
+        sizes
     }
 
     /// The deployment settings.

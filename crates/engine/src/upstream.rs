@@ -153,6 +153,19 @@ impl Upstreams {
         self.indexes.try_get_with(index_url.clone(), read).await.map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
+    /// The size of the upstream caches.
+    pub(crate) fn sizes(&self) -> [crate::CacheSize; 2] {
+        use crate::CacheSize;
+        [
+            CacheSize {
+                name: "upstream-documents",
+                entries: self.docs.entry_count(),
+                weight: Some(self.docs.weighted_size()),
+            },
+            CacheSize { name: "service-indexes", entries: self.indexes.entry_count(), weight: None },
+        ]
+    }
+
     /// Health of every connection that was used.
     pub(crate) fn health(&self) -> BTreeMap<String, ConnectionHealth> {
         self.health.lock().map(|h| h.clone()).unwrap_or_default()

@@ -99,8 +99,8 @@ impl DataPlane for MavenPlane {
         "this repository needs credentials: put a `<server>` in settings.xml whose password is a token from `aws codeartifact get-authorization-token` (any user name)"
     }
 
-    fn parse(&self, request: &Request) -> Result<MavenEndpoint, ServiceError> {
-        MavenEndpoint::parse(&request.method, &request.tail)
+    fn parse(&self, request: &Request<'_>) -> Result<MavenEndpoint, ServiceError> {
+        MavenEndpoint::parse(&request.method, request.tail)
     }
 
     async fn serve(
@@ -157,7 +157,7 @@ impl DataPlane for MavenPlane {
 }
 
 /// A small request body (a checksum or a metadata document), whole.
-async fn small_body(request: &Request, body: RequestBody) -> Result<Vec<u8>, ServiceError> {
+async fn small_body(request: &Request<'_>, body: RequestBody) -> Result<Vec<u8>, ServiceError> {
     body.read_bounded(request.content_length(), MAX_SMALL_BODY, || {
         ServiceError::new(ErrorKind::PayloadTooLarge, format!("this document is larger than {MAX_SMALL_BODY} bytes"))
     })
@@ -165,7 +165,7 @@ async fn small_body(request: &Request, body: RequestBody) -> Result<Vec<u8>, Ser
 }
 
 /// The digests a client sent with a file (`X-Checksum-Sha1` and friends).
-fn declared_digests(request: &Request) -> Result<ExpectedDigests, ServiceError> {
+fn declared_digests(request: &Request<'_>) -> Result<ExpectedDigests, ServiceError> {
     let header = |name: &str| request.header(name).map(str::trim);
     let bad =
         |name: &str, value: &str| ServiceError::validation(format!("the header `{name}: {value}` is not a hex digest"));

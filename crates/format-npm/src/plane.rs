@@ -195,8 +195,8 @@ impl DataPlane for NpmPlane {
         "this repository needs credentials: run `aws codeartifact login --tool npm ...`, or set `//HOST/npm/DOMAIN/REPOSITORY/:_authToken` in .npmrc to a token from `aws codeartifact get-authorization-token`"
     }
 
-    fn parse(&self, request: &Request) -> Result<NpmEndpoint, ServiceError> {
-        NpmEndpoint::parse(&request.method, &request.tail).ok_or_else(|| {
+    fn parse(&self, request: &Request<'_>) -> Result<NpmEndpoint, ServiceError> {
+        NpmEndpoint::parse(&request.method, request.tail).ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::NotFound,
                 format!("`{} {}` is not an npm registry request", request.method, request.tail),
@@ -234,13 +234,12 @@ impl DataPlane for NpmPlane {
                 Ok(Response::json(responses::render_whoami(&service.principal_name(caller).await?)))
             }
             NpmEndpoint::Search => {
-                let text = query_value(&request.query, "text").unwrap_or_default();
-                let size = query_value(&request.query, "size").and_then(|s| s.parse().ok()).unwrap_or(20);
+                let text = query_value(request.query, "text").unwrap_or_default();
+                let size = query_value(request.query, "size").and_then(|s| s.parse().ok()).unwrap_or(20);
                 Ok(Response::json(registry::search(service, cx.target()?, &text, size).await?))
             }
             NpmEndpoint::Packument { name: n } => {
-                let abbreviated =
-                    request.header(header::ACCEPT).unwrap_or_default().contains(crate::ABBREVIATED_MEDIA_TYPE);
+                let abbreviated = request.header("accept").unwrap_or_default().contains(crate::ABBREVIATED_MEDIA_TYPE);
                 let document =
                     registry::packument(service, cx.target()?, &name(&n)?, endpoint_url, abbreviated).await?;
                 let content_type = if abbreviated { crate::ABBREVIATED_MEDIA_TYPE } else { "application/json" };

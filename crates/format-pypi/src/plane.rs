@@ -145,8 +145,8 @@ impl DataPlane for PypiPlane {
         &["metadata", "distribution"]
     }
 
-    fn parse(&self, request: &Request) -> Result<PypiEndpoint, ServiceError> {
-        PypiEndpoint::parse(&request.method, &request.tail).ok_or_else(|| {
+    fn parse(&self, request: &Request<'_>) -> Result<PypiEndpoint, ServiceError> {
+        PypiEndpoint::parse(&request.method, request.tail).ok_or_else(|| {
             ServiceError::new(
                 ErrorKind::NotFound,
                 format!("`{} {}` is not a Python package index request", request.method, request.tail),
@@ -162,7 +162,7 @@ impl DataPlane for PypiPlane {
     ) -> Result<Response, ServiceError> {
         let request = cx.request;
         let service = cx.service;
-        let query = match request.query.as_str() {
+        let query = match request.query {
             "" => String::new(),
             query => format!("?{query}"),
         };
@@ -199,8 +199,8 @@ impl DataPlane for PypiPlane {
 }
 
 /// The simple API's form for this request (PEP 691 negotiation); 406 when none fits.
-fn simple_format(request: &Request) -> Result<SimpleFormat, ServiceError> {
-    let accept = request.header(header::ACCEPT);
+fn simple_format(request: &Request<'_>) -> Result<SimpleFormat, ServiceError> {
+    let accept = request.header("accept");
     // Not form decoding: `+` is a literal plus in `?format=application/vnd.pypi.simple.v1+json`.
     let format_query = request.query.split('&').find_map(|pair| {
         let value = pair.strip_prefix("format=")?;
@@ -234,8 +234,7 @@ async fn upload(cx: &Context<'_>, body: RequestBody) -> Result<Response, Service
     }
     let bad_form =
         |e: multer::Error| ServiceError::validation(format!("the upload is not a valid multipart/form-data body: {e}"));
-    let boundary =
-        multer::parse_boundary(request.header(header::CONTENT_TYPE).unwrap_or_default()).map_err(bad_form)?;
+    let boundary = multer::parse_boundary(request.header("content-type").unwrap_or_default()).map_err(bad_form)?;
     let mut form = multer::Multipart::new(body.into_stream(), boundary);
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut text_bytes = 0usize;

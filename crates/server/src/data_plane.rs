@@ -17,9 +17,9 @@ use actix_web::http::StatusCode as ActixStatus;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::future::LocalBoxFuture;
 use futures::{SinkExt as _, StreamExt as _};
-use tributary_engine::data_plane::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use tributary_engine::data_plane::http::Method;
 use tributary_engine::data_plane::{
-    Access, BodyStream, Context, DataPlane, Endpoint as _, Request, RequestBody, Response, ResponseBody,
+    Access, BodyStream, Context, DataPlane, Endpoint as _, Request, RequestBody, RequestHeaders, Response, ResponseBody,
 };
 use tributary_engine::formats::FormatAdapter;
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
@@ -107,7 +107,8 @@ impl<P: DataPlane> Mounted<P> {
             }
             Served { response: plane.error(&err), endpoint, download_kind }
         };
-        let request = match request_of(req, plane.prefix(), state) {
+        let headers = ActixHeaders(req.headers());
+        let request = match request_of(req, &headers, plane.prefix(), state) {
             Ok(request) => request,
             Err(err) => return failed(err, "unknown", None),
         };
@@ -137,17 +138,23 @@ impl<P: DataPlane> Mounted<P> {
     }
 }
 
-/// The request's parts as the format reads them.
-fn request_of(req: &HttpRequest, format: &str, state: &AppState) -> Result<Request, ServiceError> {
-    let (domain, repository, tail) = repository_of(req, format)?;
-    let mut headers = HeaderMap::with_capacity(req.headers().len());
-    for (name, value) in req.headers() {
-        if let (Ok(name), Ok(value)) =
-            (HeaderName::from_bytes(name.as_str().as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
-        {
-            headers.append(name, value);
-        }
+/// An actix request's headers, as a format reads them.
+struct ActixHeaders<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl RequestHeaders for ActixHeaders<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// The request's parts as the format reads them.
+fn request_of<'a>(
+    req: &'a HttpRequest,
+    headers: &'a ActixHeaders<'a>,
+    format: &str,
+    state: &AppState,
+) -> Result<Request<'a>, ServiceError> {
+    let (domain, repository, tail) = repository_of(req, format)?;
     let method = Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| {
         ServiceError::new(ErrorKind::NotFound, format!("`{}` is not a method served here", req.method()))
     })?;
@@ -158,8 +165,8 @@ fn request_of(req: &HttpRequest, format: &str, state: &AppState) -> Result<Reque
         path_prefix,
         domain,
         repository,
-        tail: tail.to_owned(),
-        query: req.query_string().to_owned(),
+        tail,
+        query: req.query_string(),
         headers,
     })
 }

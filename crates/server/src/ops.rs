@@ -7,6 +7,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -41,6 +42,11 @@ struct EndpointLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    cache: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: &'static str,
 }
@@ -60,6 +66,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<EndpointLabels, Histogram, fn() -> Histogram>,
     downloads: Vec<(&'static str, Family<KindLabels, Counter>)>,
+    cache_entries: Family<CacheLabels, Gauge>,
+    cache_bytes: Family<CacheLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -92,7 +100,15 @@ impl Default for Metrics {
             }
             downloads.push((prefix, family));
         }
-        Self { registry, requests, latency, downloads }
+        let cache_entries = Family::<CacheLabels, Gauge>::default();
+        registry.register("tributary_cache_entries", "Entries of each in-memory cache", cache_entries.clone());
+        let cache_bytes = Family::<CacheLabels, Gauge>::default();
+        registry.register(
+            "tributary_cache_weight_bytes",
+            "What each cache bounded by weight holds, in bytes",
+            cache_bytes.clone(),
+        );
+        Self { registry, requests, latency, downloads, cache_entries, cache_bytes }
     }
 }
 
@@ -113,7 +129,14 @@ impl Metrics {
         }
     }
 
-    fn render(&self) -> String {
+    fn render(&self, caches: &[tributary_engine::CacheSize]) -> String {
+        for cache in caches {
+            let labels = CacheLabels { cache: cache.name };
+            self.cache_entries.get_or_create(&labels).set(i64::try_from(cache.entries).unwrap_or(i64::MAX));
+            if let Some(weight) = cache.weight {
+                self.cache_bytes.get_or_create(&labels).set(i64::try_from(weight).unwrap_or(i64::MAX));
+            }
+        }
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -138,5 +161,5 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render())
+        .body(state.metrics.render(&state.service.cache_sizes()))
 }
