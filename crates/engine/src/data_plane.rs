@@ -11,7 +11,6 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 pub use http;
@@ -395,7 +394,11 @@ impl<'a> Context<'a> {
 }
 
 /// A package format's protocol, both ways: what the server mounts at `/{prefix}/`.
-#[async_trait(?Send)]
+///
+/// `serve` is a native async method (no boxing per request): the server holds each format as
+/// its concrete type, so no `Send` bound is asked of the futures (the server runs each request
+/// on one thread).
+#[expect(async_fn_in_trait, reason = "implemented by the format crates and called by the server only, on one thread")]
 pub trait DataPlane: Send + Sync + 'static {
     /// Its endpoints.
     type Endpoint: Endpoint;

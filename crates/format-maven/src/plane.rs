@@ -15,7 +15,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tributary_engine::RepoTarget;
 use tributary_engine::content::{ExpectedDigests, body_from_bytes};
 use tributary_engine::data_plane::http::{Method, StatusCode};
@@ -83,7 +82,6 @@ impl MavenEndpoint {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MavenPlane;
 
-#[async_trait(?Send)]
 impl DataPlane for MavenPlane {
     type Endpoint = MavenEndpoint;
 

@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use percent_encoding::percent_decode_str;
 use tributary_engine::data_plane::http::header::{self, HeaderValue};
@@ -179,7 +178,6 @@ fn query_value(query: &str, key: &str) -> Option<String> {
     })
 }
 
-#[async_trait(?Send)]
 impl DataPlane for NpmPlane {
     type Endpoint = NpmEndpoint;
 
@@ -205,6 +203,8 @@ impl DataPlane for NpmPlane {
     }
 
     async fn serve(&self, cx: Context<'_>, endpoint: NpmEndpoint, body: RequestBody) -> Result<Response, ServiceError> {
+        // The endpoints off the install path are boxed, so this future (moved once per request)
+        // is only as large as a packument's or a tarball's.
         let service = cx.service;
         let request = cx.request;
         let read_body = |limit: usize| {
@@ -222,7 +222,7 @@ impl DataPlane for NpmPlane {
                 let body = read_body(MAX_SMALL_BODY_BYTES).await?;
                 let login = responses::parse_login(&user, &body)?;
                 let (token, _) =
-                    service.token_for_keys(&request.domain, &login.name, &login.password, Utc::now()).await?;
+                    Box::pin(service.token_for_keys(&request.domain, &login.name, &login.password, Utc::now())).await?;
                 Ok(Response::bytes(
                     StatusCode::CREATED,
                     "application/json",
@@ -231,12 +231,12 @@ impl DataPlane for NpmPlane {
             }
             NpmEndpoint::Whoami => {
                 let (caller, _) = cx.authorized()?;
-                Ok(Response::json(responses::render_whoami(&service.principal_name(caller).await?)))
+                Ok(Response::json(responses::render_whoami(&Box::pin(service.principal_name(caller)).await?)))
             }
             NpmEndpoint::Search => {
                 let text = query_value(request.query, "text").unwrap_or_default();
                 let size = query_value(request.query, "size").and_then(|s| s.parse().ok()).unwrap_or(20);
-                Ok(Response::json(registry::search(service, cx.target()?, &text, size).await?))
+                Ok(Response::json(Box::pin(registry::search(service, cx.target()?, &text, size)).await?))
             }
             NpmEndpoint::Packument { name: n } => {
                 let abbreviated = request.header("accept").unwrap_or_default().contains(crate::ABBREVIATED_MEDIA_TYPE);
@@ -246,7 +246,7 @@ impl DataPlane for NpmPlane {
                 Ok(Response::document(request, &document, content_type))
             }
             NpmEndpoint::Version { name: n, version } => Ok(Response::json(
-                registry::version_manifest(service, cx.target()?, &name(&n)?, &version, endpoint_url).await?,
+                Box::pin(registry::version_manifest(service, cx.target()?, &name(&n)?, &version, endpoint_url)).await?,
             )),
             NpmEndpoint::Tarball { name: n, file } => {
                 Ok(Response::asset(registry::tarball(service, cx.target()?, &name(&n)?, &file).await?))
@@ -255,25 +255,27 @@ impl DataPlane for NpmPlane {
             NpmEndpoint::Publish { name: n } => {
                 let name = name(&n)?;
                 let body = read_body(MAX_BODY_BYTES).await?;
-                Ok(Response::json(registry::put(service, cx.target()?, &name, None, body).await?))
+                Ok(Response::json(Box::pin(registry::put(service, cx.target()?, &name, None, body)).await?))
             }
             NpmEndpoint::Revise { name: n, rev } => {
                 let name = name(&n)?;
                 let body = read_body(MAX_BODY_BYTES).await?;
-                Ok(Response::json(registry::put(service, cx.target()?, &name, Some(&rev), body).await?))
+                Ok(Response::json(Box::pin(registry::put(service, cx.target()?, &name, Some(&rev), body)).await?))
             }
-            NpmEndpoint::Unpublish { name: n, rev } => {
-                Ok(Response::json(registry::unpublish_package(service, cx.target()?, &name(&n)?, &rev).await?))
-            }
+            NpmEndpoint::Unpublish { name: n, rev } => Ok(Response::json(
+                Box::pin(registry::unpublish_package(service, cx.target()?, &name(&n)?, &rev)).await?,
+            )),
             NpmEndpoint::DistTags { name: n } => {
-                Ok(Response::json(registry::dist_tags(service, cx.target()?, &name(&n)?).await?))
+                Ok(Response::json(Box::pin(registry::dist_tags(service, cx.target()?, &name(&n)?)).await?))
             }
             NpmEndpoint::DistTagSet { name: n, tag } => {
                 let body = read_body(MAX_SMALL_BODY_BYTES).await?;
-                Ok(Response::json(registry::set_dist_tag(service, cx.target()?, &name(&n)?, &tag, &body).await?))
+                Ok(Response::json(
+                    Box::pin(registry::set_dist_tag(service, cx.target()?, &name(&n)?, &tag, &body)).await?,
+                ))
             }
             NpmEndpoint::DistTagRemove { name: n, tag } => {
-                Ok(Response::json(registry::remove_dist_tag(service, cx.target()?, &name(&n)?, &tag).await?))
+                Ok(Response::json(Box::pin(registry::remove_dist_tag(service, cx.target()?, &name(&n)?, &tag)).await?))
             }
         }
     }

@@ -15,7 +15,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tributary_engine::data_plane::http::header::{self, HeaderValue};
 use tributary_engine::data_plane::http::{Method, StatusCode};
 use tributary_engine::data_plane::{
@@ -125,7 +124,6 @@ impl PypiEndpoint {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PypiPlane;
 
-#[async_trait(?Send)]
 impl DataPlane for PypiPlane {
     type Endpoint = PypiEndpoint;
 
