@@ -24,8 +24,10 @@
 //!   matches its path.
 //! - [`checksum`]: the digest in a `.md5` / `.sha1` / `.sha256` / `.sha512` file.
 //!
-//! - [`registry`]: the repository over the engine (the only module that does I/O, through
-//!   `tributary-engine`); the HTTP layer calls one of its functions per request.
+//! - [`registry`]: the repository over the engine (with [`plane`], the only modules that do
+//!   I/O, through `tributary-engine`): one function per request.
+//! - [`plane`]: the endpoint on the engine's data-plane seam: requests parsed into endpoints
+//!   (method and path), each served by one [`registry`] call, errors in the protocol's form.
 //!
 //! XML is read by one private walker (no DOCTYPE, no entities, bounded nesting) shared by
 //! [`metadata`] and [`pom`].

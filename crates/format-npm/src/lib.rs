@@ -19,8 +19,10 @@
 //! - [`packument`]: rendering full and abbreviated packuments.
 //! - [`upstream`]: reading a packument from an upstream registry.
 //! - [`responses`]: the small JSON answers (errors, login, whoami, ping, search).
-//! - [`registry`]: the npm registry over the engine (the only module that does I/O, through
-//!   `tributary-engine`); the HTTP layer calls one of its functions per request.
+//! - [`registry`]: the npm registry over the engine (with [`plane`], the only modules that do
+//!   I/O, through `tributary-engine`): one function per request.
+//! - [`plane`]: the endpoint on the engine's data-plane seam: requests parsed into endpoints
+//!   (method and path), each served by one [`registry`] call, errors in the protocol's form.
 
 pub mod dist_tags;
 pub mod error;

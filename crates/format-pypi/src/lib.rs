@@ -17,8 +17,10 @@
 //! - [`upload`]: the legacy upload form (`:action=file_upload`).
 //! - [`simple`]: rendering the simple API (HTML and JSON) and choosing between them.
 //! - [`upstream`]: reading an upstream index's project page (JSON, HTML as fallback).
-//! - [`registry`]: the index over the engine (the only module that does I/O, through
-//!   `tributary-engine`); the HTTP layer calls one of its functions per request.
+//! - [`registry`]: the index over the engine (with [`plane`], the only modules that do
+//!   I/O, through `tributary-engine`): one function per request.
+//! - [`plane`]: the endpoint on the engine's data-plane seam: requests parsed into endpoints
+//!   (method and path), each served by one [`registry`] call, errors in the protocol's form.
 
 pub mod archive;
 pub mod error;
