@@ -125,12 +125,6 @@ impl RequestBody {
         Self { open: Box::new(open) }
     }
 
-    /// A body of these bytes (tests).
-    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
-        Self::new(move || Box::pin(futures::stream::once(async move { Ok(bytes) })))
-    }
-
     /// The chunks.
     pub fn into_stream(self) -> BodyStream {
         (self.open)()

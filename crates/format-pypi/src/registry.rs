@@ -17,7 +17,6 @@ use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::TryStreamExt;
 use serde_json::{Value, json};
 use tributary_engine::content::{ExpectedDigests, Md5, Sha256, body_from_bytes};
 use tributary_engine::formats::{
@@ -361,8 +360,8 @@ pub async fn upload(
         ..ExpectedDigests::default()
     };
     file.seek(SeekFrom::Start(0)).map_err(|e| ServiceError::internal(format!("the upload cannot be read: {e}")))?;
-    let body = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file)).map_ok(bytes::Bytes::from);
-    let digests = service.store_blob(&target.domain, Box::pin(body), &expected).await.map_err(|e| {
+    let body = tributary_engine::data_plane::file_stream(file);
+    let digests = service.store_blob(&target.domain, body, &expected).await.map_err(|e| {
         if e.kind == ErrorKind::Validation {
             ServiceError::validation(format!(
                 "the file `{}` does not match the digest its upload declared: {}; build and upload it again",

@@ -61,16 +61,27 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<Option<AssetRecord>, ServiceError> {
-        let Some(package) = self.store.package(&target.repository_id, coordinates).await? else {
-            return Ok(None);
-        };
-        let Some(record) = self.store.version(&package.id, version).await? else {
+        let Some(record) = self.version_in(&target.repository_id, coordinates, version).await? else {
             return Ok(None);
         };
         if !record.status.is_downloadable() {
             return Ok(None);
         }
         Ok(record.assets.into_iter().find(|a| a.name == asset))
+    }
+
+    /// `version` of the package as the repository `repository_id` itself stores it: one package
+    /// row and one version with its assets.
+    async fn version_in(
+        &self,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+        version: &str,
+    ) -> Result<Option<VersionRecord>, ServiceError> {
+        let Some(package) = self.store.package(repository_id, coordinates).await? else {
+            return Ok(None);
+        };
+        Ok(self.store.version(&package.id, version).await?)
     }
 
     /// Opens `asset` of `version`, retaining the version in `target` (and the gateway) when it
@@ -289,8 +300,7 @@ impl Service {
         // the fleet, which holds the file's fetch lease while it fetches. Files that keep no
         // version are not shared between replicas, so each fetches its own.
         let lease = loop {
-            if let Some(package) = self.store.package(&gateway_id, coordinates).await?
-                && let Some(record) = self.store.version(&package.id, &external.version).await?
+            if let Some(record) = self.version_in(&gateway_id, coordinates, &external.version).await?
                 && let Some(stored) = record.assets.iter().find(|a| a.name == asset.name).cloned()
             {
                 drop(guard);
