@@ -69,8 +69,8 @@ impl Service {
         caller.check_access_keys("DeleteDomain")?;
         self.check_owner(owner)?;
         let deleted = self.store.delete_domain(name.as_str()).await?;
-        self.graphs.invalidate(&deleted.id).await;
-        self.domains.invalidate(&deleted.name).await;
+        self.caches.graphs.invalidate(&deleted.id).await;
+        self.caches.domains.invalidate(&deleted.name).await;
         Ok(deleted)
     }
 }

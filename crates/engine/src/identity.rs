@@ -9,6 +9,7 @@ use tributary_model::{DomainName, ErrorKind, ServiceError};
 use tributary_store::{NewPrincipal, Principal};
 
 use crate::Service;
+use crate::caches::PrincipalKey;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +87,16 @@ impl Service {
     }
 
     async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        self.cached_principal(format!("key:{access_key_id}"), self.store.principal_by_access_key(access_key_id)).await
+        self.cached_principal(
+            PrincipalKey::AccessKey(access_key_id.to_owned()),
+            self.store.principal_by_access_key(access_key_id),
+        )
+        .await
     }
 
     /// The principal with id `id`, cached like access keys (every data-plane request asks).
     pub(crate) async fn principal_by_id(&self, id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        self.cached_principal(format!("id:{id}"), self.store.principal_by_id(id)).await
+        self.cached_principal(PrincipalKey::Id(id.to_owned()), self.store.principal_by_id(id)).await
     }
 
     /// A principal from the cache, else from `load`; concurrent misses for one key make one
@@ -99,10 +104,11 @@ impl Service {
     /// principal is not cached: it may be created the next moment.
     async fn cached_principal(
         &self,
-        key: String,
+        key: PrincipalKey,
         load: impl Future<Output = Result<Option<Principal>, tributary_store::StoreError>>,
     ) -> Result<Option<Arc<Principal>>, ServiceError> {
         let loaded = self
+            .caches
             .principals
             .try_get_with(key, async {
                 match load.await {
@@ -147,14 +153,14 @@ impl Service {
         // A token's signature is checked once; then its claims are kept, and only its lifetime
         // is checked again (the HMAC, base64 and JSON of a verification were 8% of a warm
         // download's CPU).
-        let claims = match self.verified_tokens.get(token).await {
+        let claims = match self.caches.verified_tokens.get(token).await {
             Some(claims) => {
                 tributary_auth::check_lifetime(&claims, now).map_err(auth_error)?;
                 claims
             }
             None => {
                 let claims = Arc::new(self.tokens.verify(token, now).map_err(auth_error)?);
-                self.verified_tokens.insert(token.to_owned(), claims.clone()).await;
+                self.caches.verified_tokens.insert(token.to_owned(), claims.clone()).await;
                 claims
             }
         };

@@ -2,6 +2,7 @@
 //! layer parses, calls one method, and renders. Rules live here or in the pure crates
 //! (`tributary-model` names, `tributary-graph` validation), never in handlers.
 
+mod caches;
 pub mod data_plane;
 mod documents;
 mod domains;
@@ -20,7 +21,6 @@ mod upstream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::future::Cache;
 use tributary_auth::TokenSigner;
 use tributary_blob::BlobStore;
 use tributary_graph::RepoGraph;
@@ -33,7 +33,7 @@ pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
 pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList};
 pub use pagination::Page;
-pub use repositories::{NewRepository, RepositoryUpdate};
+pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use upstream::{ConnectionHealth, UpstreamSettings};
 
@@ -75,15 +75,9 @@ pub struct Service {
     store: Store,
     settings: Settings,
     tokens: Arc<TokenSigner>,
-    /// Tokens whose signature was checked, with their claims ([`Service::authenticate_token`]).
-    verified_tokens: Cache<String, Arc<tributary_auth::TokenClaims>>,
-    principals: Cache<String, Arc<tributary_store::Principal>>,
-    graphs: Cache<String, Arc<DomainGraph>>,
     blobs: Arc<dyn BlobStore>,
     upstreams: Arc<upstream::Upstreams>,
-    inflight: Cache<String, Arc<tokio::sync::Mutex<()>>>,
-    documents: documents::Documents,
-    domains: Cache<String, Domain>,
+    caches: caches::Caches,
     /// The formats served.
     formats: Formats,
     /// This replica's name in fetch leases ([`leases`]): random, new at each start.
@@ -135,15 +129,10 @@ impl Service {
             store,
             settings,
             tokens: Arc::new(TokenSigner::new(&key)),
-            verified_tokens: Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(600)).build(),
-            principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
-            graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             blobs,
             // A rendered document never outlives the external metadata it was made from.
-            documents: documents::Documents::new(upstream.metadata_ttl.min(Duration::from_secs(30))),
+            caches: caches::Caches::new(upstream.metadata_ttl.min(Duration::from_secs(30))),
             upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
-            inflight: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
-            domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             formats,
             replica: Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8])),
         })
@@ -152,21 +141,7 @@ impl Service {
     /// The size of every in-memory cache: each is bounded (by entries, or by weight and
     /// entries), so memory that grows past their sum is not theirs (docs/benchmarks.md, soak).
     pub fn cache_sizes(&self) -> Vec<CacheSize> {
-        fn counted<K, V>(name: &'static str, cache: &Cache<K, V>) -> CacheSize
-        where
-            K: std::hash::Hash + Eq + Send + Sync + 'static,
-            V: Clone + Send + Sync + 'static,
-        {
-            CacheSize { name, entries: cache.entry_count(), weight: None }
-        }
-        let mut sizes = vec![
-            counted("verified-tokens", &self.verified_tokens),
-            counted("principals", &self.principals),
-            counted("graphs", &self.graphs),
-            counted("domains", &self.domains),
-            counted("ingest-locks", &self.inflight),
-        ];
-        sizes.extend(self.documents.sizes());
+        let mut sizes = self.caches.sizes();
         sizes.extend(self.upstreams.sizes());
         sizes
     }
@@ -204,7 +179,8 @@ impl Service {
     /// The domain `name`, cached briefly (data-plane requests).
     async fn cached_domain(&self, name: &DomainName) -> Result<Domain, ServiceError> {
         // Concurrent misses (every request in flight when the entry expires) make one query.
-        self.domains
+        self.caches
+            .domains
             .try_get_with_by_ref(name.as_str(), self.domain(name, None))
             .await
             .map_err(|e: Arc<ServiceError>| (*e).clone())
@@ -237,7 +213,8 @@ impl Service {
     /// The repository graph of a domain, cached briefly and dropped on every local change.
     async fn graph(&self, domain: &Domain) -> Result<Arc<DomainGraph>, ServiceError> {
         // Concurrent misses make one query, as for domains.
-        self.graphs
+        self.caches
+            .graphs
             .try_get_with_by_ref(&domain.id, async {
                 let records = self.store.domain_graph(&domain.id).await?;
                 Ok::<_, ServiceError>(Arc::new(DomainGraph {

@@ -4,23 +4,19 @@
 use std::collections::BTreeMap;
 
 use tributary_model::{
-    AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
-    RepositoryName, ResourceType, ServiceError, VersionStatus,
+    OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError,
+    VersionStatus,
 };
 use tributary_store::{PackageRecord, StatusOutcome, VersionRecord};
 
 use crate::resolve::{AssetBody, RepoTarget};
-use crate::{Caller, Page, Service, pagination};
+use crate::{Caller, Page, RepoRef, Service, pagination};
 
 /// Which package of which repository a request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageAddress {
-    /// The domain.
-    pub domain: DomainName,
-    /// The domain owner, when given.
-    pub owner: Option<AccountId>,
     /// The repository.
-    pub repository: RepositoryName,
+    pub repo: RepoRef,
     /// The package.
     pub coordinates: PackageCoordinates,
 }
@@ -64,7 +60,7 @@ fn package_not_found(address: &PackageAddress) -> ServiceError {
     ServiceError::not_found(
         ResourceType::Package,
         address.coordinates.name.clone(),
-        format!("{} is not stored in repository `{}`", address.coordinates, address.repository),
+        format!("{} is not stored in repository `{}`", address.coordinates, address.repo.repository),
     )
 }
 
@@ -75,8 +71,8 @@ impl Service {
         caller: &Caller,
         address: &PackageAddress,
     ) -> Result<(RepoTarget, PackageCoordinates), ServiceError> {
-        self.check_owner(address.owner.as_ref())?;
-        let target = self.repo_target(caller, &address.domain, &address.repository).await?;
+        self.check_owner(address.repo.owner.as_ref())?;
+        let target = self.repo_target(caller, &address.repo.domain, &address.repo.repository).await?;
         Ok((target, self.formats.normalize(&address.coordinates)))
     }
 
@@ -103,26 +99,26 @@ impl Service {
             ServiceError::not_found(
                 ResourceType::PackageVersion,
                 version,
-                format!("version `{version}` of {} is not stored in `{}`", address.coordinates, address.repository),
+                format!(
+                    "version `{version}` of {} is not stored in `{}`",
+                    address.coordinates, address.repo.repository
+                ),
             )
         })?;
         Ok((target, package, record))
     }
 
     /// ListPackages.
-    #[expect(clippy::too_many_arguments, reason = "one argument per request field of the operation")]
     pub async fn list_packages(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        repository: &RepositoryName,
+        repo: &RepoRef,
         filter: &PackageFilter,
         max_results: Option<u32>,
         next_token: Option<&str>,
     ) -> Result<Page<PackageRecord>, ServiceError> {
-        self.check_owner(owner)?;
-        let target = self.repo_target(caller, domain, repository).await?;
+        self.check_owner(repo.owner.as_ref())?;
+        let target = self.repo_target(caller, &repo.domain, &repo.repository).await?;
         let limit = pagination::limit(max_results)?;
         let after = next_token.map(|t| pagination::decode(t, 3)).transpose()?;
         let after = after.as_ref().map(|p| (p[0].as_str(), p[1].as_str(), p[2].as_str()));
@@ -199,7 +195,7 @@ impl Service {
             .store
             .set_restrictions(&target.repository_id, &coordinates, &address.coordinates.name, restrictions)
             .await?;
-        self.package_changed(&target.domain.id, &coordinates).await;
+        self.caches.package_changed(&target.domain.id, &coordinates).await;
         Ok(package)
     }
 
@@ -310,7 +306,7 @@ impl Service {
         check_versions(versions)?;
         let (target, package) = self.stored_package(caller, address).await?;
         let outcomes = self.store.set_statuses(&package.id, versions, expected, target_status).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(outcomes)
     }
 
@@ -325,7 +321,7 @@ impl Service {
         check_versions(versions)?;
         let (target, package) = self.stored_package(caller, address).await?;
         let outcomes = self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(outcomes)
     }
 }

@@ -9,6 +9,17 @@ use tributary_store::{Domain, GraphRecord, Repository, RepositoryChange, Tag, re
 
 use crate::{Caller, Page, Service, domains::check_tags, graph_errors, graph_of, pagination};
 
+/// A repository as a control-plane request names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoRef {
+    /// Its domain.
+    pub domain: DomainName,
+    /// The domain owner, when given.
+    pub owner: Option<AccountId>,
+    /// Its name.
+    pub repository: RepositoryName,
+}
+
 /// What CreateRepository sets.
 #[derive(Debug, Clone, Default)]
 pub struct NewRepository {
@@ -34,11 +45,11 @@ impl Service {
     pub async fn create_repository(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
+        repo: &RepoRef,
         new: NewRepository,
     ) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         let NewRepository { description, upstreams, tags } = new;
         caller.check_domain(domain)?;
         check_description(description.as_deref())?;
@@ -57,13 +68,9 @@ impl Service {
     }
 
     /// DescribeRepository.
-    pub async fn describe_repository(
-        &self,
-        caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
-    ) -> Result<Repository, ServiceError> {
+    pub async fn describe_repository(&self, caller: &Caller, repo: &RepoRef) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         let domain = self.domain(domain, owner).await?;
         self.store
@@ -76,11 +83,11 @@ impl Service {
     pub async fn update_repository(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
+        repo: &RepoRef,
         update: RepositoryUpdate,
     ) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         check_description(update.description.as_deref())?;
         let domain = self.domain(domain, owner).await?;
@@ -105,13 +112,9 @@ impl Service {
     }
 
     /// DeleteRepository: refused while another repository lists it as an upstream.
-    pub async fn delete_repository(
-        &self,
-        caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
-    ) -> Result<Repository, ServiceError> {
+    pub async fn delete_repository(&self, caller: &Caller, repo: &RepoRef) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         let domain = self.domain(domain, owner).await?;
         let change = RepositoryChange::Delete { name: name.as_str().to_owned() };
@@ -128,11 +131,11 @@ impl Service {
     pub async fn associate_external_connection(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
+        repo: &RepoRef,
         connection: &str,
     ) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         let known = ExternalConnection::find(connection).ok_or_else(|| {
             ServiceError::validation(format!(
@@ -166,11 +169,11 @@ impl Service {
     pub async fn disassociate_external_connection(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
+        repo: &RepoRef,
         connection: &str,
     ) -> Result<Repository, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         let domain = self.domain(domain, owner).await?;
         let change = RepositoryChange::SetExternalConnection { name: name.as_str().to_owned(), connection: None };
@@ -233,24 +236,18 @@ impl Service {
     pub async fn repository_endpoint(
         &self,
         caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
+        repo: &RepoRef,
         format: PackageFormat,
         public_url: &str,
     ) -> Result<String, ServiceError> {
-        let repository = self.describe_repository(caller, domain, owner, name).await?;
+        let repository = self.describe_repository(caller, repo).await?;
         Ok(format!("{}/{format}/{}/{}/", public_url.trim_end_matches('/'), repository.domain_name, repository.name))
     }
 
     /// The repositories (and external connections) a request to `name` searches, in order.
-    pub async fn search_order(
-        &self,
-        caller: &Caller,
-        domain: &DomainName,
-        owner: Option<&AccountId>,
-        name: &RepositoryName,
-    ) -> Result<Vec<SearchStep>, ServiceError> {
+    pub async fn search_order(&self, caller: &Caller, repo: &RepoRef) -> Result<Vec<SearchStep>, ServiceError> {
+        let RepoRef { domain, owner, repository: name } = repo;
+        let owner = owner.as_ref();
         caller.check_domain(domain)?;
         let domain = self.domain(domain, owner).await?;
         self.graph(&domain)
@@ -270,8 +267,8 @@ impl Service {
     ) -> Result<Repository, ServiceError> {
         let result =
             self.store.change_repository(domain, change, |records: &[GraphRecord]| check(&graph_of(records))).await;
-        self.graphs.invalidate(&domain.id).await;
-        self.graph_changed(&domain.id).await;
+        self.caches.graphs.invalidate(&domain.id).await;
+        self.caches.graph_changed(&domain.id).await;
         Ok(result?)
     }
 }

@@ -232,10 +232,9 @@ pub async fn artifact_metadata(
     group_id: &str,
     artifact_id: &str,
 ) -> Result<Arc<Document>, ServiceError> {
-    let key = format!("maven/{group_id}/{artifact_id}/maven-metadata.xml");
     let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &coordinates, &key, async {
+        .document(target, &coordinates, "maven-metadata.xml", async {
             let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let listed: Vec<(&String, &VersionSource)> =
                 view.versions.iter().filter(|(_, source)| source.is_listed()).collect();
@@ -261,10 +260,10 @@ pub async fn snapshot_metadata(
     artifact_id: &str,
     version: &str,
 ) -> Result<Arc<Document>, ServiceError> {
-    let key = format!("maven/{group_id}/{artifact_id}/{version}/maven-metadata.xml");
+    let rendering = format!("{version}/maven-metadata.xml");
     let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &coordinates, &key, async {
+        .document(target, &coordinates, &rendering, async {
             let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let probe = ArtifactFile {
                 group_id: group_id.to_owned(),

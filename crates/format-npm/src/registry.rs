@@ -107,10 +107,10 @@ pub async fn packument(
     endpoint: &str,
     abbreviated: bool,
 ) -> Result<Arc<Document>, ServiceError> {
-    let key = format!("npm/{}/{}/{endpoint}", name.full(), if abbreviated { "abbreviated" } else { "full" });
+    let rendering = format!("{} {endpoint}", if abbreviated { "abbreviated" } else { "full" });
     let coordinates = coordinates(name);
     service
-        .document(target, &coordinates, &key, async {
+        .document(target, &coordinates, &rendering, async {
             let view = service.package_view(target, &NpmAdapter, &coordinates).await?;
             let doc = packument_doc(name, &view, endpoint)?;
             Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })

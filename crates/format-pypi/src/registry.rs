@@ -215,10 +215,10 @@ pub async fn project_page(
     format: SimpleFormat,
     endpoint: &str,
 ) -> Result<Arc<Document>, ServiceError> {
-    let key = format!("pypi/{project}/{format:?}/{endpoint}");
+    let rendering = format!("{format:?} {endpoint}");
     let coordinates = coordinates(project);
     service
-        .document(target, &coordinates, &key, async {
+        .document(target, &coordinates, &rendering, async {
             let view = service.package_view(target, &PypiAdapter, &coordinates).await?;
             let page = simple_project(project, &view, endpoint).ok_or_else(|| match &view.upstream_error {
                 Some(e) => e.clone(),

@@ -18,6 +18,7 @@ use tributary_store::{AssetRecord, Domain, NewVersion, VersionRecord};
 use super::view::{VersionFile, VersionSource};
 use super::{RepoTarget, asset_record, scope};
 use crate::Service;
+use crate::caches::{BlobKey, StoredAssetKey, UpstreamFile};
 use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
 
 /// The bytes of an asset.
@@ -94,16 +95,16 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
-        let generations = self.documents.generations(&target.domain.id, coordinates).await;
-        let key = format!("{}/{generations}/{}/{coordinates}/{version}/{asset}", target.domain.id, target.repository);
+        let package = self.caches.seen_from(&target.domain.id, &target.repository, coordinates).await;
+        let key = StoredAssetKey { package, version: version.to_owned(), asset: asset.to_owned() };
         // A file stored in the asking repository is looked up directly (one package row, one
         // version with its assets: the asking repository comes first in its own search order, so
         // what it stores wins) and then served from memory; concurrent misses for one key (every
         // request in flight when the entry expires) share one lookup. Only a file found there is
         // cached; anything else is resolved through the package view below.
         let lookup = self
-            .documents
-            .assets
+            .caches
+            .stored_assets
             .try_get_with(key, async {
                 match self.stored_here(target, coordinates, version, asset).await {
                     Ok(Some(stored)) => Ok(stored),
@@ -199,11 +200,11 @@ impl Service {
 
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
         let sha256 = asset.sha256;
-        let key = format!("{}/{}", domain.id, asset.sha256);
+        let key = BlobKey { domain_id: domain.id.clone(), sha256 };
         let read_error = |e: &dyn std::fmt::Display| {
             ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name))
         };
-        if asset.size > crate::documents::MAX_CACHED_BLOB {
+        if asset.size > crate::caches::MAX_CACHED_BLOB {
             let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
             return Ok(AssetBody {
                 name: asset.name,
@@ -215,7 +216,7 @@ impl Service {
         // Small blobs are read whole once and kept in memory while they are hot; concurrent
         // misses for one blob read it once (a burst of clients holds one copy, not one each).
         let bytes = self
-            .documents
+            .caches
             .blobs
             .try_get_with(key, async {
                 let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
@@ -285,16 +286,23 @@ impl Service {
             .ok_or_else(|| ServiceError::internal(format!("gateway `{gateway}` left the graph")))?;
         // One key names this upstream file for the in-process lock, the fleet's fetch lease and
         // the cache of files that keep no version.
-        let key = format!("{}/{gateway}/{coordinates}/{}/{}", target.domain.id, external.version, asset.name);
-        let lock = self.inflight.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
+        let key = UpstreamFile {
+            domain_id: target.domain.id.clone(),
+            gateway: gateway.to_owned(),
+            coordinates: coordinates.clone(),
+            version: external.version.clone(),
+            asset: asset.name.clone(),
+        };
+        let lock =
+            self.caches.ingest_locks.get_with(key.clone(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
         let guard = lock.lock_owned().await;
-        if !retain && let Some(stored) = self.documents.passthrough.get(&key).await {
+        if !retain && let Some(stored) = self.caches.passed_through.get(&key).await {
             // No version refers to a passed-through file, so the garbage collector may have
             // taken its blob: then it is fetched again.
             if let Ok(opened) = self.open_blob(&target.domain, stored).await {
                 return Ok(opened);
             }
-            self.documents.passthrough.invalidate(&key).await;
+            self.caches.passed_through.invalidate(&key).await;
         }
         // Someone may have ingested it while we waited: a request here, or another replica of
         // the fleet, which holds the file's fetch lease while it fetches. Files that keep no
@@ -313,7 +321,7 @@ impl Service {
             if !retain {
                 break None;
             }
-            match self.take_fetch_lease(&key).await? {
+            match self.take_fetch_lease(&key.to_string()).await? {
                 Some(lease) => break Some(lease),
                 None => tokio::time::sleep(crate::leases::LEASE_POLL).await,
             }
@@ -401,7 +409,7 @@ impl Service {
             let outcome = match stored {
                 Ok(digests) if !retain => {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
-                    service.documents.passthrough.insert(key, record).await;
+                    service.caches.passed_through.insert(key, record).await;
                     Ok(())
                 }
                 Ok(digests) => {

@@ -30,7 +30,7 @@ impl Service {
         value: &serde_json::Value,
     ) -> Result<(), ServiceError> {
         self.store.set_format_metadata(&record.id, value).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -43,7 +43,7 @@ impl Service {
         status: VersionStatus,
     ) -> Result<(), ServiceError> {
         self.store.set_statuses(&package.id, versions, None, status).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -56,7 +56,7 @@ impl Service {
         version: &str,
     ) -> Result<(), ServiceError> {
         self.store.set_dist_tag(&package.id, tag, version).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }
 
@@ -68,7 +68,7 @@ impl Service {
         tag: &str,
     ) -> Result<bool, ServiceError> {
         let removed = self.store.remove_dist_tag(&package.id, tag).await?;
-        self.package_changed(&target.domain.id, &package.coordinates).await;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(removed)
     }
 

@@ -90,7 +90,7 @@ impl Service {
                 tags,
             )
             .await;
-        self.package_changed(&target.domain.id, coordinates).await;
+        self.caches.package_changed(&target.domain.id, coordinates).await;
         Ok(result?)
     }
 }

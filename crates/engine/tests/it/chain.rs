@@ -16,8 +16,8 @@ use tributary_blob::FsBlobStore;
 use tributary_engine::content::{ExpectedDigests, body_from_bytes};
 use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion, FormatAdapter};
 use tributary_engine::{
-    Caller, Formats, NewRepository, PackageAddress, RepoTarget, Service, Settings, UpstreamSettings, VersionSource,
-    asset_record,
+    Caller, Formats, NewRepository, PackageAddress, RepoRef, RepoTarget, Service, Settings, UpstreamSettings,
+    VersionSource, asset_record,
 };
 use tributary_model::records::NewVersion;
 use tributary_model::{
@@ -172,22 +172,18 @@ async fn chain(dir: &std::path::Path, registry_url: &str, metadata_ttl: Duration
     service.create_domain(&admin(), &domain, None, None, &[]).await.expect("domain");
     for (repository, upstreams) in [("gateway", vec![]), ("team", vec![name("gateway")]), ("app", vec![name("team")])] {
         let new = NewRepository { description: None, upstreams, tags: Vec::new() };
-        service.create_repository(&admin(), &domain, None, &name(repository), new).await.expect("repository");
+        service.create_repository(&admin(), &repo(repository), new).await.expect("repository");
     }
-    service
-        .associate_external_connection(&admin(), &domain, None, &name("gateway"), "public:npmjs")
-        .await
-        .expect("connection");
+    service.associate_external_connection(&admin(), &repo("gateway"), "public:npmjs").await.expect("connection");
     service
 }
 
+fn repo(repository: &str) -> RepoRef {
+    RepoRef { domain: DomainName::parse("acme").expect("name"), owner: None, repository: name(repository) }
+}
+
 fn address(repository: &str, package: &str) -> PackageAddress {
-    PackageAddress {
-        domain: DomainName::parse("acme").expect("name"),
-        owner: None,
-        repository: name(repository),
-        coordinates: coordinates(package),
-    }
+    PackageAddress { repo: repo(repository), coordinates: coordinates(package) }
 }
 
 async fn target(service: &Service, repository: &str) -> RepoTarget {

@@ -3,7 +3,7 @@
 //! model (2018-09-22): `domain`, `repository`, ... in the query string, the rest in a JSON body.
 
 use serde::Deserialize;
-use tributary_engine::{PackageAddress, PackageFilter, VersionFilter};
+use tributary_engine::{PackageAddress, PackageFilter, RepoRef, VersionFilter};
 use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -14,14 +14,7 @@ use tributary_model::{
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     /// `POST /v1/packages`
-    ListPackages {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        filter: PackageFilter,
-        max_results: Option<u32>,
-        next_token: Option<String>,
-    },
+    ListPackages { repo: RepoRef, filter: PackageFilter, max_results: Option<u32>, next_token: Option<String> },
     /// `GET /v1/package`
     DescribePackage { address: PackageAddress },
     /// `DELETE /v1/package`
@@ -63,26 +56,13 @@ pub enum Endpoint {
     /// `POST /v1/domains`
     ListDomains { max_results: Option<u32>, next_token: Option<String> },
     /// `POST /v1/repository`
-    CreateRepository {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        description: Option<String>,
-        upstreams: Vec<RepositoryName>,
-        tags: Vec<Tag>,
-    },
+    CreateRepository { repo: RepoRef, description: Option<String>, upstreams: Vec<RepositoryName>, tags: Vec<Tag> },
     /// `GET /v1/repository`
-    DescribeRepository { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    DescribeRepository { repo: RepoRef },
     /// `PUT /v1/repository`
-    UpdateRepository {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        description: Option<String>,
-        upstreams: Option<Vec<RepositoryName>>,
-    },
+    UpdateRepository { repo: RepoRef, description: Option<String>, upstreams: Option<Vec<RepositoryName>> },
     /// `DELETE /v1/repository`
-    DeleteRepository { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    DeleteRepository { repo: RepoRef },
     /// `POST /v1/repositories`
     ListRepositories { prefix: Option<String>, max_results: Option<u32>, next_token: Option<String> },
     /// `POST /v1/domain/repositories`
@@ -95,30 +75,15 @@ pub enum Endpoint {
         next_token: Option<String>,
     },
     /// `POST /v1/repository/external-connection`
-    AssociateExternalConnection {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        connection: String,
-    },
+    AssociateExternalConnection { repo: RepoRef, connection: String },
     /// `DELETE /v1/repository/external-connection`
-    DisassociateExternalConnection {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        connection: String,
-    },
+    DisassociateExternalConnection { repo: RepoRef, connection: String },
     /// `GET /v1/repository/endpoint`
-    GetRepositoryEndpoint {
-        domain: DomainName,
-        owner: Option<AccountId>,
-        repository: RepositoryName,
-        format: PackageFormat,
-    },
+    GetRepositoryEndpoint { repo: RepoRef, format: PackageFormat },
     /// `POST /v1/authorization-token`
     GetAuthorizationToken { domain: DomainName, owner: Option<AccountId>, duration_seconds: u64 },
     /// `GET /v1/repository/search-order` (Tributary extension)
-    SearchOrder { domain: DomainName, owner: Option<AccountId>, repository: RepositoryName },
+    SearchOrder { repo: RepoRef },
     /// `GET /v1/external-connections` (Tributary extension)
     ExternalConnections,
 }
@@ -172,6 +137,10 @@ impl Query {
         parse_format(self.required("format")?)
     }
 
+    fn repo(&self) -> Result<RepoRef, ServiceError> {
+        Ok(RepoRef { domain: self.domain()?, owner: self.owner()?, repository: self.repository()? })
+    }
+
     fn package_address(&self) -> Result<PackageAddress, ServiceError> {
         let format = self.format()?;
         let name = self.required("package")?;
@@ -181,9 +150,7 @@ impl Query {
             check_package_part("namespace", namespace)?;
         }
         Ok(PackageAddress {
-            domain: self.domain()?,
-            owner: self.owner()?,
-            repository: self.repository()?,
+            repo: self.repo()?,
             coordinates: PackageCoordinates {
                 format,
                 namespace: namespace.to_owned(),
@@ -397,30 +364,22 @@ impl Endpoint {
             ("POST", "/v1/repository") => {
                 let b: RepositoryBody = body(bytes)?;
                 Self::CreateRepository {
-                    domain: q.domain()?,
-                    owner: q.owner()?,
-                    repository: q.repository()?,
+                    repo: q.repo()?,
                     description: b.description,
                     upstreams: upstream_names(b.upstreams.unwrap_or_default())?,
                     tags: b.tags,
                 }
             }
-            ("GET", "/v1/repository") => {
-                Self::DescribeRepository { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
-            }
+            ("GET", "/v1/repository") => Self::DescribeRepository { repo: q.repo()? },
             ("PUT", "/v1/repository") => {
                 let b: RepositoryBody = body(bytes)?;
                 Self::UpdateRepository {
-                    domain: q.domain()?,
-                    owner: q.owner()?,
-                    repository: q.repository()?,
+                    repo: q.repo()?,
                     description: b.description,
                     upstreams: b.upstreams.map(upstream_names).transpose()?,
                 }
             }
-            ("DELETE", "/v1/repository") => {
-                Self::DeleteRepository { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
-            }
+            ("DELETE", "/v1/repository") => Self::DeleteRepository { repo: q.repo()? },
             ("POST", "/v1/repositories") => Self::ListRepositories {
                 prefix: q.string("repository-prefix"),
                 max_results: q.number("max-results")?,
@@ -435,36 +394,23 @@ impl Endpoint {
                 next_token: q.string("next-token"),
             },
             ("POST", "/v1/repository/external-connection") => Self::AssociateExternalConnection {
-                domain: q.domain()?,
-                owner: q.owner()?,
-                repository: q.repository()?,
+                repo: q.repo()?,
                 connection: q.required("external-connection")?.to_owned(),
             },
             ("DELETE", "/v1/repository/external-connection") => Self::DisassociateExternalConnection {
-                domain: q.domain()?,
-                owner: q.owner()?,
-                repository: q.repository()?,
+                repo: q.repo()?,
                 connection: q.required("external-connection")?.to_owned(),
             },
-            ("GET", "/v1/repository/endpoint") => Self::GetRepositoryEndpoint {
-                domain: q.domain()?,
-                owner: q.owner()?,
-                repository: q.repository()?,
-                format: q.format()?,
-            },
+            ("GET", "/v1/repository/endpoint") => Self::GetRepositoryEndpoint { repo: q.repo()?, format: q.format()? },
             ("POST", "/v1/authorization-token") => Self::GetAuthorizationToken {
                 domain: q.domain()?,
                 owner: q.owner()?,
                 duration_seconds: q.number("duration")?.unwrap_or(0),
             },
-            ("GET", "/v1/repository/search-order") => {
-                Self::SearchOrder { domain: q.domain()?, owner: q.owner()?, repository: q.repository()? }
-            }
+            ("GET", "/v1/repository/search-order") => Self::SearchOrder { repo: q.repo()? },
             ("GET", "/v1/external-connections") => Self::ExternalConnections,
             ("POST", "/v1/packages") => Self::ListPackages {
-                domain: q.domain()?,
-                owner: q.owner()?,
-                repository: q.repository()?,
+                repo: q.repo()?,
                 filter: PackageFilter {
                     format: q.get("format").map(parse_format).transpose()?,
                     namespace: q.string("namespace"),
@@ -569,6 +515,9 @@ mod tests {
     fn r(s: &str) -> RepositoryName {
         RepositoryName::parse(s).expect("valid test repository")
     }
+    fn repo(domain: &str, repository: &str) -> RepoRef {
+        RepoRef { domain: d(domain), owner: None, repository: r(repository) }
+    }
 
     #[test]
     fn refusals() {
@@ -638,9 +587,7 @@ mod tests {
                 "domain=acme&repository=app",
                 r#"{"upstreams":[{"repositoryName":"bb"}, {"repositoryName":"c1"}]}"#,
                 Endpoint::CreateRepository {
-                    domain: d("acme"),
-                    owner: None,
-                    repository: r("app"),
+                    repo: repo("acme", "app"),
                     description: None,
                     upstreams: vec![r("bb"), r("c1")],
                     tags: vec![],
@@ -652,9 +599,7 @@ mod tests {
                 "domain=acme&repository=app",
                 r#"{"description":"x"}"#,
                 Endpoint::UpdateRepository {
-                    domain: d("acme"),
-                    owner: None,
-                    repository: r("app"),
+                    repo: repo("acme", "app"),
                     description: Some("x".into()),
                     upstreams: None,
                 },
@@ -664,24 +609,14 @@ mod tests {
                 "/v1/repository/external-connection",
                 "domain=acme&repository=app&external-connection=public%3Anpmjs",
                 "",
-                Endpoint::AssociateExternalConnection {
-                    domain: d("acme"),
-                    owner: None,
-                    repository: r("app"),
-                    connection: "public:npmjs".into(),
-                },
+                Endpoint::AssociateExternalConnection { repo: repo("acme", "app"), connection: "public:npmjs".into() },
             ),
             (
                 "GET",
                 "/v1/repository/endpoint",
                 "domain=acme&repository=app&format=npm",
                 "",
-                Endpoint::GetRepositoryEndpoint {
-                    domain: d("acme"),
-                    owner: None,
-                    repository: r("app"),
-                    format: PackageFormat::Npm,
-                },
+                Endpoint::GetRepositoryEndpoint { repo: repo("acme", "app"), format: PackageFormat::Npm },
             ),
             (
                 "POST",

@@ -113,22 +113,22 @@ async fn dispatch(
             let domains: Vec<_> = page.items.iter().map(|d| render::domain_summary(d, settings)).collect();
             ok(render::page("domains", domains, page.next_token))
         }
-        Endpoint::CreateRepository { domain, owner, repository, description, upstreams, tags } => {
+        Endpoint::CreateRepository { repo, description, upstreams, tags } => {
             let new = NewRepository { description, upstreams, tags };
-            let created = service.create_repository(caller, &domain, owner.as_ref(), &repository, new).await?;
+            let created = service.create_repository(caller, &repo, new).await?;
             ok(serde_json::json!({ "repository": render::repository(&created, settings) }))
         }
-        Endpoint::DescribeRepository { domain, owner, repository } => {
-            let found = service.describe_repository(caller, &domain, owner.as_ref(), &repository).await?;
+        Endpoint::DescribeRepository { repo } => {
+            let found = service.describe_repository(caller, &repo).await?;
             ok(serde_json::json!({ "repository": render::repository(&found, settings) }))
         }
-        Endpoint::UpdateRepository { domain, owner, repository, description, upstreams } => {
+        Endpoint::UpdateRepository { repo, description, upstreams } => {
             let update = RepositoryUpdate { description, upstreams };
-            let updated = service.update_repository(caller, &domain, owner.as_ref(), &repository, update).await?;
+            let updated = service.update_repository(caller, &repo, update).await?;
             ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
         }
-        Endpoint::DeleteRepository { domain, owner, repository } => {
-            let deleted = service.delete_repository(caller, &domain, owner.as_ref(), &repository).await?;
+        Endpoint::DeleteRepository { repo } => {
+            let deleted = service.delete_repository(caller, &repo).await?;
             ok(serde_json::json!({ "repository": render::repository(&deleted, settings) }))
         }
         Endpoint::ListRepositories { prefix, max_results, next_token } => {
@@ -160,22 +160,17 @@ async fn dispatch(
             let items: Vec<_> = page.items.iter().map(|r| render::repository_summary(r, settings)).collect();
             ok(render::page("repositories", items, page.next_token))
         }
-        Endpoint::AssociateExternalConnection { domain, owner, repository, connection } => {
-            let updated = service
-                .associate_external_connection(caller, &domain, owner.as_ref(), &repository, &connection)
-                .await?;
+        Endpoint::AssociateExternalConnection { repo, connection } => {
+            let updated = service.associate_external_connection(caller, &repo, &connection).await?;
             ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
         }
-        Endpoint::DisassociateExternalConnection { domain, owner, repository, connection } => {
-            let updated = service
-                .disassociate_external_connection(caller, &domain, owner.as_ref(), &repository, &connection)
-                .await?;
+        Endpoint::DisassociateExternalConnection { repo, connection } => {
+            let updated = service.disassociate_external_connection(caller, &repo, &connection).await?;
             ok(serde_json::json!({ "repository": render::repository(&updated, settings) }))
         }
-        Endpoint::GetRepositoryEndpoint { domain, owner, repository, format } => {
+        Endpoint::GetRepositoryEndpoint { repo, format } => {
             let public_url = public_url(req, state);
-            let url =
-                service.repository_endpoint(caller, &domain, owner.as_ref(), &repository, format, &public_url).await?;
+            let url = service.repository_endpoint(caller, &repo, format, &public_url).await?;
             ok(serde_json::json!({ "repositoryEndpoint": url }))
         }
         Endpoint::GetAuthorizationToken { domain, owner, duration_seconds } => {
@@ -183,23 +178,13 @@ async fn dispatch(
                 service.authorization_token(caller, &domain, owner.as_ref(), duration_seconds, Utc::now()).await?;
             ok(serde_json::json!({ "authorizationToken": token, "expiration": render::timestamp(expiration) }))
         }
-        Endpoint::SearchOrder { domain, owner, repository } => {
-            let order = service.search_order(caller, &domain, owner.as_ref(), &repository).await?;
+        Endpoint::SearchOrder { repo } => {
+            let order = service.search_order(caller, &repo).await?;
             ok(render::search_order(&order))
         }
         Endpoint::ExternalConnections => ok(render::external_connections(service, caller)),
-        Endpoint::ListPackages { domain, owner, repository, filter, max_results, next_token } => {
-            let page = service
-                .list_packages(
-                    caller,
-                    &domain,
-                    owner.as_ref(),
-                    &repository,
-                    &filter,
-                    max_results,
-                    next_token.as_deref(),
-                )
-                .await?;
+        Endpoint::ListPackages { repo, filter, max_results, next_token } => {
+            let page = service.list_packages(caller, &repo, &filter, max_results, next_token.as_deref()).await?;
             let items: Vec<_> = page.items.iter().map(render::package_summary).collect();
             ok(render::page("packages", items, page.next_token))
         }
