@@ -8,6 +8,8 @@
 //! - `bench npm`: Tributary against Verdaccio on cached tarballs and packuments (`bench/npm_bench.py`).
 //! - `bench pypi`: Tributary against devpi-server and proxpi, warm and cold `uv pip install`s of a
 //!   pinned set (`bench/pypi_bench.py`, `bench/pypi-requirements.txt`).
+//! - `bench npm-ci`: the server's memory while `npm ci` installs a real 128-package project through
+//!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
 //!   and the slope of its RSS and open file descriptors (`bench/soak_bench.py`).
 //! - `fuzz [TARGET...] [--seconds N]`: each fuzz target of `fuzz/` (all by default) for N
@@ -73,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         Some("fuzz") => fuzz(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|pypi|soak | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|soak | fuzz [TARGET...] [--seconds N]>"
             );
             std::process::exit(2);
         }
@@ -268,11 +270,15 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/pypi_bench.py")).current_dir(root))
         }
+        Some("npm-ci") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/npm_ci_bench.py")).current_dir(root))
+        }
         Some("soak") => {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/soak_bench.py")).current_dir(root))
         }
-        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `pypi`, `soak`"),
+        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `soak`"),
     }
 }
 
