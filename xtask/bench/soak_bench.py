@@ -72,6 +72,17 @@ def sample(pid):
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def rss_parts(pid):
+    """The kinds of resident memory (MiB): anonymous (the heap, what the allocator keeps, thread
+    stacks), file-backed (the binary, mapped files) and shared (SQLite's WAL index)."""
+    parts = {}
+    for line in open(f"/proc/{pid}/status"):
+        for field in ("RssAnon", "RssFile", "RssShmem"):
+            if line.startswith(field + ":"):
+                parts[field] = round(int(line.split()[1]) / 1024, 1)
+    return parts
+
+
 def cache_mib(base):
     """What the caches bounded by weight hold, from `/metrics` (`tributary_cache_weight_bytes`),
     in MiB by cache. The upstream documents' weight estimates their parsed size (4 times their
@@ -203,6 +214,7 @@ def main():
         weights = [w for w, _, _ in mix]
         by_kind = {}
         samples, caches = [], []
+        warm_parts = None
         started = time.time()
         print(f"soak: {SECONDS} s at {RATE} requests/s", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
@@ -212,6 +224,8 @@ def main():
                 if now >= next_sample:
                     rss, fds = sample(server.pid)
                     samples.append((now - started, rss, fds))
+                    if now - started >= SECONDS / 10 and warm_parts is None:
+                        warm_parts = rss_parts(server.pid)
                     caches.append(cache_mib(base))
                     next_sample += 10
                 if now < next_at:
@@ -235,6 +249,7 @@ def main():
         rss, fds = sample(server.pid)
         samples.append((time.time() - started, rss, fds))
         caches.append(cache_mib(base))
+        last_parts = rss_parts(server.pid)
         # Memory that is not the caches': a leak shows here even while the caches fill.
         uncached = [(t, r - sum(c.values())) for (t, r, _), c in zip(samples, caches) if t >= SECONDS / 10]
         warm = [s for s in samples if s[0] >= SECONDS / 10]
@@ -264,6 +279,7 @@ def main():
                                      "slope_per_minute": round(slope(uncached), 3),
                                      "second_half_slope_per_minute": round(
                                          slope([(t, r) for t, r in uncached if t >= SECONDS / 2]), 3)},
+            "rss_parts_mib": {"after_warm_up": warm_parts, "last": last_parts},
             "rss_samples_mib": [round(r) for _, r, _ in samples],
             "cache_samples_mib": [round(sum(c.values())) for c in caches],
             "first_errors": errors,
