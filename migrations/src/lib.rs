@@ -7,6 +7,7 @@ mod m20261120_000001_foundation;
 mod m20261121_000002_packages;
 mod m20261121_000003_asset_attributes;
 mod m20261121_000004_fetch_leases;
+mod m20261206_000005_blob_collections;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_packages::Migration),
             Box::new(m20261121_000003_asset_attributes::Migration),
             Box::new(m20261121_000004_fetch_leases::Migration),
+            Box::new(m20261206_000005_blob_collections::Migration),
         ]
     }
 }

@@ -4,6 +4,9 @@
 //! - `npm_publish_and_install_through_s3`: `/readyz` answers 200; the real npm CLI publishes a
 //!   tarball made by `npm pack` and installs it in another project; the tarball's bytes are an
 //!   object of the bucket whose key names their SHA-256, and nothing went to the data directory;
+//! - `blobs_of_refused_uploads_are_collected_from_the_bucket`: publishes that lose a race leave
+//!   their tarballs in the bucket; the garbage collection (at start, grace period 1 s) deletes
+//!   those and keeps the one a version refers to, which still installs;
 //! - `missing_bucket_fails_the_start`: on a bucket that does not exist, `tributary serve` exits
 //!   non-zero at start and says the blob store is not usable.
 
@@ -178,4 +181,57 @@ fn missing_bucket_fails_the_start() {
         stderr.contains("blob store") && stderr.contains("no-such-bucket"),
         "the start failure should name the blob store and the bucket:\n{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blobs_of_refused_uploads_are_collected_from_the_bucket() {
+    use tributary_tests::npm_fixture::{honest_body, tgz};
+    let s3 = S3sFs::start();
+    let mut env = s3.server_env(BUCKET);
+    env.push(("TRIBUTARY_BLOB_GC_GRACE_SECONDS", "1".to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut server = TestServer::start_with_env(Backend::Sqlite, AdminKeys::Fixed, &env);
+    let token = tributary_tests::scenario::one_repository(&server.sdk_client(), DOMAIN, REPOSITORY).await;
+    let registry = format!("{}/npm/{DOMAIN}/{REPOSITORY}/", server.url());
+    let blobs = |s3: &S3sFs| -> Vec<Vec<u8>> {
+        s3.objects(BUCKET).into_iter().filter(|(key, _)| key.contains("/sha256/")).map(|(_, bytes)| bytes).collect()
+    };
+
+    // Five publishes of one version, each with other bytes, one after the other: the first wins.
+    let mut tarballs = Vec::new();
+    for i in 0..5 {
+        let tarball = tgz(&[
+            ("package/package.json", br#"{"name":"raced","version":"1.0.0"}"#.as_slice()),
+            ("package/index.js", format!("module.exports = {i};\n").as_bytes()),
+        ]);
+        let response = server
+            .http()
+            .put(format!("{registry}raced"))
+            .bearer_auth(&token)
+            .json(&honest_body("raced", "1.0.0", &tarball))
+            .send()
+            .await
+            .expect("the publish is answered");
+        assert_eq!(response.status().as_u16(), if i == 0 { 200 } else { 409 }, "publish {i}");
+        tarballs.push(tarball);
+    }
+    assert_eq!(blobs(&s3).len(), 5, "each publish stored its tarball before its version was refused");
+
+    std::thread::sleep(Duration::from_millis(1500));
+    server.restart();
+    // The collection runs beside the serving, from the start.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while blobs(&s3).len() > 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(blobs(&s3), [tarballs[0].clone()], "only the blob a version refers to is kept\n{}", server.diagnose());
+    let download = server
+        .http()
+        .get(format!("{registry}raced/-/raced-1.0.0.tgz"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the download is answered");
+    assert_eq!(download.status().as_u16(), 200);
+    assert_eq!(download.bytes().await.expect("a body").as_ref(), tarballs[0].as_slice(), "the published tarball");
 }

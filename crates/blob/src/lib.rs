@@ -100,7 +100,6 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
 
     /// The blobs of `scope` not written for `older_than`: the candidates of a garbage
     /// collection, which deletes those no metadata refers to with [`BlobStore::delete_idle`].
-    /// The S3 store lists none (its garbage collection is not built yet).
     async fn idle_blobs(&self, scope: &BlobScope, older_than: std::time::Duration) -> Result<Vec<Sha256>, BlobError> {
         let _ = (scope, older_than);
         Ok(Vec::new())
@@ -108,8 +107,10 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
 
     /// Deletes a blob, unless it was written within `older_than` (a `put` of the same bytes
     /// since it was listed, whose version may be about to refer to it): returns whether it was
-    /// deleted. Safe against a concurrent `put` of the same bytes, which always leaves its own
-    /// fresh copy in place.
+    /// deleted. The filesystem store is safe by itself against a concurrent `put` of the same
+    /// bytes, which always leaves its own fresh copy in place; the S3 store is not (a `put` may
+    /// find the object and write nothing), so the engine marks a blob in the database before it
+    /// deletes it (docs/ARCHITECTURE.md, "Garbage collection").
     async fn delete_idle(
         &self,
         scope: &BlobScope,

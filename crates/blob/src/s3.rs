@@ -221,9 +221,15 @@ impl S3BlobStore {
     }
 
     async fn head(&self, key: &str) -> Result<bool, BlobError> {
+        Ok(self.last_modified(key).await?.is_some())
+    }
+
+    /// When the object at `key` was last written, if it exists (`Some(None)`: the server did
+    /// not say).
+    async fn last_modified(&self, key: &str) -> Result<Option<Option<aws_smithy_types::DateTime>>, BlobError> {
         match self.client.head_object().bucket(&self.bucket).key(key).send().await {
-            Ok(_) => Ok(true),
-            Err(err) if status(&err) == Some(404) => Ok(false),
+            Ok(output) => Ok(Some(output.last_modified().copied())),
+            Err(err) if status(&err) == Some(404) => Ok(None),
             Err(err) => Err(self.s3_error("HeadObject", key, err)),
         }
     }
@@ -481,6 +487,43 @@ impl BlobStore for S3BlobStore {
         }
     }
 
+    async fn idle_blobs(&self, scope: &BlobScope, older_than: std::time::Duration) -> Result<Vec<Sha256>, BlobError> {
+        // `{prefix}{scope}/sha256/{ab}/{cd}/{hex}`, as `StorageKey` lays it out.
+        let prefix = format!("{}{scope}/sha256/", self.prefix);
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(&prefix).into_paginator().send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| self.s3_error("ListObjectsV2", &prefix, err))?;
+            for object in page.contents() {
+                let Some(sha256) = object.key().and_then(|k| k.rsplit('/').next()).and_then(|n| n.parse().ok()) else {
+                    continue;
+                };
+                if object.last_modified().is_some_and(|written| idle_since(written, older_than)) {
+                    found.push(sha256);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn delete_idle(
+        &self,
+        scope: &BlobScope,
+        sha256: &Sha256,
+        older_than: std::time::Duration,
+    ) -> Result<bool, BlobError> {
+        // S3 has no atomic rename to set a blob aside: the database's marks keep a version from
+        // referring to a blob deleted here (the engine's `garbage`). This only spares a blob
+        // written again since it was listed.
+        let key = self.object_key(scope, sha256);
+        match self.last_modified(&key).await? {
+            Some(Some(written)) if idle_since(&written, older_than) => {}
+            _ => return Ok(false),
+        }
+        self.delete(scope, sha256).await?;
+        Ok(true)
+    }
+
     async fn check(&self) -> Result<(), BlobError> {
         self.client
             .head_bucket()
@@ -499,6 +542,14 @@ fn log_stored(scope: &BlobScope, digests: &Digests) {
         size_bytes = digests.size,
         "stored blob"
     );
+}
+
+/// Whether an object written at `written` was not written for `older_than`.
+fn idle_since(written: &aws_smithy_types::DateTime, older_than: std::time::Duration) -> bool {
+    std::time::SystemTime::try_from(*written)
+        .ok()
+        .and_then(|written| std::time::SystemTime::now().duration_since(written).ok())
+        .is_some_and(|idle| idle >= older_than)
 }
 
 fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {

@@ -1,15 +1,22 @@
-//! Garbage collection of blobs (docs/ARCHITECTURE.md, "Leftovers"): a blob no asset of its
-//! domain refers to, and not written for a grace period, is deleted. Such blobs are what refused
-//! uploads leave (the blob is stored before the version is written, and a conflict refuses the
-//! version) and what a process killed between the two leaves.
+//! Garbage collection of blobs (docs/ARCHITECTURE.md, "Garbage collection"): a blob no asset of
+//! its domain refers to, and not written for a grace period, is deleted. Such blobs are what
+//! refused uploads leave (the blob is stored before the version is written, and a conflict
+//! refuses the version) and what a process killed between the two leaves.
 //!
-//! The grace period is what keeps this safe: an upload writes its version right after its blob,
-//! so a blob written within the grace period may be about to be referred to; and a `put` of the
-//! same bytes always renames a fresh copy into place, which the blob store's `delete_idle`
-//! recognises and keeps.
+//! Safe on any blob store, against uploads of the same bytes running meanwhile:
+//! - the database arbitrates (`tributary_store`'s `collections`): a blob is marked, under the
+//!   domain's lock, only while no asset refers to it, and a version that would refer to a
+//!   marked blob is refused (or let through once its bytes are stored again after the
+//!   deletion: `Service::write_version`);
+//! - the grace period bounds how long a version may take to be written after its blob: a mark
+//!   of a finished deletion is kept that long, so an upload that found the blob before it was
+//!   deleted cannot commit without seeing the mark;
+//! - the blob store's `delete_idle` skips a blob written within the grace period (a `put` of
+//!   the same bytes since it was listed).
 
 use std::time::Duration;
 
+use tributary_blob::{BlobError, Sha256};
 use tributary_model::ServiceError;
 
 use crate::Service;
@@ -23,9 +30,24 @@ pub struct GarbageReport {
     pub deleted: u64,
 }
 
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn blob_error(e: BlobError) -> ServiceError {
+    ServiceError::internal(format!("the blob store failed: {e}"))
+}
+
+fn digest(sha256: &str) -> Result<Sha256, ServiceError> {
+    sha256.parse().map_err(|_| ServiceError::internal(format!("a collection marked a bad SHA-256 `{sha256}`")))
+}
+
 impl Service {
     /// Deletes, in every domain, the blobs no asset refers to that were not written for `grace`.
     pub async fn collect_garbage(&self, grace: Duration) -> Result<GarbageReport, ServiceError> {
+        // Each run its own name: a run takes over only what a run that died left.
+        let collector = format!("{}-{}", self.replica, hex::encode(&tributary_auth::generate_token_secret()[..4]));
+        let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
         let mut report = GarbageReport::default();
         let mut after: Option<String> = None;
         loop {
@@ -34,21 +56,37 @@ impl Service {
             after = Some(last.name.clone());
             for domain in &domains {
                 let scope = crate::resolve::scope(domain)?;
-                let blob_error =
-                    |e: tributary_blob::BlobError| ServiceError::internal(format!("the blob store failed: {e}"));
-                let idle = self.blobs.idle_blobs(&scope, grace).await.map_err(blob_error)?;
+                // What a collection that died mid-way left marked: nothing can refer to it.
+                let now = now_ms();
+                let unfinished =
+                    self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
+                for sha256 in unfinished {
+                    self.blobs.delete(&scope, &digest(&sha256)?).await.map_err(blob_error)?;
+                    self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
+                    report.deleted += 1;
+                }
+                // Every upload that found one of these blobs before its deletion is done by now.
+                self.store.forget_deletions(&domain.id, now_ms() - grace_ms).await?;
+
+                let idle: Vec<String> = self
+                    .blobs
+                    .idle_blobs(&scope, grace)
+                    .await
+                    .map_err(blob_error)?
+                    .iter()
+                    .map(Sha256::to_hex)
+                    .collect();
+                report.idle += idle.len() as u64;
                 if idle.is_empty() {
                     continue;
                 }
-                // Read after listing: a version written since refers to a blob written since,
-                // which is not idle.
-                let referenced = self.store.referenced_blobs(&domain.id).await?;
-                for sha256 in idle {
-                    report.idle += 1;
-                    if !referenced.contains(&sha256.to_hex())
-                        && self.blobs.delete_idle(&scope, &sha256, grace).await.map_err(blob_error)?
-                    {
+                let marked = self.store.mark_blobs_for_deletion(&domain.id, &idle, &collector, now_ms()).await?;
+                for sha256 in marked {
+                    if self.blobs.delete_idle(&scope, &digest(&sha256)?, grace).await.map_err(blob_error)? {
+                        self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
                         report.deleted += 1;
+                    } else {
+                        self.store.unmark_blob(&domain.id, &sha256, &collector).await?;
                     }
                 }
             }

@@ -12,6 +12,16 @@ pub enum StoreError {
     /// The change was refused for a reason the client can act on.
     #[error("{0}")]
     Rejected(ServiceError),
+    /// A file of the version to write is a blob a garbage collection is deleting, or deleted
+    /// (`finished`): nothing was written. Once the deletion is finished and the bytes are stored
+    /// again, [`Store::blob_uploaded_again`](crate::Store::blob_uploaded_again) lets it through.
+    #[error("blob {sha256} was collected as garbage")]
+    BlobCollected {
+        /// The blob's SHA-256, in hex.
+        sha256: String,
+        /// Whether the deletion is done (else it is running).
+        finished: bool,
+    },
     /// Stored data contradicts itself.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
@@ -46,6 +56,17 @@ impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Rejected(e) => e,
+            StoreError::BlobCollected { sha256, finished } => {
+                let what = if finished { "was deleted" } else { "is being deleted" };
+                ServiceError::new(
+                    tributary_model::ErrorKind::Throttling,
+                    format!(
+                        "the file with SHA-256 {sha256} {what} as garbage (stored, but referred to by no version for the grace period) while this version was written; nothing was written: upload it again"
+                    ),
+                )
+                .with_resource(ResourceType::Asset, sha256)
+                .with_retry_after(Some(1))
+            }
             other => ServiceError::internal(other.to_string()),
         }
     }

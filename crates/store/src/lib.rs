@@ -9,6 +9,7 @@
 //! - uniqueness (domain names, repository names in a domain, access keys) is a database
 //!   constraint, reported as a conflict.
 
+mod collections;
 mod entity;
 mod error;
 mod leases;

@@ -182,36 +182,6 @@ async fn versions_with_assets(
 }
 
 impl Store {
-    /// The SHA-256 of every asset stored in a repository of the domain `domain_id`: the blobs
-    /// the domain uses (the garbage collector keeps these).
-    pub async fn referenced_blobs(&self, domain_id: &str) -> Result<std::collections::HashSet<String>> {
-        use sea_orm::sea_query::Query;
-        let repositories = Query::select()
-            .column(crate::entity::repositories::Column::Id)
-            .from(crate::entity::repositories::Entity)
-            .and_where(crate::entity::repositories::Column::DomainId.eq(domain_id))
-            .to_owned();
-        let packages = Query::select()
-            .column(packages::Column::Id)
-            .from(packages::Entity)
-            .and_where(packages::Column::RepositoryId.in_subquery(repositories))
-            .to_owned();
-        let versions = Query::select()
-            .column(package_versions::Column::Id)
-            .from(package_versions::Entity)
-            .and_where(package_versions::Column::PackageId.in_subquery(packages))
-            .to_owned();
-        let digests: Vec<String> = assets::Entity::find()
-            .select_only()
-            .column(assets::Column::Sha256)
-            .distinct()
-            .filter(assets::Column::VersionId.in_subquery(versions))
-            .into_tuple()
-            .all(&self.reads)
-            .await?;
-        Ok(digests.into_iter().collect())
-    }
-
     /// The package with `coordinates` in each of `repository_ids` that holds it.
     pub async fn packages_in(
         &self,
@@ -273,11 +243,12 @@ impl Store {
         repository_id: &str,
         coordinates: &PackageCoordinates,
         display_name: &str,
-        new: NewVersion,
+        new: &NewVersion,
         default_restrictions: OriginRestrictions,
         tags: &BTreeMap<String, String>,
     ) -> Result<PutOutcome> {
         let txn = self.db.begin().await?;
+        crate::collections::refuse_collected(&txn, repository_id, new.assets.iter().map(|a| a.sha256.to_hex())).await?;
         let package = match find_package(&txn, repository_id, coordinates).await? {
             Some(p) => p,
             None => new_package(repository_id, coordinates, display_name, default_restrictions)

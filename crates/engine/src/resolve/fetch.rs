@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{SinkExt, Stream, StreamExt};
-use tributary_blob::ExpectedDigests;
+use tributary_blob::{BlobScope, ExpectedDigests};
 use tributary_model::{
     ErrorKind, OriginRestrictions, OriginType, PackageCoordinates, ResourceType, ServiceError, VersionOrigin,
     VersionStatus,
@@ -179,7 +179,9 @@ impl Service {
                 let found = found.clone();
                 // (Stored in `target` itself, it was found by `stored_here` above.)
                 if *repository != target.repository && adapter.retains(asset) {
-                    self.retain(&target.repository_id, coordinates, &display_name, retained_copy(record)).await?;
+                    let copy = retained_copy(record);
+                    self.retain(&scope(&target.domain)?, &target.repository_id, coordinates, &display_name, &copy)
+                        .await?;
                 }
                 self.open_blob(&target.domain, found).await
             }
@@ -248,21 +250,29 @@ impl Service {
     /// install of a popular package) render again at nearly every read (docs/benchmarks.md, soak).
     async fn retain(
         &self,
+        scope: &BlobScope,
         repository_id: &str,
         coordinates: &PackageCoordinates,
         display_name: &str,
-        new: NewVersion,
+        new: &NewVersion,
     ) -> Result<(), ServiceError> {
         let tags = BTreeMap::new();
         let result = self
-            .store
-            .put_version(repository_id, coordinates, display_name, new, OriginRestrictions::FIRST_INGESTED, &tags)
+            .write_version(
+                scope,
+                repository_id,
+                coordinates,
+                display_name,
+                new,
+                OriginRestrictions::FIRST_INGESTED,
+                &tags,
+            )
             .await;
         match result {
             Ok(_) => Ok(()),
             // Retained concurrently, or the repository holds that number already: serve anyway.
-            Err(tributary_store::StoreError::Rejected(e)) if e.kind == ErrorKind::Conflict => Ok(()),
-            Err(e) => Err(e.into()),
+            Err(e) if e.kind == ErrorKind::Conflict => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -314,7 +324,8 @@ impl Service {
                 drop(guard);
                 if gateway_id != target.repository_id {
                     let new = retained_copy(&record);
-                    self.retain(&target.repository_id, coordinates, display_name, new).await?;
+                    self.retain(&scope(&target.domain)?, &target.repository_id, coordinates, display_name, &new)
+                        .await?;
                 }
                 return self.open_blob(&target.domain, stored).await;
             }
@@ -443,9 +454,9 @@ impl Service {
                         published_at: external.published_at.unwrap_or_else(Utc::now),
                         assets,
                     };
-                    let mut result = service.retain(&gateway_id, &coordinates, &display_name, new.clone()).await;
+                    let mut result = service.retain(&scope, &gateway_id, &coordinates, &display_name, &new).await;
                     if result.is_ok() && gateway_id != target_repository_id {
-                        result = service.retain(&target_repository_id, &coordinates, &display_name, new).await;
+                        result = service.retain(&scope, &target_repository_id, &coordinates, &display_name, &new).await;
                     }
                     result.map_err(|e| std::io::Error::other(e.message))
                 }

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use tributary_blob::{Digests, ExpectedDigests};
+use tributary_blob::{BlobScope, Digests, ExpectedDigests, Sha256};
 use tributary_model::{
     ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, ResourceType, ServiceError,
     VersionOrigin,
 };
-use tributary_store::{Domain, NewVersion, PutOutcome};
+use tributary_store::{Domain, NewVersion, PutOutcome, StoreError};
 
 use super::view::VersionSource;
 use super::{RepoTarget, scope};
@@ -80,18 +80,67 @@ impl Service {
             external_connection: None,
         };
         let result = self
-            .store
-            .put_version(
+            .write_version(
+                &scope(&target.domain)?,
                 &target.repository_id,
                 coordinates,
                 display_name,
-                new,
+                &new,
                 OriginRestrictions::FIRST_PUBLISHED,
                 tags,
             )
             .await;
         self.caches.package_changed(&target.domain.id, coordinates).await;
-        Ok(result?)
+        result
+    }
+}
+
+impl Service {
+    /// Writes a version whose blobs are stored (`scope` is its domain's) in one transaction,
+    /// through the garbage collection's marks (docs/ARCHITECTURE.md, "Garbage collection"): a
+    /// file whose blob a collection deleted is let through when its bytes were stored again
+    /// since (this upload's own put, or another's), and refused when they are gone: the client
+    /// uploads it again.
+    #[expect(clippy::too_many_arguments, reason = "the store's write, and the scope its blobs live in")]
+    pub(crate) async fn write_version(
+        &self,
+        scope: &BlobScope,
+        repository_id: &str,
+        coordinates: &PackageCoordinates,
+        display_name: &str,
+        new: &NewVersion,
+        default_restrictions: OriginRestrictions,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<PutOutcome, ServiceError> {
+        // Each pass lets one file through, so a version of n files needs at most n + 1.
+        for _ in 0..=new.assets.len() {
+            match self
+                .store
+                .put_version(repository_id, coordinates, display_name, new, default_restrictions, tags)
+                .await
+            {
+                Err(StoreError::BlobCollected { sha256, finished: true }) => {
+                    let digest: Sha256 = sha256
+                        .parse()
+                        .map_err(|_| ServiceError::internal(format!("a collection marked a bad SHA-256 `{sha256}`")))?;
+                    let stored = self
+                        .blobs
+                        .exists(scope, &digest)
+                        .await
+                        .map_err(|e| ServiceError::internal(format!("the blob store failed: {e}")))?;
+                    if !stored {
+                        return Err(StoreError::BlobCollected { sha256, finished: true }.into());
+                    }
+                    // The scope is the domain's id (`resolve::scope`).
+                    self.store.blob_uploaded_again(scope.as_str(), &sha256).await?;
+                }
+                other => return Ok(other?),
+            }
+        }
+        Err(ServiceError::internal(format!(
+            "the files of version `{}` of {coordinates} stay marked as garbage",
+            new.version
+        )))
     }
 }
 

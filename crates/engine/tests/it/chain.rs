@@ -485,3 +485,55 @@ async fn a_format_without_upstream_searches_no_connection() {
     assert!(view.versions.is_empty() && view.gateways.is_empty() && view.upstream_error.is_none(), "{view:?}");
     assert_eq!(registry.hits("/demo"), 0);
 }
+
+/// Garbage collection beside an upload of the same bytes: a blob no version refers to is
+/// deleted; an upload that stored it before the deletion and writes its version after is
+/// refused (its bytes are gone) and nothing is written; stored again, the version is written;
+/// a blob a version refers to, here or fetched through the chain, is never deleted.
+#[tokio::test]
+async fn a_collected_blob_is_refused_until_stored_again() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("fetched", &["1.0.0"]);
+    let url = registry.start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = chain(dir.path(), &url, Duration::from_secs(60)).await;
+    publish(&service, "app", "kept", "1.0.0").await;
+    assert_eq!(download(&service, "app", "fetched", "1.0.0").await, bytes_of("fetched", "1.0.0"));
+    until_stored(&service, "gateway", "fetched", "1.0.0").await;
+
+    // An upload stores its blob; then, before it writes its version, a collection runs.
+    let target = target(&service, "app").await;
+    let orphan = bytes_of("orphan", "1.0.0");
+    let (expected, tags) = (ExpectedDigests::default(), BTreeMap::new());
+    let store = |bytes: Vec<u8>| service.store_blob(&target.domain, body_from_bytes(bytes), &expected);
+    let digests = store(orphan.clone()).await.expect("stored");
+    let report = service.collect_garbage(Duration::ZERO).await.expect("a collection");
+    assert_eq!((report.idle, report.deleted), (3, 1), "three blobs, one referred to by nothing");
+
+    let new = NewVersion {
+        version: "1.0.0".to_owned(),
+        status: VersionStatus::Published,
+        origin: VersionOrigin { origin_type: OriginType::Internal, repository: None, external_connection: None },
+        metadata: VersionMetadata::default(),
+        format_metadata: serde_json::json!({}),
+        published_at: chrono::Utc::now(),
+        assets: vec![asset_record(&file_name("orphan", "1.0.0"), &digests)],
+    };
+    let package = coordinates("orphan");
+    let publish_orphan = || service.publish(&target, &FakeFormat, &package, "orphan", new.clone(), &tags);
+    let refused = publish_orphan().await.expect_err("its blob was deleted");
+    assert_eq!(refused.kind, tributary_model::ErrorKind::Throttling, "{}", refused.message);
+    assert!(refused.message.contains("upload it again"), "{}", refused.message);
+    assert!(stored(&service, "app", "orphan").await.is_empty(), "nothing of the version is written");
+
+    // The client uploads again: the bytes are back, and the version is written.
+    store(orphan.clone()).await.expect("stored again");
+    publish_orphan().await.expect("published once its bytes are back");
+    assert_eq!(download(&service, "app", "orphan", "1.0.0").await, orphan);
+
+    // Everything is referred to now: a collection keeps it all.
+    let report = service.collect_garbage(Duration::ZERO).await.expect("a collection");
+    assert_eq!((report.idle, report.deleted), (3, 0));
+    assert_eq!(download(&service, "app", "kept", "1.0.0").await, bytes_of("kept", "1.0.0"));
+    assert_eq!(download(&service, "app", "fetched", "1.0.0").await, bytes_of("fetched", "1.0.0"));
+}

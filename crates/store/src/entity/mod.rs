@@ -3,6 +3,7 @@
 #![expect(unused_qualifications, reason = "the sea-orm entity derive expands to qualified paths")]
 
 pub mod assets;
+pub mod blob_collections;
 pub mod dist_tags;
 pub mod domains;
 pub mod fetch_leases;

@@ -233,7 +233,10 @@ both_backends!(versions_gain_files_but_never_change_one, |store: Store| async mo
     let repo = store.change_repository(&domain, create("app", &[]), accept).await.expect("repo");
     let demo = PackageCoordinates { format: PackageFormat::Pypi, namespace: String::new(), name: "demo".into() };
     let tags = std::collections::BTreeMap::new();
-    let put = |new| store.put_version(&repo.id, &demo, "Demo", new, OriginRestrictions::FIRST_PUBLISHED, &tags);
+    let put = |new: tributary_store::NewVersion| {
+        let (store, repo, demo, tags) = (&store, &repo, &demo, &tags);
+        async move { store.put_version(&repo.id, demo, "Demo", &new, OriginRestrictions::FIRST_PUBLISHED, tags).await }
+    };
 
     let sdist = file("demo-1.0.tar.gz", "a");
     let wheel = file("demo-1.0-py3-none-any.whl", "b");
@@ -264,6 +267,67 @@ both_backends!(versions_gain_files_but_never_change_one, |store: Store| async mo
     let package = store.package(&repo.id, &demo).await.expect("read").expect("package");
     let stored = store.version(&package.id, "1.0").await.expect("read").expect("version");
     assert_eq!(stored.assets.len(), 2, "the refused put added nothing: {:?}", stored.assets);
+});
+
+// The marks of a garbage collection: only blobs nothing refers to are marked, by one
+// collection; a version refers to no marked blob until the mark is dropped (not deleted after
+// all) or, once deleted, the bytes were stored again; a collection that died is taken over;
+// finished deletions are forgotten after the grace period.
+both_backends!(a_collection_marks_only_what_nothing_refers_to, |store: Store| async move {
+    use tributary_model::{OriginRestrictions, PackageCoordinates, PackageFormat};
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    let repo = store.change_repository(&domain, create("app", &[]), accept).await.expect("repo");
+    let tags = std::collections::BTreeMap::new();
+    let put = |name: &str, sha256: &str| {
+        let coordinates =
+            PackageCoordinates { format: PackageFormat::Npm, namespace: String::new(), name: name.to_owned() };
+        let new = version("1.0.0", vec![file(&format!("{name}-1.0.0.tgz"), sha256)]);
+        let (store, repo, tags) = (&store, &repo, &tags);
+        async move {
+            let name = coordinates.name.as_str();
+            store.put_version(&repo.id, &coordinates, name, &new, OriginRestrictions::FIRST_PUBLISHED, tags).await
+        }
+    };
+    let hex = |sha256: &str| sha256.repeat(64 / sha256.len());
+    let collected = |result: Result<tributary_store::PutOutcome, StoreError>| match result {
+        Err(StoreError::BlobCollected { sha256, finished }) => Some((sha256, finished)),
+        Err(other) => panic!("expected BlobCollected, got {other}"),
+        Ok(_) => None,
+    };
+    put("kept", "a").await.expect("a version referring to blob a");
+
+    let marked = store.mark_blobs_for_deletion(&domain.id, &[hex("a"), hex("e")], "c1", 1_000).await.expect("mark");
+    assert_eq!(marked, [hex("e")], "a blob a version refers to is never marked");
+    assert_eq!(collected(put("late", "e").await), Some((hex("e"), false)), "refused while being deleted");
+    let other = store.mark_blobs_for_deletion(&domain.id, &[hex("e")], "c2", 1_001).await.expect("mark");
+    assert!(other.is_empty(), "another collection leaves it to the first: {other:?}");
+
+    // c1 dies; after the grace period c2 takes its marks over, and c1 can no longer finish.
+    let taken = store.take_over_unfinished_deletions(&domain.id, "c2", 5_000, 1_000).await.expect("take over");
+    assert!(taken.is_empty(), "a mark of the grace period's start is not stale yet: {taken:?}");
+    let taken = store.take_over_unfinished_deletions(&domain.id, "c2", 5_000, 1_001).await.expect("take over");
+    assert_eq!(taken, [hex("e")]);
+    store.blob_deleted(&domain.id, &hex("e"), "c1", 5_001).await.expect("c1 records");
+    assert_eq!(collected(put("late", "e").await), Some((hex("e"), false)), "c1's record changed nothing");
+    store.blob_deleted(&domain.id, &hex("e"), "c2", 5_002).await.expect("c2 records");
+    assert_eq!(collected(put("late", "e").await), Some((hex("e"), true)), "deleted");
+    store.blob_uploaded_again(&domain.id, &hex("e")).await.expect("stored again");
+    put("late", "e").await.expect("written once its bytes are back");
+
+    // A mark dropped (the blob was written since it was listed) lets versions refer to it.
+    let marked = store.mark_blobs_for_deletion(&domain.id, &[hex("f")], "c3", 6_000).await.expect("mark");
+    assert_eq!(marked, [hex("f")]);
+    store.blob_uploaded_again(&domain.id, &hex("f")).await.expect("no-op");
+    assert_eq!(collected(put("fresh", "f").await), Some((hex("f"), false)), "a deletion running keeps its mark");
+    store.unmark_blob(&domain.id, &hex("f"), "c3").await.expect("unmark");
+    put("fresh", "f").await.expect("written once unmarked");
+
+    // Finished deletions are forgotten once older than the grace period.
+    store.mark_blobs_for_deletion(&domain.id, &[hex("9")], "c4", 7_000).await.expect("mark");
+    store.blob_deleted(&domain.id, &hex("9"), "c4", 7_100).await.expect("deleted");
+    assert_eq!(store.forget_deletions(&domain.id, 7_100).await.expect("forget"), 0);
+    assert_eq!(store.forget_deletions(&domain.id, 7_101).await.expect("forget"), 1);
+    put("reborn", "9").await.expect("a forgotten deletion refuses nothing");
 });
 
 both_backends!(a_fetch_lease_has_one_holder_until_it_lapses, |store: Store| async move {
