@@ -16,6 +16,12 @@ use tributary_store::Store;
 
 use config::{BlobConfig, Config, Overrides};
 
+/// jemalloc, for the whole process (C code too): under steady mixed traffic glibc's malloc kept
+/// a growing share of freed memory resident, where jemalloc returns it (docs/benchmarks.md,
+/// "Where the memory goes").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "tributary", version, about = "A self-hosted artifact repository with upstream chains")]
 struct Cli {
