@@ -18,6 +18,7 @@
 //! The upstream client keeps its own two caches (parsed registry documents and service indexes),
 //! keyed by the URL they were read from (`upstream.rs`).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -32,6 +33,31 @@ use crate::{CacheSize, DomainGraph, documents::Document};
 
 /// The largest blob kept in memory.
 pub(crate) const MAX_CACHED_BLOB: u64 = 1024 * 1024;
+
+/// `cache`'s value for `key`, made by `init` on a miss; concurrent misses make it once.
+///
+/// A hit only looks the key up. moka's `try_get_with` future holds the initializing future
+/// inline and weighs kilobytes (26 KiB for a document's), and a request's future holding it is
+/// copied whole wherever it is moved or boxed: that was a fifth of a warm packument's
+/// instructions (docs/benchmarks.md, "Instructions per request"). So the initializing future is
+/// made on a miss only, and the miss path lives on the heap.
+pub(crate) async fn get_or_try_init<K, Q, V, E, F>(
+    cache: &Cache<K, V>,
+    key: &Q,
+    init: impl FnOnce() -> F,
+) -> Result<V, Arc<E>>
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq + Send + Sync + 'static,
+    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
+    V: Clone + Send + Sync + 'static,
+    E: Send + Sync + 'static,
+    F: Future<Output = Result<V, E>>,
+{
+    if let Some(value) = cache.get(key).await {
+        return Ok(value);
+    }
+    Box::pin(cache.try_get_with_by_ref(key, init())).await
+}
 /// The memory given to hot blobs.
 const BLOB_CACHE_BYTES: u64 = 24 * 1024 * 1024;
 /// The memory given to rendered documents.
@@ -199,8 +225,11 @@ impl Caches {
     }
 
     async fn generation(&self, of: Generation) -> u64 {
+        if let Some(generation) = self.generations.get(&of).await {
+            return generation;
+        }
         let counter = &self.counter;
-        self.generations.get_with(of, async { counter.load(Ordering::Acquire) }).await
+        Box::pin(self.generations.get_with(of, async { counter.load(Ordering::Acquire) })).await
     }
 
     /// `package` as `repository` of `domain_id` sees it now: what its cached entries are keyed by.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use tributary_model::{PackageCoordinates, ServiceError};
 
 use crate::Service;
-use crate::caches::DocumentKey;
+use crate::caches::{DocumentKey, get_or_try_init};
 use crate::resolve::RepoTarget;
 
 /// A rendered document, gzip-compressed once, and its strong ETag.
@@ -36,27 +36,28 @@ impl Service {
     /// The document `rendering` of `package` in `target` (e.g. npm's `abbreviated` packument for
     /// one endpoint URL), rendered by `render` when not cached; concurrent misses for one key
     /// render once.
+    ///
+    /// `render` makes the rendering's future, which is large (it may resolve the package through
+    /// the chain): a warm request never makes it (`caches::get_or_try_init`).
     pub async fn document<F>(
         &self,
         target: &RepoTarget,
         package: &PackageCoordinates,
         rendering: &str,
-        render: F,
+        render: impl FnOnce() -> F,
     ) -> Result<Arc<Document>, ServiceError>
     where
         F: Future<Output = Result<Vec<u8>, ServiceError>>,
     {
         let package = self.caches.seen_from(&target.domain.id, &target.repository, package).await;
         let key = DocumentKey { package, rendering: rendering.to_owned() };
-        self.caches
-            .documents
-            .try_get_with(key, async {
-                let body = render.await?;
-                let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
-                let gzip = gzip(&body);
-                Ok::<_, ServiceError>(Arc::new(Document { body: Bytes::from(body), gzip, etag }))
-            })
-            .await
-            .map_err(|e: Arc<ServiceError>| (*e).clone())
+        get_or_try_init(&self.caches.documents, &key, || async {
+            let body = render().await?;
+            let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+            let gzip = gzip(&body);
+            Ok::<_, ServiceError>(Arc::new(Document { body: Bytes::from(body), gzip, etag }))
+        })
+        .await
+        .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 }

@@ -1,6 +1,7 @@
 //! Who is calling: SigV4-signed requests (access keys) and bearer tokens (from
 //! GetAuthorizationToken), and the admin principal created on first start.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use tributary_model::{DomainName, ErrorKind, ServiceError};
 use tributary_store::{NewPrincipal, Principal};
 
 use crate::Service;
-use crate::caches::PrincipalKey;
+use crate::caches::{PrincipalKey, get_or_try_init};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,37 +88,36 @@ impl Service {
     }
 
     async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        self.cached_principal(
-            PrincipalKey::AccessKey(access_key_id.to_owned()),
-            self.store.principal_by_access_key(access_key_id),
-        )
+        self.cached_principal(PrincipalKey::AccessKey(access_key_id.to_owned()), || {
+            self.store.principal_by_access_key(access_key_id)
+        })
         .await
     }
 
     /// The principal with id `id`, cached like access keys (every data-plane request asks).
     pub(crate) async fn principal_by_id(&self, id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
-        self.cached_principal(PrincipalKey::Id(id.to_owned()), self.store.principal_by_id(id)).await
+        self.cached_principal(PrincipalKey::Id(id.to_owned()), || self.store.principal_by_id(id)).await
     }
 
     /// A principal from the cache, else from `load`; concurrent misses for one key make one
     /// query (every request in flight when the entry expires asks at once). An unknown
     /// principal is not cached: it may be created the next moment.
-    async fn cached_principal(
+    async fn cached_principal<F>(
         &self,
         key: PrincipalKey,
-        load: impl Future<Output = Result<Option<Principal>, tributary_store::StoreError>>,
-    ) -> Result<Option<Arc<Principal>>, ServiceError> {
-        let loaded = self
-            .caches
-            .principals
-            .try_get_with(key, async {
-                match load.await {
-                    Ok(Some(found)) => Ok(Arc::new(found)),
-                    Ok(None) => Err(None),
-                    Err(e) => Err(Some(ServiceError::from(e))),
-                }
-            })
-            .await;
+        load: impl FnOnce() -> F,
+    ) -> Result<Option<Arc<Principal>>, ServiceError>
+    where
+        F: Future<Output = Result<Option<Principal>, tributary_store::StoreError>>,
+    {
+        let loaded = get_or_try_init(&self.caches.principals, &key, || async {
+            match load().await {
+                Ok(Some(found)) => Ok(Arc::new(found)),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(ServiceError::from(e))),
+            }
+        })
+        .await;
         match loaded {
             Ok(found) => Ok(Some(found)),
             Err(e) => match &*e {

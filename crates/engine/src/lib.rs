@@ -179,9 +179,7 @@ impl Service {
     /// The domain `name`, cached briefly (data-plane requests).
     async fn cached_domain(&self, name: &DomainName) -> Result<Domain, ServiceError> {
         // Concurrent misses (every request in flight when the entry expires) make one query.
-        self.caches
-            .domains
-            .try_get_with_by_ref(name.as_str(), self.domain(name, None))
+        caches::get_or_try_init(&self.caches.domains, name.as_str(), || self.domain(name, None))
             .await
             .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
@@ -213,17 +211,15 @@ impl Service {
     /// The repository graph of a domain, cached briefly and dropped on every local change.
     async fn graph(&self, domain: &Domain) -> Result<Arc<DomainGraph>, ServiceError> {
         // Concurrent misses make one query, as for domains.
-        self.caches
-            .graphs
-            .try_get_with_by_ref(&domain.id, async {
-                let records = self.store.domain_graph(&domain.id).await?;
-                Ok::<_, ServiceError>(Arc::new(DomainGraph {
-                    graph: graph_of(&records),
-                    ids: records.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
-                }))
-            })
-            .await
-            .map_err(|e: Arc<ServiceError>| (*e).clone())
+        caches::get_or_try_init(&self.caches.graphs, domain.id.as_str(), || async {
+            let records = self.store.domain_graph(&domain.id).await?;
+            Ok::<_, ServiceError>(Arc::new(DomainGraph {
+                graph: graph_of(&records),
+                ids: records.iter().map(|r| (r.name.clone(), r.id.clone())).collect(),
+            }))
+        })
+        .await
+        .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 }
 

@@ -234,7 +234,7 @@ pub async fn artifact_metadata(
 ) -> Result<Arc<Document>, ServiceError> {
     let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &coordinates, "maven-metadata.xml", async {
+        .document(target, &coordinates, "maven-metadata.xml", || async {
             let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let listed: Vec<(&String, &VersionSource)> =
                 view.versions.iter().filter(|(_, source)| source.is_listed()).collect();
@@ -263,7 +263,7 @@ pub async fn snapshot_metadata(
     let rendering = format!("{version}/maven-metadata.xml");
     let coordinates = coordinates(group_id, artifact_id);
     service
-        .document(target, &coordinates, &rendering, async {
+        .document(target, &coordinates, &rendering, || async {
             let view = service.package_view(target, &MavenAdapter, &coordinates).await?;
             let probe = ArtifactFile {
                 group_id: group_id.to_owned(),

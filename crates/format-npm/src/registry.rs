@@ -110,7 +110,7 @@ pub async fn packument(
     let rendering = format!("{} {endpoint}", if abbreviated { "abbreviated" } else { "full" });
     let coordinates = coordinates(name);
     service
-        .document(target, &coordinates, &rendering, async {
+        .document(target, &coordinates, &rendering, || async {
             let view = service.package_view(target, &NpmAdapter, &coordinates).await?;
             let doc = packument_doc(name, &view, endpoint)?;
             Ok(if abbreviated { render_abbreviated(&doc) } else { render_full(&doc) })

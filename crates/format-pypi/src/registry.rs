@@ -218,7 +218,7 @@ pub async fn project_page(
     let rendering = format!("{format:?} {endpoint}");
     let coordinates = coordinates(project);
     service
-        .document(target, &coordinates, &rendering, async {
+        .document(target, &coordinates, &rendering, || async {
             let view = service.package_view(target, &PypiAdapter, &coordinates).await?;
             let page = simple_project(project, &view, endpoint).ok_or_else(|| match &view.upstream_error {
                 Some(e) => e.clone(),

@@ -18,7 +18,7 @@ use tributary_store::{AssetRecord, Domain, NewVersion, VersionRecord};
 use super::view::{VersionFile, VersionSource};
 use super::{RepoTarget, asset_record, scope};
 use crate::Service;
-use crate::caches::{BlobKey, StoredAssetKey, UpstreamFile};
+use crate::caches::{BlobKey, StoredAssetKey, UpstreamFile, get_or_try_init};
 use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
 
 /// The bytes of an asset.
@@ -102,17 +102,14 @@ impl Service {
         // what it stores wins) and then served from memory; concurrent misses for one key (every
         // request in flight when the entry expires) share one lookup. Only a file found there is
         // cached; anything else is resolved through the package view below.
-        let lookup = self
-            .caches
-            .stored_assets
-            .try_get_with(key, async {
-                match self.stored_here(target, coordinates, version, asset).await {
-                    Ok(Some(stored)) => Ok(stored),
-                    Ok(None) => Err(AssetMiss::Elsewhere),
-                    Err(e) => Err(AssetMiss::Failed(e)),
-                }
-            })
-            .await;
+        let lookup = get_or_try_init(&self.caches.stored_assets, &key, || async {
+            match self.stored_here(target, coordinates, version, asset).await {
+                Ok(Some(stored)) => Ok(stored),
+                Ok(None) => Err(AssetMiss::Elsewhere),
+                Err(e) => Err(AssetMiss::Failed(e)),
+            }
+        })
+        .await;
         match lookup {
             Ok(stored) => return self.open_blob(&target.domain, stored).await,
             Err(miss) => {
@@ -217,20 +214,17 @@ impl Service {
         }
         // Small blobs are read whole once and kept in memory while they are hot; concurrent
         // misses for one blob read it once (a burst of clients holds one copy, not one each).
-        let bytes = self
-            .caches
-            .blobs
-            .try_get_with(key, async {
-                let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
-                let mut whole = bytes::BytesMut::with_capacity(usize::try_from(body.size).unwrap_or(0));
-                let mut stream = body.stream;
-                while let Some(chunk) = stream.next().await {
-                    whole.extend_from_slice(&chunk.map_err(|e| read_error(&e))?);
-                }
-                Ok::<_, ServiceError>(whole.freeze())
-            })
-            .await
-            .map_err(|e: Arc<ServiceError>| (*e).clone())?;
+        let bytes = get_or_try_init(&self.caches.blobs, &key, || async {
+            let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
+            let mut whole = bytes::BytesMut::with_capacity(usize::try_from(body.size).unwrap_or(0));
+            let mut stream = body.stream;
+            while let Some(chunk) = stream.next().await {
+                whole.extend_from_slice(&chunk.map_err(|e| read_error(&e))?);
+            }
+            Ok::<_, ServiceError>(whole.freeze())
+        })
+        .await
+        .map_err(|e: Arc<ServiceError>| (*e).clone())?;
         Ok(AssetBody {
             name: asset.name,
             sha256: Some(sha256),
