@@ -118,6 +118,21 @@ impl Service {
                 }
             }
         }
+        // Resolving through the chain has a large future: on the heap, so a warm download's
+        // future stays small (docs/benchmarks.md, "Instructions per request").
+        Box::pin(self.fetch_through_chain(target, adapter, coordinates, version, asset)).await
+    }
+
+    /// `fetch_asset` for a file not stored in the asking repository: found through its search
+    /// order, retained or ingested.
+    async fn fetch_through_chain(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+        version: &str,
+        asset: &str,
+    ) -> Result<AssetBody, ServiceError> {
         let view = self.version_view(target, adapter, coordinates, version).await?;
         let not_found = || match &view.upstream_error {
             Some(e) => ServiceError::new(
