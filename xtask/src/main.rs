@@ -12,6 +12,9 @@
 //!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
 //!   and the slope of its RSS and open file descriptors (`bench/soak_bench.py`).
+//! - `bench instructions`: the server's instructions per request on the `bench npm` workloads,
+//!   counted by callgrind, to compare builds where requests per second are too noisy
+//!   (`bench/instructions_bench.py`).
 //! - `fuzz [TARGET...] [--seconds N]`: each fuzz target of `fuzz/` (all by default) for N
 //!   seconds (600 by default) with cargo-fuzz on the nightly toolchain, installing cargo-fuzz
 //!   first when it is missing; stops at the first crash, which `fuzz/artifacts/` keeps.
@@ -75,7 +78,7 @@ fn main() -> anyhow::Result<()> {
         Some("fuzz") => fuzz(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|soak | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|soak|instructions | fuzz [TARGET...] [--seconds N]>"
             );
             std::process::exit(2);
         }
@@ -278,7 +281,11 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/soak_bench.py")).current_dir(root))
         }
-        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `soak`"),
+        Some("instructions") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/instructions_bench.py")).current_dir(root))
+        }
+        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `soak`, `instructions`"),
     }
 }
 
