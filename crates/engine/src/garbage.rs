@@ -30,6 +30,9 @@ pub struct GarbageReport {
     pub deleted: u64,
 }
 
+/// How many idle blobs are marked, then deleted, at a time.
+const BATCH: usize = 100;
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -61,7 +64,10 @@ impl Service {
                 let unfinished =
                     self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
                 for sha256 in unfinished {
-                    self.blobs.delete(&scope, &digest(&sha256)?).await.map_err(blob_error)?;
+                    if let Err(e) = self.blobs.delete(&scope, &digest(&sha256)?).await {
+                        tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted");
+                    }
+                    // Done either way: a version that would refer to it checks its bytes first.
                     self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
                     report.deleted += 1;
                 }
@@ -77,20 +83,50 @@ impl Service {
                     .map(Sha256::to_hex)
                     .collect();
                 report.idle += idle.len() as u64;
-                if idle.is_empty() {
-                    continue;
-                }
-                let marked = self.store.mark_blobs_for_deletion(&domain.id, &idle, &collector, now_ms()).await?;
-                for sha256 in marked {
-                    if self.blobs.delete_idle(&scope, &digest(&sha256)?, grace).await.map_err(blob_error)? {
-                        self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
-                        report.deleted += 1;
-                    } else {
-                        self.store.unmark_blob(&domain.id, &sha256, &collector).await?;
+                // Marked and deleted a batch at a time: a mark lives seconds, not the whole run.
+                for batch in idle.chunks(BATCH) {
+                    let marked = self.store.mark_blobs_for_deletion(&domain.id, batch, &collector, now_ms()).await?;
+                    for sha256 in marked {
+                        if self.delete_marked(&scope, &domain.id, &sha256, &collector, grace).await? {
+                            report.deleted += 1;
+                        }
                     }
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Deletes a blob `collector` marked, unless it was written since it was listed (then its
+    /// mark is dropped) or the mark was taken over by another run (this one was slow, not dead).
+    /// A blob store's failure ends the deletion as well: the mark is recorded as done, and a
+    /// version that would refer to the blob checks its bytes first, so no upload waits on a
+    /// mark that nothing will finish.
+    async fn delete_marked(
+        &self,
+        scope: &tributary_blob::BlobScope,
+        domain_id: &str,
+        sha256: &str,
+        collector: &str,
+        grace: Duration,
+    ) -> Result<bool, ServiceError> {
+        if !self.store.still_marked_by(domain_id, sha256, collector).await? {
+            return Ok(false);
+        }
+        match self.blobs.delete_idle(scope, &digest(sha256)?, grace).await {
+            Ok(true) => {
+                self.store.blob_deleted(domain_id, sha256, collector, now_ms()).await?;
+                Ok(true)
+            }
+            Ok(false) => {
+                self.store.unmark_blob(domain_id, sha256, collector).await?;
+                Ok(false)
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob marked for deletion was not deleted");
+                self.store.blob_deleted(domain_id, sha256, collector, now_ms()).await?;
+                Ok(false)
+            }
+        }
     }
 }

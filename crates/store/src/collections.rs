@@ -18,7 +18,7 @@
 //!   without seeing it.
 //!
 //! On SQLite the one writer serializes these transactions; on PostgreSQL the domain row's
-//! `FOR UPDATE` / `FOR SHARE` locks do.
+//! `FOR UPDATE` / `FOR KEY SHARE` locks do.
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
@@ -42,19 +42,16 @@ impl Store {
     ) -> Result<Vec<String>> {
         let mut marked = Vec::new();
         for batch in candidates.chunks(MARK_BATCH) {
+            // Most idle blobs are referred to: find those on a reader first, and lock the domain
+            // only for the rest (checked again under the lock).
+            let referenced = referenced_among(&self.reads, domain_id, batch).await?;
+            let batch: Vec<String> = batch.iter().filter(|sha256| !referenced.contains(*sha256)).cloned().collect();
+            if batch.is_empty() {
+                continue;
+            }
             let txn = self.db.begin().await?;
             domains::Entity::find_by_id(domain_id).lock_exclusive().one(&txn).await?;
-            let referenced: std::collections::HashSet<String> = assets::Entity::find()
-                .select_only()
-                .column(assets::Column::Sha256)
-                .distinct()
-                .filter(assets::Column::Sha256.is_in(batch.iter().cloned()))
-                .filter(assets::Column::VersionId.in_subquery(versions_of_domain(domain_id)))
-                .into_tuple()
-                .all(&txn)
-                .await?
-                .into_iter()
-                .collect();
+            let referenced = referenced_among(&txn, domain_id, &batch).await?;
             let rows: Vec<blob_collections::ActiveModel> = batch
                 .iter()
                 .filter(|sha256| !referenced.contains(*sha256))
@@ -119,6 +116,19 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?)
+    }
+
+    /// Whether `collector` still holds its mark of `sha256`, its deletion not done: checked
+    /// right before deleting, so a run taken over (it was slow, not dead) deletes nothing more.
+    pub async fn still_marked_by(&self, domain_id: &str, sha256: &str, collector: &str) -> Result<bool> {
+        Ok(blob_collections::Entity::find()
+            .filter(blob_collections::Column::DomainId.eq(domain_id))
+            .filter(blob_collections::Column::Sha256.eq(sha256))
+            .filter(blob_collections::Column::Collector.eq(collector))
+            .filter(blob_collections::Column::DeletedAtMs.is_null())
+            .one(&self.db)
+            .await?
+            .is_some())
     }
 
     /// Records that `collector` deleted `sha256`.
@@ -186,7 +196,9 @@ pub(crate) async fn refuse_collected(
         .one(txn)
         .await?;
     let Some(domain_id) = domain_id else { return Ok(()) };
-    domains::Entity::find_by_id(domain_id.clone()).lock_shared().one(txn).await?;
+    // `FOR KEY SHARE`: conflicts with the collection's `FOR UPDATE`, not with other writers nor
+    // with a graph change's update of the row.
+    domains::Entity::find_by_id(domain_id.clone()).lock(sea_orm::sea_query::LockType::KeyShare).one(txn).await?;
     let marked = blob_collections::Entity::find()
         .filter(blob_collections::Column::DomainId.eq(domain_id))
         .filter(blob_collections::Column::Sha256.is_in(sha256s))
@@ -196,6 +208,24 @@ pub(crate) async fn refuse_collected(
         Some(mark) => Err(StoreError::BlobCollected { sha256: mark.sha256, finished: mark.deleted_at_ms.is_some() }),
         None => Ok(()),
     }
+}
+
+/// Those of `sha256s` an asset of the domain refers to.
+async fn referenced_among(
+    db: &impl ConnectionTrait,
+    domain_id: &str,
+    sha256s: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let found: Vec<String> = assets::Entity::find()
+        .select_only()
+        .column(assets::Column::Sha256)
+        .distinct()
+        .filter(assets::Column::Sha256.is_in(sha256s.iter().cloned()))
+        .filter(assets::Column::VersionId.in_subquery(versions_of_domain(domain_id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// The ids of the versions stored in the repositories of a domain.

@@ -57,15 +57,18 @@ impl From<StoreError> for ServiceError {
         match err {
             StoreError::Rejected(e) => e,
             StoreError::BlobCollected { sha256, finished } => {
-                let what = if finished { "was deleted" } else { "is being deleted" };
-                ServiceError::new(
-                    tributary_model::ErrorKind::Throttling,
+                let message = if finished {
                     format!(
-                        "the file with SHA-256 {sha256} {what} as garbage (stored, but referred to by no version for the grace period) while this version was written; nothing was written: upload it again"
-                    ),
-                )
-                .with_resource(ResourceType::Asset, sha256)
-                .with_retry_after(Some(1))
+                        "the file with SHA-256 {sha256} was deleted as garbage (stored, but referred to by no version for the grace period) before this version was written; nothing was written: upload it again"
+                    )
+                } else {
+                    format!(
+                        "the file with SHA-256 {sha256} is being deleted as garbage (stored, but referred to by no version for the grace period); nothing was written: retry in a minute"
+                    )
+                };
+                ServiceError::new(tributary_model::ErrorKind::Throttling, message)
+                    .with_resource(ResourceType::Asset, sha256)
+                    .with_retry_after(Some(if finished { 1 } else { 60 }))
             }
             other => ServiceError::internal(other.to_string()),
         }

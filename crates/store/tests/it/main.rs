@@ -307,6 +307,8 @@ both_backends!(a_collection_marks_only_what_nothing_refers_to, |store: Store| as
     assert!(taken.is_empty(), "a mark of the grace period's start is not stale yet: {taken:?}");
     let taken = store.take_over_unfinished_deletions(&domain.id, "c2", 5_000, 1_001).await.expect("take over");
     assert_eq!(taken, [hex("e")]);
+    assert!(!store.still_marked_by(&domain.id, &hex("e"), "c1").await.expect("read"), "c1 deletes nothing more");
+    assert!(store.still_marked_by(&domain.id, &hex("e"), "c2").await.expect("read"));
     store.blob_deleted(&domain.id, &hex("e"), "c1", 5_001).await.expect("c1 records");
     assert_eq!(collected(put("late", "e").await), Some((hex("e"), false)), "c1's record changed nothing");
     store.blob_deleted(&domain.id, &hex("e"), "c2", 5_002).await.expect("c2 records");
