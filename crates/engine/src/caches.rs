@@ -58,6 +58,7 @@ where
     }
     Box::pin(cache.try_get_with_by_ref(key, init())).await
 }
+
 /// The memory given to hot blobs.
 const BLOB_CACHE_BYTES: u64 = 24 * 1024 * 1024;
 /// The memory given to rendered documents.

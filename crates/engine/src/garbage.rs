@@ -64,12 +64,14 @@ impl Service {
                 let unfinished =
                     self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
                 for sha256 in unfinished {
-                    if let Err(e) = self.blobs.delete(&scope, &digest(&sha256)?).await {
-                        tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted");
+                    match self.blobs.delete(&scope, &digest(&sha256)?).await {
+                        Ok(()) => report.deleted += 1,
+                        Err(e) => {
+                            tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted")
+                        }
                     }
                     // Done either way: a version that would refer to it checks its bytes first.
                     self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
-                    report.deleted += 1;
                 }
                 // Every upload that found one of these blobs before its deletion is done by now.
                 self.store.forget_deletions(&domain.id, now_ms() - grace_ms).await?;
