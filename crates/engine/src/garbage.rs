@@ -76,18 +76,12 @@ impl Service {
                 // Every upload that found one of these blobs before its deletion is done by now.
                 self.store.forget_deletions(&domain.id, now_ms() - grace_ms).await?;
 
-                let idle: Vec<String> = self
-                    .blobs
-                    .idle_blobs(&scope, grace)
-                    .await
-                    .map_err(blob_error)?
-                    .iter()
-                    .map(Sha256::to_hex)
-                    .collect();
+                let idle = self.blobs.idle_blobs(&scope, grace).await.map_err(blob_error)?;
                 report.idle += idle.len() as u64;
                 // Marked and deleted a batch at a time: a mark lives seconds, not the whole run.
                 for batch in idle.chunks(BATCH) {
-                    let marked = self.store.mark_blobs_for_deletion(&domain.id, batch, &collector, now_ms()).await?;
+                    let batch: Vec<String> = batch.iter().map(Sha256::to_hex).collect();
+                    let marked = self.store.mark_blobs_for_deletion(&domain.id, &batch, &collector, now_ms()).await?;
                     for sha256 in marked {
                         if self.delete_marked(&scope, &domain.id, &sha256, &collector, grace).await? {
                             report.deleted += 1;
