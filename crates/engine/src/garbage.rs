@@ -37,11 +37,13 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn blob_error(e: BlobError) -> ServiceError {
+/// A blob store's failure, as the client sees it.
+pub(crate) fn blob_error(e: BlobError) -> ServiceError {
     ServiceError::internal(format!("the blob store failed: {e}"))
 }
 
-fn digest(sha256: &str) -> Result<Sha256, ServiceError> {
+/// The digest of a blob a collection marked (hex in the database).
+pub(crate) fn marked_digest(sha256: &str) -> Result<Sha256, ServiceError> {
     sha256.parse().map_err(|_| ServiceError::internal(format!("a collection marked a bad SHA-256 `{sha256}`")))
 }
 
@@ -64,7 +66,7 @@ impl Service {
                 let unfinished =
                     self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
                 for sha256 in unfinished {
-                    match self.blobs.delete(&scope, &digest(&sha256)?).await {
+                    match self.blobs.delete(&scope, &marked_digest(&sha256)?).await {
                         Ok(()) => report.deleted += 1,
                         Err(e) => {
                             tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted")
@@ -109,7 +111,7 @@ impl Service {
         if !self.store.still_marked_by(domain_id, sha256, collector).await? {
             return Ok(false);
         }
-        match self.blobs.delete_idle(scope, &digest(sha256)?, grace).await {
+        match self.blobs.delete_idle(scope, &marked_digest(sha256)?, grace).await {
             Ok(true) => {
                 self.store.blob_deleted(domain_id, sha256, collector, now_ms()).await?;
                 Ok(true)

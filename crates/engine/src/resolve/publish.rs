@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use tributary_blob::{BlobScope, Digests, ExpectedDigests, Sha256};
+use tributary_blob::{BlobScope, Digests, ExpectedDigests};
 use tributary_model::{
     ErrorKind, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, ResourceType, ServiceError,
     VersionOrigin,
@@ -13,6 +13,7 @@ use super::view::VersionSource;
 use super::{RepoTarget, scope};
 use crate::Service;
 use crate::formats::FormatAdapter;
+use crate::garbage::{blob_error, marked_digest};
 
 impl Service {
     /// Stores a blob in `domain`, checked against `expected`.
@@ -22,13 +23,10 @@ impl Service {
         body: tributary_blob::BlobBodyIn,
         expected: &ExpectedDigests,
     ) -> Result<Digests, ServiceError> {
-        self.blobs.put(&scope(domain)?, body, expected).await.map_err(|e| {
-            if e.is_upload_rejected() {
-                ServiceError::validation(e.to_string())
-            } else {
-                ServiceError::internal(format!("the blob store failed: {e}"))
-            }
-        })
+        self.blobs
+            .put(&scope(domain)?, body, expected)
+            .await
+            .map_err(|e| if e.is_upload_rejected() { ServiceError::validation(e.to_string()) } else { blob_error(e) })
     }
 
     /// Publishes a version to `target` (its blobs already stored): refused when the package's
@@ -120,14 +118,8 @@ impl Service {
                 .await
             {
                 Err(StoreError::BlobCollected { sha256, finished: true }) => {
-                    let digest: Sha256 = sha256
-                        .parse()
-                        .map_err(|_| ServiceError::internal(format!("a collection marked a bad SHA-256 `{sha256}`")))?;
-                    let stored = self
-                        .blobs
-                        .exists(scope, &digest)
-                        .await
-                        .map_err(|e| ServiceError::internal(format!("the blob store failed: {e}")))?;
+                    let digest = marked_digest(&sha256)?;
+                    let stored = self.blobs.exists(scope, &digest).await.map_err(blob_error)?;
                     if !stored {
                         return Err(StoreError::BlobCollected { sha256, finished: true }.into());
                     }
