@@ -20,7 +20,15 @@ pub struct ExternalPackage {
     pub versions: Vec<Arc<ExternalVersion>>,
     /// Named pointers to versions (npm dist-tags).
     pub dist_tags: BTreeMap<String, String>,
+    /// Further documents that hold more of its versions (NuGet's registration pages, which a
+    /// registration index of many versions links to rather than inlines): the engine fetches
+    /// each and reads it with [`FormatAdapter::parse_upstream_page`], at most
+    /// [`MAX_UPSTREAM_PAGES`].
+    pub pages: Vec<String>,
 }
+
+/// The most pages ([`ExternalPackage::pages`]) one package document may link to.
+pub const MAX_UPSTREAM_PAGES: usize = 256;
 
 /// A version as a public registry describes it.
 #[derive(Debug, Clone)]
@@ -199,6 +207,11 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     /// Reads the metadata document fetched from `url`, served as `content_type`.
     fn parse_upstream(&self, _bytes: &[u8], _content_type: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
         Err(format!("this format has no upstream registry (`{url}`)"))
+    }
+    /// Reads a page a package document linked to ([`ExternalPackage::pages`]), fetched from
+    /// `url`: more versions of the package.
+    fn parse_upstream_page(&self, _bytes: &[u8], url: &str) -> Result<Vec<Arc<ExternalVersion>>, String> {
+        Err(format!("this format's documents have no pages (`{url}`)"))
     }
 }
 

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use tributary_model::{ErrorKind, ExternalConnection, ServiceError};
 
-use crate::formats::{ExternalPackage, FormatAdapter};
+use crate::formats::{ExternalPackage, FormatAdapter, MAX_UPSTREAM_PAGES};
 
 /// How a connection fared lately.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -223,6 +223,10 @@ impl Upstreams {
                     self.record(connection, Err(message.clone()));
                     ServiceError::new(ErrorKind::BadGateway, message)
                 });
+                let parsed = match parsed {
+                    Ok(package) if !package.pages.is_empty() => self.read_pages(connection, package, adapter).await,
+                    other => other,
+                };
                 match parsed {
                     Ok(package) => {
                         self.record(connection, Ok(()));
@@ -245,11 +249,57 @@ impl Upstreams {
         }
     }
 
+    /// The versions of the pages a package document links to, added to it (the pages are
+    /// fetched one after another: a registry serves them from a CDN, and a package has few).
+    async fn read_pages(
+        &self,
+        connection: &str,
+        mut package: ExternalPackage,
+        adapter: &dyn FormatAdapter,
+    ) -> Result<ExternalPackage, ServiceError> {
+        if package.pages.len() > MAX_UPSTREAM_PAGES {
+            return Err(ServiceError::new(
+                ErrorKind::BadGateway,
+                format!(
+                    "`{connection}` describes a package in {} pages, more than {MAX_UPSTREAM_PAGES}",
+                    package.pages.len()
+                ),
+            ));
+        }
+        for page in std::mem::take(&mut package.pages) {
+            let bytes = self.file(connection, &page, MAX_DOCUMENT_BYTES).await?.ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::BadGateway,
+                    format!("`{connection}` links to the page `{}`, which it does not have", redact(&page)),
+                )
+            })?;
+            let versions = adapter.parse_upstream_page(&bytes, &page).map_err(|e| {
+                let message =
+                    format!("`{connection}` answered `{}` with a page that cannot be read: {e}", redact(&page));
+                self.record(connection, Err(message.clone()));
+                ServiceError::new(ErrorKind::BadGateway, message)
+            })?;
+            package.versions.extend(versions);
+        }
+        Ok(package)
+    }
+
     /// A small file (a checksum) at `url` of `connection`; `None` when the registry has none.
     pub(crate) async fn small_file(&self, connection: &str, url: &str) -> Result<Option<bytes::Bytes>, ServiceError> {
-        let request = self.client.get(url).timeout(self.settings.timeout);
+        self.file(connection, url, 64 * 1024).await
+    }
+
+    /// The file at `url` of `connection`, of at most `limit` bytes, read whole (a checksum, a
+    /// page, a search result); `None` when the registry has none.
+    pub(crate) async fn file(
+        &self,
+        connection: &str,
+        url: &str,
+        limit: usize,
+    ) -> Result<Option<bytes::Bytes>, ServiceError> {
+        let request = self.client.get(url).timeout(self.settings.timeout).header("accept", "application/json, */*;q=0.5");
         match fetch_document(request).await {
-            Ok(Fetched::Document { bytes, .. }) if bytes.len() <= 64 * 1024 => {
+            Ok(Fetched::Document { bytes, .. }) if bytes.len() <= limit => {
                 self.record(connection, Ok(()));
                 Ok(Some(bytes))
             }

@@ -76,7 +76,12 @@ impl FormatAdapter for MavenAdapter {
                 })
             })
             .collect();
-        Ok(ExternalPackage { display_name: doc.artifact_id.unwrap_or_default(), versions, dist_tags: BTreeMap::new() })
+        Ok(ExternalPackage {
+            display_name: doc.artifact_id.unwrap_or_default(),
+            versions,
+            dist_tags: BTreeMap::new(),
+            pages: Vec::new(),
+        })
     }
 
     fn unlisted_asset(

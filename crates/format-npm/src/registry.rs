@@ -86,7 +86,7 @@ impl FormatAdapter for NpmAdapter {
                 })
             })
             .collect();
-        Ok(ExternalPackage { display_name: doc.name.package().to_owned(), versions, dist_tags: doc.dist_tags })
+        Ok(ExternalPackage { display_name: doc.name.package().to_owned(), versions, dist_tags: doc.dist_tags, pages: Vec::new() })
     }
 }
 

@@ -130,6 +130,7 @@ impl FormatAdapter for PypiAdapter {
             display_name,
             versions: versions.into_values().map(Arc::new).collect(),
             dist_tags: BTreeMap::new(),
+            pages: Vec::new(),
         })
     }
 }

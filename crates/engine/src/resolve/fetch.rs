@@ -526,12 +526,16 @@ impl Service {
             }
             return Ok(expected);
         }
-        if let Some((url, _)) = sidecars.first() {
-            tracing::warn!(
+        match sidecars.first() {
+            Some((url, _)) => tracing::warn!(
                 url = %crate::upstream::redact(url),
                 connection,
                 "the registry publishes no checksum beside this file: it is stored unverified"
-            );
+            ),
+            None => tracing::warn!(
+                connection,
+                "the registry declares no checksum for this file: it is stored unverified"
+            ),
         }
         Ok(expected)
     }

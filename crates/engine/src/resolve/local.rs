@@ -4,6 +4,7 @@ use tributary_model::{PackageCoordinates, ServiceError, VersionStatus};
 use tributary_store::{PackageRecord, VersionRecord};
 
 use super::RepoTarget;
+use crate::formats::FormatAdapter;
 use crate::{Caller, Service};
 
 impl Service {
@@ -91,6 +92,65 @@ impl Service {
             })
             .take(limit)
             .collect())
+    }
+
+    /// Packages of `format` whose name contains `text` (without case), stored in any repository
+    /// of `target`'s search order, each name once (the first repository in search order wins),
+    /// in search order, at most `limit`: a search through the chain (NuGet's), whose external
+    /// connections the format asks with [`Service::external_documents`].
+    pub async fn visible_packages(
+        &self,
+        target: &RepoTarget,
+        format: tributary_model::PackageFormat,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, PackageRecord)>, ServiceError> {
+        let text = text.to_lowercase();
+        let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
+        let mut found: Vec<(String, PackageRecord)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for step in &order {
+            let Some(id) = target.graph.ids.get(&step.repository) else { continue };
+            for package in self.store.list_packages(id, Some(format), None, None, None, 10_000).await? {
+                let matches = package.display_name.to_lowercase().contains(&text) || package.coordinates.name.contains(&text);
+                if matches && seen.insert((package.coordinates.namespace.clone(), package.coordinates.name.clone())) {
+                    found.push((step.repository.clone(), package));
+                    if found.len() >= limit {
+                        return Ok(found);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// For each external connection of `adapter`'s format that `target`'s search order reaches,
+    /// in order, the document at the URL `url_of` makes of the connection's base (the one its
+    /// service index names, for a format that has one): what a registry answers besides package
+    /// metadata (NuGet's search), at most 16 MiB, not cached. `None` where the registry has no
+    /// such document.
+    pub async fn external_documents(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        url_of: impl Fn(&str) -> Option<String>,
+    ) -> Vec<(String, Result<Option<bytes::Bytes>, ServiceError>)> {
+        let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
+        let mut documents = Vec::new();
+        for connection in order.iter().filter_map(|s| s.external_connection.as_ref()) {
+            if super::connection_format(connection) != Some(adapter.format()) {
+                continue;
+            }
+            let document = match self.upstreams.discovered_base(connection, adapter).await {
+                Ok(base) => match url_of(&base) {
+                    Some(url) => self.upstreams.file(connection, &url, 16 * 1024 * 1024).await,
+                    None => Ok(None),
+                },
+                Err(e) => Err(e),
+            };
+            documents.push((connection.clone(), document));
+        }
+        documents
     }
 
     /// The caller's principal name, for `whoami`.

@@ -65,7 +65,7 @@ impl FormatAdapter for FakeFormat {
                 })
             })
             .collect();
-        Ok(ExternalPackage { display_name: name, versions, dist_tags: BTreeMap::new() })
+        Ok(ExternalPackage { display_name: name, versions, dist_tags: BTreeMap::new(), pages: Vec::new() })
     }
 }
 
