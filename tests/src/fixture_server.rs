@@ -43,6 +43,8 @@ pub struct Request {
     pub method: String,
     /// The percent-decoded path, without the query, with its leading `/`.
     pub path: String,
+    /// The query string as sent, without its `?` (empty when none).
+    pub query: String,
     /// The headers as sent, names lowercase.
     pub headers: Vec<(String, String)>,
 }
@@ -315,6 +317,7 @@ fn parse_head(head: &str) -> Option<(Request, usize, bool)> {
     let target = request_line.next()?;
     let mut close = request_line.next().is_some_and(|version| version == "HTTP/1.0");
     let path = percent_decode(target.split('?').next().unwrap_or_default());
+    let query = target.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
     let mut content_length = 0;
     let mut headers = Vec::new();
     for line in lines {
@@ -327,7 +330,7 @@ fn parse_head(head: &str) -> Option<(Request, usize, bool)> {
         }
         headers.push((name, value));
     }
-    Some((Request { method, path, headers }, content_length, close))
+    Some((Request { method, path, query, headers }, content_length, close))
 }
 
 /// Reads what `stream` has next into `buffer`; false when the connection ended.

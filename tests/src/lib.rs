@@ -28,6 +28,7 @@ pub mod fault_fixture;
 pub mod fixture_server;
 pub mod maven_fixture;
 pub mod npm_fixture;
+pub mod nuget_fixture;
 pub mod pypi_fixture;
 pub mod s3s_fs;
 pub mod scenario;

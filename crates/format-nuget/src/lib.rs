@@ -8,6 +8,7 @@
 //! - [`version`]: NuGet versions: normal form, SemVer 2 detection, order; dependency ranges.
 //! - [`nuspec`]: the manifest, read safely, and the catalog entry and control-plane metadata
 //!   made from it.
+//! - [`multipart`]: the pushed file out of a multipart body, as lenient as NuGet 2.x needs.
 //! - [`package`]: the manifest out of a `.nupkg` under limits (zip bombs, traversal).
 //! - [`documents`]: the v3 documents rendered for the asking repository.
 //! - [`upstream`]: an upstream registry's service index, registrations and search read.
@@ -18,6 +19,7 @@
 
 pub mod documents;
 pub mod id;
+pub mod multipart;
 pub mod nuspec;
 pub mod package;
 pub mod plane;

@@ -17,9 +17,8 @@
 use std::sync::Arc;
 
 use tributary_engine::data_plane::http::{Method, StatusCode};
-use tributary_engine::data_plane::{
-    Access, Context, DataPlane, Endpoint, Request, RequestBody, Response, read_bounded, spool,
-};
+use tributary_engine::data_plane::{Access, Context, DataPlane, Endpoint, Request, RequestBody, Response};
+use tributary_engine::off_io;
 use tributary_engine::formats::FormatAdapter;
 use tributary_model::{ErrorKind, ServiceError};
 
@@ -82,6 +81,8 @@ impl Endpoint for NugetEndpoint {
     fn access(&self) -> Access {
         match self {
             Self::Push | Self::Unlist { .. } | Self::Relist { .. } => Access::Publish,
+            // Static documents, which NuGet 2.x reads without credentials before it pushes.
+            Self::V2(v2::V2Endpoint::Root | v2::V2Endpoint::Metadata) => Access::Anonymous,
             _ => Access::Read,
         }
     }
@@ -191,9 +192,6 @@ impl NugetEndpoint {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NugetPlane;
 
-/// The largest push accepted before the server's own upload limit applies.
-const MAX_FORM_TEXT: usize = 64 * 1024;
-
 impl DataPlane for NugetPlane {
     type Endpoint = NugetEndpoint;
 
@@ -224,8 +222,11 @@ impl DataPlane for NugetPlane {
         body: RequestBody,
     ) -> Result<Response, ServiceError> {
         let service = cx.service;
-        let target = cx.target()?;
         let urls = Urls { base: cx.request.public_base.clone() };
+        if let NugetEndpoint::V2(endpoint @ (v2::V2Endpoint::Root | v2::V2Endpoint::Metadata)) = endpoint {
+            return Ok(v2::static_document(&urls, &endpoint));
+        }
+        let target = cx.target()?;
         let json = "application/json; charset=utf-8";
         match endpoint {
             NugetEndpoint::ServiceIndex => Ok(Response::json(documents::service_index(&urls))),
@@ -281,29 +282,25 @@ impl DataPlane for NugetPlane {
 }
 
 /// The pushed `.nupkg`, spooled to a temporary file: the one file of a multipart body (what
-/// every NuGet client sends), or the whole body when it is not multipart.
+/// every NuGet client sends, read by [`crate::multipart`]), or the whole body when it is not
+/// multipart.
 async fn spool_push(cx: &Context<'_>, body: RequestBody) -> Result<std::fs::File, ServiceError> {
     let limit = cx.max_upload_bytes;
     let too_large = || {
         ServiceError::new(ErrorKind::PayloadTooLarge, format!("the package is larger than this server accepts ({limit} bytes)"))
     };
-    let content_type = cx.request.header("content-type").unwrap_or_default();
+    let content_type = cx.request.header("content-type").unwrap_or_default().to_owned();
+    let (spooled, size) = body.spool(limit.saturating_add(64 * 1024), too_large).await?;
     if !content_type.to_ascii_lowercase().starts_with("multipart/") {
-        return Ok(body.spool(limit, too_large).await?.0);
+        return Ok(spooled);
     }
-    let bad_form =
-        |e: multer::Error| ServiceError::validation(format!("the push is not a valid multipart/form-data body: {e}"));
-    let boundary = multer::parse_boundary(content_type).map_err(bad_form)?;
-    let mut form = multer::Multipart::new(body.into_stream(), boundary);
-    while let Some(field) = form.next_field().await.map_err(bad_form)? {
-        let mut field = Box::pin(field);
-        if field.file_name().is_some() || field.name().is_some_and(|n| n == "package") {
-            let (file, _) = spool(&mut field, limit, too_large).await?;
-            return Ok(file);
-        }
-        read_bounded(&mut field, MAX_FORM_TEXT, too_large).await?;
-    }
-    Err(ServiceError::validation("the push holds no package file; push the .nupkg with `nuget push`"))
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| ServiceError::validation("the push's Content-Type names no multipart boundary"))?;
+    off_io(move || crate::multipart::extract(spooled, size, &boundary)).await?
 }
 
 #[cfg(test)]

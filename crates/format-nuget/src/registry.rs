@@ -311,8 +311,8 @@ pub async fn search(
     Ok(documents::search_response(total, hits.into_iter().skip(query.skip).take(query.take).map(|(_, h)| h).collect()))
 }
 
-/// Every hit of a search, in order, with its id; and how many there are.
-async fn search_hits(
+/// Every hit of a search (as a v3 search result), in order, with its id; and how many there are.
+pub async fn search_hits(
     service: &Service,
     target: &RepoTarget,
     urls: &Urls,

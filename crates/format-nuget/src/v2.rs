@@ -12,7 +12,7 @@ use tributary_engine::data_plane::{Request, Response};
 use tributary_engine::{RepoTarget, Service};
 use tributary_model::{ErrorKind, ServiceError};
 
-use crate::documents::{Urls, VersionEntry};
+use crate::documents::{SearchQuery, Urls, VersionEntry};
 use crate::registry;
 use crate::version::NugetVersion;
 
@@ -27,7 +27,10 @@ pub enum V2Endpoint {
     Package { id: String, version: NugetVersion },
     /// `FindPackagesById()?id='..'` or `Packages()?$filter=Id eq '..'`.
     FindById { id: String },
-    /// `Search()` and other queries: answered with an empty feed.
+    /// `Search()`: the v3 search through the chain, as a feed (every admitted version of each
+    /// package, or only its latest).
+    Search { query: SearchQuery, latest_only: bool },
+    /// Other queries: answered with an empty feed.
     EmptyFeed,
     /// `package/{id}/{version}`.
     Download { id: String, version: NugetVersion },
@@ -41,6 +44,7 @@ impl V2Endpoint {
             Self::Metadata => "v2-metadata",
             Self::Package { .. } => "v2-package",
             Self::FindById { .. } => "v2-find-by-id",
+            Self::Search { .. } => "v2-search",
             Self::EmptyFeed => "v2-query",
             Self::Download { .. } => "v2-download",
         }
@@ -92,6 +96,19 @@ impl V2Endpoint {
             }
             return Ok(Self::EmptyFeed);
         }
+        if path == "Search()" {
+            let unquote = |v: String| v.trim().trim_matches('\'').to_owned();
+            let filter = param("$filter").unwrap_or_default();
+            let query = SearchQuery {
+                q: param("searchTerm").map(unquote).unwrap_or_default(),
+                skip: param("$skip").and_then(|v| v.parse().ok()).unwrap_or(0),
+                take: param("$top").and_then(|v| v.parse().ok()).unwrap_or(30).min(SearchQuery::MAX_TAKE),
+                prerelease: param("includePrerelease").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                semver2: param("semVerLevel").is_some_and(|v| v.starts_with('2')),
+                id: None,
+            };
+            return Ok(Self::Search { query, latest_only: filter.contains("LatestVersion") });
+        }
         if path.starts_with("Search()") || path.starts_with("GetUpdates()") || path.ends_with("/$count") {
             return Ok(Self::EmptyFeed);
         }
@@ -109,8 +126,7 @@ pub async fn serve(
 ) -> Result<Response, ServiceError> {
     let atom = "application/atom+xml;type=feed;charset=utf-8";
     match endpoint {
-        V2Endpoint::Root => Ok(Response::bytes(StatusCode::OK, "application/xml;charset=utf-8", service_document(urls))),
-        V2Endpoint::Metadata => Ok(Response::bytes(StatusCode::OK, "application/xml;charset=utf-8", METADATA)),
+        V2Endpoint::Root | V2Endpoint::Metadata => Ok(static_document(urls, &endpoint)),
         V2Endpoint::Package { id, version } => {
             let entries = registry::version_entries(service, target, &id).await?;
             let entry = entries.iter().find(|e| e.version == version).ok_or_else(|| {
@@ -130,12 +146,50 @@ pub async fn serve(
             let listed: Vec<&VersionEntry> = entries.iter().filter(|e| e.listed && !e.version.is_semver2()).collect();
             Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "FindPackagesById", &id, &listed, latest)))
         }
+        V2Endpoint::Search { query, latest_only } => {
+            let (_, hits) = registry::search_hits(service, target, urls, &query).await?;
+            let mut entries = Vec::new();
+            for (id, hit) in hits.into_iter().skip(query.skip).take(query.take) {
+                entries.extend(hit_entries(&id, &hit, latest_only));
+            }
+            let shown: Vec<&VersionEntry> = entries.iter().collect();
+            Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "Search", "", &shown, None)))
+        }
         V2Endpoint::EmptyFeed => Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "Packages", "", &[], None))),
         V2Endpoint::Download { id, version } => {
             let file = format!("{}.{}.nupkg", crate::id::normalize(&id), version.key());
             let _ = request;
             Ok(Response::asset(registry::get_file(service, target, &id, &version, &file).await?))
         }
+    }
+}
+
+/// The versions of a v3 search result as feed entries (its latest only, when asked).
+fn hit_entries(id: &str, hit: &Value, latest_only: bool) -> Vec<VersionEntry> {
+    let mut entry = hit.clone();
+    if let Some(Value::Array(authors)) = hit.get("authors") {
+        let joined: Vec<&str> = authors.iter().filter_map(Value::as_str).collect();
+        entry["authors"] = Value::from(joined.join(", "));
+    }
+    entry["id"] = Value::from(id);
+    let latest = hit.get("version").and_then(Value::as_str).unwrap_or_default();
+    let versions: Vec<&str> = match hit.get("versions").and_then(Value::as_array) {
+        Some(all) if !latest_only => all.iter().filter_map(|v| v.get("version").and_then(Value::as_str)).collect(),
+        _ => vec![latest],
+    };
+    versions
+        .into_iter()
+        .filter_map(|v| NugetVersion::parse(v).ok())
+        .map(|version| VersionEntry { version, listed: true, published: None, entry: entry.clone() })
+        .collect()
+}
+
+/// The service document or the entity model: the same for every repository, served to anyone.
+pub fn static_document(urls: &Urls, endpoint: &V2Endpoint) -> Response {
+    let xml = "application/xml;charset=utf-8";
+    match endpoint {
+        V2Endpoint::Metadata => Response::bytes(StatusCode::OK, xml, METADATA),
+        _ => Response::bytes(StatusCode::OK, xml, service_document(urls)),
     }
 }
 
@@ -325,7 +379,10 @@ mod tests {
             V2Endpoint::parse("Packages()", "$filter=tolower(Id)%20eq%20'foo'&$orderby=Id"),
             Ok(V2Endpoint::FindById { id: "foo".into() })
         );
-        assert_eq!(V2Endpoint::parse("Search()", "searchTerm=''"), Ok(V2Endpoint::EmptyFeed));
+        let search = V2Endpoint::parse("Search()", "$filter=IsLatestVersion&searchTerm='hello'&includePrerelease=true&$skip=0&$top=30");
+        let Ok(V2Endpoint::Search { query, latest_only: true }) = search else { panic!("a search: {search:?}") };
+        assert_eq!((query.q.as_str(), query.prerelease, query.take), ("hello", true, 30));
+        assert_eq!(V2Endpoint::parse("GetUpdates()", ""), Ok(V2Endpoint::EmptyFeed));
         assert!(V2Endpoint::parse("Packages(Id='Foo')", "").is_err());
         assert!(V2Endpoint::parse("nope", "").is_err());
     }
