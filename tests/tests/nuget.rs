@@ -389,11 +389,14 @@ async fn older_clients(backend: Backend) {
     let two = nuget.pack("Two.Eight", "1.0.0", &[]);
     // NuGet 2.8 on Debian's mono fails on an absolute path, and on a relative one without `./`.
     let path = format!("./{}", two.strip_prefix(nuget.home.path()).expect("in the home").display());
-    let mut push = nuget.command(NugetClient::V28, &["push", &path, "-Source", &v2_feed, "-ApiKey", &token, "-NonInteractive"]);
-    push.env("NUGET_ENABLE_LEGACY_CSPROJ_PACK", "false");
+    // NuGet 2.8 reads the feed's root before it pushes, with the source's credentials.
+    let config = nuget_config(&nuget.dir("v2-home"), "aa", &v2_feed, &token).to_string_lossy().into_owned();
+    let push = nuget.command(
+        NugetClient::V28,
+        &["push", &path, "-Source", &v2_feed, "-ApiKey", &token, "-ConfigFile", &config, "-NonInteractive"],
+    );
     run(push, "nuget 2.8.7 push").ok();
     let out = nuget.dir("v2-out").to_string_lossy().into_owned();
-    let config = nuget_config(&nuget.dir("v2-home"), "aa", &v2_feed, &token).to_string_lossy().into_owned();
     let install = nuget.command(
         NugetClient::V28,
         &["install", "Two.Eight", "-Version", "1.0.0", "-Source", &v2_feed, "-OutputDirectory", &out, "-NoCache", "-ConfigFile", &config, "-NonInteractive"],

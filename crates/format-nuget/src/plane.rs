@@ -81,8 +81,6 @@ impl Endpoint for NugetEndpoint {
     fn access(&self) -> Access {
         match self {
             Self::Push | Self::Unlist { .. } | Self::Relist { .. } => Access::Publish,
-            // Static documents, which NuGet 2.x reads without credentials before it pushes.
-            Self::V2(v2::V2Endpoint::Root | v2::V2Endpoint::Metadata) => Access::Anonymous,
             _ => Access::Read,
         }
     }

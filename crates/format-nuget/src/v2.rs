@@ -134,7 +134,7 @@ pub async fn serve(
             })?;
             let latest = latest_of(&entries);
             let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{}", entry_xml(urls, &id, entry, latest, true));
-            Ok(Response::bytes(StatusCode::OK, "application/atom+xml;type=entry;charset=utf-8", body))
+            Ok(odata("application/atom+xml;type=entry;charset=utf-8", body))
         }
         V2Endpoint::FindById { id } => {
             let entries = match registry::version_entries(service, target, &id).await {
@@ -144,7 +144,7 @@ pub async fn serve(
             };
             let latest = latest_of(&entries);
             let listed: Vec<&VersionEntry> = entries.iter().filter(|e| e.listed && !e.version.is_semver2()).collect();
-            Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "FindPackagesById", &id, &listed, latest)))
+            Ok(odata(atom, feed(urls, "FindPackagesById", &id, &listed, latest)))
         }
         V2Endpoint::Search { query, latest_only } => {
             let (_, hits) = registry::search_hits(service, target, urls, &query).await?;
@@ -153,9 +153,9 @@ pub async fn serve(
                 entries.extend(hit_entries(&id, &hit, latest_only));
             }
             let shown: Vec<&VersionEntry> = entries.iter().collect();
-            Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "Search", "", &shown, None)))
+            Ok(odata(atom, feed(urls, "Search", "", &shown, None)))
         }
-        V2Endpoint::EmptyFeed => Ok(Response::bytes(StatusCode::OK, atom, feed(urls, "Packages", "", &[], None))),
+        V2Endpoint::EmptyFeed => Ok(odata(atom, feed(urls, "Packages", "", &[], None))),
         V2Endpoint::Download { id, version } => {
             let file = format!("{}.{}.nupkg", crate::id::normalize(&id), version.key());
             let _ = request;
@@ -184,12 +184,20 @@ fn hit_entries(id: &str, hit: &Value, latest_only: bool) -> Vec<VersionEntry> {
         .collect()
 }
 
+/// An OData response: the client of NuGet 2.x (WCF Data Services) reads only a response that
+/// says which protocol version it speaks.
+fn odata(content_type: &'static str, body: String) -> Response {
+    use tributary_engine::data_plane::http::header::{HeaderName, HeaderValue};
+    Response::bytes(StatusCode::OK, content_type, body)
+        .header(HeaderName::from_static("dataserviceversion"), HeaderValue::from_static("2.0;"))
+}
+
 /// The service document or the entity model: the same for every repository, served to anyone.
 pub fn static_document(urls: &Urls, endpoint: &V2Endpoint) -> Response {
     let xml = "application/xml;charset=utf-8";
     match endpoint {
-        V2Endpoint::Metadata => Response::bytes(StatusCode::OK, xml, METADATA),
-        _ => Response::bytes(StatusCode::OK, xml, service_document(urls)),
+        V2Endpoint::Metadata => odata(xml, METADATA.to_owned()),
+        _ => odata(xml, service_document(urls)),
     }
 }
 
