@@ -267,7 +267,8 @@ fn routes(request: &Request, feed: &Feed, url: &str) -> Response {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let packages = lock(&feed.packages).clone();
     let of = |id: &str| -> Vec<NugetPackage> { packages.iter().filter(|p| p.lower_id() == id).cloned().collect() };
-    let json_response = |value: Value| Response::new(200, "application/json", serde_json::to_vec(&value).unwrap_or_default());
+    let json_response =
+        |value: Value| Response::new(200, "application/json", serde_json::to_vec(&value).unwrap_or_default());
     match segments.as_slice() {
         ["v3", "index.json"] => json_response(json!({"version": "3.0.0", "resources": [
             {"@id": format!("{url}/v3/flat/"), "@type": "PackageBaseAddress/3.0.0"},
@@ -309,20 +310,21 @@ fn routes(request: &Request, feed: &Feed, url: &str) -> Response {
             }
             json_response(json!({"versions": versions.iter().map(NugetPackage::lower_version).collect::<Vec<_>>()}))
         }
-        ["v3", "flat", id, version, file] => {
-            match of(id).into_iter().find(|p| p.lower_version() == *version) {
-                Some(p) if *file == format!("{id}.{version}.nupkg") => Response::new(200, "application/octet-stream", p.nupkg),
-                Some(p) if *file == format!("{id}.nuspec") => Response::new(200, "application/xml", p.nuspec),
-                _ => Response::text(404, "not found"),
+        ["v3", "flat", id, version, file] => match of(id).into_iter().find(|p| p.lower_version() == *version) {
+            Some(p) if *file == format!("{id}.{version}.nupkg") => {
+                Response::new(200, "application/octet-stream", p.nupkg)
             }
-        }
+            Some(p) if *file == format!("{id}.nuspec") => Response::new(200, "application/xml", p.nuspec),
+            _ => Response::text(404, "not found"),
+        },
         ["v3", "query"] => {
             let q = query
                 .split('&')
                 .find_map(|p| p.strip_prefix("q="))
                 .map(|q| q.replace("%2E", ".").replace("%2e", ".").to_ascii_lowercase())
                 .unwrap_or_default();
-            let mut ids: Vec<String> = packages.iter().map(NugetPackage::lower_id).filter(|id| id.contains(&q)).collect();
+            let mut ids: Vec<String> =
+                packages.iter().map(NugetPackage::lower_id).filter(|id| id.contains(&q)).collect();
             ids.dedup();
             let data: Vec<Value> = ids
                 .iter()

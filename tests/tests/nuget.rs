@@ -27,7 +27,9 @@ use std::process::Command;
 
 use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
 use serde_json::Value;
-use tributary_tests::nuget_fixture::{Mode, NugetClient, NugetFixture, NugetPackage, nuget_command, nuget_config, nupkg};
+use tributary_tests::nuget_fixture::{
+    Mode, NugetClient, NugetFixture, NugetPackage, nuget_command, nuget_config, nupkg,
+};
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, client, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, assert_mentions, on_both_backends};
 
@@ -91,8 +93,11 @@ impl Nuget {
     /// `nuget pack` of a nuspec written to `dir`; the `.nupkg`'s path.
     fn pack(&self, id: &str, version: &str, dependencies: &[(&str, &str)]) -> PathBuf {
         let dir = self.dir(&format!("src-{id}-{version}"));
-        std::fs::write(dir.join(format!("{id}.nuspec")), tributary_tests::nuget_fixture::nuspec(id, version, dependencies))
-            .expect("a nuspec");
+        std::fs::write(
+            dir.join(format!("{id}.nuspec")),
+            tributary_tests::nuget_fixture::nuspec(id, version, dependencies),
+        )
+        .expect("a nuspec");
         std::fs::create_dir_all(dir.join("content")).expect("content");
         std::fs::write(dir.join(format!("content/{id}.txt")), format!("{id} {version}\n")).expect("content");
         let spec = dir.join(format!("{id}.nuspec")).to_string_lossy().into_owned();
@@ -186,8 +191,17 @@ async fn push_and_install_through_a_chain(backend: Backend) {
     assert_eq!(assets.keys().collect::<Vec<_>>(), ["hello.world.1.0.0.nupkg", "hello.world.nuspec"], "{assets:?}");
     let dependencies = server
         .aws(&[
-            "list-package-version-dependencies", "--domain", "acme", "--repository", "aa", "--format", "nuget",
-            "--package", "hello.world", "--package-version", "1.0.0",
+            "list-package-version-dependencies",
+            "--domain",
+            "acme",
+            "--repository",
+            "aa",
+            "--format",
+            "nuget",
+            "--package",
+            "hello.world",
+            "--package-version",
+            "1.0.0",
         ])
         .ok();
     assert_eq!(dependencies["dependencies"][0]["package"], "Fixture.Json", "{dependencies}");
@@ -203,7 +217,10 @@ async fn push_and_install_through_a_chain(backend: Backend) {
     let json1 = &fixture_packages()[0];
     assert_eq!(fixture.downloads(json1), 1, "{:?}", fixture.all_requests());
     let assets = packages.assets("gateway", "fixture.json", "1.0.0").await;
-    assert!(assets.contains_key("fixture.json.1.0.0.nupkg") && assets.contains_key("fixture.json.nuspec"), "{assets:?}");
+    assert!(
+        assets.contains_key("fixture.json.1.0.0.nupkg") && assets.contains_key("fixture.json.nuspec"),
+        "{assets:?}"
+    );
 
     // With nuget.org down, what was installed installs again.
     fixture.set_mode(Mode::Down);
@@ -275,7 +292,17 @@ async fn unlist_search_and_semver2(backend: Backend) {
     let versions = acme(&sdk).versions("aa", "hello.world", None).await;
     assert_eq!(versions[0].status(), &PackageVersionStatus::Unlisted, "{versions:?}");
     let listed = server
-        .aws(&["list-package-versions", "--domain", "acme", "--repository", "aa", "--format", "nuget", "--package", "hello.world"])
+        .aws(&[
+            "list-package-versions",
+            "--domain",
+            "acme",
+            "--repository",
+            "aa",
+            "--format",
+            "nuget",
+            "--package",
+            "hello.world",
+        ])
         .ok();
     assert_eq!(listed["versions"][0]["status"], "Unlisted", "{listed}");
     let (_, leaf) = get_json(&server, &token, "aa/v3/registration-gz-semver2/hello.world/index.json").await;
@@ -331,7 +358,9 @@ async fn bad_input(backend: Backend) {
         path
     };
     let spec = |id: &str, version: &str| {
-        format!("<package><metadata><id>{id}</id><version>{version}</version><authors>a</authors><description>d</description></metadata></package>")
+        format!(
+            "<package><metadata><id>{id}</id><version>{version}</version><authors>a</authors><description>d</description></metadata></package>"
+        )
     };
 
     let bomb = write(
@@ -339,7 +368,10 @@ async fn bad_input(backend: Backend) {
         zip_of(&[("Bomb.nuspec", spec("Bomb", "1.0.0").as_bytes()), ("lib/zeros.bin", &vec![0u8; 16 << 20])]),
     );
     nuget.push(NugetClient::V58, &bomb).fails(&["400", "decompression bomb"]);
-    let no_id = write("NoId.1.0.0.nupkg", zip_of(&[("NoId.nuspec", b"<package><metadata><version>1.0.0</version></metadata></package>")]));
+    let no_id = write(
+        "NoId.1.0.0.nupkg",
+        zip_of(&[("NoId.nuspec", b"<package><metadata><version>1.0.0</version></metadata></package>")]),
+    );
     nuget.push(NugetClient::V58, &no_id).fails(&["400", "`<id>` is missing"]);
     let bad_version = write("BadVersion.nupkg", zip_of(&[("Bad.nuspec", spec("Bad.Version", "1.0.0.0.1").as_bytes())]));
     nuget.push(NugetClient::V58, &bad_version).fails(&["400", "not a NuGet version"]);
@@ -347,12 +379,15 @@ async fn bad_input(backend: Backend) {
     nuget.push(NugetClient::V58, &not_zip).fails(&["400", "not a zip archive"]);
 
     // The same id and version with other bytes (and other casing): a conflict.
-    let first = write("Same.1.0.0.nupkg", zip_of(&[("Same.nuspec", spec("Same", "1.0").as_bytes()), ("a.txt", b"one")]));
+    let first =
+        write("Same.1.0.0.nupkg", zip_of(&[("Same.nuspec", spec("Same", "1.0").as_bytes()), ("a.txt", b"one")]));
     nuget.push(NugetClient::V58, &first).ok();
-    let second = write("SAME.1.0.0.nupkg", zip_of(&[("SAME.nuspec", spec("SAME", "1.0.0").as_bytes()), ("a.txt", b"two")]));
+    let second =
+        write("SAME.1.0.0.nupkg", zip_of(&[("SAME.nuspec", spec("SAME", "1.0.0").as_bytes()), ("a.txt", b"two")]));
     nuget.push(NugetClient::V58, &second).fails(&["409", "already exists"]);
     // A version nuget.org has is taken.
-    let taken = write("Fixture.Json.1.0.0.nupkg", zip_of(&[("Fixture.Json.nuspec", spec("Fixture.Json", "1.0.0").as_bytes())]));
+    let taken =
+        write("Fixture.Json.1.0.0.nupkg", zip_of(&[("Fixture.Json.nuspec", spec("Fixture.Json", "1.0.0").as_bytes())]));
     nuget.push(NugetClient::V58, &taken).fails(&["409"]);
 
     // A wrong API key, and no key at all.
@@ -399,7 +434,20 @@ async fn older_clients(backend: Backend) {
     let out = nuget.dir("v2-out").to_string_lossy().into_owned();
     let install = nuget.command(
         NugetClient::V28,
-        &["install", "Two.Eight", "-Version", "1.0.0", "-Source", &v2_feed, "-OutputDirectory", &out, "-NoCache", "-ConfigFile", &config, "-NonInteractive"],
+        &[
+            "install",
+            "Two.Eight",
+            "-Version",
+            "1.0.0",
+            "-Source",
+            &v2_feed,
+            "-OutputDirectory",
+            &out,
+            "-NoCache",
+            "-ConfigFile",
+            &config,
+            "-NonInteractive",
+        ],
     );
     run(install, "nuget 2.8.7 install").ok();
     assert_eq!(installed(Path::new(&out)), ["Two.Eight.1.0.0"]);

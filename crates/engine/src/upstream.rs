@@ -297,7 +297,8 @@ impl Upstreams {
         url: &str,
         limit: usize,
     ) -> Result<Option<bytes::Bytes>, ServiceError> {
-        let request = self.client.get(url).timeout(self.settings.timeout).header("accept", "application/json, */*;q=0.5");
+        let request =
+            self.client.get(url).timeout(self.settings.timeout).header("accept", "application/json, */*;q=0.5");
         match fetch_document(request).await {
             Ok(Fetched::Document { bytes, .. }) if bytes.len() <= limit => {
                 self.record(connection, Ok(()));

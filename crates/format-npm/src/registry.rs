@@ -86,7 +86,12 @@ impl FormatAdapter for NpmAdapter {
                 })
             })
             .collect();
-        Ok(ExternalPackage { display_name: doc.name.package().to_owned(), versions, dist_tags: doc.dist_tags, pages: Vec::new() })
+        Ok(ExternalPackage {
+            display_name: doc.name.package().to_owned(),
+            versions,
+            dist_tags: doc.dist_tags,
+            pages: Vec::new(),
+        })
     }
 }
 

@@ -122,14 +122,27 @@ pub fn service_index(urls: &Urls) -> Vec<u8> {
         json!({"@id": format!("{}/v3/vulnerabilities/index.json", urls.base), "@type": "VulnerabilityInfo/6.7.0"}),
         json!({"@id": urls.registrations(Hive::SemVer2), "@type": "RegistrationsBaseUrl/Versioned", "clientVersion": "4.3.0-alpha"}),
     ];
-    for kind in ["SearchQueryService", "SearchQueryService/3.0.0-beta", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.5.0"] {
+    for kind in [
+        "SearchQueryService",
+        "SearchQueryService/3.0.0-beta",
+        "SearchQueryService/3.0.0-rc",
+        "SearchQueryService/3.5.0",
+    ] {
         resources.push(json!({"@id": search, "@type": kind}));
     }
-    for kind in ["SearchAutocompleteService", "SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService/3.0.0-rc", "SearchAutocompleteService/3.5.0"] {
+    for kind in [
+        "SearchAutocompleteService",
+        "SearchAutocompleteService/3.0.0-beta",
+        "SearchAutocompleteService/3.0.0-rc",
+        "SearchAutocompleteService/3.5.0",
+    ] {
         resources.push(json!({"@id": autocomplete, "@type": kind}));
     }
     for (hive, kinds) in [
-        (Hive::Plain, &["RegistrationsBaseUrl", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl/3.0.0-rc"][..]),
+        (
+            Hive::Plain,
+            &["RegistrationsBaseUrl", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl/3.0.0-rc"][..],
+        ),
         (Hive::Gzip, &["RegistrationsBaseUrl/3.4.0"][..]),
         (Hive::SemVer2, &["RegistrationsBaseUrl/3.6.0"][..]),
     ] {
@@ -412,7 +425,12 @@ mod tests {
     fn the_service_index_points_at_the_repository() {
         let doc = json_of(&service_index(&urls()));
         let find = |kind: &str| {
-            doc["resources"].as_array().expect("resources").iter().find(|r| r["@type"] == kind).map(|r| r["@id"].clone())
+            doc["resources"]
+                .as_array()
+                .expect("resources")
+                .iter()
+                .find(|r| r["@type"] == kind)
+                .map(|r| r["@id"].clone())
         };
         assert_eq!(find("PackageBaseAddress/3.0.0"), Some(json!("http://h/nuget/d/r/v3/flatcontainer/")));
         assert_eq!(find("RegistrationsBaseUrl/3.6.0"), Some(json!("http://h/nuget/d/r/v3/registration-gz-semver2/")));
@@ -425,13 +443,17 @@ mod tests {
         let versions: Vec<VersionEntry> = vec![entry("2.0.0", true), entry("1.0.0-beta.1", true), entry("1.0", false)];
         let doc = json_of(&registration_index(&urls(), Hive::SemVer2, "Foo.Bar", &versions).expect("a document"));
         let leaves = doc["items"][0]["items"].as_array().expect("inlined");
-        let shown: Vec<&str> = leaves.iter().map(|l| l["catalogEntry"]["version"].as_str().expect("a version")).collect();
+        let shown: Vec<&str> =
+            leaves.iter().map(|l| l["catalogEntry"]["version"].as_str().expect("a version")).collect();
         assert_eq!(shown, ["1.0.0-beta.1", "1.0.0", "2.0.0"]);
         assert_eq!(doc["items"][0]["lower"], "1.0.0-beta.1");
         let unlisted = &leaves[1]["catalogEntry"];
         assert_eq!(unlisted["listed"], false);
         assert_eq!(unlisted["published"], "1900-01-01T00:00:00+00:00");
-        assert_eq!(leaves[2]["packageContent"], "http://h/nuget/d/r/v3/flatcontainer/foo.bar/2.0.0/foo.bar.2.0.0.nupkg");
+        assert_eq!(
+            leaves[2]["packageContent"],
+            "http://h/nuget/d/r/v3/flatcontainer/foo.bar/2.0.0/foo.bar.2.0.0.nupkg"
+        );
         assert_eq!(
             leaves[2]["catalogEntry"]["dependencyGroups"][0]["dependencies"][0]["registration"],
             "http://h/nuget/d/r/v3/registration-gz-semver2/dep/index.json"
@@ -445,9 +467,13 @@ mod tests {
         let doc = json_of(&registration_index(&urls(), Hive::SemVer2, "Foo.Bar", &many).expect("a document"));
         assert_eq!(doc["count"], 8);
         assert!(doc["items"][0].get("items").is_none());
-        assert_eq!(doc["items"][0]["@id"], "http://h/nuget/d/r/v3/registration-gz-semver2/foo.bar/page/1.0.0/1.0.63.json");
+        assert_eq!(
+            doc["items"][0]["@id"],
+            "http://h/nuget/d/r/v3/registration-gz-semver2/foo.bar/page/1.0.0/1.0.63.json"
+        );
         let (lower, upper) = (NugetVersion::parse("1.0.64").expect("v"), NugetVersion::parse("1.0.127").expect("v"));
-        let page = json_of(&registration_page(&urls(), Hive::SemVer2, "Foo.Bar", &many, &lower, &upper).expect("a page"));
+        let page =
+            json_of(&registration_page(&urls(), Hive::SemVer2, "Foo.Bar", &many, &lower, &upper).expect("a page"));
         assert_eq!(page["count"], 64);
         assert_eq!(page["items"][0]["catalogEntry"]["version"], "1.0.64");
     }

@@ -21,7 +21,10 @@ pub fn validate(id: &str) -> Result<(), ServiceError> {
     if !bytes.iter().all(|&b| word(b) || separator(b)) {
         return Err(bad("it holds only letters, digits, `.`, `-` and `_`"));
     }
-    if separator(bytes[0]) || separator(bytes[bytes.len() - 1]) || bytes.windows(2).any(|w| separator(w[0]) && separator(w[1])) {
+    if separator(bytes[0])
+        || separator(bytes[bytes.len() - 1])
+        || bytes.windows(2).any(|w| separator(w[0]) && separator(w[1]))
+    {
         return Err(bad("`.` and `-` only separate words"));
     }
     Ok(())

@@ -12,7 +12,9 @@ use tributary_model::ServiceError;
 const MAX_HEAD: u64 = 64 * 1024;
 
 fn bad(why: &str) -> ServiceError {
-    ServiceError::validation(format!("the push is not a valid multipart/form-data body: {why}; push the .nupkg with `nuget push`"))
+    ServiceError::validation(format!(
+        "the push is not a valid multipart/form-data body: {why}; push the .nupkg with `nuget push`"
+    ))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -96,7 +98,9 @@ mod tests {
 
     fn range(body: &[u8]) -> Result<Vec<u8>, String> {
         let mut cursor = Cursor::new(body.to_vec());
-        file_range(&mut cursor, body.len() as u64, "XyZ").map(|(s, e)| body[s as usize..e as usize].to_vec()).map_err(|e| e.message)
+        file_range(&mut cursor, body.len() as u64, "XyZ")
+            .map(|(s, e)| body[s as usize..e as usize].to_vec())
+            .map_err(|e| e.message)
     }
 
     #[test]

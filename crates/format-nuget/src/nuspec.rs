@@ -81,7 +81,9 @@ fn attribute(start: &BytesStart<'_>, name: &str) -> Result<Option<String>, Servi
     for attr in start.attributes() {
         let attr = attr.map_err(|e| invalid(&format!("a malformed attribute ({e})")))?;
         if attr.key.local_name().as_ref() == name.as_bytes() {
-            let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| invalid(&format!("a malformed attribute value ({e})")))?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| invalid(&format!("a malformed attribute value ({e})")))?;
             return Ok(Some(value.trim().to_owned()));
         }
     }
@@ -129,11 +131,9 @@ pub fn parse(bytes: &[u8]) -> Result<Nuspec, ServiceError> {
                 (["package"], "metadata") => {
                     nuspec.min_client_version = attribute(&start, "minClientVersion")?;
                 }
-                (["package", "metadata"], "license") => {
-                    if attribute(&start, "type")?.as_deref() == Some("expression") {
-                        // The expression is the element's text, read when it closes.
-                        nuspec.license_expression = Some(String::new());
-                    }
+                // The expression is the element's text, read when it closes.
+                (["package", "metadata"], "license") if attribute(&start, "type")?.as_deref() == Some("expression") => {
+                    nuspec.license_expression = Some(String::new());
                 }
                 (["package", "metadata"], "repository") => {
                     nuspec.repository_url = attribute(&start, "url")?.filter(|u| !u.is_empty());
@@ -144,12 +144,17 @@ pub fn parse(bytes: &[u8]) -> Result<Nuspec, ServiceError> {
                         dependencies: Vec::new(),
                     });
                 }
-                (["package", "metadata", "dependencies"] | ["package", "metadata", "dependencies", "group"], "dependency") => {
+                (
+                    ["package", "metadata", "dependencies"] | ["package", "metadata", "dependencies", "group"],
+                    "dependency",
+                ) => {
                     dependency_count += 1;
                     if dependency_count > MAX_DEPENDENCIES {
                         return Err(invalid(&format!("it lists more than {MAX_DEPENDENCIES} dependencies")));
                     }
-                    let id = attribute(&start, "id")?.filter(|i| !i.is_empty()).ok_or_else(|| invalid("a `<dependency>` has no `id`"))?;
+                    let id = attribute(&start, "id")?
+                        .filter(|i| !i.is_empty())
+                        .ok_or_else(|| invalid("a `<dependency>` has no `id`"))?;
                     let range = attribute(&start, "version")?.unwrap_or_default();
                     if parent.len() == 3 {
                         // A flat list: one group, for any framework.
@@ -189,7 +194,9 @@ pub fn parse(bytes: &[u8]) -> Result<Nuspec, ServiceError> {
                         "iconUrl" => nuspec.icon_url = text(),
                         "licenseUrl" => nuspec.license_url = text(),
                         "license" if nuspec.license_expression.is_some() => nuspec.license_expression = text(),
-                        "requireLicenseAcceptance" => nuspec.require_license_acceptance = value.eq_ignore_ascii_case("true"),
+                        "requireLicenseAcceptance" => {
+                            nuspec.require_license_acceptance = value.eq_ignore_ascii_case("true")
+                        }
                         "tags" => nuspec.tags = text(),
                         _ => {}
                     }
@@ -260,16 +267,14 @@ impl Nuspec {
     /// metadata, the same shape as an upstream's catalog entry.
     pub fn entry(&self) -> Value {
         let version = self.parsed_version().map(|v| v.full()).unwrap_or_else(|_| self.version.clone());
-        let tags: Vec<&str> = self.tags.as_deref().unwrap_or_default().split([' ', ',', ';']).filter(|t| !t.is_empty()).collect();
+        let tags: Vec<&str> =
+            self.tags.as_deref().unwrap_or_default().split([' ', ',', ';']).filter(|t| !t.is_empty()).collect();
         let groups: Vec<Value> = self
             .dependency_groups
             .iter()
             .map(|g| {
-                let deps: Vec<Value> = g
-                    .dependencies
-                    .iter()
-                    .map(|d| json!({"id": d.id, "range": normalize_range(&d.range)}))
-                    .collect();
+                let deps: Vec<Value> =
+                    g.dependencies.iter().map(|d| json!({"id": d.id, "range": normalize_range(&d.range)})).collect();
                 let mut group = json!({"dependencies": deps});
                 if !g.target_framework.is_empty() {
                     group["targetFramework"] = json!(g.target_framework);
@@ -330,7 +335,8 @@ pub fn version_metadata(entry: &Value) -> VersionMetadata {
         }
     }
     VersionMetadata {
-        summary: text("summary").or_else(|| text("description").map(|d| d.lines().next().unwrap_or_default().to_owned())),
+        summary: text("summary")
+            .or_else(|| text("description").map(|d| d.lines().next().unwrap_or_default().to_owned())),
         home_page: text("projectUrl"),
         source_code_repository: text("repositoryUrl"),
         licenses,
@@ -376,7 +382,10 @@ Second line.</description>
         assert_eq!(n.min_client_version.as_deref(), Some("2.12"));
         assert_eq!(n.repository_url.as_deref(), Some("https://git.example/utils.git"));
         assert_eq!(n.dependency_groups.len(), 2);
-        assert_eq!(n.dependency_groups[0].dependencies[1], NuspecDependency { id: "Contoso.Core".into(), range: "[1.0,2.0)".into() });
+        assert_eq!(
+            n.dependency_groups[0].dependencies[1],
+            NuspecDependency { id: "Contoso.Core".into(), range: "[1.0,2.0)".into() }
+        );
         let entry = n.entry();
         assert_eq!(entry["version"], "1.2.0-beta.1+build.5");
         assert_eq!(entry["licenseUrl"], "https://licenses.nuget.org/MIT%20OR%20Apache-2.0");
@@ -394,13 +403,17 @@ Second line.</description>
 
     #[test]
     fn a_flat_dependency_list_is_one_group_for_any_framework() {
-        let xml = br#"<package><metadata><id>A</id><version>1.0</version><authors>x</authors><description>d</description>
+        let xml =
+            br#"<package><metadata><id>A</id><version>1.0</version><authors>x</authors><description>d</description>
             <dependencies><dependency id="B" version="2.0"/></dependencies></metadata></package>"#;
         let n = parse(xml).expect("parses");
-        assert_eq!(n.dependency_groups, vec![DependencyGroup {
-            target_framework: String::new(),
-            dependencies: vec![NuspecDependency { id: "B".into(), range: "2.0".into() }]
-        }]);
+        assert_eq!(
+            n.dependency_groups,
+            vec![DependencyGroup {
+                target_framework: String::new(),
+                dependencies: vec![NuspecDependency { id: "B".into(), range: "2.0".into() }]
+            }]
+        );
         assert_eq!(version_metadata(&n.entry()).dependencies[0].dependency_type, "any");
     }
 
@@ -410,7 +423,10 @@ Second line.</description>
             (b"<package><metadata><version>1.0</version></metadata></package>", "`<id>` is missing"),
             (b"<package><metadata><id>A</id></metadata></package>", "`<version>` is missing"),
             (b"<package><metadata><id>A</id><version>one</version></metadata></package>", "not a NuGet version"),
-            (b"<package><metadata><id>../A</id><version>1.0</version></metadata></package>", "not a valid NuGet package id"),
+            (
+                b"<package><metadata><id>../A</id><version>1.0</version></metadata></package>",
+                "not a valid NuGet package id",
+            ),
             (b"<!DOCTYPE x [<!ENTITY a 'b'>]><package/>", "DOCTYPE"),
             (b"<package><metadata><id>&xxe;</id></metadata></package>", "entity"),
             (b"<nope/>", "root element"),

@@ -126,7 +126,8 @@ pub(crate) mod tests {
 
     #[test]
     fn refused() {
-        let message = |bytes: Vec<u8>, limits: Limits| read_nuspec(Cursor::new(bytes), &limits).expect_err("refused").message;
+        let message =
+            |bytes: Vec<u8>, limits: Limits| read_nuspec(Cursor::new(bytes), &limits).expect_err("refused").message;
         let limits = Limits::default();
         assert!(message(b"not a zip".to_vec(), limits).contains("not a zip"));
         assert!(message(zip_of(&[("lib/a.dll", b"x")]), limits).contains("no .nuspec"));

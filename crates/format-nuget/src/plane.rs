@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use tributary_engine::data_plane::http::{Method, StatusCode};
 use tributary_engine::data_plane::{Access, Context, DataPlane, Endpoint, Request, RequestBody, Response};
-use tributary_engine::off_io;
 use tributary_engine::formats::FormatAdapter;
+use tributary_engine::off_io;
 use tributary_model::{ErrorKind, ServiceError};
 
 use crate::documents::{self, Hive, SearchQuery, Urls};
@@ -130,10 +130,16 @@ impl NugetEndpoint {
         }
         if *method == Method::DELETE || *method == Method::POST {
             let (id, version) = match segments.as_slice() {
-                ["api", "v2", "package", id, version] | ["api", "v2", id, version] => (id_of(id)?, version_of(version)?),
+                ["api", "v2", "package", id, version] | ["api", "v2", id, version] => {
+                    (id_of(id)?, version_of(version)?)
+                }
                 _ => return Err(not_here(path)),
             };
-            return Ok(if *method == Method::DELETE { Self::Unlist { id, version } } else { Self::Relist { id, version } });
+            return Ok(if *method == Method::DELETE {
+                Self::Unlist { id, version }
+            } else {
+                Self::Relist { id, version }
+            });
         }
         if !read {
             return Err(ServiceError::new(
@@ -285,7 +291,10 @@ impl DataPlane for NugetPlane {
 async fn spool_push(cx: &Context<'_>, body: RequestBody) -> Result<std::fs::File, ServiceError> {
     let limit = cx.max_upload_bytes;
     let too_large = || {
-        ServiceError::new(ErrorKind::PayloadTooLarge, format!("the package is larger than this server accepts ({limit} bytes)"))
+        ServiceError::new(
+            ErrorKind::PayloadTooLarge,
+            format!("the package is larger than this server accepts ({limit} bytes)"),
+        )
     };
     let content_type = cx.request.header("content-type").unwrap_or_default().to_owned();
     let (spooled, size) = body.spool(limit.saturating_add(64 * 1024), too_large).await?;
@@ -307,15 +316,22 @@ mod tests {
 
     #[test]
     fn endpoints() {
-        let parsed = |method: Method, tail: &str| NugetEndpoint::parse(&method, tail, "").map(|e| (e.name(), e.access()));
+        let parsed =
+            |method: Method, tail: &str| NugetEndpoint::parse(&method, tail, "").map(|e| (e.name(), e.access()));
         let kind = |method: Method, tail: &str| NugetEndpoint::parse(&method, tail, "").map_err(|e| e.kind);
         assert_eq!(parsed(Method::GET, "/v3/index.json"), Ok(("service-index", Access::Read)));
         assert_eq!(parsed(Method::GET, "/v3/flatcontainer/foo.bar/index.json"), Ok(("flat-index", Access::Read)));
-        assert_eq!(parsed(Method::GET, "/v3/flatcontainer/foo.bar/1.0.0/foo.bar.1.0.0.nupkg"), Ok(("nupkg", Access::Read)));
+        assert_eq!(
+            parsed(Method::GET, "/v3/flatcontainer/foo.bar/1.0.0/foo.bar.1.0.0.nupkg"),
+            Ok(("nupkg", Access::Read))
+        );
         assert_eq!(parsed(Method::HEAD, "/v3/flatcontainer/Foo.Bar/1.0/foo.bar.nuspec"), Ok(("nuspec", Access::Read)));
         assert_eq!(kind(Method::GET, "/v3/flatcontainer/foo/1.0.0/other.1.0.0.nupkg"), Err(ErrorKind::NotFound));
         assert_eq!(kind(Method::GET, "/v3/flatcontainer/../1.0.0/x.nupkg"), Err(ErrorKind::NotFound));
-        assert_eq!(parsed(Method::GET, "/v3/registration-gz-semver2/foo/index.json"), Ok(("registration", Access::Read)));
+        assert_eq!(
+            parsed(Method::GET, "/v3/registration-gz-semver2/foo/index.json"),
+            Ok(("registration", Access::Read))
+        );
         assert_eq!(parsed(Method::GET, "/v3/registration/foo/1.0.0.json"), Ok(("registration-leaf", Access::Read)));
         assert_eq!(
             parsed(Method::GET, "/v3/registration-gz/foo/page/1.0.0/2.0.0.json"),

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tributary_engine::content::{ExpectedDigests, body_from_bytes};
 use tributary_engine::data_plane::file_stream;
-use tributary_engine::formats::{ExternalPackage, ExternalVersion, FileDescription, FormatAdapter, VersionMetadataReader};
+use tributary_engine::formats::{
+    ExternalPackage, ExternalVersion, FileDescription, FormatAdapter, VersionMetadataReader,
+};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record, off_io};
 use tributary_model::records::NewVersion;
 use tributary_model::{
@@ -119,7 +121,11 @@ fn entries(view: &PackageView) -> Vec<VersionEntry> {
         .collect()
 }
 
-async fn view(service: &Service, target: &RepoTarget, id: &str) -> Result<(PackageView, Vec<VersionEntry>), ServiceError> {
+async fn view(
+    service: &Service,
+    target: &RepoTarget,
+    id: &str,
+) -> Result<(PackageView, Vec<VersionEntry>), ServiceError> {
     let view = service.package_view(target, &NugetAdapter, &coordinates(id)).await?;
     let entries = entries(&view);
     if entries.is_empty() {
@@ -201,7 +207,11 @@ pub async fn registration_leaf(
 }
 
 /// The entry of one version (the v2 reads).
-pub async fn version_entries(service: &Service, target: &RepoTarget, id: &str) -> Result<Vec<VersionEntry>, ServiceError> {
+pub async fn version_entries(
+    service: &Service,
+    target: &RepoTarget,
+    id: &str,
+) -> Result<Vec<VersionEntry>, ServiceError> {
     Ok(view(service, target, id).await?.1)
 }
 
@@ -224,18 +234,15 @@ pub async fn push(
     target: &RepoTarget,
     spooled: std::fs::File,
 ) -> Result<(Nuspec, bool), ServiceError> {
-    let reading = spooled.try_clone().map_err(|e| ServiceError::internal(format!("cannot read the spooled package: {e}")))?;
-    let raw = off_io(move || {
-        let mut reading = reading;
-        let raw = read_nuspec(&mut reading, &Limits::default());
-        raw
-    })
-    .await??;
+    let reading =
+        spooled.try_clone().map_err(|e| ServiceError::internal(format!("cannot read the spooled package: {e}")))?;
+    let raw = off_io(move || read_nuspec(reading, &Limits::default())).await??;
     let manifest = nuspec::parse(&raw)?;
     let version = manifest.parsed_version()?;
     let key = version.key();
     let mut spooled = spooled;
-    std::io::Seek::rewind(&mut spooled).map_err(|e| ServiceError::internal(format!("cannot read the spooled package: {e}")))?;
+    std::io::Seek::rewind(&mut spooled)
+        .map_err(|e| ServiceError::internal(format!("cannot read the spooled package: {e}")))?;
     let nupkg = service.store_blob(&target.domain, file_stream(spooled), &ExpectedDigests::default()).await?;
     let nuspec_digests = service.store_blob(&target.domain, body_from_bytes(raw), &ExpectedDigests::default()).await?;
     let entry = manifest.entry();
@@ -282,8 +289,11 @@ pub async fn set_listed(
     let missing = || {
         ServiceError::not_found(
             ResourceType::PackageVersion,
-            &format!("{id}/{version}"),
-            format!("`{id}` {version} is not stored in `{}` (only what it stores can be unlisted here)", target.repository),
+            format!("{id}/{version}"),
+            format!(
+                "`{id}` {version} is not stored in `{}` (only what it stores can be unlisted here)",
+                target.repository
+            ),
         )
     };
     let package = service.local_package(target, &coordinates(id)).await?.ok_or_else(missing)?;

@@ -71,7 +71,10 @@ pub fn parse_service_index(bytes: &[u8]) -> Result<Resources, String> {
     let find = |preferred: &[&str]| -> Option<String> {
         preferred.iter().find_map(|wanted| {
             resources.iter().find_map(|r| {
-                (resource_types(r).contains(wanted)).then(|| r.get("@id").and_then(Value::as_str)).flatten().map(str::to_owned)
+                (resource_types(r).contains(wanted))
+                    .then(|| r.get("@id").and_then(Value::as_str))
+                    .flatten()
+                    .map(str::to_owned)
             })
         })
     };
@@ -144,11 +147,8 @@ fn read_leaf(leaf: &Value) -> Option<Arc<ExternalVersion>> {
     let id = entry.get("id").and_then(Value::as_str)?;
     let written = entry.get("version").and_then(Value::as_str)?;
     let version = NugetVersion::parse(written).ok()?;
-    let content = leaf
-        .get("packageContent")
-        .or_else(|| entry.get("packageContent"))
-        .and_then(Value::as_str)?
-        .to_owned();
+    let content =
+        leaf.get("packageContent").or_else(|| entry.get("packageContent")).and_then(Value::as_str)?.to_owned();
     let mut kept = entry.clone();
     if let Some(map) = kept.as_object_mut() {
         map.remove("@id");
@@ -182,12 +182,7 @@ fn read_leaf(leaf: &Value) -> Option<Arc<ExternalVersion>> {
     let key = version.key();
     // The nuspec sits beside the package in a flat container.
     let nuspec_url = content.rsplit_once('/').map(|(dir, _)| format!("{dir}/{}", nuspec_name(id)));
-    let mut assets = vec![ExternalAsset {
-        name: nupkg_name(id, &key),
-        url: content,
-        expected,
-        attributes: json!({}),
-    }];
+    let mut assets = vec![ExternalAsset { name: nupkg_name(id, &key), url: content, expected, attributes: json!({}) }];
     if let Some(url) = nuspec_url {
         assets.push(ExternalAsset {
             name: nuspec_name(id),
@@ -226,7 +221,9 @@ pub fn parse_search(bytes: &[u8]) -> Result<Vec<SearchHit>, String> {
         .filter_map(|hit| {
             let id = hit.get("id").and_then(Value::as_str)?.to_owned();
             let versions = match hit.get("versions").and_then(Value::as_array) {
-                Some(vs) => vs.iter().filter_map(|v| v.get("version").and_then(Value::as_str)).map(str::to_owned).collect(),
+                Some(vs) => {
+                    vs.iter().filter_map(|v| v.get("version").and_then(Value::as_str)).map(str::to_owned).collect()
+                }
                 None => hit.get("version").and_then(Value::as_str).map(str::to_owned).into_iter().collect(),
             };
             Some(SearchHit { raw: hit.clone(), id, versions })

@@ -56,9 +56,12 @@ impl V2Endpoint {
         let path = decoded.trim_end_matches('/');
         let query = percent_encoding::percent_decode_str(&query.replace('+', " ")).decode_utf8_lossy().into_owned();
         let param = |name: &str| {
-            query.split('&').find_map(|p| p.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()))
+            query.split('&').find_map(|p| {
+                p.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned())
+            })
         };
-        let not_here = || ServiceError::new(ErrorKind::NotFound, format!("`api/v2/{path}` is not part of this NuGet v2 feed"));
+        let not_here =
+            || ServiceError::new(ErrorKind::NotFound, format!("`api/v2/{path}` is not part of this NuGet v2 feed"));
         if path.is_empty() {
             return Ok(Self::Root);
         }
@@ -79,7 +82,8 @@ impl V2Endpoint {
                 }
             }
             let (Some(id), Some(version)) = (id, version) else { return Err(not_here()) };
-            let version = NugetVersion::parse(&version).map_err(|e| ServiceError::new(ErrorKind::NotFound, e.message))?;
+            let version =
+                NugetVersion::parse(&version).map_err(|e| ServiceError::new(ErrorKind::NotFound, e.message))?;
             return Ok(Self::Package { id, version });
         }
         if path.eq_ignore_ascii_case("FindPackagesById()") {
@@ -89,7 +93,8 @@ impl V2Endpoint {
         if path == "Packages()" || path == "Packages" {
             // `$filter=Id eq 'x'`, `tolower(Id) eq 'x'`, perhaps with more conditions after.
             if let Some(filter) = param("$filter")
-                && let Some(at) = filter.find("Id) eq '").map(|i| i + 8).or_else(|| filter.find("Id eq '").map(|i| i + 7))
+                && let Some(at) =
+                    filter.find("Id) eq '").map(|i| i + 8).or_else(|| filter.find("Id eq '").map(|i| i + 7))
                 && let Some(end) = filter[at..].find('\'')
             {
                 return Ok(Self::FindById { id: filter[at..at + end].to_owned() });
@@ -130,10 +135,14 @@ pub async fn serve(
         V2Endpoint::Package { id, version } => {
             let entries = registry::version_entries(service, target, &id).await?;
             let entry = entries.iter().find(|e| e.version == version).ok_or_else(|| {
-                ServiceError::new(ErrorKind::NotFound, format!("`{id}` {version} is not in `{}` nor its upstreams", target.repository))
+                ServiceError::new(
+                    ErrorKind::NotFound,
+                    format!("`{id}` {version} is not in `{}` nor its upstreams", target.repository),
+                )
             })?;
             let latest = latest_of(&entries);
-            let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{}", entry_xml(urls, &id, entry, latest, true));
+            let body =
+                format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{}", entry_xml(urls, &id, entry, latest, true));
             Ok(odata("application/atom+xml;type=entry;charset=utf-8", body))
         }
         V2Endpoint::FindById { id } => {
@@ -382,12 +391,18 @@ mod tests {
             V2Endpoint::parse("Packages(Id=%27Foo%27,Version=%271.0%27)", "").map(|e| e.name()),
             Ok("v2-package")
         );
-        assert_eq!(V2Endpoint::parse("FindPackagesById()", "id=%27Foo%27"), Ok(V2Endpoint::FindById { id: "Foo".into() }));
+        assert_eq!(
+            V2Endpoint::parse("FindPackagesById()", "id=%27Foo%27"),
+            Ok(V2Endpoint::FindById { id: "Foo".into() })
+        );
         assert_eq!(
             V2Endpoint::parse("Packages()", "$filter=tolower(Id)%20eq%20'foo'&$orderby=Id"),
             Ok(V2Endpoint::FindById { id: "foo".into() })
         );
-        let search = V2Endpoint::parse("Search()", "$filter=IsLatestVersion&searchTerm='hello'&includePrerelease=true&$skip=0&$top=30");
+        let search = V2Endpoint::parse(
+            "Search()",
+            "$filter=IsLatestVersion&searchTerm='hello'&includePrerelease=true&$skip=0&$top=30",
+        );
         let Ok(V2Endpoint::Search { query, latest_only: true }) = search else { panic!("a search: {search:?}") };
         assert_eq!((query.q.as_str(), query.prerelease, query.take), ("hello", true, 30));
         assert_eq!(V2Endpoint::parse("GetUpdates()", ""), Ok(V2Endpoint::EmptyFeed));

@@ -63,8 +63,7 @@ impl NugetVersion {
             None => (rest, Vec::new()),
         };
         let mut parts = [0u32; 4];
-        let mut count = 0;
-        for part in numbers.split('.') {
+        for (count, part) in numbers.split('.').enumerate() {
             if count == 4 {
                 return Err(bad("it has more than four numbers"));
             }
@@ -72,7 +71,6 @@ impl NugetVersion {
                 return Err(bad("its numbers are digits only"));
             }
             parts[count] = part.parse().map_err(|_| bad("a number is too large"))?;
-            count += 1;
         }
         Ok(Self { parts, release, metadata })
     }
@@ -252,8 +250,21 @@ mod tests {
     #[test]
     fn refused() {
         for bad in [
-            "", "a", "1.", ".1", "1..0", "1.0.0.0.0", "1.0-", "1.0-beta..1", "1.0+", "1.0-01", "-1.0", "1.0 ", "v1.0",
-            "1.0-be_ta", "99999999999.0",
+            "",
+            "a",
+            "1.",
+            ".1",
+            "1..0",
+            "1.0.0.0.0",
+            "1.0-",
+            "1.0-beta..1",
+            "1.0+",
+            "1.0-01",
+            "-1.0",
+            "1.0 ",
+            "v1.0",
+            "1.0-be_ta",
+            "99999999999.0",
         ] {
             assert!(NugetVersion::parse(bad).is_err(), "{bad:?}");
         }
@@ -262,8 +273,19 @@ mod tests {
     #[test]
     fn order() {
         let sorted = [
-            "0.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-            "1.0.0-rc.1", "1.0.0", "1.0.0.1", "1.0.1", "1.10.0", "2.0.0",
+            "0.9",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "1.0.0.1",
+            "1.0.1",
+            "1.10.0",
+            "2.0.0",
         ];
         for pair in sorted.windows(2) {
             assert_eq!(compare(pair[0], pair[1]), Ordering::Less, "{} < {}", pair[0], pair[1]);

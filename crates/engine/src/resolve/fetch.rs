@@ -532,10 +532,9 @@ impl Service {
                 connection,
                 "the registry publishes no checksum beside this file: it is stored unverified"
             ),
-            None => tracing::warn!(
-                connection,
-                "the registry declares no checksum for this file: it is stored unverified"
-            ),
+            None => {
+                tracing::warn!(connection, "the registry declares no checksum for this file: it is stored unverified")
+            }
         }
         Ok(expected)
     }

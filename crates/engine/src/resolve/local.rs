@@ -112,7 +112,8 @@ impl Service {
         for step in &order {
             let Some(id) = target.graph.ids.get(&step.repository) else { continue };
             for package in self.store.list_packages(id, Some(format), None, None, None, 10_000).await? {
-                let matches = package.display_name.to_lowercase().contains(&text) || package.coordinates.name.contains(&text);
+                let matches =
+                    package.display_name.to_lowercase().contains(&text) || package.coordinates.name.contains(&text);
                 if matches && seen.insert((package.coordinates.namespace.clone(), package.coordinates.name.clone())) {
                     found.push((step.repository.clone(), package));
                     if found.len() >= limit {
