@@ -7,7 +7,9 @@
 //!   every version up to 128 and link pages of 64 above (`/v3/registration/{id}/page/{n}.json`);
 //!   the flat container (`/v3/flat/{id}/index.json`, `…/{version}/{id}.{version}.nupkg`,
 //!   `….nuspec`); search (`/v3/query?q=`, by id). A package made with `hashed` publishes its
-//!   SHA-512 in its catalog entry (`packageHash`), as a registry may; nuget.org does not.
+//!   SHA-512 in its catalog entry (`packageHash`), as a registry may (nuget.org does not); one
+//!   made `tampered` is served with other bytes than that hash's; an id with `Old` in it is
+//!   deprecated in its catalog entry, as nuget.org marks one.
 //! - [`nupkg`] builds a package (a zip with its nuspec) without any client.
 //! - [`nuget_command`] runs a real NuGet client (on mono) in a home of its own.
 
@@ -114,6 +116,9 @@ pub struct NugetPackage {
     pub dependencies: Vec<(String, String)>,
     /// Whether the fixture publishes its SHA-512.
     pub hashed: bool,
+    /// Other bytes the fixture serves as its `.nupkg` (its published hash stays the real one's):
+    /// an upstream that corrupted a file.
+    pub served: Option<Vec<u8>>,
 }
 
 impl NugetPackage {
@@ -131,6 +136,15 @@ impl NugetPackage {
     pub fn hashed(mut self) -> Self {
         self.hashed = true;
         self
+    }
+
+    /// The same, served corrupted: other bytes than its published SHA-512's.
+    pub fn tampered(mut self) -> Self {
+        let mut bytes = self.nupkg.clone();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        self.served = Some(bytes);
+        self.hashed()
     }
 }
 
@@ -178,6 +192,7 @@ pub fn nupkg(id: &str, version: &str, dependencies: &[(&str, &str)]) -> NugetPac
         nuspec: spec.into_bytes(),
         dependencies: dependencies.iter().map(|(d, r)| ((*d).to_owned(), (*r).to_owned())).collect(),
         hashed: false,
+        served: None,
     }
 }
 
@@ -312,7 +327,7 @@ fn routes(request: &Request, feed: &Feed, url: &str) -> Response {
         }
         ["v3", "flat", id, version, file] => match of(id).into_iter().find(|p| p.lower_version() == *version) {
             Some(p) if *file == format!("{id}.{version}.nupkg") => {
-                Response::new(200, "application/octet-stream", p.nupkg)
+                Response::new(200, "application/octet-stream", p.served.unwrap_or(p.nupkg))
             }
             Some(p) if *file == format!("{id}.nuspec") => Response::new(200, "application/xml", p.nuspec),
             _ => Response::text(404, "not found"),

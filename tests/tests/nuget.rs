@@ -8,7 +8,9 @@
 //!   a fixture package with a dependency; retention in `aa` and the gateway only, EXTERNAL; the
 //!   control plane's view of the pushed version (metadata, dependencies by framework, assets);
 //!   installs again with the fixture down; a `packages.config` restored with `<clear/>` and `aa`
-//!   as the only source; a package of 130 versions, paged upstream, listed whole.
+//!   as the only source; an upstream's deprecation passed through; a download that does not
+//!   match the upstream's published hash refused and kept nowhere; a package of 130 versions,
+//!   paged upstream, listed whole.
 //! - `unlist_search_and_semver2`: `nuget delete` unlists (gone from search, still installable by
 //!   exact version, Unlisted on the control plane, relisted by `POST`); search through `aa`
 //!   finds a package only the fixture has and one only `bb` has, each once; a SemVer 2 version
@@ -52,6 +54,8 @@ fn fixture_packages() -> Vec<NugetPackage> {
         nupkg("Fixture.Json", "1.0.0", &[]).hashed(),
         nupkg("Fixture.Json", "2.0.0", &[]).hashed(),
         nupkg("Fixture.App", "1.0.0", &[("Fixture.Json", "[1.0.0, )")]),
+        nupkg("Fixture.Old", "1.0.0", &[]),
+        nupkg("Fixture.Tampered", "1.0.0", &[]).tampered(),
     ]
 }
 
@@ -239,6 +243,16 @@ async fn push_and_install_through_a_chain(backend: Backend) {
     nuget.run(NugetClient::V58, &["restore", &config, "-PackagesDirectory", &restored, "-NoCache"]).ok();
     assert_eq!(installed(&project.join("packages")), ["Fixture.App.1.0.0", "Hello.World.1.0.0"]);
     fixture.set_mode(Mode::Up);
+
+    // An upstream's deprecation is passed through; a download that does not match the hash
+    // the upstream publishes is refused and kept nowhere.
+    let (_, old) = get_json(&server, &token, "aa/v3/registration-gz-semver2/fixture.old/index.json").await;
+    assert_eq!(old["items"][0]["items"][0]["catalogEntry"]["deprecation"]["reasons"][0], "Legacy", "{old}");
+    let (tampered, _) = nuget.install(NugetClient::V58, "Fixture.Tampered", Some("1.0.0"));
+    tampered.fails(&["Fixture.Tampered"]);
+    for repository in ["aa", "bb", "gateway"] {
+        assert!(packages.versions(repository, "fixture.tampered", None).await.is_empty(), "kept in {repository}");
+    }
 
     // A package of 130 versions: nuget.org links pages above 128; every version is seen.
     for patch in 0..130 {

@@ -8,6 +8,8 @@
 //! - `bench npm`: Tributary against Verdaccio on cached tarballs and packuments (`bench/npm_bench.py`).
 //! - `bench pypi`: Tributary against devpi-server and proxpi, warm and cold `uv pip install`s of a
 //!   pinned set (`bench/pypi_bench.py`, `bench/pypi-requirements.txt`).
+//! - `bench nuget`: Tributary against nginx on a cached `.nupkg`, a 500-version registration
+//!   (index and a page) and the flat container, through a chain (`bench/nuget_bench.py`).
 //! - `bench npm-ci`: the server's memory while `npm ci` installs a real 128-package project through
 //!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
@@ -86,7 +88,7 @@ fn main() -> anyhow::Result<()> {
         Some("fuzz") => fuzz(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|soak|instructions | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|nuget|soak|instructions | fuzz [TARGET...] [--seconds N]>"
             );
             std::process::exit(2);
         }
@@ -317,11 +319,17 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/soak_bench.py")).current_dir(root))
         }
+        Some("nuget") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/nuget_bench.py")).current_dir(root))
+        }
         Some("instructions") => {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/instructions_bench.py")).current_dir(root))
         }
-        other => bail!("unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `soak`, `instructions`"),
+        other => bail!(
+            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `soak`, `instructions`"
+        ),
     }
 }
 
