@@ -32,6 +32,7 @@ use serde_json::Value;
 use tributary_tests::nuget_fixture::{
     Mode, NugetClient, NugetFixture, NugetPackage, nuget_command, nuget_config, nupkg,
 };
+use tributary_tests::pypi_fixture::zip_of;
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, client, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, assert_mentions, on_both_backends};
 
@@ -57,6 +58,16 @@ fn fixture_packages() -> Vec<NugetPackage> {
         nupkg("Fixture.Old", "1.0.0", &[]),
         nupkg("Fixture.Tampered", "1.0.0", &[]).tampered(),
     ]
+}
+
+/// The fixture, a server reading it as `public:nuget-org`, the chain `aa -> bb -> gateway`, and
+/// an admin token of the domain.
+async fn set_up(backend: Backend) -> (NugetFixture, TestServer, aws_sdk_codeartifact::Client, String) {
+    let fixture = NugetFixture::start(fixture_packages());
+    let server = server_for(backend, &fixture);
+    let sdk = server.sdk_client();
+    let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
+    (fixture, server, sdk, token)
 }
 
 /// One NuGet client's home, pointed at one repository.
@@ -158,10 +169,7 @@ fn search_ids(body: &Value) -> Vec<String> {
 }
 
 async fn push_and_install_through_a_chain(backend: Backend) {
-    let fixture = NugetFixture::start(fixture_packages());
-    let server = server_for(backend, &fixture);
-    let sdk = server.sdk_client();
-    let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
+    let (fixture, server, sdk, token) = set_up(backend).await;
     let nuget = Nuget::new(&server, "aa", &token);
     let endpoint =
         server.aws(&["get-repository-endpoint", "--domain", "acme", "--repository", "aa", "--format", "nuget"]).ok();
@@ -270,10 +278,7 @@ async fn push_and_install_through_a_chain(backend: Backend) {
 }
 
 async fn unlist_search_and_semver2(backend: Backend) {
-    let fixture = NugetFixture::start(fixture_packages());
-    let server = server_for(backend, &fixture);
-    let sdk = server.sdk_client();
-    let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
+    let (_fixture, server, sdk, token) = set_up(backend).await;
     let nuget = Nuget::new(&server, "aa", &token);
     let in_bb = Nuget::new(&server, "bb", &token);
 
@@ -347,23 +352,8 @@ async fn unlist_search_and_semver2(backend: Backend) {
     assert_eq!(installed(&out), ["Semver.Two.1.0.0-beta.1"]);
 }
 
-/// A `.nupkg` holding `entries` (name, bytes), deflated.
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        zip.start_file(*name, options).expect("an entry");
-        zip.write_all(bytes).expect("written");
-    }
-    zip.finish().expect("a zip").into_inner()
-}
-
 async fn bad_input(backend: Backend) {
-    let fixture = NugetFixture::start(fixture_packages());
-    let server = server_for(backend, &fixture);
-    let sdk = server.sdk_client();
-    let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
+    let (_fixture, server, sdk, token) = set_up(backend).await;
     let nuget = Nuget::new(&server, "aa", &token);
     let dir = nuget.dir("bad");
     let write = |name: &str, bytes: Vec<u8>| {
@@ -420,10 +410,7 @@ async fn bad_input(backend: Backend) {
 }
 
 async fn older_clients(backend: Backend) {
-    let fixture = NugetFixture::start(fixture_packages());
-    let server = server_for(backend, &fixture);
-    let sdk = server.sdk_client();
-    let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
+    let (_fixture, server, _, token) = set_up(backend).await;
     let nuget = Nuget::new(&server, "aa", &token);
 
     // nuget.exe 3.4.4: v3 push and install (with a dependency from upstream).

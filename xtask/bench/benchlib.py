@@ -1,6 +1,6 @@
 """What the `cargo xtask bench` scripts share: ports, commands, waiting for a server, the peak
 RSS of a process tree, and a Tributary configured through the real `aws` CLI."""
-import io, json, os, random, socket, subprocess, sys, tarfile, time, urllib.request
+import io, json, os, random, signal, socket, subprocess, sys, tarfile, time, urllib.request
 
 # The admin keys every bench starts Tributary with.
 ADMIN_KEY, ADMIN_SECRET = "TKIABENCH", "bench-secret"
@@ -126,3 +126,14 @@ def tributary_chain(aws, port, connection, chain, env):
         subprocess.run(ca + args, env=aws_env, check=True, stdout=subprocess.DEVNULL)
     return subprocess.run(ca + ["get-authorization-token", "--domain", "bench", "--query", "authorizationToken",
                                 "--output", "text"], env=aws_env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def stop_all(procs):
+    """SIGTERM to each of `procs`, then wait up to 10 s each, killing what does not stop."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`cargo xtask bench instructions`: the server's CPU instructions per request, counted by
 valgrind's callgrind, for the npm workloads of `bench npm` (a cached 320 KB tarball, the full and
-the abbreviated packument of 1,000 versions) through `app -> team -> gateway`.
+the abbreviated packument of 1,000 versions) through `app -> team -> gateway`; with
+BENCH_FORMAT=nuget, the NuGet workloads of `bench nuget` instead (a cached 320 KB `.nupkg`, a
+500-version registration index and one of its pages, the flat container's version list).
 
 Requests per second move by up to 25% between runs of the same build on this machine; an
 instruction count does not (callgrind counts the instructions the process executes, whatever
@@ -19,8 +21,27 @@ import http.client, os, re, shutil, signal, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, run, tributary_binary, tributary_chain, wait_http
 import npm_bench
+import nuget_bench
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
+NUGET = os.environ.get("BENCH_FORMAT", "npm") == "nuget"
+
+
+def npm_workloads():
+    """The connection's setting and URL, and (label, path, extra headers) of each workload."""
+    base = "/npm/bench/app"
+    tgz = f"{npm_bench.NAME}/-/{npm_bench.NAME}-{npm_bench.LATEST}.tgz"
+    return [("cached tarball (320 KB)", f"{base}/{tgz}", {}),
+            (f"packument, {npm_bench.VERSIONS} versions, full", f"{base}/{npm_bench.NAME}", {}),
+            ("packument, abbreviated", f"{base}/{npm_bench.NAME}", {"Accept": "application/vnd.npm.install-v1+json"})]
+
+
+def nuget_workloads():
+    base, lower, latest = "/nuget/bench/app/v3", nuget_bench.LOWER, nuget_bench.LATEST
+    return [("cached .nupkg (320 KB)", f"{base}/flatcontainer/{lower}/{latest}/{lower}.{latest}.nupkg", {}),
+            (f"registration index, {nuget_bench.VERSIONS} versions", f"{base}/registration-gz-semver2/{lower}/index.json", {}),
+            ("registration page, 64 versions", f"{base}/registration-gz-semver2/{lower}/page/1.0.64/1.1.27.json", {}),
+            (f"flat container version list, {nuget_bench.VERSIONS} versions", f"{base}/flatcontainer/{lower}/index.json", {})]
 
 
 def binaries():
@@ -53,9 +74,10 @@ def measure(label, binary, aws, fixture_port, work):
     port = free_port()
     out_dir = os.path.join(work, f"callgrind-{port}")
     os.makedirs(out_dir)
-    env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
-               TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
-               TRIBUTARY_LOG="warn")
+    upstream = ({"TRIBUTARY_EXTERNAL_PUBLIC_NUGET_ORG_URL": f"http://127.0.0.1:{fixture_port}/v3/index.json"} if NUGET
+                else {"TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL": f"http://127.0.0.1:{fixture_port}"})
+    env = dict(os.environ, **upstream, TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY,
+               TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET, TRIBUTARY_LOG="warn")
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                              f"--callgrind-out-file={out_dir}/cg.%p", binary, "serve",
                              "--data-dir", os.path.join(work, f"trib-{port}"), "--listen", f"127.0.0.1:{port}"],
@@ -63,13 +85,9 @@ def measure(label, binary, aws, fixture_port, work):
                             stderr=open(os.path.join(out_dir, "server.log"), "w"))
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc, timeout=300)
-        token = tributary_chain(aws, port, "public:npmjs", ["gateway", "team", "app"], os.environ)
-        base = "/npm/bench/app"
-        tgz = f"{npm_bench.NAME}/-/{npm_bench.NAME}-{npm_bench.LATEST}.tgz"
-        workloads = [("cached tarball (320 KB)", f"{base}/{tgz}", {}),
-                     (f"packument, {npm_bench.VERSIONS} versions, full", f"{base}/{npm_bench.NAME}", {}),
-                     ("packument, abbreviated", f"{base}/{npm_bench.NAME}",
-                      {"Accept": "application/vnd.npm.install-v1+json"})]
+        connection = "public:nuget-org" if NUGET else "public:npmjs"
+        token = tributary_chain(aws, port, connection, ["gateway", "team", "app"], os.environ)
+        workloads = nuget_workloads() if NUGET else npm_workloads()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
 
@@ -119,8 +137,13 @@ def main():
     fixture = None
     try:
         fixture_port = free_port()
-        npm_bench.LATEST = npm_bench.build_fixture(os.path.join(work, "fixture"), fixture_port)
-        fixture = subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)])
+        if NUGET:
+            nuget_bench.LATEST = nuget_bench.build_feed(os.path.join(work, "fixture"), fixture_port)
+            served = nuget_bench.FEED
+        else:
+            npm_bench.LATEST = npm_bench.build_fixture(os.path.join(work, "fixture"), fixture_port)
+            served = FIXTURE
+        fixture = subprocess.Popen([sys.executable, "-c", served, os.path.join(work, "fixture"), str(fixture_port)])
         measured = [(label, *measure(label, binary, aws, fixture_port, work)) for label, binary in binaries()]
         workloads = measured[0][1]
         labels = [label for label, _, _ in measured]

@@ -14,10 +14,10 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
 (`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
 (a prebuilt binary to measure instead of building this tree).
 """
-import base64, gzip, hashlib, json, os, random, re, shutil, signal, subprocess, sys, tempfile, urllib.request
+import base64, gzip, hashlib, json, os, random, re, shutil, subprocess, sys, tempfile, urllib.request
 
-from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, tree_rss_mib,
-                      tributary_binary, tributary_chain, wait_http)
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, stop_all,
+                      tree_rss_mib, tributary_binary, tributary_chain, wait_http)
 
 TOOLS = os.path.join(ROOT, "target", "tools")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
@@ -231,13 +231,7 @@ listen: 127.0.0.1:{verd_port}
             print(f"| {label} | " + " | ".join(cells) + f" | {ratio('verdaccio')} | {ratio('nginx')} |")
         print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | | |")
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,9 +14,10 @@ and workers added up). Prints a Markdown table; numbers go in docs/benchmarks.md
 Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_TRIBUTARY_BIN (a prebuilt
 binary to measure instead of building this tree).
 """
-import gzip, io, json, os, random, shutil, signal, subprocess, sys, tempfile, urllib.request, zipfile
+import gzip, io, json, os, random, shutil, subprocess, sys, tempfile, urllib.request, zipfile
 
-from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, tree_rss_mib, tributary_binary, tributary_chain, wait_http
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, stop_all, tree_rss_mib, tributary_binary,
+                      tributary_chain, wait_http)
 from npm_bench import CONNECTIONS, DURATION, start_nginx, wrk
 
 ID = "Bench.Pkg"
@@ -133,13 +134,7 @@ def main():
             print(f"| {label} | {cell(t)} | {cell(n)} | {t['rps'] / n['rps']:.2f}x | {t['p99'] / n['p99']:.2f}x |")
         print(f"| peak RSS | {rss['tributary']:.0f} MiB | {rss['nginx']:.0f} MiB | | |")
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 

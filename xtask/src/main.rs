@@ -14,7 +14,8 @@
 //!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
 //!   and the slope of its RSS and open file descriptors (`bench/soak_bench.py`).
-//! - `bench instructions`: the server's instructions per request on the `bench npm` workloads,
+//! - `bench instructions`: the server's instructions per request on the `bench npm` workloads
+//!   (`BENCH_FORMAT=nuget`: the `bench nuget` ones),
 //!   counted by callgrind, to compare builds where requests per second are too noisy
 //!   (`bench/instructions_bench.py`).
 //! - `fuzz [TARGET...] [--seconds N]`: each fuzz target of `fuzz/` (all by default) for N

@@ -7,6 +7,7 @@
 
 use std::io::{Read, Seek};
 
+use tributary_model::archive::escapes_directory;
 use tributary_model::{ErrorKind, ServiceError};
 use zip::ZipArchive;
 
@@ -48,7 +49,7 @@ pub fn read_nuspec<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Vec<u8>
     for index in 0..zip.len() {
         let entry = zip.by_index_raw(index).map_err(|e| invalid(format!("it is corrupt ({e})")))?;
         let name = entry.name().to_owned();
-        if is_unsafe_path(&name) {
+        if escapes_directory(&name) {
             return Err(invalid(format!(
                 "it holds `{}`, a path that is absolute or holds `..` and would land outside the packages folder",
                 name.escape_debug()
@@ -88,15 +89,6 @@ pub fn read_nuspec<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Vec<u8>
         return Err(invalid(format!("`{name}` does not hold the {declared} bytes it declares")));
     }
     Ok(bytes)
-}
-
-/// Whether an entry's path could escape the directory it is extracted into.
-fn is_unsafe_path(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    name.starts_with(['/', '\\'])
-        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
-        || name.split(['/', '\\']).any(|part| part == "..")
-        || name.contains('\0')
 }
 
 #[cfg(test)]

@@ -226,15 +226,15 @@ impl DataPlane for NugetPlane {
         body: RequestBody,
     ) -> Result<Response, ServiceError> {
         let service = cx.service;
-        let urls = Urls { base: cx.request.public_base.clone() };
+        let urls = || Urls { base: cx.request.public_base.clone() };
         if let NugetEndpoint::V2(endpoint @ (v2::V2Endpoint::Root | v2::V2Endpoint::Metadata)) = endpoint {
-            return Ok(v2::static_document(&urls, &endpoint));
+            return Ok(v2::static_document(&urls(), &endpoint));
         }
         let target = cx.target()?;
         let json = "application/json; charset=utf-8";
+        // What an install reads is served inline; the rest is boxed, so that the future moved
+        // per request stays the size of a document's or a download's (docs/benchmarks.md).
         match endpoint {
-            NugetEndpoint::ServiceIndex => Ok(Response::json(documents::service_index(&urls))),
-            NugetEndpoint::Vulnerabilities => Ok(Response::json("[]")),
             NugetEndpoint::FlatIndex { id } => {
                 let document = registry::flat_index(service, target, &id).await?;
                 Ok(Response::document(cx.request, &document, json))
@@ -244,44 +244,61 @@ impl DataPlane for NugetPlane {
                 Ok(Response::asset(body))
             }
             NugetEndpoint::Registration { hive, id } => {
-                let document = registry::registration_index(service, target, &urls, hive, &id).await?;
+                let document = registry::registration_index(service, target, &urls(), hive, &id).await?;
                 Ok(Response::document(cx.request, &document, json))
             }
             NugetEndpoint::RegistrationPage { hive, id, lower, upper } => {
-                let document = registry::registration_page(service, target, &urls, hive, &id, &lower, &upper).await?;
+                let document = registry::registration_page(service, target, &urls(), hive, &id, &lower, &upper).await?;
                 Ok(Response::document(cx.request, &document, json))
             }
-            NugetEndpoint::RegistrationLeaf { hive, id, version } => {
-                let document = registry::registration_leaf(service, target, &urls, hive, &id, &version).await?;
-                Ok(Response::document(cx.request, &document, json))
-            }
-            NugetEndpoint::Search => {
-                let query = SearchQuery::parse(cx.request.query);
-                Ok(Response::json(registry::search(service, target, &urls, &query).await?))
-            }
-            NugetEndpoint::Autocomplete => {
-                let query = SearchQuery::parse(cx.request.query);
-                Ok(Response::json(registry::autocomplete(service, target, &urls, &query).await?))
-            }
-            NugetEndpoint::Push => {
-                let spooled = spool_push(&cx, body).await?;
-                let (_, created) = registry::push(service, target, spooled).await?;
-                Ok(Response::empty(if created { StatusCode::CREATED } else { StatusCode::OK }))
-            }
-            NugetEndpoint::Unlist { id, version } => {
-                registry::set_listed(service, target, &id, &version, false).await?;
-                Ok(Response::empty(StatusCode::NO_CONTENT))
-            }
-            NugetEndpoint::Relist { id, version } => {
-                registry::set_listed(service, target, &id, &version, true).await?;
-                Ok(Response::empty(StatusCode::OK))
-            }
-            NugetEndpoint::V2(endpoint) => v2::serve(service, target, cx.request, &urls, endpoint).await,
+            NugetEndpoint::ServiceIndex => Ok(Response::json(documents::service_index(&urls()))),
+            NugetEndpoint::Vulnerabilities => Ok(Response::json("[]")),
+            endpoint => Box::pin(serve_rest(&cx, target, &urls(), endpoint, body)).await,
         }
     }
 
     fn error(&self, err: &ServiceError) -> Response {
         Response::plain_error(err)
+    }
+}
+
+/// The endpoints off the install path: registration leaves, search, pushes, listing, v2.
+async fn serve_rest(
+    cx: &Context<'_>,
+    target: &tributary_engine::RepoTarget,
+    urls: &Urls,
+    endpoint: NugetEndpoint,
+    body: RequestBody,
+) -> Result<Response, ServiceError> {
+    let service = cx.service;
+    match endpoint {
+        NugetEndpoint::RegistrationLeaf { hive, id, version } => {
+            let document = registry::registration_leaf(service, target, urls, hive, &id, &version).await?;
+            Ok(Response::document(cx.request, &document, "application/json; charset=utf-8"))
+        }
+        NugetEndpoint::Search => {
+            let query = SearchQuery::parse(cx.request.query);
+            Ok(Response::json(registry::search(service, target, urls, &query).await?))
+        }
+        NugetEndpoint::Autocomplete => {
+            let query = SearchQuery::parse(cx.request.query);
+            Ok(Response::json(registry::autocomplete(service, target, urls, &query).await?))
+        }
+        NugetEndpoint::Push => {
+            let spooled = spool_push(cx, body).await?;
+            let (_, created) = registry::push(service, target, spooled).await?;
+            Ok(Response::empty(if created { StatusCode::CREATED } else { StatusCode::OK }))
+        }
+        NugetEndpoint::Unlist { id, version } => {
+            registry::set_listed(service, target, &id, &version, false).await?;
+            Ok(Response::empty(StatusCode::NO_CONTENT))
+        }
+        NugetEndpoint::Relist { id, version } => {
+            registry::set_listed(service, target, &id, &version, true).await?;
+            Ok(Response::empty(StatusCode::OK))
+        }
+        NugetEndpoint::V2(endpoint) => v2::serve(service, target, cx.request, urls, endpoint).await,
+        served => Err(ServiceError::internal(format!("`{}` is served inline", served.name()))),
     }
 }
 

@@ -19,6 +19,8 @@ use tar::EntryType;
 use zip::ZipArchive;
 use zip::result::ZipError;
 
+use tributary_model::archive::escapes_directory as is_unsafe_path;
+
 use crate::PypiError;
 use crate::filename::{ArchiveFormat, DistFilename, DistKind};
 use crate::name::normalize;
@@ -307,16 +309,6 @@ fn unsafe_entry(file: &DistFilename, name: &str) -> PypiError {
          directory; rebuild the distribution",
         name.escape_debug()
     ))
-}
-
-/// Whether an archive entry's path could escape the directory it is extracted into: absolute
-/// (`/x`, `\x`, `C:x`), holding a `..` component (with `/` or `\` as separator), or a NUL.
-fn is_unsafe_path(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    name.starts_with(['/', '\\'])
-        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
-        || name.split(['/', '\\']).any(|part| part == "..")
-        || name.contains('\0')
 }
 
 /// Counts decompressed bytes and fails once more than `limit` have been produced, recording that

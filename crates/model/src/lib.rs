@@ -4,6 +4,7 @@
 //!
 //! Name rules follow the CodeArtifact API model (`codeartifact/2018-09-22/service-2.json`).
 
+pub mod archive;
 pub mod digest;
 pub mod error;
 pub mod external;
