@@ -41,9 +41,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let Ok(text) = std::str::from_utf8(rest) else { return };
-            let (method, head) = text.split_at(text.len().min(1));
-            let method = ["GET", "PUT", "DELETE", "POST", "HEAD"][method.bytes().next().map_or(0, usize::from) % 5];
+            let Some((&method, head)) = rest.split_first() else { return };
+            let Ok(head) = std::str::from_utf8(head) else { return };
+            let method = ["GET", "PUT", "DELETE", "POST", "HEAD"][usize::from(method) % 5];
             let (path, query) = head.split_once('?').unwrap_or((head, ""));
             let method: tributary_engine::data_plane::http::Method = method.parse().expect("a method");
             let _ = NugetEndpoint::parse(&method, path, query);

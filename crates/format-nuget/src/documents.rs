@@ -312,6 +312,8 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// The most results a search returns.
     pub const MAX_TAKE: usize = 1000;
+    /// The most results a search skips (nuget.org's bound).
+    pub const MAX_SKIP: usize = 3000;
 
     /// Reads a query string.
     pub fn parse(query: &str) -> Self {
@@ -320,7 +322,7 @@ impl SearchQuery {
             let value = percent_encoding::percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned();
             match key.to_ascii_lowercase().as_str() {
                 "q" => q.q = value.trim().to_owned(),
-                "skip" => q.skip = value.parse().unwrap_or(0),
+                "skip" => q.skip = value.parse::<usize>().unwrap_or(0).min(Self::MAX_SKIP),
                 "take" => q.take = value.parse::<usize>().unwrap_or(20).min(Self::MAX_TAKE),
                 "prerelease" => q.prerelease = value.eq_ignore_ascii_case("true"),
                 "semverlevel" => q.semver2 = value.starts_with('2'),
@@ -492,6 +494,7 @@ mod tests {
         assert!(SearchQuery::parse("q=id:foo.bar").matches("Foo.Bar"));
         assert!(!SearchQuery::parse("q=id:foo").matches("Foo.Bar"));
         assert_eq!(SearchQuery::parse("take=99999").take, SearchQuery::MAX_TAKE);
+        assert_eq!(SearchQuery::parse("skip=99999999999").skip, SearchQuery::MAX_SKIP);
 
         let versions = [entry("1.0.0", true), entry("2.0.0-beta.1", true), entry("3.0.0", false)];
         let stable = SearchQuery::parse("q=");

@@ -297,7 +297,7 @@ async fn serve_rest(
             registry::set_listed(service, target, &id, &version, true).await?;
             Ok(Response::empty(StatusCode::OK))
         }
-        NugetEndpoint::V2(endpoint) => v2::serve(service, target, cx.request, urls, endpoint).await,
+        NugetEndpoint::V2(endpoint) => v2::serve(service, target, urls, endpoint).await,
         served => Err(ServiceError::internal(format!("`{}` is served inline", served.name()))),
     }
 }

@@ -258,22 +258,9 @@ pub async fn push(
             asset_record(&nuspec_name(&manifest.id), &nuspec_digests),
         ],
     };
-    let outcome = service
-        .publish(target, &NugetAdapter, &coordinates(&manifest.id), &manifest.id, new, &BTreeMap::new())
-        .await
-        .map_err(|e| {
-            if e.kind == ErrorKind::Conflict {
-                ServiceError::new(
-                    ErrorKind::Conflict,
-                    format!(
-                        "{} {} already exists with other content: {}; a published version never changes, push a new version",
-                        manifest.id, version, e.message
-                    ),
-                )
-            } else {
-                e
-            }
-        })?;
+    // A conflict says why: the version exists upstream, or here with other bytes.
+    let outcome =
+        service.publish(target, &NugetAdapter, &coordinates(&manifest.id), &manifest.id, new, &BTreeMap::new()).await?;
     let created = matches!(outcome, tributary_model::records::PutOutcome::Created(_));
     Ok((manifest, created))
 }
@@ -331,13 +318,19 @@ pub async fn search_hits(
     let wanted = query.skip.saturating_add(query.take);
     let mut seen: HashSet<String> = HashSet::new();
     let mut hits: Vec<(String, Value)> = Vec::new();
+    // Only the packages a page shows are resolved through the chain; the others that match are
+    // counted in `totalHits` as they are listed.
+    let mut counted = 0usize;
     for (_, package) in service.visible_packages(target, PackageFormat::Nuget, "", MAX_CANDIDATES).await? {
-        if !query.matches(&package.display_name) {
+        if !query.matches(&package.display_name) || !seen.insert(package.coordinates.name.clone()) {
+            continue;
+        }
+        if hits.len() >= wanted {
+            counted += 1;
             continue;
         }
         let Ok((_, entries)) = view(service, target, &package.display_name).await else { continue };
         if let Some(hit) = documents::search_result(urls, &package.display_name, &entries, query) {
-            seen.insert(package.coordinates.name.clone());
             hits.push((package.display_name.clone(), hit));
         }
     }
@@ -364,7 +357,7 @@ pub async fn search_hits(
             }
         }
     }
-    Ok((hits.len(), hits))
+    Ok((hits.len() + counted, hits))
 }
 
 /// An upstream's search result as this repository shows it: its URLs here, its versions those

@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use tributary_engine::data_plane::Response;
 use tributary_engine::data_plane::http::StatusCode;
-use tributary_engine::data_plane::{Request, Response};
 use tributary_engine::{RepoTarget, Service};
 use tributary_model::{ErrorKind, ServiceError};
 
@@ -106,7 +106,7 @@ impl V2Endpoint {
             let filter = param("$filter").unwrap_or_default();
             let query = SearchQuery {
                 q: param("searchTerm").map(unquote).unwrap_or_default(),
-                skip: param("$skip").and_then(|v| v.parse().ok()).unwrap_or(0),
+                skip: param("$skip").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0).min(SearchQuery::MAX_SKIP),
                 take: param("$top").and_then(|v| v.parse().ok()).unwrap_or(30).min(SearchQuery::MAX_TAKE),
                 prerelease: param("includePrerelease").is_some_and(|v| v.eq_ignore_ascii_case("true")),
                 semver2: param("semVerLevel").is_some_and(|v| v.starts_with('2')),
@@ -125,7 +125,6 @@ impl V2Endpoint {
 pub async fn serve(
     service: &Service,
     target: &RepoTarget,
-    request: &Request<'_>,
     urls: &Urls,
     endpoint: V2Endpoint,
 ) -> Result<Response, ServiceError> {
@@ -167,7 +166,6 @@ pub async fn serve(
         V2Endpoint::EmptyFeed => Ok(odata(atom, feed(urls, "Packages", "", &[], None))),
         V2Endpoint::Download { id, version } => {
             let file = format!("{}.{}.nupkg", crate::id::normalize(&id), version.key());
-            let _ = request;
             Ok(Response::asset(registry::get_file(service, target, &id, &version, &file).await?))
         }
     }
