@@ -9,7 +9,8 @@
 //!   `….nuspec`); search (`/v3/query?q=`, by id). A package made with `hashed` publishes its
 //!   SHA-512 in its catalog entry (`packageHash`), as a registry may (nuget.org does not); one
 //!   made `tampered` is served with other bytes than that hash's; an id with `Old` in it is
-//!   deprecated in its catalog entry, as nuget.org marks one.
+//!   deprecated in its catalog entry, as nuget.org marks one. Its vulnerability index
+//!   (`VulnerabilityInfo/6.7.0`) has one page, [`vulnerabilities`].
 //! - [`nupkg`] builds a package (a zip with its nuspec) without any client.
 //! - [`nuget_command`] runs a real NuGet client (on mono) in a home of its own.
 
@@ -228,6 +229,11 @@ impl NugetFixture {
     }
 }
 
+/// The fixture's vulnerability data: one advisory for `Fixture.Json` below 2.0.0.
+pub fn vulnerabilities() -> Value {
+    json!({"fixture.json": [{"url": "https://example.com/advisories/1", "severity": 2, "versions": "(, 2.0.0)"}]})
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(bytes).expect("gzip");
@@ -290,7 +296,12 @@ fn routes(request: &Request, feed: &Feed, url: &str) -> Response {
             {"@id": format!("{url}/v3/registration/"), "@type": "RegistrationsBaseUrl/3.6.0"},
             {"@id": format!("{url}/v3/registration/"), "@type": "RegistrationsBaseUrl"},
             {"@id": format!("{url}/v3/query"), "@type": "SearchQueryService/3.5.0"},
+            {"@id": format!("{url}/v3/vulnerabilities/index.json"), "@type": "VulnerabilityInfo/6.7.0"},
         ]})),
+        ["v3", "vulnerabilities", "index.json"] => json_response(json!([
+            {"@name": "base", "@id": format!("{url}/v3/vulnerabilities/base.json"), "@updated": "2024-01-01T00:00:00Z"}
+        ])),
+        ["v3", "vulnerabilities", "base.json"] => json_response(vulnerabilities()),
         ["v3", "registration", id, "index.json"] => {
             let versions = of(id);
             if versions.is_empty() {

@@ -13,7 +13,8 @@
 //!   paged upstream, listed whole.
 //! - `unlist_search_and_semver2`: `nuget delete` unlists (gone from search, still installable by
 //!   exact version, Unlisted on the control plane, relisted by `POST`); search through `aa`
-//!   finds a package only the fixture has and one only `bb` has, each once; a SemVer 2 version
+//!   finds a package only the fixture has and one only `bb` has, each once; the fixture's
+//!   vulnerability data passed through, its pages served here; a SemVer 2 version
 //!   pushes, is listed under `semVerLevel=2.0.0` only, and installs.
 //! - `bad_input`: a zip bomb, a nuspec without id, an invalid version, a changed push of a
 //!   pushed version (409), a wrong API key: each refused with the message the client prints,
@@ -297,6 +298,13 @@ async fn unlist_search_and_semver2(backend: Backend) {
     let (_, fixture_only) = get_json(&server, &token, "aa/v3/search?q=fixture.json").await;
     assert_eq!(search_ids(&fixture_only), ["Fixture.Json"], "{fixture_only}");
     assert!(fixture_only["data"][0]["registration"].as_str().is_some_and(|r| r.contains("/nuget/acme/aa/")));
+    // The registry's vulnerability data, passed through with its pages here.
+    let (status, index) = get_json(&server, &token, "aa/v3/vulnerabilities/index.json").await;
+    assert_eq!(status, 200, "{index}");
+    let page = index[0]["@id"].as_str().expect("a page URL").to_owned();
+    assert_eq!(page, format!("{}/nuget/acme/aa/v3/vulnerabilities/base.json", server.url()));
+    let (status, base) = get_json(&server, &token, "aa/v3/vulnerabilities/base.json").await;
+    assert_eq!((status, base), (200, tributary_tests::nuget_fixture::vulnerabilities()));
     // nuget.exe's `list` reads the v2 search.
     let listed = nuget.run(NugetClient::V58, &["list", "Only", "-Source", &nuget.feed]).ok();
     assert_mentions(&listed.stdout, &["Only.InBb 3.1.0"]);

@@ -5,7 +5,9 @@
 //! - `v3/flatcontainer/{id}/index.json`, `…/{id}/{version}/{id}.{version}.nupkg`, `….nuspec`;
 //! - `v3/{registration,registration-gz,registration-gz-semver2}/{id}/index.json`, `…/page/{lower}/{upper}.json`,
 //!   `…/{version}.json`;
-//! - `v3/search`, `v3/autocomplete`, `v3/vulnerabilities/index.json` (an empty list);
+//! - `v3/search`, `v3/autocomplete`;
+//! - `v3/vulnerabilities/index.json` and its pages: what the gateway's registry publishes,
+//!   passed through (an empty list where it publishes none, or cannot be reached);
 //! - `api/v2/package`: `PUT` pushes (multipart, as every client sends it; the v2 clients' `PUT`
 //!   to the feed root too), `DELETE …/{id}/{version}` unlists, `POST …/{id}/{version}` relists,
 //!   `GET …/{id}/{version}` downloads;
@@ -48,6 +50,8 @@ pub enum NugetEndpoint {
     Autocomplete,
     /// `v3/vulnerabilities/index.json`.
     Vulnerabilities,
+    /// A page of it, `v3/vulnerabilities/{name}.json`.
+    VulnerabilityPage { name: String },
     /// A push.
     Push,
     /// `DELETE`: unlist.
@@ -71,6 +75,7 @@ impl Endpoint for NugetEndpoint {
             Self::Search => "search",
             Self::Autocomplete => "autocomplete",
             Self::Vulnerabilities => "vulnerabilities",
+            Self::VulnerabilityPage { .. } => "vulnerability-page",
             Self::Push => "push",
             Self::Unlist { .. } => "unlist",
             Self::Relist { .. } => "relist",
@@ -152,6 +157,15 @@ impl NugetEndpoint {
             ["v3", "search"] => Ok(Self::Search),
             ["v3", "autocomplete"] => Ok(Self::Autocomplete),
             ["v3", "vulnerabilities", "index.json"] => Ok(Self::Vulnerabilities),
+            ["v3", "vulnerabilities", page] => match page.strip_suffix(".json") {
+                Some(name)
+                    if !name.is_empty()
+                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                {
+                    Ok(Self::VulnerabilityPage { name: name.to_owned() })
+                }
+                _ => Err(not_here(path)),
+            },
             ["v3", "flatcontainer", id, "index.json"] => Ok(Self::FlatIndex { id: id_of(id)? }),
             ["v3", "flatcontainer", id, version, file] => {
                 let (id, version) = (id_of(id)?, version_of(version)?);
@@ -252,7 +266,6 @@ impl DataPlane for NugetPlane {
                 Ok(Response::document(cx.request, &document, json))
             }
             NugetEndpoint::ServiceIndex => Ok(Response::json(documents::service_index(&urls()))),
-            NugetEndpoint::Vulnerabilities => Ok(Response::json("[]")),
             endpoint => Box::pin(serve_rest(&cx, target, &urls(), endpoint, body)).await,
         }
     }
@@ -262,7 +275,8 @@ impl DataPlane for NugetPlane {
     }
 }
 
-/// The endpoints off the install path: registration leaves, search, pushes, listing, v2.
+/// The endpoints off the install path: registration leaves, search, vulnerabilities, pushes,
+/// listing, v2.
 async fn serve_rest(
     cx: &Context<'_>,
     target: &tributary_engine::RepoTarget,
@@ -279,6 +293,12 @@ async fn serve_rest(
         NugetEndpoint::Search => {
             let query = SearchQuery::parse(cx.request.query);
             Ok(Response::json(registry::search(service, target, urls, &query).await?))
+        }
+        NugetEndpoint::Vulnerabilities => {
+            Ok(Response::json(registry::vulnerability_index(service, target, urls).await))
+        }
+        NugetEndpoint::VulnerabilityPage { name } => {
+            Ok(Response::json(registry::vulnerability_page(service, target, &name).await?))
         }
         NugetEndpoint::Autocomplete => {
             let query = SearchQuery::parse(cx.request.query);
@@ -356,6 +376,8 @@ mod tests {
         );
         assert_eq!(kind(Method::GET, "/v3/registration-x/foo/index.json"), Err(ErrorKind::NotFound));
         assert_eq!(parsed(Method::GET, "/v3/search"), Ok(("search", Access::Read)));
+        assert_eq!(parsed(Method::GET, "/v3/vulnerabilities/base.json"), Ok(("vulnerability-page", Access::Read)));
+        assert_eq!(kind(Method::GET, "/v3/vulnerabilities/..%2Fx.json"), Err(ErrorKind::NotFound));
         assert_eq!(parsed(Method::PUT, "/api/v2/package/"), Ok(("push", Access::Publish)));
         assert_eq!(parsed(Method::PUT, "/"), Ok(("push", Access::Publish)));
         assert_eq!(parsed(Method::PUT, ""), Ok(("push", Access::Publish)));

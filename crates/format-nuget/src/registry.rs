@@ -402,3 +402,47 @@ pub async fn autocomplete(
     let ids: Vec<String> = hits.into_iter().skip(query.skip).take(query.take).map(|(id, _)| id).collect();
     Ok(serde_json::to_vec(&json!({"totalHits": total, "data": ids})).unwrap_or_default())
 }
+
+/// The vulnerability index: the first gateway's registry's, its pages pointing here; an empty
+/// list where none publishes one or none answers (NuGetAudit then audits nothing rather than
+/// warning that the source has no vulnerability data).
+pub async fn vulnerability_index(service: &Service, target: &RepoTarget, urls: &Urls) -> Vec<u8> {
+    let documents =
+        service.external_documents(target, &NugetAdapter, |base| Resources::decode(base)?.vulnerabilities).await;
+    let pages = documents
+        .into_iter()
+        .find_map(|(_, document)| document.ok().flatten().and_then(|b| upstream::parse_vulnerability_index(&b).ok()));
+    let pages: Vec<Value> = pages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, _, mut page)| {
+            page["@id"] = json!(format!("{}/v3/vulnerabilities/{name}.json", urls.base));
+            page
+        })
+        .collect();
+    serde_json::to_vec(&pages).unwrap_or_else(|_| b"[]".to_vec())
+}
+
+/// A page of the vulnerability index, as the gateway's registry serves it.
+pub async fn vulnerability_page(service: &Service, target: &RepoTarget, name: &str) -> Result<Vec<u8>, ServiceError> {
+    let missing = || not_found(&format!("the vulnerability page `{name}`"), target);
+    let documents =
+        service.external_documents(target, &NugetAdapter, |base| Resources::decode(base)?.vulnerabilities).await;
+    let url = documents
+        .into_iter()
+        .filter_map(|(_, document)| document.ok().flatten())
+        .filter_map(|bytes| upstream::parse_vulnerability_index(&bytes).ok())
+        .find_map(|pages| pages.into_iter().find(|(n, _, _)| n == name).map(|(_, url, _)| url))
+        .ok_or_else(missing)?;
+    // The first registry that names the page serves it.
+    let asked = std::cell::Cell::new(false);
+    let pages =
+        service.external_documents(target, &NugetAdapter, |_| (!asked.replace(true)).then(|| url.clone())).await;
+    match pages.into_iter().find_map(|(_, page)| page.transpose()) {
+        Some(Ok(bytes)) => {
+            Ok(upstream::inflate(&bytes).map_err(|e| ServiceError::new(ErrorKind::BadGateway, e))?.into_owned())
+        }
+        Some(Err(e)) => Err(e),
+        None => Err(missing()),
+    }
+}

@@ -27,6 +27,9 @@ pub struct Resources {
     pub flat_container: Option<String>,
     /// The search service.
     pub search: Option<String>,
+    /// The vulnerability index (`VulnerabilityInfo/6.7.0`).
+    #[serde(default)]
+    pub vulnerabilities: Option<String>,
 }
 
 impl Resources {
@@ -97,7 +100,25 @@ pub fn parse_service_index(bytes: &[u8]) -> Result<Resources, String> {
         registrations: slash(registrations),
         flat_container: find(&["PackageBaseAddress/3.0.0"]).map(slash),
         search: find(&["SearchQueryService/3.5.0", "SearchQueryService/3.0.0-rc", "SearchQueryService"]),
+        vulnerabilities: find(&["VulnerabilityInfo/6.7.0"]),
     })
+}
+
+/// A vulnerability index (`[{"@name": "base", "@id": URL, "@updated": ...}, ...]`): each page's
+/// name and URL. Names other than letters, digits, `-` and `_` are left out (they become paths).
+pub fn parse_vulnerability_index(bytes: &[u8]) -> Result<Vec<(String, String, Value)>, String> {
+    let bytes = inflate(bytes)?;
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| format!("it is not JSON ({e})"))?;
+    let pages = doc.as_array().ok_or("it is not a list")?;
+    Ok(pages
+        .iter()
+        .filter_map(|page| {
+            let name = page.get("@name").and_then(Value::as_str)?;
+            let url = page.get("@id").and_then(Value::as_str)?;
+            let safe = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            safe.then(|| (name.to_owned(), url.to_owned(), page.clone()))
+        })
+        .collect())
 }
 
 /// Reads a registration index: its inlined versions, and the pages it links to instead.
@@ -248,6 +269,7 @@ mod tests {
         assert_eq!(r.registrations, "https://r.example/reg-gz-semver2/");
         assert_eq!(r.flat_container.as_deref(), Some("https://r.example/v3-flatcontainer/"));
         assert_eq!(r.search.as_deref(), Some("https://s.example/query"));
+        assert_eq!(r.vulnerabilities, None);
         assert_eq!(Resources::decode(&r.encode()), Some(r));
         assert!(parse_service_index(br#"{"resources":[]}"#).is_err());
         assert!(parse_service_index(b"<html>").is_err());
@@ -294,6 +316,16 @@ mod tests {
         let page = parse_registration_page(&serde_json::to_vec(&page).expect("json")).expect("read");
         assert_eq!(page[0].version, "3.0.0");
         assert!(parse_registration_index(b"{}", "a").is_err());
+    }
+
+    #[test]
+    fn vulnerability_indexes() {
+        let index = br#"[{"@name":"base","@id":"https://r.example/v/base.json","@updated":"2024-01-01T00:00:00Z"},
+            {"@name":"../x","@id":"https://r.example/v/x.json"},{"@id":"https://r.example/v/none.json"}]"#;
+        let pages = parse_vulnerability_index(index).expect("read");
+        assert_eq!(pages.len(), 1);
+        assert_eq!((pages[0].0.as_str(), pages[0].1.as_str()), ("base", "https://r.example/v/base.json"));
+        assert!(parse_vulnerability_index(b"{}").is_err());
     }
 
     #[test]
