@@ -202,21 +202,7 @@ async fn push_and_install_through_a_chain(backend: Backend) {
     assert_eq!(described.home_page(), Some("https://example.com/Hello.World"), "{described:?}");
     let assets = packages.assets("aa", "hello.world", "1.0.0").await;
     assert_eq!(assets.keys().collect::<Vec<_>>(), ["hello.world.1.0.0.nupkg", "hello.world.nuspec"], "{assets:?}");
-    let dependencies = server
-        .aws(&[
-            "list-package-version-dependencies",
-            "--domain",
-            "acme",
-            "--repository",
-            "aa",
-            "--format",
-            "nuget",
-            "--package",
-            "hello.world",
-            "--package-version",
-            "1.0.0",
-        ])
-        .ok();
+    let dependencies = packages.cli(&server, "list-package-version-dependencies", "aa", "hello.world", Some("1.0.0"));
     assert_eq!(dependencies["dependencies"][0]["package"], "Fixture.Json", "{dependencies}");
     assert_eq!(dependencies["dependencies"][0]["dependencyType"], ".NETStandard2.0", "{dependencies}");
     assert_eq!(dependencies["dependencies"][0]["versionRequirement"], "[1.0.0, )", "{dependencies}");
@@ -318,19 +304,7 @@ async fn unlist_search_and_semver2(backend: Backend) {
     assert_eq!(installed(&out), ["Hello.World.1.0.0"]);
     let versions = acme(&sdk).versions("aa", "hello.world", None).await;
     assert_eq!(versions[0].status(), &PackageVersionStatus::Unlisted, "{versions:?}");
-    let listed = server
-        .aws(&[
-            "list-package-versions",
-            "--domain",
-            "acme",
-            "--repository",
-            "aa",
-            "--format",
-            "nuget",
-            "--package",
-            "hello.world",
-        ])
-        .ok();
+    let listed = acme(&sdk).cli(&server, "list-package-versions", "aa", "hello.world", None);
     assert_eq!(listed["versions"][0]["status"], "Unlisted", "{listed}");
     let (_, leaf) = get_json(&server, &token, "aa/v3/registration-gz-semver2/hello.world/index.json").await;
     assert_eq!(leaf["items"][0]["items"][0]["catalogEntry"]["listed"], false, "{leaf}");

@@ -72,9 +72,8 @@ impl Urls {
     }
     /// A version's package file.
     pub fn package_content(&self, id: &str, version: &NugetVersion) -> String {
-        let id = crate::id::normalize(id);
-        let key = version.key();
-        format!("{}{id}/{key}/{id}.{key}.nupkg", self.flat())
+        let lower = crate::id::normalize(id);
+        format!("{}{lower}/{}/{}", self.flat(), version.key(), crate::package::nupkg_name(id, version))
     }
     /// The push endpoint (`PackagePublish/2.0.0`), also the v2 download base.
     pub fn publish(&self) -> String {

@@ -38,6 +38,17 @@ fn invalid(why: impl std::fmt::Display) -> ServiceError {
     ServiceError::validation(format!("the package is not a valid .nupkg: {why}; push the file `nuget pack` made"))
 }
 
+/// The name a version's package file is stored and served under (lowercase, as the flat
+/// container names it): `{id}.{version}.nupkg`.
+pub fn nupkg_name(id: &str, version: &crate::version::NugetVersion) -> String {
+    format!("{}.{}.nupkg", crate::id::normalize(id), version.key())
+}
+
+/// The name a version's manifest is stored and served under: `{id}.nuspec`.
+pub fn nuspec_name(id: &str) -> String {
+    format!("{}.nuspec", crate::id::normalize(id))
+}
+
 /// The manifest's bytes.
 pub fn read_nuspec<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Vec<u8>, ServiceError> {
     let mut zip = ZipArchive::new(reader).map_err(|e| invalid(format!("it is not a zip archive ({e})")))?;

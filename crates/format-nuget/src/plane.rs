@@ -25,9 +25,9 @@ use tributary_engine::off_io;
 use tributary_model::{ErrorKind, ServiceError};
 
 use crate::documents::{self, Hive, SearchQuery, Urls};
-use crate::registry;
 use crate::v2;
 use crate::version::NugetVersion;
+use crate::{package, registry};
 
 /// What a NuGet request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,9 +170,7 @@ impl NugetEndpoint {
             ["v3", "flatcontainer", id, version, file] => {
                 let (id, version) = (id_of(id)?, version_of(version)?);
                 let file = decode(file).unwrap_or_default().to_ascii_lowercase();
-                let lower = crate::id::normalize(&id);
-                let nupkg = format!("{lower}.{}.nupkg", version.key());
-                if file != nupkg && file != format!("{lower}.nuspec") {
+                if file != package::nupkg_name(&id, &version) && file != package::nuspec_name(&id) {
                     return Err(not_here(path));
                 }
                 Ok(Self::File { id, version, file })

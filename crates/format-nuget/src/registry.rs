@@ -31,7 +31,8 @@ use tributary_model::{
 use crate::documents::{self, Hive, SearchQuery, Urls, VersionEntry};
 use crate::nuspec::{self, Nuspec, version_metadata};
 use crate::package::{Limits, read_nuspec};
-use crate::upstream::{self, Resources, nupkg_name, nuspec_name};
+use crate::package::{nupkg_name, nuspec_name};
+use crate::upstream::{self, Resources};
 use crate::version::NugetVersion;
 
 /// What the engine needs to know of NuGet.
@@ -254,7 +255,7 @@ pub async fn push(
         format_metadata: entry,
         published_at: chrono::Utc::now(),
         assets: vec![
-            asset_record(&nupkg_name(&manifest.id, &key), &nupkg),
+            asset_record(&nupkg_name(&manifest.id, &version), &nupkg),
             asset_record(&nuspec_name(&manifest.id), &nuspec_digests),
         ],
     };
@@ -321,7 +322,7 @@ pub async fn search_hits(
     // Only the packages a page shows are resolved through the chain; the others that match are
     // counted in `totalHits` as they are listed.
     let mut counted = 0usize;
-    for (_, package) in service.visible_packages(target, PackageFormat::Nuget, "", MAX_CANDIDATES).await? {
+    for (_, package) in service.visible_packages(target, PackageFormat::Nuget, MAX_CANDIDATES).await? {
         if !query.matches(&package.display_name) || !seen.insert(package.coordinates.name.clone()) {
             continue;
         }

@@ -13,6 +13,7 @@ use tributary_engine::content::ExpectedDigests;
 use tributary_engine::formats::{ExternalAsset, ExternalPackage, ExternalVersion};
 
 use crate::nuspec::version_metadata;
+use crate::package::{nupkg_name, nuspec_name};
 use crate::version::NugetVersion;
 
 /// The largest document inflated from gzip.
@@ -150,16 +151,6 @@ pub fn parse_registration_page(bytes: &[u8]) -> Result<Vec<Arc<ExternalVersion>>
     Ok(leaves.iter().filter_map(read_leaf).collect())
 }
 
-/// The file names a version is stored under.
-pub fn nupkg_name(id: &str, version_key: &str) -> String {
-    format!("{}.{version_key}.nupkg", crate::id::normalize(id))
-}
-
-/// The nuspec's file name.
-pub fn nuspec_name(id: &str) -> String {
-    format!("{}.nuspec", crate::id::normalize(id))
-}
-
 /// One leaf of a registration: a version with its catalog entry and its files. A leaf that
 /// cannot be read (no version, no package content) is skipped: one bad version does not hide a
 /// package.
@@ -203,7 +194,8 @@ fn read_leaf(leaf: &Value) -> Option<Arc<ExternalVersion>> {
     let key = version.key();
     // The nuspec sits beside the package in a flat container.
     let nuspec_url = content.rsplit_once('/').map(|(dir, _)| format!("{dir}/{}", nuspec_name(id)));
-    let mut assets = vec![ExternalAsset { name: nupkg_name(id, &key), url: content, expected, attributes: json!({}) }];
+    let mut assets =
+        vec![ExternalAsset { name: nupkg_name(id, &version), url: content, expected, attributes: json!({}) }];
     if let Some(url) = nuspec_url {
         assets.push(ExternalAsset {
             name: nuspec_name(id),

@@ -165,7 +165,7 @@ pub async fn serve(
         }
         V2Endpoint::EmptyFeed => Ok(odata(atom, feed(urls, "Packages", "", &[], None))),
         V2Endpoint::Download { id, version } => {
-            let file = format!("{}.{}.nupkg", crate::id::normalize(&id), version.key());
+            let file = crate::package::nupkg_name(&id, &version);
             Ok(Response::asset(registry::get_file(service, target, &id, &version, &file).await?))
         }
     }

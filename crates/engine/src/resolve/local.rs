@@ -94,27 +94,23 @@ impl Service {
             .collect())
     }
 
-    /// Packages of `format` whose name contains `text` (without case), stored in any repository
-    /// of `target`'s search order, each name once (the first repository in search order wins),
-    /// in search order, at most `limit`: a search through the chain (NuGet's), whose external
-    /// connections the format asks with [`Service::external_documents`].
+    /// Packages of `format` stored in any repository of `target`'s search order, each name once
+    /// (the first repository in search order wins), in search order, at most `limit`: what a
+    /// search through the chain (NuGet's) matches its terms against, besides what it asks the
+    /// external connections with [`Service::external_documents`].
     pub async fn visible_packages(
         &self,
         target: &RepoTarget,
         format: tributary_model::PackageFormat,
-        text: &str,
         limit: usize,
     ) -> Result<Vec<(String, PackageRecord)>, ServiceError> {
-        let text = text.to_lowercase();
         let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
         let mut found: Vec<(String, PackageRecord)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for step in &order {
             let Some(id) = target.graph.ids.get(&step.repository) else { continue };
             for package in self.store.list_packages(id, Some(format), None, None, None, 10_000).await? {
-                let matches =
-                    package.display_name.to_lowercase().contains(&text) || package.coordinates.name.contains(&text);
-                if matches && seen.insert((package.coordinates.namespace.clone(), package.coordinates.name.clone())) {
+                if seen.insert((package.coordinates.namespace.clone(), package.coordinates.name.clone())) {
                     found.push((step.repository.clone(), package));
                     if found.len() >= limit {
                         return Ok(found);
