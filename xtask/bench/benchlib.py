@@ -110,6 +110,17 @@ def tree_rss_mib(pid, field="VmHWM"):
     return total / 1024
 
 
+def start_tributary(binary, data_dir, port, upstream, log="warn"):
+    """`binary serve` on `port` with the bench's admin keys, the external connection settings
+    `upstream` (`{"TRIBUTARY_EXTERNAL_..._URL": url}`) and `log`, once it answers `/healthz`."""
+    env = dict(os.environ, **upstream, TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY,
+               TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET, TRIBUTARY_LOG=log)
+    proc = subprocess.Popen([binary, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"], env=env,
+                            stdout=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc)
+    return proc
+
+
 def tributary_chain(aws, port, connection, chain, env):
     """Domain `bench` on the Tributary at `port`: `chain[0]` associated with `connection`, each
     later repository with the one before as its upstream; returns an authorization token."""

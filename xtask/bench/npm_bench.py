@@ -16,8 +16,8 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
 """
 import base64, gzip, hashlib, json, os, random, re, shutil, subprocess, sys, tempfile, urllib.request
 
-from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, stop_all,
-                      tree_rss_mib, tributary_binary, tributary_chain, wait_http)
+from benchlib import (FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, start_tributary, stop_all, tree_rss_mib,
+                      tributary_binary, tributary_chain, wait_http)
 
 TOOLS = os.path.join(ROOT, "target", "tools")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
@@ -146,14 +146,9 @@ def main():
         fixture_port, trib_port, verd_port = free_port(), free_port(), free_port()
         latest = build_fixture(os.path.join(work, "fixture"), fixture_port)
         procs.append(subprocess.Popen([sys.executable, "-c", FIXTURE, os.path.join(work, "fixture"), str(fixture_port)]))
-        env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
-                   TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
-                   TRIBUTARY_LOG="warn")
-        trib = subprocess.Popen([tributary_bin, "serve", "--data-dir",
-                                 os.path.join(work, "trib"), "--listen", f"127.0.0.1:{trib_port}"], env=env,
-                                stdout=subprocess.DEVNULL)
+        fixture = {"TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL": f"http://127.0.0.1:{fixture_port}"}
+        trib = start_tributary(tributary_bin, os.path.join(work, "trib"), trib_port, fixture)
         procs.append(trib)
-        wait_http(f"http://127.0.0.1:{trib_port}/healthz", proc=trib)
         token = tributary_chain(aws, trib_port, "public:npmjs", ["gateway", "team", "app"], os.environ)
         with open(os.path.join(work, "verdaccio.yaml"), "w") as f:
             f.write(f"""storage: {work}/verdaccio-storage

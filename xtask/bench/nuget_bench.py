@@ -16,7 +16,7 @@ binary to measure instead of building this tree).
 """
 import gzip, io, json, os, random, shutil, subprocess, sys, tempfile, urllib.request, zipfile
 
-from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, stop_all, tree_rss_mib, tributary_binary,
+from benchlib import (FIXTURE, aws_cli, free_port, start_tributary, stop_all, tree_rss_mib, tributary_binary,
                       tributary_chain, wait_http)
 from npm_bench import CONNECTIONS, DURATION, start_nginx, wrk
 
@@ -92,13 +92,9 @@ def main():
         feed_port, trib_port, nginx_port = free_port(), free_port(), free_port()
         latest = build_feed(os.path.join(work, "feed"), feed_port)
         procs.append(subprocess.Popen([sys.executable, "-c", FEED, os.path.join(work, "feed"), str(feed_port)]))
-        env = dict(os.environ, TRIBUTARY_EXTERNAL_PUBLIC_NUGET_ORG_URL=f"http://127.0.0.1:{feed_port}/v3/index.json",
-                   TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
-                   TRIBUTARY_LOG="warn")
-        trib = subprocess.Popen([tributary_bin, "serve", "--data-dir", os.path.join(work, "trib"),
-                                 "--listen", f"127.0.0.1:{trib_port}"], env=env, stdout=subprocess.DEVNULL)
+        feed = {"TRIBUTARY_EXTERNAL_PUBLIC_NUGET_ORG_URL": f"http://127.0.0.1:{feed_port}/v3/index.json"}
+        trib = start_tributary(tributary_bin, os.path.join(work, "trib"), trib_port, feed)
         procs.append(trib)
-        wait_http(f"http://127.0.0.1:{trib_port}/healthz", proc=trib)
         token = tributary_chain(aws, trib_port, "public:nuget-org", ["gateway", "team", "app"], os.environ)
         base = f"http://127.0.0.1:{trib_port}/nuget/bench/app"
         auth = {"Authorization": f"Bearer {token}"}
