@@ -61,6 +61,8 @@ where
 
 /// The memory given to hot blobs.
 const BLOB_CACHE_BYTES: u64 = 24 * 1024 * 1024;
+/// The memory given to documents passed through from external connections.
+const PASSED_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
 /// The memory given to rendered documents.
 const DOCUMENT_CACHE_BYTES: u64 = 48 * 1024 * 1024;
 
@@ -132,6 +134,14 @@ impl std::fmt::Display for UpstreamFile {
     }
 }
 
+/// A document passed through from an external connection as it came (a checksum database's
+/// tiles), by the URL it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PassedDocumentKey {
+    pub(crate) connection: String,
+    pub(crate) url: String,
+}
+
 /// How a principal was looked up.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum PrincipalKey {
@@ -156,6 +166,8 @@ pub(crate) struct Caches {
     pub(crate) documents: Cache<DocumentKey, Arc<Document>>,
     /// Assets stored in the asking repository itself: a warm download needs no query.
     pub(crate) stored_assets: Cache<StoredAssetKey, AssetRecord>,
+    /// Documents passed through from external connections ([`PASSED_DOCUMENT_BYTES`] in all).
+    pub(crate) passed_documents: Cache<PassedDocumentKey, Bytes>,
     /// Hot small blobs (at most [`MAX_CACHED_BLOB`] each, [`BLOB_CACHE_BYTES`] in all).
     pub(crate) blobs: Cache<BlobKey, Bytes>,
     /// Files served from upstream without recording a version
@@ -190,6 +202,10 @@ impl Caches {
                 .max_capacity(BLOB_CACHE_BYTES)
                 .build(),
             passed_through: Cache::builder().max_capacity(1_000_000).build(),
+            passed_documents: Cache::builder()
+                .weigher(|k: &PassedDocumentKey, v: &Bytes| u32::try_from(k.url.len() + v.len()).unwrap_or(u32::MAX))
+                .max_capacity(PASSED_DOCUMENT_BYTES)
+                .build(),
             generations: Cache::builder().max_capacity(1_000_000).build(),
             counter: Arc::new(AtomicU64::new(0)),
         }
@@ -220,6 +236,7 @@ impl Caches {
             weighed("documents", &self.documents),
             counted("stored-assets", &self.stored_assets),
             weighed("blobs", &self.blobs),
+            weighed("passed-documents", &self.passed_documents),
             counted("passed-through", &self.passed_through),
             counted("generations", &self.generations),
         ]

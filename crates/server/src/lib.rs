@@ -44,6 +44,7 @@ pub fn planes() -> Vec<Arc<dyn MountedPlane>> {
         data_plane::mount(tributary_format_pypi::plane::PypiPlane),
         data_plane::mount(tributary_format_maven::plane::MavenPlane),
         data_plane::mount(tributary_format_nuget::plane::NugetPlane),
+        data_plane::mount(tributary_format_go::plane::GoPlane),
     ]
 }
 

@@ -150,6 +150,60 @@ impl Service {
         documents
     }
 
+    /// The first document an external connection of the search order answers with, as
+    /// [`Service::external_documents`] reads them, cached by URL: an `immutable` document
+    /// (a checksum database's tiles and lookups) is read once and then served from memory; any
+    /// other is read each time, and the last answer is served when no connection answers (so a
+    /// build works on while the registry is down). `None` when every connection has no such
+    /// document.
+    pub async fn external_document_cached(
+        &self,
+        target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
+        url_of: impl Fn(&str) -> Option<String>,
+        immutable: bool,
+    ) -> Result<Option<bytes::Bytes>, ServiceError> {
+        let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
+        let mut failure = None;
+        let mut stale = None;
+        for connection in order.iter().filter_map(|s| s.external_connection.as_ref()) {
+            if super::connection_format(connection) != Some(adapter.format()) {
+                continue;
+            }
+            let url = match self.upstreams.discovered_base(connection, adapter).await {
+                Ok(base) => match url_of(&base) {
+                    Some(url) => url,
+                    None => continue,
+                },
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    continue;
+                }
+            };
+            let key = crate::caches::PassedDocumentKey { connection: connection.clone(), url: url.clone() };
+            let cached = self.caches.passed_documents.get(&key).await;
+            if immutable && let Some(bytes) = cached {
+                return Ok(Some(bytes));
+            }
+            match self.upstreams.file(connection, &url, 16 * 1024 * 1024).await {
+                Ok(Some(bytes)) => {
+                    self.caches.passed_documents.insert(key, bytes.clone()).await;
+                    return Ok(Some(bytes));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    stale = stale.or(cached);
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match (stale, failure) {
+            (Some(bytes), _) => Ok(Some(bytes)),
+            (None, Some(e)) => Err(e),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// The caller's principal name, for `whoami`.
     pub async fn principal_name(&self, caller: &Caller) -> Result<String, ServiceError> {
         Ok(self.principal_by_id(&caller.principal_id).await?.map(|p| p.name.clone()).unwrap_or_default())

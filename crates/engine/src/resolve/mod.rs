@@ -43,6 +43,14 @@ pub struct RepoTarget {
     graph: Arc<DomainGraph>,
 }
 
+impl RepoTarget {
+    /// Whether the repository's search order reaches an external connection of `format`.
+    pub fn reaches_external_connection(&self, format: tributary_model::PackageFormat) -> bool {
+        let order = self.graph.graph.search_order(&self.repository).unwrap_or_default();
+        order.iter().filter_map(|s| s.external_connection.as_deref()).any(|c| connection_format(c) == Some(format))
+    }
+}
+
 /// An asset record from blob digests.
 pub fn asset_record(name: &str, d: &Digests) -> AssetRecord {
     AssetRecord {

@@ -1,0 +1,22 @@
+//! Go modules (<https://go.dev/ref/mod#goproxy-protocol>): what a module path and a version
+//! are, the module zips the go command downloads (checked and hashed as it hashes them), the
+//! GOPROXY documents, then the proxy over the engine.
+//!
+//! Modules:
+//! - [`module`]: module paths (the go command's rules), their `!` escaping, and their split
+//!   into a namespace and a name.
+//! - [`version`]: canonical versions, pseudo-versions, order, the `@latest` choice.
+//! - [`hash`]: the `h1:` hashes of `go.sum` and the checksum database.
+//! - [`modzip`]: a module zip read and checked under limits.
+//! - [`proxy`]: `@v/list` and `.info`, rendered and read from an upstream proxy.
+//! - [`registry`]: the proxy over the engine, and `GoAdapter` (with [`plane`], the only
+//!   modules that do I/O, through `tributary-engine`).
+//! - [`plane`]: the endpoint on the engine's data-plane seam.
+
+pub mod hash;
+pub mod module;
+pub mod modzip;
+pub mod plane;
+pub mod proxy;
+pub mod registry;
+pub mod version;
