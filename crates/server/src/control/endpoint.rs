@@ -144,10 +144,10 @@ impl Query {
     fn package_address(&self) -> Result<PackageAddress, ServiceError> {
         let format = self.format()?;
         let name = self.required("package")?;
-        check_package_part("package", name)?;
+        check_package_part(format, "package", name)?;
         let namespace = self.get("namespace").unwrap_or_default();
         if !namespace.is_empty() {
-            check_package_part("namespace", namespace)?;
+            check_package_part(format, "namespace", namespace)?;
         }
         Ok(PackageAddress {
             repo: self.repo()?,
@@ -192,14 +192,17 @@ fn parse_status(status: &str) -> Result<VersionStatus, ServiceError> {
     })
 }
 
-/// Package names and namespaces: 1 to 255 characters, no `#`, `/` or white space.
-fn check_package_part(what: &str, value: &str) -> Result<(), ServiceError> {
+/// Package names and namespaces: 1 to 255 characters, no `#`, `/` or white space; Go's may
+/// hold `/` (a module path is split into namespace and name, docs/DESIGN.md §2).
+fn check_package_part(format: PackageFormat, what: &str, value: &str) -> Result<(), ServiceError> {
+    let slash_ok = format == PackageFormat::Go;
     if value.is_empty()
         || value.chars().count() > 255
-        || value.chars().any(|c| c == '#' || c == '/' || c.is_whitespace())
+        || value.chars().any(|c| c == '#' || (c == '/' && !slash_ok) || c.is_whitespace())
     {
+        let slash = if slash_ok { "" } else { ", `/`" };
         return Err(ServiceError::validation(format!(
-            "{what} `{value}` is not valid: use 1 to 255 characters without `#`, `/` or spaces"
+            "{what} `{value}` is not valid: use 1 to 255 characters without `#`{slash} or spaces"
         )));
     }
     Ok(())
