@@ -31,7 +31,7 @@ pub use documents::Document;
 pub use formats::Formats;
 pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
-pub use packages::{PackageAddress, PackageFilter, VersionFilter, VersionList};
+pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter, VersionList};
 pub use pagination::Page;
 pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};

@@ -266,6 +266,29 @@ impl Service {
         Ok((package, record))
     }
 
+    /// ListPackageVersionAssets: one page of a stored version's assets, by name, and the token
+    /// of the next.
+    pub async fn list_version_assets(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+        max_results: Option<u32>,
+        next_token: Option<&str>,
+    ) -> Result<(PackageRecord, VersionRecord, Option<String>), ServiceError> {
+        let (_, package, mut record) = self.stored_version(caller, address, version).await?;
+        let limit = usize::try_from(pagination::limit(max_results)?).unwrap_or(100);
+        let after = next_token.map(|t| pagination::decode(t, 1)).transpose()?;
+        record.assets.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(after) = after {
+            record.assets.retain(|a| a.name.as_str() > after[0].as_str());
+        }
+        let more = record.assets.len() > limit;
+        record.assets.truncate(limit);
+        let next = more.then(|| record.assets.last().map(|a| pagination::encode(&[&a.name]))).flatten();
+        Ok((package, record, next))
+    }
+
     /// GetPackageVersionAsset.
     pub async fn package_version_asset(
         &self,
@@ -331,4 +354,114 @@ fn check_versions(versions: &[String]) -> Result<(), ServiceError> {
         return Err(ServiceError::validation(format!("`versions` lists {} versions; give 1 to 100", versions.len())));
     }
     Ok(())
+}
+
+/// One asset of a generic package version, as PublishPackageVersion gives it.
+#[derive(Debug)]
+pub struct PublishedAsset {
+    /// Its name.
+    pub name: String,
+    /// The SHA-256 the caller declares (`x-amz-content-sha256`): the bytes must match it.
+    pub sha256: tributary_blob::Sha256,
+    /// Whether the version stays Unfinished (more assets follow).
+    pub unfinished: bool,
+}
+
+/// A generic package version's name or asset name: 1 to 255 characters, no `#`, `/`, `\`,
+/// control character or white space, not `.` or `..` (CodeArtifact's rules).
+fn check_generic_part(what: &str, value: &str) -> Result<(), ServiceError> {
+    let bad = value.is_empty()
+        || value.chars().count() > 255
+        || value == "."
+        || value == ".."
+        || value.chars().any(|c| matches!(c, '#' | '/' | '\\') || c.is_control() || c.is_whitespace());
+    if bad {
+        return Err(ServiceError::validation(format!(
+            "{what} `{value}` is not valid: use 1 to 255 characters without `#`, `/`, `\\`, spaces or control characters, and not `.` or `..`"
+        )));
+    }
+    Ok(())
+}
+
+/// What a format with no upstream registry tells the engine: nothing but its name.
+#[derive(Debug)]
+struct StoredOnly(PackageFormat);
+
+impl crate::formats::FormatAdapter for StoredOnly {
+    fn format(&self) -> PackageFormat {
+        self.0
+    }
+}
+
+impl Service {
+    /// PublishPackageVersion: one asset of a generic package version, streamed into the blob
+    /// store and checked against its declared SHA-256, then recorded in one transaction. The
+    /// version is created, or extended while it is Unfinished; `unfinished=false` makes it
+    /// Published, after which its assets cannot change. A refused asset leaves nothing behind.
+    pub async fn publish_generic_asset(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+        asset: PublishedAsset,
+        body: tributary_blob::BlobBodyIn,
+    ) -> Result<(VersionRecord, tributary_store::AssetRecord), ServiceError> {
+        let coordinates = &address.coordinates;
+        if coordinates.format != PackageFormat::Generic {
+            return Err(ServiceError::validation(format!(
+                "PublishPackageVersion publishes `generic` packages; {} packages are published with their own clients",
+                coordinates.format
+            )));
+        }
+        if coordinates.namespace.is_empty() {
+            return Err(ServiceError::validation("a generic package needs a `namespace`"));
+        }
+        check_generic_part("version", version)?;
+        check_generic_part("asset name", &asset.name)?;
+        let (target, coordinates) = self.target_of(caller, address).await?;
+        // A Published (or otherwise finished) version's assets are fixed.
+        if let Some(package) = self.store.package(&target.repository_id, &coordinates).await?
+            && let Some(existing) = self.store.version(&package.id, version).await?
+        {
+            if existing.status != VersionStatus::Unfinished {
+                return Err(ServiceError::new(
+                    tributary_model::ErrorKind::Conflict,
+                    format!(
+                        "version `{version}` of {coordinates} is {}: assets are added only while a version is Unfinished (publish with `--unfinished` until the last asset)",
+                        existing.status
+                    ),
+                )
+                .with_resource(ResourceType::PackageVersion, version));
+            }
+            if existing.assets.iter().any(|a| a.name == asset.name && a.sha256 != asset.sha256) {
+                return Err(ServiceError::new(
+                    tributary_model::ErrorKind::Conflict,
+                    format!(
+                        "version `{version}` of {coordinates} already has an asset `{}` with other bytes",
+                        asset.name
+                    ),
+                )
+                .with_resource(ResourceType::Asset, &asset.name));
+            }
+        }
+        let expected = tributary_blob::ExpectedDigests { sha256: Some(asset.sha256), ..Default::default() };
+        let digests = self.store_blob(&target.domain, body, &expected).await?;
+        let record = crate::resolve::asset_record(&asset.name, &digests);
+        let new = tributary_store::NewVersion {
+            version: version.to_owned(),
+            status: if asset.unfinished { VersionStatus::Unfinished } else { VersionStatus::Published },
+            origin: tributary_model::VersionOrigin {
+                origin_type: OriginType::Internal,
+                repository: None,
+                external_connection: None,
+            },
+            metadata: Default::default(),
+            format_metadata: serde_json::json!({}),
+            published_at: chrono::Utc::now(),
+            assets: vec![record.clone()],
+        };
+        let adapter = StoredOnly(PackageFormat::Generic);
+        let outcome = self.publish(&target, &adapter, &coordinates, &coordinates.name, new, &BTreeMap::new()).await?;
+        Ok((outcome.record().clone(), record))
+    }
 }

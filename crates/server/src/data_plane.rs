@@ -196,7 +196,7 @@ pub(crate) fn repository_of<'a>(
 /// The request body as a stream the format may hold across threads: the server's body is read
 /// on this worker and handed over a small channel, part by part, as the format asks. A format
 /// that stops reading stops the reading here.
-fn pump(mut payload: web::Payload) -> BodyStream {
+pub(crate) fn pump(mut payload: web::Payload) -> BodyStream {
     let (mut sender, receiver) = futures::channel::mpsc::channel::<std::io::Result<bytes::Bytes>>(2);
     actix_web::rt::spawn(async move {
         while let Some(chunk) = payload.next().await {
@@ -208,6 +208,22 @@ fn pump(mut payload: web::Payload) -> BodyStream {
         }
     });
     Box::pin(receiver)
+}
+
+/// `body`, failing once more than `limit` bytes have passed (after a `Content-Length` check,
+/// for a body sent without one).
+pub(crate) fn bounded(body: BodyStream, limit: u64) -> BodyStream {
+    let mut seen = 0u64;
+    Box::pin(body.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            return Err(std::io::Error::other(format!(
+                "the upload is larger than this server accepts ({limit} bytes)"
+            )));
+        }
+        Ok(chunk)
+    }))
 }
 
 /// A format's response as actix-web writes it.

@@ -62,6 +62,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
             // Static prefixes: each endpoint splits its own path (no per-request pattern match).
+            // PublishPackageVersion streams its body (the asset): its own route, before the
+            // scope whose handler reads a body whole.
+            .route("/v1/package/version/publish", web::post().to(control::publish))
             .service(web::scope("/v1").default_service(web::route().to(control::handle)));
         for plane in planes() {
             let prefix = format!("/{}", plane.prefix());

@@ -280,26 +280,38 @@ impl Store {
                 )));
             }
             let added = new_files(coordinates, &record, &new.assets)?;
-            if added.is_empty() {
+            let finishes = record.status == VersionStatus::Unfinished && new.status == VersionStatus::Published;
+            if added.is_empty() && !finishes {
                 return Ok(PutOutcome::Unchanged(record));
             }
             let now = Utc::now();
-            assets::Entity::insert_many(added.iter().map(|a| asset_row(&record.id, a, now))).exec(&txn).await.map_err(
-                |e| {
-                    StoreError::conflict_on_unique(
-                        e,
-                        ResourceType::Asset,
-                        &new.version,
-                        &format!("a file of version `{}` of {coordinates} was added concurrently; retry", new.version),
-                    )
-                },
-            )?;
+            if !added.is_empty() {
+                assets::Entity::insert_many(added.iter().map(|a| asset_row(&record.id, a, now)))
+                    .exec(&txn)
+                    .await
+                    .map_err(|e| {
+                        StoreError::conflict_on_unique(
+                            e,
+                            ResourceType::Asset,
+                            &new.version,
+                            &format!(
+                                "a file of version `{}` of {coordinates} was added concurrently; retry",
+                                new.version
+                            ),
+                        )
+                    })?;
+            }
             let mut update = package_versions::ActiveModel {
                 id: Set(record.id.clone()),
                 revision: Set(uuid::Uuid::new_v4().simple().to_string()),
                 updated_at: Set(now),
                 ..Default::default()
             };
+            // An Unfinished version (a generic one, assets added one by one) is finished by the
+            // write that publishes its last asset.
+            if record.status == VersionStatus::Unfinished && new.status == VersionStatus::Published {
+                update.status = Set(VersionStatus::Published.as_str().to_owned());
+            }
             // A version first stored from a file that says nothing of it (a wheel fetched before
             // its core metadata) learns its metadata from the file that does.
             if record.metadata == VersionMetadata::default() && new.metadata != VersionMetadata::default() {

@@ -31,9 +31,17 @@ pub enum Endpoint {
     /// `GET /v1/package/version`
     DescribePackageVersion { address: PackageAddress, version: String },
     /// `POST /v1/package/version/assets`
-    ListPackageVersionAssets { address: PackageAddress, version: String },
+    ListPackageVersionAssets {
+        address: PackageAddress,
+        version: String,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
     /// `GET /v1/package/version/asset`
     GetPackageVersionAsset { address: PackageAddress, version: String, asset: String },
+    /// `POST /v1/package/version/publish`: the body is the asset, streamed (parsed here with an
+    /// empty body; see `control::publish`).
+    PublishPackageVersion { address: PackageAddress, version: String, asset: String, unfinished: bool },
     /// `GET /v1/package/version/readme`
     GetPackageVersionReadme { address: PackageAddress, version: String },
     /// `POST /v1/package/version/dependencies`
@@ -283,6 +291,7 @@ impl Endpoint {
             Self::DescribePackageVersion { .. } => "DescribePackageVersion",
             Self::ListPackageVersionAssets { .. } => "ListPackageVersionAssets",
             Self::GetPackageVersionAsset { .. } => "GetPackageVersionAsset",
+            Self::PublishPackageVersion { .. } => "PublishPackageVersion",
             Self::GetPackageVersionReadme { .. } => "GetPackageVersionReadme",
             Self::ListPackageVersionDependencies { .. } => "ListPackageVersionDependencies",
             Self::UpdatePackageVersionsStatus { .. } => "UpdatePackageVersionsStatus",
@@ -328,6 +337,7 @@ impl Endpoint {
             | Self::GetRepositoryEndpoint { .. }
             | Self::SearchOrder { .. }
             | Self::ExternalConnections => None,
+            Self::PublishPackageVersion { .. } => Some("PublishPackageVersion"),
             Self::DeletePackage { .. } => Some("DeletePackage"),
             Self::PutPackageOriginConfiguration { .. } => Some("PutPackageOriginConfiguration"),
             Self::UpdatePackageVersionsStatus { .. } => Some("UpdatePackageVersionsStatus"),
@@ -466,11 +476,27 @@ impl Endpoint {
             ("POST", "/v1/package/version/assets") => Self::ListPackageVersionAssets {
                 address: q.package_address()?,
                 version: q.required("version")?.to_owned(),
+                max_results: q.number("max-results")?,
+                next_token: q.string("next-token"),
             },
             ("GET", "/v1/package/version/asset") => Self::GetPackageVersionAsset {
                 address: q.package_address()?,
                 version: q.required("version")?.to_owned(),
                 asset: q.required("asset")?.to_owned(),
+            },
+            ("POST", "/v1/package/version/publish") => Self::PublishPackageVersion {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+                asset: q.required("asset")?.to_owned(),
+                unfinished: match q.get("unfinished") {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(other) => {
+                        return Err(ServiceError::validation(format!(
+                            "`unfinished` is `true` or `false`, not `{other}`"
+                        )));
+                    }
+                },
             },
             ("GET", "/v1/package/version/readme") => Self::GetPackageVersionReadme {
                 address: q.package_address()?,

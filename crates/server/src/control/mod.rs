@@ -40,6 +40,62 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppStat
     response
 }
 
+/// PublishPackageVersion, whose body (the asset) is streamed to the blob store rather than read
+/// first: SigV4 signs the asset's SHA-256 as given in `x-amz-content-sha256`, and the blob
+/// store refuses bytes that do not match it.
+pub async fn publish(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = std::time::Instant::now();
+    let response = match serve_publish(&req, payload, &state).await {
+        Ok(response) => response,
+        Err(err) => aws_error(&err, &request_id),
+    };
+    crate::ops::name_endpoint(&req, "PublishPackageVersion");
+    state.metrics.observe("control", "PublishPackageVersion", response.status().as_u16(), started.elapsed());
+    let mut response = response;
+    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
+    }
+    response
+}
+
+async fn serve_publish(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<HttpResponse, ServiceError> {
+    let declared = req.headers().get("x-amz-content-sha256").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let sha256: tributary_engine::content::Sha256 = declared.parse().map_err(|_| {
+        ServiceError::validation("`x-amz-content-sha256` must be the asset's SHA-256 in hexadecimal (`--asset-sha256`)")
+    })?;
+    let caller = authenticate_signed(req, &sha256.to_hex(), state).await?;
+    let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), b"")?;
+    let Endpoint::PublishPackageVersion { address, version, asset, unfinished } = endpoint else {
+        return Err(ServiceError::internal("the publish route parsed another operation"));
+    };
+    if caller.domain_scope.is_some() {
+        return Err(ServiceError::new(
+            ErrorKind::AccessDenied,
+            "`PublishPackageVersion` needs a request signed with access keys, not an authorization token",
+        ));
+    }
+    let limit = state.max_upload_bytes;
+    let too_large = || {
+        ServiceError::new(
+            ErrorKind::PayloadTooLarge,
+            format!("the asset is larger than this server accepts ({limit} bytes)"),
+        )
+    };
+    let declared_length = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared_length.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let body = crate::data_plane::bounded(crate::data_plane::pump(payload), limit);
+    let published = tributary_engine::PublishedAsset { name: asset, sha256, unfinished };
+    let (record, stored) = state.service.publish_generic_asset(&caller, &address, &version, published, body).await?;
+    Ok(HttpResponse::Ok().json(render::published_version(&address, &record, &stored)))
+}
+
 async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
     let caller = authenticate(req, body, state).await?;
     let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), body)?;
@@ -59,6 +115,15 @@ async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpR
 
 /// Who is calling: `Authorization: AWS4-HMAC-SHA256 ...` (access keys) or `Bearer <token>`.
 async fn authenticate(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<Caller, ServiceError> {
+    authenticate_signed(req, &hex::encode(Sha256::digest(body)), state).await
+}
+
+/// The same, for a request whose payload's SHA-256 is `payload_sha256`.
+async fn authenticate_signed(
+    req: &HttpRequest,
+    payload_sha256: &str,
+    state: &AppState,
+) -> Result<Caller, ServiceError> {
     let now = Utc::now();
     let Some(authorization) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(ServiceError::new(
@@ -74,14 +139,13 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &AppState) -> Resul
         .iter()
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str().to_owned(), v.to_owned())))
         .collect();
-    let payload_sha256 = hex::encode(Sha256::digest(body));
     let raw_path = req.uri().path();
     let signed = SignedRequest {
         method: req.method().as_str(),
         path: raw_path,
         query: req.query_string(),
         headers: &headers,
-        payload_sha256: Some(&payload_sha256),
+        payload_sha256: Some(payload_sha256),
     };
     state.service.authenticate_sigv4(authorization, &signed, now).await
 }
@@ -209,9 +273,14 @@ async fn dispatch(
             let (package, record) = service.describe_package_version(caller, &address, &version).await?;
             ok(serde_json::json!({ "packageVersion": render::version_description(&package, &record) }))
         }
-        Endpoint::ListPackageVersionAssets { address, version } => {
-            let (package, record) = service.describe_package_version(caller, &address, &version).await?;
-            ok(render::version_assets(&package, &record))
+        Endpoint::ListPackageVersionAssets { address, version, max_results, next_token } => {
+            let (package, record, next) =
+                service.list_version_assets(caller, &address, &version, max_results, next_token.as_deref()).await?;
+            let mut listed = render::version_assets(&package, &record);
+            if let Some(next) = next {
+                listed["nextToken"] = next.into();
+            }
+            ok(listed)
         }
         Endpoint::GetPackageVersionReadme { address, version } => {
             let (package, record) = service.describe_package_version(caller, &address, &version).await?;
@@ -220,6 +289,9 @@ async fn dispatch(
         Endpoint::ListPackageVersionDependencies { address, version } => {
             let (package, record) = service.describe_package_version(caller, &address, &version).await?;
             ok(render::version_dependencies(&package, &record))
+        }
+        Endpoint::PublishPackageVersion { .. } => {
+            Err(ServiceError::internal("PublishPackageVersion is served by its own route, which streams the asset"))
         }
         Endpoint::GetPackageVersionAsset { address, version, asset } => {
             let (record, body) = service.package_version_asset(caller, &address, &version, &asset).await?;

@@ -244,6 +244,32 @@ pub(crate) fn version_assets(p: &PackageRecord, v: &VersionRecord) -> Value {
     out
 }
 
+/// `PublishPackageVersionResult`.
+pub(crate) fn published_version(
+    address: &tributary_engine::PackageAddress,
+    v: &VersionRecord,
+    asset: &tributary_model::records::AssetRecord,
+) -> Value {
+    json!({
+        "format": address.coordinates.format.as_str(),
+        "namespace": address.coordinates.namespace,
+        "package": address.coordinates.name,
+        "version": v.version,
+        "versionRevision": v.revision,
+        "status": v.status.as_str(),
+        "asset": {
+            "name": asset.name,
+            "size": asset.size,
+            "hashes": {
+                "MD5": asset.md5.to_hex(),
+                "SHA-1": asset.sha1.to_hex(),
+                "SHA-256": asset.sha256.to_hex(),
+                "SHA-512": asset.sha512.to_hex(),
+            },
+        },
+    })
+}
+
 /// `GetPackageVersionReadmeResult`.
 pub(crate) fn version_readme(p: &PackageRecord, v: &VersionRecord) -> Value {
     let mut out = version_header(p, v);
