@@ -103,11 +103,29 @@ async fn put_zip(
 async fn publish_and_build_through_a_chain(backend: Backend) {
     let world = set_up(backend, &[]).await;
     let (fixture, server, sdk, token) = (&world.fixture, &world.server, &world.sdk, &world.token);
+    // `tributary go publish` zips the module's directory (leaving out `.git`, `vendor` and a
+    // nested module) and uploads it.
     let widget = GoModule::new(PRIVATE, "v1.0.0", &[("fixture.example/greet", "v1.0.0")]);
-    let (status, body) = put_zip(server, "aa", token, PRIVATE, "v1.0.0", widget.zip()).await;
-    assert_eq!(status, 201, "{body}");
-    // The same zip again changes nothing.
-    assert_eq!(put_zip(server, "aa", token, PRIVATE, "v1.0.0", widget.zip()).await.0, 200);
+    let source = tempfile::tempdir().expect("a module directory");
+    for (name, bytes) in &widget.files {
+        std::fs::write(source.path().join(name), bytes).expect("a module file");
+    }
+    for left_out in [".git/HEAD", "vendor/modules.txt", "nested/go.mod"] {
+        let path = source.path().join(left_out);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a directory");
+        std::fs::write(path, "left out\n").expect("a file");
+    }
+    let endpoint = format!("{}/go/acme/aa", server.url());
+    let publish = || {
+        let mut command = std::process::Command::new(tributary_tests::tributary_bin());
+        command.args(["go", "publish"]).arg(source.path()).args(["--version", "v1.0.0", "--endpoint", &endpoint]);
+        command.env("CODEARTIFACT_AUTH_TOKEN", token.as_str());
+        run(command, "tributary go publish")
+    };
+    let published = publish().ok();
+    assert_mentions(&published.stdout, &["published example.com/Acme/Widget@v1.0.0 (2 files", &widget.h1()]);
+    // The same files again change nothing.
+    assert_mentions(&publish().ok().stdout, &["already published"]);
 
     let greet = GoModule::new("fixture.example/greet", "v1.1.0", &[]);
     let home = tempfile::tempdir().expect("a home");

@@ -2,8 +2,10 @@
 //!
 //! - `tributary serve`: runs migrations, creates the admin on an empty database, serves.
 //! - `tributary migrate`: runs migrations alone.
+//! - `tributary go publish DIR --version V --endpoint URL`: publishes a Go module.
 
 mod config;
+mod go_publish;
 
 use std::sync::Arc;
 
@@ -35,6 +37,15 @@ enum Command {
     Serve(#[command(flatten)] Box<Overrides>),
     /// Run database migrations and exit.
     Migrate(#[command(flatten)] Box<Overrides>),
+    /// Go modules.
+    #[command(subcommand)]
+    Go(GoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum GoCommand {
+    /// Zip the module in DIR and publish it as VERSION to a repository's module proxy.
+    Publish(go_publish::PublishArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,6 +64,7 @@ fn main() -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         match cli.command {
             Command::Serve(o) => serve(Config::load(*o)?).await,
+            Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Migrate(o) => {
                 let config = Config::load(*o)?;
                 open_store(&config).await?;
