@@ -26,6 +26,7 @@
 
 pub mod fault_fixture;
 pub mod fixture_server;
+pub mod forward_proxy;
 pub mod go_fixture;
 pub mod maven_fixture;
 pub mod npm_fixture;
@@ -665,9 +666,13 @@ impl TestServer {
         let stdout = std::fs::File::create(self.log_path("stdout", self.starts)).expect("cannot create a log file");
         let stderr = std::fs::File::create(self.log_path("stderr", self.starts)).expect("cannot create a log file");
         let mut command = Command::new(tributary_bin());
-        // Only the settings of this harness: none of the developer's `TRIBUTARY_*` variables.
+        // Only the settings of this harness: none of the developer's `TRIBUTARY_*` variables, and
+        // no proxy of the machine's (a test that wants one sets it).
         for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("TRIBUTARY_") {
+            let text = name.to_string_lossy().to_ascii_uppercase();
+            if text.starts_with("TRIBUTARY_")
+                || ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].contains(&text.as_str())
+            {
                 command.env_remove(name);
             }
         }

@@ -15,6 +15,8 @@
 //! - `fallthrough_and_private`: `GOPROXY=aa,<second proxy>`: a module `aa` cannot find (404)
 //!   comes from the second proxy; a missing version of the private module is a 403, and the
 //!   second proxy is never asked for its path.
+//! - `through_an_outbound_proxy`: with `outbound_proxy` set, every request to the public proxy
+//!   goes through it (a counting forward proxy); `HTTP_PROXY` does the same.
 //! - `bad_input`: zips with `../` paths, over the size limit, whose go.mod names another module;
 //!   a version that is not semver, a module path with invalid characters, a changed zip for a
 //!   published version: each refused with a message naming the rule, nothing stored.
@@ -26,7 +28,13 @@ use tributary_tests::go_fixture::{GoFixture, GoModule, consumer, escape, go_comm
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, client, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, Tls, assert_mentions, on_both_backends};
 
-on_both_backends!(publish_and_build_through_a_chain, checksum_database, fallthrough_and_private, bad_input);
+on_both_backends!(
+    publish_and_build_through_a_chain,
+    checksum_database,
+    fallthrough_and_private,
+    through_an_outbound_proxy,
+    bad_input
+);
 
 const CONNECTION: &str = "public:go-proxy";
 const PRIVATE: &str = "example.com/Acme/Widget";
@@ -222,6 +230,39 @@ async fn fallthrough_and_private(backend: Backend) {
         second.all_requests().into_keys().filter(|path| path.contains(&escape(PRIVATE))).collect();
     assert!(leaked.is_empty(), "the private path reached the next proxy: {leaked:?}");
     assert_eq!(fixture.requests(&format!("/{}/@v/v1.9.9.info", escape(PRIVATE))), 0);
+}
+
+async fn through_an_outbound_proxy(backend: Backend) {
+    for setting in ["TRIBUTARY_OUTBOUND_PROXY", "HTTP_PROXY"] {
+        let forward = tributary_tests::forward_proxy::start();
+        let world = set_up(backend, &[(setting, &forward.url())]).await;
+        let home = tempfile::tempdir().expect("a home");
+        world
+            .go(
+                home.path(),
+                home.path(),
+                &world.proxy("aa"),
+                "off",
+                &["mod", "download", "fixture.example/greet@v1.1.0"],
+            )
+            .ok();
+        let upstream = world.fixture.url();
+        for file in ["list", "v1.1.0.info", "v1.1.0.mod", "v1.1.0.zip"] {
+            let url = format!("{upstream}/fixture.example/greet/@v/{file}");
+            assert_eq!(
+                forward.all_requests().get(&url).copied().unwrap_or(0),
+                world.fixture.requests(&format!("/fixture.example/greet/@v/{file}")),
+                "{setting}: {url}: {:?}",
+                forward.all_requests()
+            );
+        }
+        assert_eq!(
+            forward.all_requests().get(&format!("{upstream}/fixture.example/greet/@v/v1.1.0.zip")).copied(),
+            Some(1),
+            "{setting}: {:?}",
+            forward.all_requests()
+        );
+    }
 }
 
 async fn bad_input(backend: Backend) {

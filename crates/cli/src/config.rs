@@ -28,6 +28,10 @@ pub struct Overrides {
     /// The PEM private key for `tls_listen`.
     #[arg(long, env = "TRIBUTARY_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// The proxy every request to a public registry goes through, e.g. `http://proxy:3128`;
+    /// overrides HTTP_PROXY and HTTPS_PROXY (which are honoured without it; NO_PROXY always).
+    #[arg(long, env = "TRIBUTARY_OUTBOUND_PROXY")]
+    pub outbound_proxy: Option<String>,
     /// Directory for the SQLite database and the filesystem blob store [default: ./tributary-data].
     #[arg(long, env = "TRIBUTARY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -109,6 +113,7 @@ pub enum BlobKind {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     listen: Option<String>,
+    outbound_proxy: Option<String>,
     tls_listen: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -176,6 +181,8 @@ pub struct Config {
     pub blob: BlobConfig,
     /// External connection base URLs that differ from the public registries.
     pub external_urls: BTreeMap<String, String>,
+    /// The proxy for requests to registries, if configured.
+    pub outbound_proxy: Option<String>,
     /// Seconds external metadata is used before it is revalidated.
     pub metadata_ttl_seconds: u64,
     /// The largest file a client may upload, in bytes.
@@ -274,6 +281,7 @@ impl Config {
             admin_keys,
             blob,
             external_urls,
+            outbound_proxy: o.outbound_proxy.or(file.outbound_proxy),
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
             max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
             upstream_read_timeout: std::time::Duration::from_secs(

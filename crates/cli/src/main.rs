@@ -103,6 +103,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         urls: config.external_urls.clone(),
         metadata_ttl: std::time::Duration::from_secs(config.metadata_ttl_seconds),
         read_timeout: config.upstream_read_timeout,
+        outbound_proxy: config.outbound_proxy.clone(),
         ..UpstreamSettings::default()
     };
     let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())

@@ -39,6 +39,10 @@ pub struct UpstreamSettings {
     /// The longest pause between two reads of any answer, downloads included: a registry that
     /// stalls (before its headers or mid-body) fails the request after this long.
     pub read_timeout: Duration,
+    /// The proxy every request to a registry goes through (`http://host:port`), overriding
+    /// `HTTP_PROXY` and `HTTPS_PROXY`; `NO_PROXY` still names hosts reached directly. Without
+    /// it, those variables are honoured as they are.
+    pub outbound_proxy: Option<String>,
 }
 
 impl Default for UpstreamSettings {
@@ -48,6 +52,7 @@ impl Default for UpstreamSettings {
             metadata_ttl: Duration::from_secs(300),
             timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
+            outbound_proxy: None,
         }
     }
 }
@@ -89,7 +94,16 @@ const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 
 impl Upstreams {
     pub(crate) fn new(settings: UpstreamSettings) -> Result<Self, ServiceError> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if let Some(proxy) = &settings.outbound_proxy {
+            let proxy = reqwest::Proxy::all(proxy)
+                .map_err(|e| {
+                    ServiceError::internal(format!("`outbound_proxy` `{}` is not a proxy URL: {e}", redact(proxy)))
+                })?
+                .no_proxy(reqwest::NoProxy::from_env());
+            client = client.proxy(proxy);
+        }
+        let client = client
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .read_timeout(settings.read_timeout)
             .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION")))
