@@ -10,6 +10,9 @@
 //!   pinned set (`bench/pypi_bench.py`, `bench/pypi-requirements.txt`).
 //! - `bench nuget`: Tributary against nginx on a cached `.nupkg`, a 500-version registration
 //!   (index and a page) and the flat container, through a chain (`bench/nuget_bench.py`).
+//! - `bench go`: Tributary's module proxy against nginx (a warm `go mod download` of 50 modules
+//!   through a chain, over HTTPS), a cold burst of 20 downloads of one zip, and a 2 GiB generic
+//!   asset up and down with the server's memory (`bench/go_bench.py`).
 //! - `bench npm-ci`: the server's memory while `npm ci` installs a real 128-package project through
 //!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
@@ -325,12 +328,16 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/nuget_bench.py")).current_dir(root))
         }
+        Some("go") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/go_bench.py")).current_dir(root))
+        }
         Some("instructions") => {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/instructions_bench.py")).current_dir(root))
         }
         other => bail!(
-            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `soak`, `instructions`"
+            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `go`, `soak`, `instructions`"
         ),
     }
 }
