@@ -385,3 +385,83 @@ mod tests {
         assert_eq!(tree_hash(&l[..5]), node_hash(&four, &l[4]));
     }
 }
+
+/// A module that lives only in a git repository, served over git's "dumb" HTTP protocol (plain
+/// files) by a fixture server: the go command reaches it as `git.fixture.test/acme/lib.git`
+/// through [`GitOrigin::git_config`], a git configuration whose `url.<base>.insteadOf` sends
+/// `https://git.fixture.test/` to the fixture (at `localhost`, so that a proxy for it is not
+/// skipped by a `NO_PROXY` of `127.0.0.1`).
+#[derive(Debug)]
+pub struct GitOrigin {
+    dir: tempfile::TempDir,
+    /// The server of the repository's files.
+    pub server: crate::fixture_server::FixtureServer,
+}
+
+impl GitOrigin {
+    /// The module path.
+    pub const MODULE: &'static str = "git.fixture.test/acme/lib.git";
+
+    /// A repository holding `v1.0.0` of [`GitOrigin::MODULE`] (its `package lib` declares
+    /// `Name`), served.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a directory for the repository");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).expect("a work tree");
+        std::fs::write(work.join("go.mod"), format!("module {}\n\ngo 1.21\n", Self::MODULE)).expect("go.mod");
+        std::fs::write(
+            work.join("lib.go"),
+            format!(
+                "package lib\n\n// Name says which module version this is.\nconst Name = \"{}@v1.0.0\"\n",
+                Self::MODULE
+            ),
+        )
+        .expect("lib.go");
+        let git = |args: &[&str], cwd: &Path| {
+            let output = Command::new("git")
+                .args([
+                    "-c",
+                    "user.email=fixture@example.invalid",
+                    "-c",
+                    "user.name=fixture",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .current_dir(cwd)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .output()
+                .expect("git runs");
+            assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        };
+        git(&["init", "-q"], &work);
+        git(&["add", "."], &work);
+        git(&["commit", "-qm", "v1"], &work);
+        git(&["tag", "v1.0.0"], &work);
+        let served = dir.path().join("www");
+        std::fs::create_dir_all(served.join("acme")).expect("a served directory");
+        // The go command asks for the repository without its `.git`.
+        git(&["clone", "-q", "--bare", work.to_str().expect("UTF-8"), "www/acme/lib"], dir.path());
+        git(&["update-server-info"], &served.join("acme/lib"));
+        let root = served.clone();
+        let server = crate::fixture_server::FixtureServer::start("git", move |request, _| {
+            let relative = request.path.trim_start_matches('/');
+            if relative.split('/').any(|part| part == "..") {
+                return Response::text(400, "no");
+            }
+            match std::fs::read(root.join(relative)) {
+                Ok(bytes) => Response::new(200, "application/octet-stream", bytes),
+                Err(_) => Response::text(404, "not found"),
+            }
+        });
+        let config =
+            format!("[url \"http://localhost:{}/\"]\n\tinsteadOf = https://git.fixture.test/\n", server.port());
+        std::fs::write(dir.path().join("gitconfig"), config).expect("a git configuration");
+        Self { dir, server }
+    }
+
+    /// The git configuration that rewrites the module's URL to the fixture.
+    pub fn git_config(&self) -> PathBuf {
+        self.dir.path().join("gitconfig")
+    }
+}

@@ -17,6 +17,10 @@
 //!   second proxy is never asked for its path.
 //! - `through_an_outbound_proxy`: with `outbound_proxy` set, every request to the public proxy
 //!   goes through it (a counting forward proxy); `HTTP_PROXY` does the same.
+//! - `origin_fetch`: a module that exists only in a git repository (served over git's dumb HTTP
+//!   protocol, reached through a git `insteadOf` rewrite) is fetched by the go command that
+//!   Tributary runs for `public:go-origin`, through the forward proxy in `HTTP_PROXY`; it is
+//!   stored, and served with the repository gone.
 //! - `bad_input`: zips with `../` paths, over the size limit, whose go.mod names another module;
 //!   a version that is not semver, a module path with invalid characters, a changed zip for a
 //!   published version: each refused with a message naming the rule, nothing stored.
@@ -24,7 +28,7 @@
 use std::path::Path;
 
 use aws_sdk_codeartifact::types::PackageFormat;
-use tributary_tests::go_fixture::{GoFixture, GoModule, consumer, escape, go_command};
+use tributary_tests::go_fixture::{GitOrigin, GoFixture, GoModule, consumer, escape, go_binary, go_command};
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, client, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, Tls, assert_mentions, on_both_backends};
 
@@ -33,6 +37,7 @@ on_both_backends!(
     checksum_database,
     fallthrough_and_private,
     through_an_outbound_proxy,
+    origin_fetch,
     bad_input
 );
 
@@ -60,12 +65,19 @@ struct World {
 }
 
 async fn set_up(backend: Backend, env: &[(&str, &str)]) -> World {
+    set_up_at(backend, env, "127.0.0.1").await
+}
+
+/// The same, the server reading the fixture at `host` (`localhost`: the server never sends
+/// requests for `127.0.0.1` through a proxy).
+async fn set_up_at(backend: Backend, env: &[(&str, &str)], host: &str) -> World {
     let fixture = GoFixture::start(fixture_modules());
     let tls = Tls::new();
     let tls_env = tls.env();
     let mut all: Vec<(&str, &str)> = tls_env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     all.extend_from_slice(env);
-    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_GO_PROXY_URL", &fixture.url(), &all);
+    let upstream = format!("http://{host}:{}", fixture.port());
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_GO_PROXY_URL", &upstream, &all);
     let sdk = server.sdk_client();
     let token = chain(&sdk, "acme", "gateway", CONNECTION).await;
     World { fixture, server, tls, sdk, token }
@@ -235,7 +247,7 @@ async fn fallthrough_and_private(backend: Backend) {
 async fn through_an_outbound_proxy(backend: Backend) {
     for setting in ["TRIBUTARY_OUTBOUND_PROXY", "HTTP_PROXY"] {
         let forward = tributary_tests::forward_proxy::start();
-        let world = set_up(backend, &[(setting, &forward.url())]).await;
+        let world = set_up_at(backend, &[(setting, &forward.url())], "localhost").await;
         let home = tempfile::tempdir().expect("a home");
         world
             .go(
@@ -246,7 +258,7 @@ async fn through_an_outbound_proxy(backend: Backend) {
                 &["mod", "download", "fixture.example/greet@v1.1.0"],
             )
             .ok();
-        let upstream = world.fixture.url();
+        let upstream = format!("http://localhost:{}", world.fixture.port());
         for file in ["list", "v1.1.0.info", "v1.1.0.mod", "v1.1.0.zip"] {
             let url = format!("{upstream}/fixture.example/greet/@v/{file}");
             assert_eq!(
@@ -263,6 +275,66 @@ async fn through_an_outbound_proxy(backend: Backend) {
             forward.all_requests()
         );
     }
+}
+
+async fn origin_fetch(backend: Backend) {
+    let origin = GitOrigin::start();
+    let forward = tributary_tests::forward_proxy::start();
+    let git_config = origin.git_config().to_string_lossy().into_owned();
+    let go = go_binary().to_string_lossy().into_owned();
+    let env = [
+        ("HTTP_PROXY", forward.url()),
+        ("NO_PROXY", "127.0.0.1".to_owned()),
+        ("GIT_CONFIG_GLOBAL", git_config),
+        ("TRIBUTARY_GO_BINARY", go),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let world = set_up(backend, &env).await;
+    // `aa` reads `bb` (-> the public proxy) first, then a gateway that fetches from origins.
+    tributary_tests::create_repository(&world.sdk, "acme", "origin", &[]).await;
+    world
+        .sdk
+        .associate_external_connection()
+        .domain("acme")
+        .repository("origin")
+        .external_connection("public:go-origin")
+        .send()
+        .await
+        .expect("associate public:go-origin");
+    world
+        .sdk
+        .update_repository()
+        .domain("acme")
+        .repository("aa")
+        .upstreams(tributary_tests::upstream_info("bb"))
+        .upstreams(tributary_tests::upstream_info("origin"))
+        .send()
+        .await
+        .expect("aa reads bb, then origin");
+
+    let home = tempfile::tempdir().expect("a home");
+    let module = format!("{}@v1.0.0", GitOrigin::MODULE);
+    let listed = world
+        .go(home.path(), home.path(), &world.proxy("aa"), "off", &["list", "-m", "-versions", GitOrigin::MODULE])
+        .ok();
+    assert_mentions(&listed.stdout, &[&format!("{} v1.0.0", GitOrigin::MODULE)]);
+    let downloaded =
+        world.go(home.path(), home.path(), &world.proxy("aa"), "off", &["mod", "download", "-json", &module]).ok();
+    assert_mentions(&downloaded.stdout, &["\"Sum\": \"h1:"]);
+    // git reached the repository through the proxy.
+    let through: usize =
+        forward.all_requests().iter().filter(|(url, _)| url.contains("/acme/lib/")).map(|(_, n)| n).sum();
+    assert!(through > 0, "git did not go through the proxy: {:?}", forward.all_requests());
+    let packages = modules(&world.sdk);
+    for repository in ["aa", "origin"] {
+        let versions = packages.versions(repository, GitOrigin::MODULE, None).await;
+        assert_external(&versions, repository, GitOrigin::MODULE, "v1.0.0", "public:go-origin");
+    }
+
+    // With the repository gone, a fresh module cache still gets the module.
+    drop(origin);
+    let again = tempfile::tempdir().expect("a home");
+    world.go(again.path(), again.path(), &world.proxy("aa"), "off", &["mod", "download", &module]).ok();
 }
 
 async fn bad_input(backend: Backend) {

@@ -32,6 +32,9 @@ pub struct Overrides {
     /// overrides HTTP_PROXY and HTTPS_PROXY (which are honoured without it; NO_PROXY always).
     #[arg(long, env = "TRIBUTARY_OUTBOUND_PROXY")]
     pub outbound_proxy: Option<String>,
+    /// The go command, which fetches modules from their origin for `public:go-origin` [default: `go`].
+    #[arg(long, env = "TRIBUTARY_GO_BINARY")]
+    pub go_binary: Option<PathBuf>,
     /// Directory for the SQLite database and the filesystem blob store [default: ./tributary-data].
     #[arg(long, env = "TRIBUTARY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -113,6 +116,7 @@ pub enum BlobKind {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     listen: Option<String>,
+    go_binary: Option<PathBuf>,
     outbound_proxy: Option<String>,
     tls_listen: Option<String>,
     tls_cert: Option<PathBuf>,
@@ -183,6 +187,8 @@ pub struct Config {
     pub external_urls: BTreeMap<String, String>,
     /// The proxy for requests to registries, if configured.
     pub outbound_proxy: Option<String>,
+    /// The go command, for origin fetches.
+    pub go_binary: PathBuf,
     /// Seconds external metadata is used before it is revalidated.
     pub metadata_ttl_seconds: u64,
     /// The largest file a client may upload, in bytes.
@@ -282,6 +288,7 @@ impl Config {
             blob,
             external_urls,
             outbound_proxy: o.outbound_proxy.or(file.outbound_proxy),
+            go_binary: o.go_binary.or(file.go_binary).unwrap_or_else(|| PathBuf::from("go")),
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
             max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
             upstream_read_timeout: std::time::Duration::from_secs(

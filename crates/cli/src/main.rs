@@ -99,11 +99,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     blobs.check().await.context("the blob store is not usable")?;
     let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
+    // The Go origin fetcher, on a loopback port of its own, read through `public:go-origin`
+    // (unless that connection is pointed elsewhere).
+    let origin = std::net::TcpListener::bind("127.0.0.1:0").context("cannot bind the Go origin fetcher's port")?;
+    let mut urls = config.external_urls.clone();
+    let origin_url = format!("http://{}", origin.local_addr()?);
+    urls.entry("public:go-origin".to_owned()).or_insert(origin_url);
+    let origin_settings = tributary_format_go::origin::OriginSettings {
+        go: config.go_binary.clone(),
+        work_dir: config.data_dir.join("go-origin"),
+        env: origin_env(&config),
+        timeout: std::time::Duration::from_secs(600),
+    };
+    actix_web::rt::spawn(async move {
+        if let Err(e) = tributary_server::origin::run(origin, origin_settings).await {
+            tracing::error!(error = %e, "the Go origin fetcher stopped");
+        }
+    });
     let upstream = UpstreamSettings {
-        urls: config.external_urls.clone(),
+        urls,
         metadata_ttl: std::time::Duration::from_secs(config.metadata_ttl_seconds),
         read_timeout: config.upstream_read_timeout,
         outbound_proxy: config.outbound_proxy.clone(),
+        // The server's own loopback services (the origin fetcher) are never reached through a proxy.
+        direct_hosts: vec!["127.0.0.1".to_owned()],
         ..UpstreamSettings::default()
     };
     let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())
@@ -127,6 +146,52 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(listen = %tls.listen, "tributary is serving HTTPS");
     }
     tributary_server::run(state, &config.listen, config.tls.as_ref()).await.context("the HTTP server failed")
+}
+
+/// What the go command is given for an origin fetch, besides its sandbox: `PATH`; the proxies
+/// (`outbound_proxy` for both schemes when set, else the environment's), each in both cases, as
+/// git reads the lowercase ones; and what reaches private repositories: git's configuration and
+/// netrc (the environment's, else the user's own files), SSH, `GOPRIVATE`, `GOINSECURE`, `GOVCS`.
+fn origin_env(config: &Config) -> Vec<(String, String)> {
+    const PASSED: &[&str] = &[
+        "PATH",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_SSH_COMMAND",
+        "SSH_AUTH_SOCK",
+        "GOPRIVATE",
+        "GONOSUMDB",
+        "GOINSECURE",
+        "GOVCS",
+        "GOAUTH",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ];
+    let mut env: Vec<(String, String)> =
+        PASSED.iter().filter_map(|name| std::env::var(name).ok().map(|v| ((*name).to_owned(), v))).collect();
+    for (upper, lower) in [("HTTP_PROXY", "http_proxy"), ("HTTPS_PROXY", "https_proxy")] {
+        let value =
+            config.outbound_proxy.clone().or_else(|| std::env::var(upper).ok()).or_else(|| std::env::var(lower).ok());
+        if let Some(value) = value {
+            env.push((upper.to_owned(), value.clone()));
+            env.push((lower.to_owned(), value));
+        }
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    for (name, file) in [("GIT_CONFIG_GLOBAL", ".gitconfig"), ("NETRC", ".netrc")] {
+        let value = std::env::var(name).ok().or_else(|| {
+            let path = home.as_ref()?.join(file);
+            path.exists().then(|| path.to_string_lossy().into_owned())
+        });
+        if let Some(value) = value {
+            env.push((name.to_owned(), value));
+        }
+    }
+    env
 }
 
 /// What the blob store accumulates, removed at start and then every hour:

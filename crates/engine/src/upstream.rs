@@ -43,6 +43,9 @@ pub struct UpstreamSettings {
     /// `HTTP_PROXY` and `HTTPS_PROXY`; `NO_PROXY` still names hosts reached directly. Without
     /// it, those variables are honoured as they are.
     pub outbound_proxy: Option<String>,
+    /// Hosts reached directly whatever the proxy settings say, besides `NO_PROXY`'s (the
+    /// server's own loopback services).
+    pub direct_hosts: Vec<String>,
 }
 
 impl Default for UpstreamSettings {
@@ -53,6 +56,7 @@ impl Default for UpstreamSettings {
             timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
             outbound_proxy: None,
+            direct_hosts: Vec::new(),
         }
     }
 }
@@ -95,12 +99,7 @@ const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 impl Upstreams {
     pub(crate) fn new(settings: UpstreamSettings) -> Result<Self, ServiceError> {
         let mut client = reqwest::Client::builder();
-        if let Some(proxy) = &settings.outbound_proxy {
-            let proxy = reqwest::Proxy::all(proxy)
-                .map_err(|e| {
-                    ServiceError::internal(format!("`outbound_proxy` `{}` is not a proxy URL: {e}", redact(proxy)))
-                })?
-                .no_proxy(reqwest::NoProxy::from_env());
+        for proxy in proxies(&settings)? {
             client = client.proxy(proxy);
         }
         let client = client
@@ -362,6 +361,40 @@ impl Upstreams {
 
 /// `url` without the user name and password it may carry (a mirror's credentials): for every
 /// message a client, a log or the health listing shows.
+/// The first of `names` set in the environment.
+fn env_var(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// The proxies of the registry client: `outbound_proxy` for everything when set, else
+/// `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` (or their lowercase forms) as they are; each
+/// skipping `NO_PROXY`'s hosts and `direct_hosts`. (Explicit proxies replace reqwest's own
+/// reading of the environment, which could not skip `direct_hosts`.)
+fn proxies(settings: &UpstreamSettings) -> Result<Vec<reqwest::Proxy>, ServiceError> {
+    let mut direct: Vec<String> = env_var(&["NO_PROXY", "no_proxy"]).into_iter().collect();
+    direct.extend(settings.direct_hosts.iter().cloned());
+    let no_proxy = || reqwest::NoProxy::from_string(&direct.join(","));
+    let invalid = |what: &str, url: &str, e: reqwest::Error| {
+        ServiceError::internal(format!("{what} `{}` is not a proxy URL: {e}", redact(url)))
+    };
+    if let Some(url) = &settings.outbound_proxy {
+        return Ok(vec![
+            reqwest::Proxy::all(url).map_err(|e| invalid("`outbound_proxy`", url, e))?.no_proxy(no_proxy()),
+        ]);
+    }
+    let mut proxies = Vec::new();
+    if let Some(url) = env_var(&["HTTP_PROXY", "http_proxy"]) {
+        proxies.push(reqwest::Proxy::http(&url).map_err(|e| invalid("HTTP_PROXY", &url, e))?.no_proxy(no_proxy()));
+    }
+    if let Some(url) = env_var(&["HTTPS_PROXY", "https_proxy"]) {
+        proxies.push(reqwest::Proxy::https(&url).map_err(|e| invalid("HTTPS_PROXY", &url, e))?.no_proxy(no_proxy()));
+    }
+    if let Some(url) = env_var(&["ALL_PROXY", "all_proxy"]) {
+        proxies.push(reqwest::Proxy::all(&url).map_err(|e| invalid("ALL_PROXY", &url, e))?.no_proxy(no_proxy()));
+    }
+    Ok(proxies)
+}
+
 pub(crate) fn redact(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {

@@ -12,10 +12,13 @@
 //! - [`registry`]: the proxy over the engine, and `GoAdapter` (with [`plane`], the only
 //!   modules that do I/O, through `tributary-engine`).
 //! - [`plane`]: the endpoint on the engine's data-plane seam.
+//! - [`origin`]: modules fetched from their version-control repositories by the go command,
+//!   answered as a proxy would (it runs the go command: the third module that does I/O).
 
 pub mod hash;
 pub mod module;
 pub mod modzip;
+pub mod origin;
 pub mod plane;
 pub mod proxy;
 pub mod registry;

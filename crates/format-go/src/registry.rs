@@ -221,6 +221,23 @@ pub async fn publish_zip(
         .map_err(|e| ServiceError::internal(format!("cannot read the spooled zip: {e}")))?;
     let domain = &target.domain;
     let zip = service.store_blob(domain, file_stream(spooled), &ExpectedDigests::default()).await?;
+    // The same zip again changes nothing (its `.info`, made now, would differ by its time).
+    let coordinates = coordinates(module_path);
+    if let Some(package) = service.local_package(target, &coordinates).await?
+        && let Some(existing) =
+            service.local_versions(&package).await?.into_iter().find(|v| v.version == version.as_str())
+    {
+        let zip_name = asset_name(version.as_str(), "zip");
+        if existing.assets.iter().any(|a| a.name == zip_name && a.sha256 == zip.sha256) {
+            return Ok(false);
+        }
+        return Err(ServiceError::new(
+            ErrorKind::Conflict,
+            format!(
+                "{module_path}@{version} is already published with another zip, and published versions are immutable"
+            ),
+        ));
+    }
     let mod_h1 = go_mod_h1(&go_mod);
     let mod_digests = service.store_blob(domain, body_from_bytes(go_mod), &ExpectedDigests::default()).await?;
     let now = Utc::now();
@@ -243,7 +260,6 @@ pub async fn publish_zip(
             with_h1(asset_record(&asset_name(version.as_str(), "zip"), &zip), &inspected.h1),
         ],
     };
-    let coordinates = coordinates(module_path);
     let display_name = coordinates.name.clone();
     let outcome = service
         .publish(target, &GoAdapter, &coordinates, &display_name, new, &BTreeMap::new())

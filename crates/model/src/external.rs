@@ -48,6 +48,14 @@ pub const KNOWN_EXTERNAL_CONNECTIONS: &[ExternalConnection] = &[
         default_url: "https://api.nuget.org/v3/index.json",
     },
     ExternalConnection { name: "public:go-proxy", format: PackageFormat::Go, default_url: "https://proxy.golang.org/" },
+    // Modules no proxy has, fetched from their own repositories by the go command (a Tributary
+    // extension). The server serves the fetcher on a loopback listener and points this
+    // connection at it; this address answers nowhere.
+    ExternalConnection {
+        name: "public:go-origin",
+        format: PackageFormat::Go,
+        default_url: "http://go-origin-fetcher-not-running.invalid/",
+    },
 ];
 
 impl ExternalConnection {

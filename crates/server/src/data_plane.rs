@@ -227,7 +227,7 @@ pub(crate) fn bounded(body: BodyStream, limit: u64) -> BodyStream {
 }
 
 /// A format's response as actix-web writes it.
-fn to_actix(response: Response) -> HttpResponse {
+pub(crate) fn to_actix(response: Response) -> HttpResponse {
     let status = ActixStatus::from_u16(response.status.as_u16()).unwrap_or(ActixStatus::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
     if let Some(reason) = response.reason.as_deref().and_then(reason_phrase) {

@@ -11,6 +11,7 @@ pub mod data_plane;
 mod error;
 mod limits;
 pub mod ops;
+pub mod origin;
 
 use std::sync::Arc;
 
