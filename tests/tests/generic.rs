@@ -1,7 +1,7 @@
 //! Generic packages end to end, with the real `aws` CLI, on SQLite and PostgreSQL (issue 13):
 //! `publish-package-version` of a version of several assets, Unfinished until the last one is
 //! published with `--no-unfinished`; `get-package-version-asset` returns the same bytes;
-//! `list-package-version-assets` pages; a wrong SHA-256, an asset added to a Published version,
+//! `list-package-version-assets` pages; the same asset again changes nothing; a wrong SHA-256, an asset added to a Published version,
 //! a missing namespace and a non-generic format are refused and store nothing.
 
 use sha2::Digest as _;
@@ -99,7 +99,12 @@ async fn publish_and_download(server: TestServer) {
         assert_eq!(std::fs::read(&out).expect("the download"), std::fs::read(file).expect("the asset"), "{name}");
     }
 
-    // A Published version's assets are fixed.
+    // The very same asset again changes nothing; a Published version's assets are fixed.
+    let again = publish(&checksums, "SHA256SUMS", &sha256_of(&checksums), false).ok();
+    assert_eq!(
+        (again["status"].as_str(), again["versionRevision"].as_str()),
+        (Some("Published"), last["versionRevision"].as_str())
+    );
     let late =
         publish(&notes, "late.txt", &sha256_of(&notes), false).error("ConflictException", "PublishPackageVersion");
     assert_mentions(&late, &["Published", "Unfinished"]);

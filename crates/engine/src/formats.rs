@@ -158,6 +158,13 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn download_verifier(&self, _file: &str) -> Option<DownloadVerifier> {
         None
     }
+    /// Whether the format's registries declare their files' digests (in their metadata or beside
+    /// the files): a file that comes without one is then logged as stored unverified. `false`
+    /// for a protocol that declares none, whose clients check files elsewhere (Go: the go
+    /// command checks every module against its checksum database).
+    fn registry_declares_digests(&self) -> bool {
+        true
+    }
     /// The `Accept` header for that request.
     fn metadata_accept(&self) -> &'static str {
         "application/json"

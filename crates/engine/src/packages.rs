@@ -423,6 +423,13 @@ impl Service {
         if let Some(package) = self.store.package(&target.repository_id, &coordinates).await?
             && let Some(existing) = self.store.version(&package.id, version).await?
         {
+            // The very same asset again changes nothing (docs/DESIGN.md §7, rule 3).
+            if let Some(same) = existing.assets.iter().find(|a| a.name == asset.name && a.sha256 == asset.sha256)
+                && (existing.status != VersionStatus::Unfinished || asset.unfinished)
+            {
+                let same = same.clone();
+                return Ok((existing, same));
+            }
             if existing.status != VersionStatus::Unfinished {
                 return Err(ServiceError::new(
                     tributary_model::ErrorKind::Conflict,

@@ -48,6 +48,12 @@ impl FormatAdapter for GoAdapter {
         "text/plain"
     }
 
+    fn registry_declares_digests(&self) -> bool {
+        // A module proxy declares none: the go command checks each module against its checksum
+        // database, which each repository passes through.
+        false
+    }
+
     fn parse_upstream(&self, bytes: &[u8], _: Option<&str>, url: &str) -> Result<ExternalPackage, String> {
         // `{base}/{escaped module}/@v/list`: the files are beside the list.
         let files_url = url.strip_suffix("list").filter(|u| u.ends_with("/@v/"));

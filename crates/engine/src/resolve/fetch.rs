@@ -346,7 +346,7 @@ impl Service {
                 None => tokio::time::sleep(crate::leases::LEASE_POLL).await,
             }
         };
-        if asset.expected == ExpectedDigests::default() {
+        if asset.expected == ExpectedDigests::default() && adapter.registry_declares_digests() {
             let sidecars = adapter.checksum_sidecars(&asset.url);
             asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
