@@ -287,12 +287,12 @@ fn route(request: &Request, state: &GoState, _url: &str) -> Response {
     }
     let Some((escaped, file)) = path.rsplit_once("/@v/") else { return Response::text(404, "not found") };
     if file == "list" {
-        let versions: Vec<String> = by_path(state, escaped).map(|m| format!("{}\n", m.version)).collect();
-        return if versions.is_empty() {
-            Response::text(404, "not found")
-        } else {
-            Response::text(200, &versions.concat())
-        };
+        // As the public proxy: a module it has answers its tagged versions (pseudo-versions
+        // are not listed), possibly none.
+        let found: Vec<&GoModule> = by_path(state, escaped).collect();
+        let tagged: Vec<String> =
+            found.iter().filter(|m| !is_pseudo(&m.version)).map(|m| format!("{}\n", m.version)).collect();
+        return if found.is_empty() { Response::text(404, "not found") } else { Response::text(200, &tagged.concat()) };
     }
     let found = by_path(state, escaped).find_map(|m| {
         let (version, kind) = file.rsplit_once('.')?;
@@ -308,6 +308,14 @@ fn route(request: &Request, state: &GoState, _url: &str) -> Response {
 
 fn by_path<'a>(state: &'a GoState, escaped: &'a str) -> impl Iterator<Item = &'a GoModule> + 'a {
     state.modules.iter().filter(move |m| escape(&m.path) == escaped)
+}
+
+/// Whether `version` is a pseudo-version (`v0.0.0-yyyymmddhhmmss-abcdef…`, roughly: a 14-digit
+/// time before the last `-`).
+fn is_pseudo(version: &str) -> bool {
+    let Some((head, _)) = version.rsplit_once('-') else { return false };
+    let stamp = head.rsplit(['-', '.']).next().unwrap_or_default();
+    stamp.len() == 14 && stamp.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn info(module: &GoModule) -> Vec<u8> {

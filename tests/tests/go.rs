@@ -6,7 +6,8 @@
 //! - `publish_and_build_through_a_chain`: `aa -> bb -> gateway(public:go-proxy)`; a private
 //!   module with a capitalised path published to `aa`; a consumer that requires it and a module
 //!   only the fixture serves builds with `go build` through `aa`, and the hashes the go command
-//!   computes are the fixture's; retention in `aa` and the gateway only, EXTERNAL; the package
+//!   computes are the fixture's; a module without tags resolves `@latest` to its pseudo-version;
+//!   retention in `aa` and the gateway only, EXTERNAL; the package
 //!   APIs show modules split into namespace and name; builds again with the fixture down and a
 //!   fresh module cache.
 //! - `checksum_database`: `GOSUMDB` names the fixture's database by key, at a URL nobody serves:
@@ -43,6 +44,8 @@ on_both_backends!(
 
 const CONNECTION: &str = "public:go-proxy";
 const PRIVATE: &str = "example.com/Acme/Widget";
+/// The one version of `fixture.example/untagged`, a module without tags: a pseudo-version.
+const UNTAGGED: &str = "v0.0.0-20260101000000-abcdefabcdef";
 
 /// The fixture's modules: `fixture.example/greet` v1.0.0 and v1.1.0, a `tampered.example/lib`
 /// whose zip is not what the checksum database records.
@@ -51,6 +54,7 @@ fn fixture_modules() -> Vec<GoModule> {
         GoModule::new("fixture.example/greet", "v1.0.0", &[]),
         GoModule::new("fixture.example/greet", "v1.1.0", &[]),
         GoModule::new("tampered.example/lib", "v1.0.0", &[]).tampered(),
+        GoModule::new("fixture.example/untagged", UNTAGGED, &[]),
     ]
 }
 
@@ -164,6 +168,13 @@ async fn publish_and_build_through_a_chain(backend: Backend) {
     let listed =
         world.go(home.path(), &app, &goproxy, "off", &["list", "-m", "-versions", "fixture.example/greet"]).ok();
     assert_mentions(&listed.stdout, &["fixture.example/greet v1.0.0 v1.1.0"]);
+
+    // A module without tags: its list is empty, and `@latest` is its newest pseudo-version.
+    let latest = world
+        .go(home.path(), home.path(), &goproxy, "off", &["list", "-m", "-json", "fixture.example/untagged@latest"])
+        .ok();
+    assert_mentions(&latest.stdout, &[UNTAGGED]);
+    world.go(home.path(), home.path(), &goproxy, "off", &["mod", "download", "fixture.example/untagged@latest"]).ok();
 
     // Retention: what was fetched is kept in `aa` and the gateway, not in `bb`.
     let packages = modules(sdk);

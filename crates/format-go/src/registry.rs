@@ -141,10 +141,14 @@ pub async fn list(
             let view = service.package_view(target, &GoAdapter, &coordinates(module_path)).await?;
             let found = versions(&view);
             if found.is_empty() && !is_private(&view) {
-                return Err(match view.upstream_error {
-                    Some(e) => e,
-                    None => not_found(&format!("the module `{module_path}`"), target),
-                });
+                if let Some(e) = view.upstream_error {
+                    return Err(e);
+                }
+                // A module without tags has an empty list and a pseudo-version at `@latest`:
+                // an empty list here, so that the go command asks for `@latest`.
+                if upstream_latest(service, target, module_path).await.is_none() {
+                    return Err(not_found(&format!("the module `{module_path}`"), target));
+                }
             }
             Ok(proxy::list(&found))
         })
@@ -182,17 +186,22 @@ pub async fn latest(service: &Service, target: &RepoTarget, module_path: &str) -
     if is_private(&view) {
         return Err(private_refusal(module_path, "a version", target));
     }
-    let path = format!("{}/@latest", escape(module_path));
-    for (_, answer) in service.external_documents(target, &GoAdapter, |base| Some(format!("{base}/{path}"))).await {
-        if let Ok(Some(bytes)) = answer
-            && proxy::read_info(&bytes).is_ok()
-        {
-            return Ok(LatestInfo::Upstream(bytes.to_vec()));
-        }
+    if let Some(bytes) = upstream_latest(service, target, module_path).await {
+        return Ok(LatestInfo::Upstream(bytes));
     }
     Err(match view.upstream_error {
         Some(e) => e,
         None => not_found(&format!("the module `{module_path}`"), target),
+    })
+}
+
+/// The first gateway proxy's `@latest` of the module, when one answers with an `.info`.
+async fn upstream_latest(service: &Service, target: &RepoTarget, module_path: &str) -> Option<Vec<u8>> {
+    let path = format!("{}/@latest", escape(module_path));
+    let answers = service.external_documents(target, &GoAdapter, |base| Some(format!("{base}/{path}"))).await;
+    answers.into_iter().find_map(|(_, answer)| {
+        let bytes = answer.ok().flatten()?;
+        proxy::read_info(&bytes).is_ok().then(|| bytes.to_vec())
     })
 }
 
