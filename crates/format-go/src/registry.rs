@@ -1,5 +1,6 @@
-//! Go modules over the engine: the only module of this crate (with [`crate::plane`]) that does
-//! I/O, through `tributary-engine`. The endpoint calls one function per request.
+//! Go modules over the engine: with [`crate::plane`] and [`crate::origin`] (which runs the go
+//! command), the only module of this crate that does I/O, here through `tributary-engine`. The
+//! endpoint calls one function per request.
 //!
 //! - A module is a package whose namespace and name are its path split by
 //!   [`crate::module::split`]; a version holds three files, `{version}.info`, `.mod` and `.zip`,
