@@ -131,6 +131,10 @@ pub async fn run(state: AppState, listen: &str, tls: Option<&TlsListener>) -> st
     .on_connect(move |connection, extensions| limits::on_connect(&counts, limits.per_client, connection, extensions))
     // A request head must arrive whole within this; a client that trickles it is dropped.
     .client_request_timeout(std::time::Duration::from_secs(10))
+    // An idle keep-alive connection is kept this long (nginx's default). Clients keep theirs
+    // longer than actix's default of 5 s (hyper 90 s, botocore and npm about a minute): a
+    // connection the server closes just as a client reuses it fails that client's request.
+    .keep_alive(std::time::Duration::from_secs(75))
     // Responses are written whole; Nagle's algorithm would only hold their last segment
     // back until the client acknowledges the one before (as nginx, `tcp_nodelay on`).
     .tcp_nodelay(true)
