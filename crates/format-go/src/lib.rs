@@ -9,6 +9,8 @@
 //! - [`hash`]: the `h1:` hashes of `go.sum` and the checksum database.
 //! - [`modzip`]: a module zip read and checked under limits.
 //! - [`proxy`]: `@v/list` and `.info`, rendered and read from an upstream proxy.
+//! - [`sumdb`]: the checksum database's keys, signed trees, lookups and tiles, and the proof
+//!   that a record is in a signed tree.
 //! - [`registry`]: the proxy over the engine, and `GoAdapter` (with [`plane`], the only
 //!   modules that do I/O, through `tributary-engine`).
 //! - [`plane`]: the endpoint on the engine's data-plane seam.
@@ -22,4 +24,5 @@ pub mod origin;
 pub mod plane;
 pub mod proxy;
 pub mod registry;
+pub mod sumdb;
 pub mod version;
