@@ -1,12 +1,13 @@
 //! The Go parsers of untrusted bytes: module zips (read and checked), module paths (checked,
 //! escaped both ways, split), versions, go.mod module lines, upstream version lists and `.info`
-//! documents, and the endpoint (method and path). The first byte picks the parser.
+//! documents, a checksum database's lookups, signed trees and keys, and the endpoint (method and
+//! path). The first byte picks the parser.
 #![no_main]
 
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use tributary_format_go::{module, modzip, plane::GoEndpoint, proxy, version};
+use tributary_format_go::{module, modzip, plane::GoEndpoint, proxy, sumdb, version};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
@@ -35,6 +36,19 @@ fuzz_target!(|data: &[u8]| {
         3 => {
             let _ = modzip::module_line(rest);
             let _ = proxy::read_info(rest);
+            let _ = modzip::zip_h1(Cursor::new(rest));
+            // A checksum database's answers: a lookup, its signed tree, a key.
+            if let Ok(lookup) = sumdb::parse_lookup(rest) {
+                let _ = sumdb::record_hashes(lookup.record, "example.com/m", "v1.0.0");
+                if let Ok(key) = sumdb::VerifierKey::parse(
+                    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+                ) {
+                    let _ = key.verify_tree(lookup.signed_tree);
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(rest) {
+                let _ = sumdb::VerifierKey::parse(text);
+            }
         }
         4 => {
             let _ = proxy::parse_list(rest, "http://p/example.com/m/@v/");

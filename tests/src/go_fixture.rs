@@ -186,14 +186,8 @@ struct SumDb {
 
 impl SumDb {
     fn new(modules: &[GoModule]) -> Self {
-        let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
-        let mut public = vec![1u8];
-        public.extend_from_slice(signing.verifying_key().as_bytes());
-        let mut key_hash_input = format!("{SUMDB_NAME}\n").into_bytes();
-        key_hash_input.extend_from_slice(&public);
-        let key_hash: [u8; 4] = Sha256::digest(&key_hash_input)[..4].try_into().expect("four bytes");
+        let (signing, key_hash, key) = signing_key();
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-        let key = format!("{SUMDB_NAME}+{}+{}", hex(&key_hash), b64(&public));
         let mut ids = Vec::new();
         let mut records = Vec::new();
         for module in modules {
@@ -246,6 +240,23 @@ impl SumDb {
         }
         Response::new(200, "application/octet-stream", self.leaves[..width].concat())
     }
+}
+
+/// The database's signing key (fixed), the hash of its verifier key, and the verifier key.
+fn signing_key() -> (ed25519_dalek::SigningKey, [u8; 4], String) {
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let mut public = vec![1u8];
+    public.extend_from_slice(signing.verifying_key().as_bytes());
+    let mut key_hash_input = format!("{SUMDB_NAME}\n").into_bytes();
+    key_hash_input.extend_from_slice(&public);
+    let key_hash: [u8; 4] = Sha256::digest(&key_hash_input)[..4].try_into().expect("four bytes");
+    let key = format!("{SUMDB_NAME}+{}+{}", hex(&key_hash), base64::engine::general_purpose::STANDARD.encode(&public));
+    (signing, key_hash, key)
+}
+
+/// The verifier key of every fixture's checksum database (`name+hash+key`).
+pub fn sumdb_key() -> String {
+    signing_key().2
 }
 
 /// What the fixture serves.

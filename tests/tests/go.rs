@@ -18,6 +18,10 @@
 //!   second proxy is never asked for its path.
 //! - `through_an_outbound_proxy`: with `outbound_proxy` set, every request to the public proxy
 //!   goes through it (a counting forward proxy); `HTTP_PROXY` does the same.
+//! - `checked_at_ingest`: with `go_sumdb` set to the fixture database's key, Tributary checks
+//!   each zip and go.mod it fetches against the database (through the proxy's pass-through:
+//!   signed tree, proof from tiles, `h1:`), whatever the client's `GOSUMDB`: a module whose zip
+//!   is not what the database records is served to nobody and its zip is kept nowhere.
 //! - `origin_fetch`: a module that exists only in a git repository (served over git's dumb HTTP
 //!   protocol, reached through a git `insteadOf` rewrite) is fetched by the go command that
 //!   Tributary runs for `public:go-origin`, through the forward proxy in `HTTP_PROXY`; it is
@@ -38,6 +42,7 @@ on_both_backends!(
     checksum_database,
     fallthrough_and_private,
     through_an_outbound_proxy,
+    checked_at_ingest,
     origin_fetch,
     bad_input
 );
@@ -285,6 +290,41 @@ async fn through_an_outbound_proxy(backend: Backend) {
             "{setting}: {:?}",
             forward.all_requests()
         );
+    }
+}
+
+async fn checked_at_ingest(backend: Backend) {
+    let key = tributary_tests::go_fixture::sumdb_key();
+    let world = set_up(backend, &[("TRIBUTARY_GO_SUMDB", &key)]).await;
+    let home = tempfile::tempdir().expect("a home");
+    // The client checks nothing itself (GOSUMDB=off): Tributary does.
+    world
+        .go(home.path(), home.path(), &world.proxy("aa"), "off", &["mod", "download", "fixture.example/greet@v1.1.0"])
+        .ok();
+    let requests = world.fixture.all_requests();
+    assert_eq!(requests.get("/sumdb/sum.fixture.test/lookup/fixture.example/greet@v1.1.0"), Some(&1), "{requests:?}");
+    assert!(requests.keys().any(|path| path.starts_with("/sumdb/sum.fixture.test/tile/8/0/")), "{requests:?}");
+
+    for attempt in 0..2 {
+        let other = tempfile::tempdir().expect("a home");
+        let refused = world.go(
+            other.path(),
+            other.path(),
+            &world.proxy("aa"),
+            "off",
+            &["mod", "download", "tampered.example/lib@v1.0.0"],
+        );
+        // Held back until checked, the zip is refused whole, with the reason.
+        refused.fails(&["502", "checksum mismatch", "sum.fixture.test"]);
+        let _ = attempt;
+    }
+    let packages = modules(&world.sdk);
+    for repository in ["aa", "gateway"] {
+        let kept: Vec<String> = match packages.version_numbers(repository, "tampered.example/lib").await.first() {
+            Some(_) => packages.assets(repository, "tampered.example/lib", "v1.0.0").await.into_keys().collect(),
+            None => Vec::new(),
+        };
+        assert!(!kept.iter().any(|name| name.ends_with(".zip")), "{repository} kept the tampered zip: {kept:?}");
     }
 }
 

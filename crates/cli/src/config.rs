@@ -32,6 +32,11 @@ pub struct Overrides {
     /// overrides HTTP_PROXY and HTTPS_PROXY (which are honoured without it; NO_PROXY always).
     #[arg(long, env = "TRIBUTARY_OUTBOUND_PROXY")]
     pub outbound_proxy: Option<String>,
+    /// The checksum database that every Go module fetched through `public:go-proxy` is checked
+    /// against before it is kept, by its key (`sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8`),
+    /// read through the proxy's `/sumdb/` pass-through [default: none, no check].
+    #[arg(long, env = "TRIBUTARY_GO_SUMDB")]
+    pub go_sumdb: Option<String>,
     /// The go command, which fetches modules from their origin for `public:go-origin` [default: `go`].
     #[arg(long, env = "TRIBUTARY_GO_BINARY")]
     pub go_binary: Option<PathBuf>,
@@ -117,6 +122,7 @@ pub enum BlobKind {
 pub struct FileConfig {
     listen: Option<String>,
     go_binary: Option<PathBuf>,
+    go_sumdb: Option<String>,
     outbound_proxy: Option<String>,
     tls_listen: Option<String>,
     tls_cert: Option<PathBuf>,
@@ -189,6 +195,8 @@ pub struct Config {
     pub outbound_proxy: Option<String>,
     /// The go command, for origin fetches.
     pub go_binary: PathBuf,
+    /// The checksum database's key, when Go modules are checked at ingest.
+    pub go_sumdb: Option<String>,
     /// Seconds external metadata is used before it is revalidated.
     pub metadata_ttl_seconds: u64,
     /// The largest file a client may upload, in bytes.
@@ -274,6 +282,10 @@ impl Config {
             }
             _ => bail!("`tls_listen`, `tls_cert` and `tls_key` are set together, or not at all"),
         };
+        let go_sumdb = o.go_sumdb.or(file.go_sumdb);
+        if let Some(key) = &go_sumdb {
+            tributary_format_go::sumdb::VerifierKey::parse(key).map_err(|e| anyhow::anyhow!("`go_sumdb`: {e}"))?;
+        }
         let owner = o.owner.or(file.owner).unwrap_or_else(|| "000000000000".to_owned());
         tributary_model::AccountId::parse(&owner).context("`owner` must be a 12-digit account id")?;
         Ok(Self {
@@ -289,6 +301,7 @@ impl Config {
             external_urls,
             outbound_proxy: o.outbound_proxy.or(file.outbound_proxy),
             go_binary: o.go_binary.or(file.go_binary).unwrap_or_else(|| PathBuf::from("go")),
+            go_sumdb,
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
             max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
             upstream_read_timeout: std::time::Duration::from_secs(

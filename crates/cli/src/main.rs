@@ -123,6 +123,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         outbound_proxy: config.outbound_proxy.clone(),
         // The server's own loopback services (the origin fetcher) are never reached through a proxy.
         direct_hosts: vec!["127.0.0.1".to_owned()],
+        checks: config.go_sumdb.iter().map(|key| ("public:go-proxy".to_owned(), key.clone())).collect(),
         ..UpstreamSettings::default()
     };
     let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())

@@ -113,6 +113,49 @@ pub struct CompanionFile {
     pub attributes: serde_json::Value,
 }
 
+/// A future an [`IngestCheck`] or a [`RegistryReader`] returns.
+pub type CheckFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Reads documents of the registry a file came from (paths under its connection's base URL).
+pub trait RegistryReader: Send + Sync {
+    /// The document at `path` (`None` when the registry has none); an `immutable` one is read
+    /// once and then served from memory.
+    fn read<'a>(&'a self, path: &'a str, immutable: bool) -> CheckFuture<'a, Option<bytes::Bytes>>;
+}
+
+/// What an [`IngestCheck`] checks: a file fetched from upstream, stored, not yet kept.
+pub struct CheckedFile<'a> {
+    /// Its package.
+    pub package: &'a PackageCoordinates,
+    /// Its version.
+    pub version: &'a str,
+    /// Its name.
+    pub file: &'a str,
+    /// Its bytes, in a temporary file (rewound).
+    pub bytes: std::fs::File,
+    /// Its registry's other documents.
+    pub registry: &'a dyn RegistryReader,
+}
+
+impl std::fmt::Debug for CheckedFile<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedFile")
+            .field("package", &self.package)
+            .field("version", &self.version)
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A check of a file fetched from upstream that needs more than its bytes: documents of its
+/// registry besides the package's (Go: the checksum database's record and proof, through the
+/// gateway's proxy). It runs after the file is stored and before its version is kept; an `Err`
+/// keeps nothing and fails the download.
+pub trait IngestCheck: Send + Sync + std::fmt::Debug {
+    /// Checks `file`.
+    fn check<'a>(&'a self, file: CheckedFile<'a>) -> CheckFuture<'a, ()>;
+}
+
 /// The largest file a [`VersionMetadataReader`] is given.
 pub const MAX_DESCRIBING_FILE: usize = 8 * 1024 * 1024;
 
@@ -165,6 +208,12 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn registry_declares_digests(&self) -> bool {
         true
     }
+    /// The check of `file` fetched through a connection whose check setting is `setting`
+    /// ([`crate::UpstreamSettings::checks`]: Go's checksum database key), if it has one.
+    fn ingest_check(&self, _setting: &str, _file: &str) -> Option<Arc<dyn IngestCheck>> {
+        None
+    }
+
     /// The `Accept` header for that request.
     fn metadata_accept(&self) -> &'static str {
         "application/json"

@@ -46,6 +46,10 @@ pub struct UpstreamSettings {
     /// Hosts reached directly whatever the proxy settings say, besides `NO_PROXY`'s (the
     /// server's own loopback services).
     pub direct_hosts: Vec<String>,
+    /// Per connection, the setting of its format's check of what is fetched through it
+    /// ([`crate::formats::FormatAdapter::ingest_check`]; `public:go-proxy`: the checksum
+    /// database's key). A connection without one is not checked so.
+    pub checks: BTreeMap<String, String>,
 }
 
 impl Default for UpstreamSettings {
@@ -57,6 +61,7 @@ impl Default for UpstreamSettings {
             read_timeout: Duration::from_secs(30),
             outbound_proxy: None,
             direct_hosts: Vec::new(),
+            checks: BTreeMap::new(),
         }
     }
 }
@@ -125,6 +130,11 @@ impl Upstreams {
                 .build(),
             health: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The check setting of `connection`, if it has one.
+    pub(crate) fn check_setting(&self, connection: &str) -> Option<&str> {
+        self.settings.checks.get(connection).map(String::as_str)
     }
 
     /// The base URL of a connection, without a trailing slash.

@@ -176,6 +176,7 @@ mod tests {
     #[test]
     fn paths() {
         for ok in [
+            "golang.org/toolchain",
             "golang.org/x/text",
             "github.com/Azure/azure-sdk-for-go",
             "example.com/m/v2",

@@ -159,6 +159,46 @@ pub fn inspect(
     Ok(ModuleZip { go_mod, h1, files })
 }
 
+/// The `h1:` hash of a zip as it is (what `go.sum` and the checksum database hold of a module
+/// zip), whatever rules it breaks: for checking a zip fetched from upstream against its record.
+/// Reads at most [`MAX_ZIP_BYTES`] uncompressed.
+pub fn zip_h1(reader: impl Read + Seek) -> Result<String, String> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| format!("the module zip cannot be read: {e}"))?;
+    if archive.len() > MAX_FILES {
+        return Err(format!("the module zip holds {} files, more than {MAX_FILES}", archive.len()));
+    }
+    let mut total: u64 = 0;
+    let mut hashed: Vec<(String, [u8; 32])> = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|e| format!("the module zip cannot be read: {e}"))?;
+        let name = entry.name().to_owned();
+        let mut digest = Sha256::new();
+        let mut bounded = (&mut entry).take(MAX_ZIP_BYTES.saturating_sub(total).saturating_add(1));
+        let read = std::io::copy(&mut bounded, &mut DigestWriter(&mut digest))
+            .map_err(|e| format!("`{name}` cannot be read from the zip: {e}"))?;
+        total = total.saturating_add(read);
+        if total > MAX_ZIP_BYTES {
+            return Err(format!("the module zip is more than {MAX_ZIP_BYTES} bytes uncompressed"));
+        }
+        hashed.push((name, digest.finalize().into()));
+    }
+    crate::hash::h1(&hashed).ok_or_else(|| "a file name in the module zip holds a newline".to_owned())
+}
+
+/// A SHA-256 fed as a writer.
+struct DigestWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +228,17 @@ mod tests {
         assert_eq!(inspected.go_mod.as_deref(), Some(go_mod));
         assert_eq!(inspected.files, 2);
         assert!(inspected.h1.starts_with("h1:"));
+    }
+
+    #[test]
+    fn a_zip_hashes_alike_checked_or_not() {
+        let files: &[(&str, &[u8])] = &[
+            ("example.com/Acme/widget@v1.0.0/go.mod", b"module example.com/Acme/widget\n"),
+            ("example.com/Acme/widget@v1.0.0/a.go", b"package a\n"),
+        ];
+        let checked = inspect(zip_of(files), M, "v1.0.0", true).expect("valid");
+        assert_eq!(zip_h1(zip_of(files)), Ok(checked.h1));
+        assert!(zip_h1(std::io::Cursor::new(b"not a zip".to_vec())).is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use chrono::Utc;
 use serde_json::json;
 use tributary_engine::content::{ExpectedDigests, body_from_bytes};
 use tributary_engine::data_plane::file_stream;
-use tributary_engine::formats::{ExternalAsset, ExternalPackage, FormatAdapter};
+use tributary_engine::formats::{CheckFuture, CheckedFile, ExternalAsset, ExternalPackage, FormatAdapter, IngestCheck};
 use tributary_engine::{AssetBody, Document, PackageView, RepoTarget, Service, VersionSource, asset_record, off_io};
 use tributary_model::records::{NewVersion, PutOutcome};
 use tributary_model::{
@@ -30,6 +30,7 @@ use tributary_model::{
 use crate::hash::go_mod_h1;
 use crate::module::{self, escape};
 use crate::proxy::{self, asset_name};
+use crate::sumdb::{self, VerifierKey};
 use crate::version::GoVersion;
 
 /// What the engine needs to know of Go.
@@ -47,6 +48,13 @@ impl FormatAdapter for GoAdapter {
 
     fn metadata_accept(&self) -> &'static str {
         "text/plain"
+    }
+
+    fn ingest_check(&self, setting: &str, file: &str) -> Option<std::sync::Arc<dyn IngestCheck>> {
+        // A module's zip and go.mod are in the checksum database; its .info is not.
+        (file.ends_with(".zip") || file.ends_with(".mod")).then(|| {
+            std::sync::Arc::new(SumdbCheck { key: VerifierKey::parse(setting) }) as std::sync::Arc<dyn IngestCheck>
+        })
     }
 
     fn registry_declares_digests(&self) -> bool {
@@ -77,6 +85,71 @@ impl FormatAdapter for GoAdapter {
         }
         let module_path = module::join(&package.namespace, &package.name);
         Some(proxy::external_asset(&proxy::files_url(base_url, &module_path), version, kind))
+    }
+}
+
+/// The check of a module's zip or go.mod fetched through a proxy against the checksum database
+/// whose key is configured (`go_sumdb`), read through that proxy's pass-through
+/// (`{proxy}/sumdb/{name}/…`): the lookup's signed tree verified with the key, the record
+/// proven in it from the tiles, and the file's `h1:` hash equal to the record's. A module the
+/// database does not have is refused too. (Each lookup is proven in the tree it comes with;
+/// consistency between the trees of successive lookups is not checked.)
+#[derive(Debug)]
+struct SumdbCheck {
+    key: Result<VerifierKey, String>,
+}
+
+impl IngestCheck for SumdbCheck {
+    fn check<'a>(&'a self, file: CheckedFile<'a>) -> CheckFuture<'a, ()> {
+        Box::pin(async move {
+            let key = self.key.as_ref().map_err(Clone::clone)?;
+            let module_path = module::join(&file.package.namespace, &file.package.name);
+            let lookup_path = format!("sumdb/{}/lookup/{}@{}", key.name, escape(&module_path), escape(file.version));
+            let answer = file.registry.read(&lookup_path, true).await?.ok_or_else(|| {
+                format!("{module_path}@{} is not in the checksum database `{}`", file.version, key.name)
+            })?;
+            let lookup = sumdb::parse_lookup(&answer)?;
+            let tree = key.verify_tree(lookup.signed_tree)?;
+            let leaf = sumdb::record_hash(lookup.record.as_bytes());
+            let root = sumdb::root_with_record(tree.size, lookup.id, leaf, |tile| {
+                let path = format!("sumdb/{}/{}", key.name, tile.path());
+                async move {
+                    file.registry
+                        .read(&path, true)
+                        .await?
+                        .map(|b| b.to_vec())
+                        .ok_or_else(|| format!("the tile `{path}` is missing"))
+                }
+            })
+            .await?;
+            if root != tree.hash {
+                return Err(format!(
+                    "the checksum database's record of {module_path}@{} is not in its signed tree",
+                    file.version
+                ));
+            }
+            let (zip_h1, mod_h1) = sumdb::record_hashes(lookup.record, &module_path, file.version);
+            let (recorded, actual) = if file.file.ends_with(".zip") {
+                let bytes = file.bytes;
+                (zip_h1, off_io(move || crate::modzip::zip_h1(bytes)).await.map_err(|e| e.message)??)
+            } else {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut &file.bytes, &mut bytes)
+                    .map_err(|e| format!("the go.mod cannot be read: {e}"))?;
+                (mod_h1, go_mod_h1(&bytes))
+            };
+            match recorded {
+                Some(recorded) if recorded == actual => Ok(()),
+                Some(recorded) => Err(format!(
+                    "checksum mismatch for {module_path}@{}: the checksum database `{}` records {recorded}, the file hashes to {actual}",
+                    file.version, key.name
+                )),
+                None => Err(format!(
+                    "the checksum database's record of {module_path}@{} has no hash of its {}",
+                    file.version, file.file
+                )),
+            }
+        })
     }
 }
 

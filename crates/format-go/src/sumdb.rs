@@ -23,8 +23,9 @@ impl VerifierKey {
     /// Parses a key, checking its hash.
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = |why: &str| format!("`{text}` is not a checksum database key (`name+hash+key`): {why}");
-        let mut parts = text.trim().split('+');
-        let (Some(name), Some(hash), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        // The key's base64 may hold `+` itself: only the first two separate.
+        let mut parts = text.trim().splitn(3, '+');
+        let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("it has three parts"));
         };
         let hash: [u8; 4] =
@@ -249,12 +250,12 @@ where
     let level_size = size >> (level * TILE_HEIGHT);
     let width = (level_size - index * TILE_WIDTH).min(TILE_WIDTH);
     let wanted = Tile { level, index, width };
-    if !fetched.contains_key(&wanted) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(wanted) {
         let bytes = tile(wanted).await?;
         if bytes.len() as u64 != width * 32 {
             return Err(format!("tile `{}` holds {} bytes, not {}", wanted.path(), bytes.len(), width * 32));
         }
-        fetched.insert(wanted, bytes);
+        slot.insert(bytes);
     }
     let bytes = fetched.get(&wanted).ok_or_else(|| "a tile went missing".to_owned())?;
     let offset = first % TILE_WIDTH;
@@ -346,6 +347,15 @@ mod tests {
             assert_ne!(root, tree_hash(tree), "a forged tile {level}/{index}");
         }
         assert!(block_on(root_with_record(5, 5, [0u8; 32], |_| async { Ok(Vec::new()) })).is_err());
+    }
+
+    #[test]
+    fn the_public_databases_key_parses() {
+        // The key the go command has built in for sum.golang.org: its hash checks out.
+        let key = VerifierKey::parse("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
+            .expect("the key");
+        assert_eq!(key.name, "sum.golang.org");
+        assert!(VerifierKey::parse("sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8").is_err());
     }
 
     #[test]

@@ -105,7 +105,15 @@ mod tests {
 
     #[test]
     fn parsing() {
-        for ok in ["v0.0.1", "v1.2.3-rc.1", "v2.0.0+incompatible", "v0.0.0-20191109021931-daa7c04131f5", "v1.0.0-RC1"] {
+        // (The last: a toolchain module's version, which passes through like any other.)
+        for ok in [
+            "v0.0.1",
+            "v1.2.3-rc.1",
+            "v2.0.0+incompatible",
+            "v0.0.0-20191109021931-daa7c04131f5",
+            "v1.0.0-RC1",
+            "v0.0.1-go1.21.0.linux-amd64",
+        ] {
             assert_eq!(v(ok).as_str(), ok);
         }
         for bad in ["1.2.3", "v1.2", "v01.2.3", "v1.2.3+build", "v1.2.3-", "latest", "", "v1.2.3 "] {

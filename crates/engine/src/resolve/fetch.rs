@@ -19,7 +19,7 @@ use super::view::{VersionFile, VersionSource};
 use super::{RepoTarget, asset_record, scope};
 use crate::Service;
 use crate::caches::{BlobKey, StoredAssetKey, UpstreamFile, get_or_try_init};
-use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter};
+use crate::formats::{CheckedFile, ExternalAsset, ExternalVersion, FormatAdapter, IngestCheck, RegistryReader};
 
 /// The bytes of an asset.
 pub struct AssetBody {
@@ -350,6 +350,12 @@ impl Service {
             let sidecars = adapter.checksum_sidecars(&asset.url);
             asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
+        // A check that reads more of the registry (Go's checksum database), when the connection
+        // has one set.
+        let check = match self.upstreams.check_setting(connection).and_then(|s| adapter.ingest_check(s, &asset.name)) {
+            Some(check) => Some((check, self.upstreams.discovered_base(connection, adapter).await?)),
+            None => None,
+        };
         let response = self.upstreams.open(connection, &asset.url).await?;
         let (mut blob_tx, blob_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
         let (mut client_tx, client_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
@@ -365,14 +371,18 @@ impl Service {
         let attributes = asset.attributes.clone();
         let left_behind = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let client_left_behind = left_behind.clone();
-        tokio::spawn(async move {
+        // A file with a check is held back until it passes: the client then gets it whole from
+        // the store, or the reason it was refused, never bytes that are then taken back.
+        let hold = check.is_some();
+        let held = (key.clone(), coordinates.clone(), external.version.clone(), asset.name.clone());
+        let task = tokio::spawn(async move {
             let _guard = guard;
             let _lease = lease;
             // The bytes are kept (up to a bound) for a format that reads or checks them.
             let mut kept: Option<Vec<u8>> = (reader.is_some() || verifier.is_some()).then(Vec::new);
             let feed = async {
                 let mut upstream = response.bytes_stream();
-                let mut client_open = true;
+                let mut client_open = !hold;
                 while let Some(chunk) = upstream.next().await {
                     match chunk {
                         Ok(bytes) => {
@@ -426,6 +436,19 @@ impl Service {
                     crate::formats::MAX_DESCRIBING_FILE
                 )),
             });
+            let stored = match (stored, &check) {
+                (Ok(digests), Some((check, base))) => {
+                    let file = CheckTarget { package: &coordinates, version: &external.version, file: &name };
+                    match service.run_ingest_check(&**check, &scope, &digests, file, &connection, base).await {
+                        Ok(()) => Ok(digests),
+                        Err(e) => {
+                            tracing::warn!(error.message = %e, asset.name = %name, "an upstream download failed its check");
+                            Err(format!("the download of `{name}` from `{connection}` failed its check: {e}"))
+                        }
+                    }
+                }
+                (stored, _) => stored,
+            };
             let outcome = match stored {
                 Ok(digests) if !retain => {
                     let record = AssetRecord { attributes, ..asset_record(&name, &digests) };
@@ -471,10 +494,26 @@ impl Service {
                 }
                 Err(message) => Err(std::io::Error::other(message)),
             };
-            if let Err(e) = outcome {
-                let _ = client_tx.send(Err(e)).await;
+            if let Err(e) = &outcome {
+                let _ = client_tx.send(Err(std::io::Error::other(e.to_string()))).await;
             }
+            outcome
         });
+        if hold {
+            let outcome =
+                task.await.map_err(|e| ServiceError::internal(format!("an upstream download failed: {e}")))?;
+            if let Err(e) = outcome {
+                return Err(ServiceError::new(ErrorKind::BadGateway, e.to_string()));
+            }
+            let (held_key, coordinates, version, asset_name) = held;
+            let stored = match self.stored_here(target, &coordinates, &version, &asset_name).await? {
+                Some(stored) => Some(stored),
+                None => self.caches.passed_through.get(&held_key).await,
+            };
+            let stored = stored
+                .ok_or_else(|| ServiceError::internal(format!("`{asset_name}` was checked but is not stored")))?;
+            return self.open_blob(&target.domain, stored).await;
+        }
         // A client left behind sees its download fail, not end early as if it were whole.
         let failed_if_left_behind = futures::stream::once(async move {
             client_left_behind
@@ -484,6 +523,59 @@ impl Service {
         .filter_map(std::future::ready);
         let stream = Box::pin(client_rx.chain(failed_if_left_behind));
         Ok(AssetBody { name: asset.name, sha256: asset.expected.sha256, size: None, stream })
+    }
+}
+
+/// The file an [`IngestCheck`] is run on.
+struct CheckTarget<'a> {
+    package: &'a PackageCoordinates,
+    version: &'a str,
+    file: &'a str,
+}
+
+/// The documents of one connection, read under its base URL, cached as
+/// [`Service::passed_document`] caches them.
+struct ConnectionDocuments<'a> {
+    service: &'a Service,
+    connection: &'a str,
+    base: &'a str,
+}
+
+impl RegistryReader for ConnectionDocuments<'_> {
+    fn read<'a>(&'a self, path: &'a str, immutable: bool) -> crate::formats::CheckFuture<'a, Option<Bytes>> {
+        Box::pin(async move {
+            let url = format!("{}/{path}", self.base);
+            self.service.passed_document(self.connection, &url, immutable).await.map_err(|(e, _)| e.message)
+        })
+    }
+}
+
+impl Service {
+    /// Runs `check` on a stored upstream file: its blob read back into a temporary file, the
+    /// connection's documents at hand.
+    async fn run_ingest_check(
+        &self,
+        check: &dyn IngestCheck,
+        scope: &BlobScope,
+        digests: &tributary_blob::Digests,
+        target: CheckTarget<'_>,
+        connection: &str,
+        base: &str,
+    ) -> Result<(), String> {
+        let body =
+            self.blobs.get(scope, &digests.sha256).await.map_err(|e| format!("the stored file cannot be read: {e}"))?;
+        let (bytes, _) = crate::data_plane::spool(body.stream, u64::MAX, || ServiceError::internal("unbounded"))
+            .await
+            .map_err(|e| e.message)?;
+        let registry = ConnectionDocuments { service: self, connection, base };
+        let file = CheckedFile {
+            package: target.package,
+            version: target.version,
+            file: target.file,
+            bytes,
+            registry: &registry,
+        };
+        check.check(file).await
     }
 }
 

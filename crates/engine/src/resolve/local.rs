@@ -180,18 +180,10 @@ impl Service {
                     continue;
                 }
             };
-            let key = crate::caches::PassedDocumentKey { connection: connection.clone(), url: url.clone() };
-            let cached = self.caches.passed_documents.get(&key).await;
-            if immutable && let Some(bytes) = cached {
-                return Ok(Some(bytes));
-            }
-            match self.upstreams.file(connection, &url, 16 * 1024 * 1024).await {
-                Ok(Some(bytes)) => {
-                    self.caches.passed_documents.insert(key, bytes.clone()).await;
-                    return Ok(Some(bytes));
-                }
+            match self.passed_document(connection, &url, immutable).await {
+                Ok(Some(bytes)) => return Ok(Some(bytes)),
                 Ok(None) => {}
-                Err(e) => {
+                Err((e, cached)) => {
                     stale = stale.or(cached);
                     failure.get_or_insert(e);
                 }
@@ -201,6 +193,29 @@ impl Service {
             (Some(bytes), _) => Ok(Some(bytes)),
             (None, Some(e)) => Err(e),
             (None, None) => Ok(None),
+        }
+    }
+
+    /// A document of `connection` at `url`, cached by URL: an `immutable` one is read once, any
+    /// other each time (its last answer kept). A failure comes with the last answer, if any.
+    pub(crate) async fn passed_document(
+        &self,
+        connection: &str,
+        url: &str,
+        immutable: bool,
+    ) -> Result<Option<bytes::Bytes>, (ServiceError, Option<bytes::Bytes>)> {
+        let key = crate::caches::PassedDocumentKey { connection: connection.to_owned(), url: url.to_owned() };
+        let cached = self.caches.passed_documents.get(&key).await;
+        if immutable && let Some(bytes) = cached {
+            return Ok(Some(bytes));
+        }
+        match self.upstreams.file(connection, url, 16 * 1024 * 1024).await {
+            Ok(Some(bytes)) => {
+                self.caches.passed_documents.insert(key, bytes.clone()).await;
+                Ok(Some(bytes))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err((e, cached)),
         }
     }
 
