@@ -438,6 +438,17 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// How [`TestServer::signed_as`] signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    /// As the aws CLI does, for the server's region.
+    Normal,
+    /// For another region.
+    Region(&'static str),
+    /// With `x-amz-content-sha256: UNSIGNED-PAYLOAD`.
+    UnsignedPayload,
+}
+
 /// A self-signed certificate for `127.0.0.1` and an HTTPS address for a server: pass
 /// [`Tls::env`] to [`TestServer::start_with_env`], and [`Tls::cert`] to a client as the one
 /// authority it trusts (the go command sends credentials over HTTPS only).
@@ -859,18 +870,36 @@ impl TestServer {
         time: std::time::SystemTime,
         content_sha256: bool,
     ) -> reqwest::RequestBuilder {
+        self.signed_as(method, path_and_query, body, time, content_sha256, Signature::Normal)
+    }
+
+    /// [`TestServer::signed`] signed as `signature` says: for another region, or with
+    /// `x-amz-content-sha256: UNSIGNED-PAYLOAD`.
+    pub fn signed_as(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        time: std::time::SystemTime,
+        content_sha256: bool,
+        signature: Signature,
+    ) -> reqwest::RequestBuilder {
         use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign};
         use aws_sigv4::sign::v4;
 
         let url = format!("{}{path_and_query}", self.url());
         let identity = self.admin_credentials().into();
         let mut settings = SigningSettings::default();
-        if content_sha256 {
+        if content_sha256 || signature == Signature::UnsignedPayload {
             settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         }
+        let region = match signature {
+            Signature::Region(region) => region,
+            _ => REGION,
+        };
         let params = v4::SigningParams::builder()
             .identity(&identity)
-            .region("us-east-1")
+            .region(region)
             .name("codeartifact")
             .time(time)
             .settings(settings)
@@ -878,8 +907,13 @@ impl TestServer {
             .expect("signing parameters")
             .into();
         let headers = [("content-type", "application/json")];
-        let signable = SignableRequest::new(method, &url, headers.into_iter(), SignableBody::Bytes(body))
-            .expect("a signable request");
+        let signable_body = if signature == Signature::UnsignedPayload {
+            SignableBody::UnsignedPayload
+        } else {
+            SignableBody::Bytes(body)
+        };
+        let signable =
+            SignableRequest::new(method, &url, headers.into_iter(), signable_body).expect("a signable request");
         let (instructions, _signature) = sign(signable, &params).expect("signing works").into_parts();
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut request =

@@ -242,7 +242,7 @@ fn control_plane() -> Vec<Case> {
             413,
         )
         .body("application/json", vec![b' '; 1024 * 1024 + 1]),
-        case("an unsigned request", "POST", "/v1/domain?domain=anon", Auth::None, 401).says(&["not signed"]),
+        case("an unsigned request", "POST", "/v1/domain?domain=anon", Auth::None, 403).says(&["not signed"]),
         case(
             "a signature by an unknown key",
             "POST",

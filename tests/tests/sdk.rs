@@ -16,8 +16,8 @@ use aws_sdk_codeartifact::types::{ExternalConnectionStatus, PackageFormat, Resou
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tributary_tests::{
-    ADMIN_ACCESS_KEY_ID, Backend, TestServer, assert_mentions, assert_sdk_error, both_backends, create_domain,
-    create_repository, token_for, upstream_info, upstreams_of,
+    ADMIN_ACCESS_KEY_ID, Backend, Signature, TestServer, assert_mentions, assert_sdk_error, both_backends,
+    create_domain, create_repository, token_for, upstream_info, upstreams_of,
 };
 
 async fn main_flow(server: TestServer) {
@@ -363,10 +363,11 @@ async fn signatures() {
     // Unsigned.
     let response = http.post(format!("{url}/v1/domains")).send().await.expect("answered");
     let (status, error_type, message) = error_of(response).await;
-    assert_eq!((status, error_type.as_str()), (401, "MissingAuthenticationTokenException"), "{message}");
+    // As AWS answers: 403 MissingAuthenticationTokenException.
+    assert_eq!((status, error_type.as_str()), (403, "MissingAuthenticationTokenException"), "{message}");
     assert_mentions(&message, &["not signed"]);
     let response = http.get(format!("{url}/v1/domain?domain=acme")).send().await.expect("answered");
-    assert_eq!(response.status(), 401);
+    assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap_or_default().contains("arn:aws"), "no data without credentials");
 
     // The SDK with a wrong secret, and with an unknown key.
@@ -414,6 +415,35 @@ async fn signatures() {
     let (status, error_type, message) = error_of(http.execute(request).await.expect("answered")).await;
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "altered query: {message}");
 
+    // A signature for another region, or one that leaves the payload unsigned (a captured
+    // request could be replayed with another body), is refused.
+    let response = server
+        .signed_as("POST", "/v1/domain?domain=elsewhere", b"", SystemTime::now(), false, Signature::Region("eu-west-1"))
+        .send()
+        .await
+        .expect("answered");
+    let (status, error_type, message) = error_of(response).await;
+    assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
+    assert_mentions(&message, &["scoped to a valid region", "eu-west-1", "us-east-1"]);
+    let response = server
+        .signed_as("POST", "/v1/domain?domain=unsigned", body, SystemTime::now(), true, Signature::UnsignedPayload)
+        .send()
+        .await
+        .expect("answered");
+    let (status, error_type, message) = error_of(response).await;
+    assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
+    assert_mentions(&message, &["UNSIGNED-PAYLOAD"]);
+    // An SDK configured for another region is told which one to use.
+    let config = aws_sdk_codeartifact::Config::builder()
+        .behavior_version(aws_sdk_codeartifact::config::BehaviorVersion::latest())
+        .retry_config(aws_sdk_codeartifact::config::retry::RetryConfig::disabled())
+        .region(aws_sdk_codeartifact::config::Region::new("eu-west-1"))
+        .endpoint_url(server.url())
+        .credentials_provider(server.admin_credentials())
+        .build();
+    let err = aws_sdk_codeartifact::Client::from_conf(config).list_domains().send().await;
+    assert_sdk_error(err, "InvalidSignatureException", &["us-east-1"]);
+
     // Clocks may differ by up to 15 minutes, either way; not more.
     for (name, time) in [
         ("ten-minutes-behind", SystemTime::now() - Duration::from_secs(10 * 60)),
@@ -438,7 +468,7 @@ async fn signatures() {
     assert_eq!((status, error_type.as_str()), (403, "InvalidSignatureException"), "{message}");
     assert_mentions(&message, &["15 minutes"]);
 
-    for name in ["tampered", "other"] {
+    for name in ["tampered", "other", "elsewhere", "unsigned"] {
         let err = sdk.describe_domain().domain(name).send().await;
         assert_sdk_error(err, "ResourceNotFoundException", &[name]);
     }
@@ -460,7 +490,7 @@ async fn external_connections_extension() {
     let url = format!("{}/v1/external-connections", server.url());
 
     let response = server.http().get(&url).send().await.expect("answered");
-    assert_eq!(response.status(), 401, "the extension needs credentials like the rest of the control plane");
+    assert_eq!(response.status(), 403, "the extension needs credentials like the rest of the control plane");
 
     let response = server.http().get(&url).bearer_auth(&token).send().await.expect("answered");
     assert_eq!(response.status(), 200);

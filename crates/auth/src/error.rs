@@ -60,6 +60,26 @@ pub enum AuthError {
         actual: String,
     },
 
+    /// The credential scope names another region than the server's. AWS answers
+    /// `InvalidSignatureException`.
+    #[error(
+        "Credential should be scoped to a valid region, not '{signed}': this server's region is '{expected}' (set it with `aws configure set region {expected}` or `--region {expected}`)"
+    )]
+    WrongRegion {
+        /// The region the request was signed for.
+        signed: String,
+        /// The server's region.
+        expected: String,
+    },
+
+    /// `x-amz-content-sha256: UNSIGNED-PAYLOAD`: the signature would not cover the body, so a
+    /// captured request could be sent again with another body. AWS answers
+    /// `InvalidSignatureException`.
+    #[error(
+        "`x-amz-content-sha256: UNSIGNED-PAYLOAD` is not accepted: sign the payload (the aws CLI and the AWS SDKs do)"
+    )]
+    UnsignedPayload,
+
     /// The caller did not hash the body and the request has no `x-amz-content-sha256` header, so the
     /// canonical request cannot be built. A server bug, not a client one.
     #[error("the server did not hash the request body before checking its signature; this is a server bug")]

@@ -2,7 +2,8 @@
 //!
 //! - [`sigv4`]: AWS Signature Version 4 verification, as specified in
 //!   <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html> and as the AWS CLI and SDKs
-//!   sign (service `codeartifact`, any region).
+//!   sign (service `codeartifact`; [`check_region`] holds a signature to the server's region; an
+//!   unsigned payload is refused).
 //! - [`token`]: the JWT authorization tokens of GetAuthorizationToken (RFC 7519, HS256).
 //! - [`keys`]: generation of access key ids, secret access keys and the token key.
 
@@ -13,5 +14,7 @@ pub mod token;
 
 pub use error::AuthError;
 pub use keys::{generate_access_key_id, generate_secret_access_key, generate_token_secret};
-pub use sigv4::{SigV4Authorization, SignedRequest, canonical_request, parse_authorization, verify_sigv4};
+pub use sigv4::{
+    SigV4Authorization, SignedRequest, canonical_request, check_region, parse_authorization, verify_sigv4,
+};
 pub use token::{TokenClaims, TokenSigner, check_lifetime};

@@ -147,13 +147,23 @@ pub fn parse_authorization(header: &str) -> Result<SigV4Authorization, AuthError
     })
 }
 
+/// Checks that `auth` is scoped to the server's `region`: a signature for another region is
+/// refused, as AWS refuses it (a request captured for one region cannot be played to another).
+pub fn check_region(auth: &SigV4Authorization, region: &str) -> Result<(), AuthError> {
+    if auth.region == region {
+        Ok(())
+    } else {
+        Err(AuthError::WrongRegion { signed: auth.region.clone(), expected: region.to_owned() })
+    }
+}
+
 /// Verifies that `req` was signed with `secret` (the secret access key of `auth.access_key_id`) for the
-/// service [`SERVICE`], in any region. `now` is the server time.
+/// service [`SERVICE`], in any region ([`check_region`] checks that). `now` is the server time.
 ///
 /// Checks, in order: the scope's service; a request time in `x-amz-date` (or, without it, `date`) whose
 /// day is the scope's date and which is within [`MAX_CLOCK_SKEW`] of `now`; `SignedHeaders` sorted,
-/// lowercase, including `host`, each present in the request; `x-amz-content-sha256`, when present and
-/// not [`UNSIGNED_PAYLOAD`], equal to `req.payload_sha256`; and finally the signature, compared in
+/// lowercase, including `host`, each present in the request; `x-amz-content-sha256`, when present,
+/// not [`UNSIGNED_PAYLOAD`] and equal to `req.payload_sha256`; and finally the signature, compared in
 /// constant time.
 pub fn verify_sigv4(
     req: &SignedRequest<'_>,
@@ -285,10 +295,10 @@ fn check_signed_headers(signed_headers: &[String]) -> Result<(), AuthError> {
 }
 
 /// The payload hash of the canonical request: `x-amz-content-sha256` when present (checked against the
-/// body unless it is `UNSIGNED-PAYLOAD`), else the body's hash.
+/// body; `UNSIGNED-PAYLOAD` is refused), else the body's hash.
 fn payload_hash(req: &SignedRequest<'_>) -> Result<String, AuthError> {
     match (header(req.headers, "x-amz-content-sha256").map(str::trim), req.payload_sha256) {
-        (Some(UNSIGNED_PAYLOAD), _) => Ok(UNSIGNED_PAYLOAD.to_owned()),
+        (Some(UNSIGNED_PAYLOAD), _) => Err(AuthError::UnsignedPayload),
         (Some(declared), Some(actual)) => {
             if declared.eq_ignore_ascii_case(actual) {
                 Ok(declared.to_owned())

@@ -144,6 +144,7 @@ impl Service {
                 ),
             )
         })?;
+        tributary_auth::check_region(&parsed, &self.settings.region).map_err(auth_error)?;
         tributary_auth::verify_sigv4(request, &parsed, &principal.secret_access_key, now).map_err(auth_error)?;
         Ok(Caller { principal_id: principal.id.clone(), is_admin: principal.is_admin, domain_scope: None })
     }
@@ -182,9 +183,11 @@ fn auth_error(err: AuthError) -> ServiceError {
         AuthError::UnknownAccessKey(_) => ErrorKind::UnrecognizedClient,
         AuthError::InvalidTokenDuration(_) => ErrorKind::Validation,
         AuthError::MalformedAuthorization(_) => ErrorKind::InvalidSignature,
-        AuthError::SignatureMismatch | AuthError::RequestExpired { .. } | AuthError::PayloadHashMismatch { .. } => {
-            ErrorKind::InvalidSignature
-        }
+        AuthError::SignatureMismatch
+        | AuthError::RequestExpired { .. }
+        | AuthError::PayloadHashMismatch { .. }
+        | AuthError::WrongRegion { .. }
+        | AuthError::UnsignedPayload => ErrorKind::InvalidSignature,
         _ => ErrorKind::AccessDenied,
     };
     ServiceError::new(kind, err.to_string())

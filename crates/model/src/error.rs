@@ -35,7 +35,7 @@ error_kinds! {
     /// A parameter has an invalid value.
     Validation => ("ValidationException", 400),
     /// No credentials were given.
-    MissingAuthentication => ("MissingAuthenticationTokenException", 401),
+    MissingAuthentication => ("MissingAuthenticationTokenException", 403),
     /// The access key is not known.
     UnrecognizedClient => ("UnrecognizedClientException", 403),
     /// The signature does not match, or the request is too old.

@@ -187,13 +187,23 @@ fn a_signed_payload_header_is_checked_against_the_body() {
 }
 
 #[test]
-fn an_unsigned_payload_accepts_any_body() {
+fn an_unsigned_payload_is_refused() {
+    // Its signature would not cover the body: a captured request could carry another.
     let signing = Signing { checksum: PayloadChecksumKind::XAmzSha256, unsigned_payload: true, ..Signing::default() };
-    let mut received = sdk_sign("POST", "/v1/package/version/publish?domain=d", &[], b"asset bytes", &signing);
+    let received = sdk_sign("POST", "/v1/package/version/publish?domain=d", &[], b"asset bytes", &signing);
     assert_eq!(received.header("x-amz-content-sha256"), Some("UNSIGNED-PAYLOAD"));
-    assert_eq!(received.verify(SECRET, signed_at()), Ok(()));
-    received.body = b"other bytes".to_vec();
-    assert_eq!(received.verify(SECRET, signed_at()), Ok(()));
+    assert_eq!(received.verify(SECRET, signed_at()), Err(AuthError::UnsignedPayload));
+}
+
+#[test]
+fn another_region_is_refused() {
+    let received = sdk_sign("GET", ASSET_TARGET, &[], b"", &Signing { region: "eu-west-3", ..Signing::default() });
+    let auth = parse_authorization(received.header("authorization").unwrap_or_default()).expect("parsed");
+    assert_eq!(tributary_auth::check_region(&auth, "eu-west-3"), Ok(()));
+    assert_eq!(
+        tributary_auth::check_region(&auth, "us-east-1"),
+        Err(AuthError::WrongRegion { signed: "eu-west-3".into(), expected: "us-east-1".into() })
+    );
 }
 
 #[test]
