@@ -305,7 +305,7 @@ async fn checked_at_ingest(backend: Backend) {
     assert_eq!(requests.get("/sumdb/sum.fixture.test/lookup/fixture.example/greet@v1.1.0"), Some(&1), "{requests:?}");
     assert!(requests.keys().any(|path| path.starts_with("/sumdb/sum.fixture.test/tile/8/0/")), "{requests:?}");
 
-    for attempt in 0..2 {
+    for _ in 0..2 {
         let other = tempfile::tempdir().expect("a home");
         let refused = world.go(
             other.path(),
@@ -316,7 +316,6 @@ async fn checked_at_ingest(backend: Backend) {
         );
         // Held back until checked, the zip is refused whole, with the reason.
         refused.fails(&["502", "checksum mismatch", "sum.fixture.test"]);
-        let _ = attempt;
     }
     let packages = modules(&world.sdk);
     for repository in ["aa", "gateway"] {

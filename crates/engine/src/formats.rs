@@ -90,9 +90,6 @@ pub struct ExternalAsset {
 /// Reads a version's metadata from one of its files: its name and bytes.
 pub type VersionMetadataReader = fn(&str, &[u8]) -> Option<FileDescription>;
 
-/// Checks a downloaded file, given its name and bytes: `Err` says why it is refused.
-pub type DownloadVerifier = fn(&str, &[u8]) -> Result<(), String>;
-
 /// What a file fetched from upstream tells of its version.
 #[derive(Debug, Clone, Default)]
 pub struct FileDescription {
@@ -147,10 +144,10 @@ impl std::fmt::Debug for CheckedFile<'_> {
     }
 }
 
-/// A check of a file fetched from upstream that needs more than its bytes: documents of its
-/// registry besides the package's (Go: the checksum database's record and proof, through the
-/// gateway's proxy). It runs after the file is stored and before its version is kept; an `Err`
-/// keeps nothing and fails the download.
+/// A check of a file fetched from upstream beyond the digests its registry declares: given its
+/// bytes and, when it needs them, its registry's other documents (Go: the checksum database's
+/// record and proof, through the gateway's proxy). It runs after the file is stored and before
+/// its version is kept; an `Err` keeps nothing and fails the download.
 pub trait IngestCheck: Send + Sync + std::fmt::Debug {
     /// Checks `file`.
     fn check<'a>(&'a self, file: CheckedFile<'a>) -> CheckFuture<'a, ()>;
@@ -194,13 +191,6 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
         Err(format!("this format reads no service index (`{url}`)"))
     }
 
-    /// Checks a file fetched from upstream whose checksums come from elsewhere than its
-    /// registry's metadata (Go: the `h1:` hash of a module zip, from a checksum database), given
-    /// its name and bytes, before its version is kept; `None` where the declared digests are all
-    /// there is. A file larger than [`MAX_DESCRIBING_FILE`] cannot be checked and is refused.
-    fn download_verifier(&self, _file: &str) -> Option<DownloadVerifier> {
-        None
-    }
     /// Whether the format's registries declare their files' digests (in their metadata or beside
     /// the files): a file that comes without one is then logged as stored unverified. `false`
     /// for a protocol that declares none, whose clients check files elsewhere (Go: the go
@@ -208,9 +198,11 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn registry_declares_digests(&self) -> bool {
         true
     }
-    /// The check of `file` fetched through a connection whose check setting is `setting`
-    /// ([`crate::UpstreamSettings::checks`]: Go's checksum database key), if it has one.
-    fn ingest_check(&self, _setting: &str, _file: &str) -> Option<Arc<dyn IngestCheck>> {
+    /// The check of `file` fetched from upstream that its registry's declared digests do not
+    /// cover, if the format has one, given the setting of the connection it came through
+    /// ([`crate::UpstreamSettings::checks`]; Go: the checksum database's key, without which Go
+    /// has none). The file is held back until it passes.
+    fn ingest_check(&self, _setting: Option<&str>, _file: &str) -> Option<Arc<dyn IngestCheck>> {
         None
     }
 

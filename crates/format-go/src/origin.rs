@@ -12,7 +12,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tributary_engine::data_plane::Response;
 use tributary_engine::data_plane::http::{Method, StatusCode};
 use tributary_model::{ErrorKind, ServiceError};
@@ -190,7 +189,6 @@ fn open_file(path: &Path, sandbox: &Sandbox) -> Result<Response, ServiceError> {
     let file = std::fs::File::open(path).map_err(|e| failed("open the file", e))?;
     let size = file.metadata().map_err(|e| failed("open the file", e))?.len();
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-    let stream = futures::StreamExt::map(stream, |chunk: std::io::Result<Bytes>| chunk);
     let body =
         tributary_engine::AssetBody { name: String::new(), sha256: None, size: Some(size), stream: Box::pin(stream) };
     Ok(Response::asset(body))

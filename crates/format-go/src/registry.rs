@@ -50,8 +50,10 @@ impl FormatAdapter for GoAdapter {
         "text/plain"
     }
 
-    fn ingest_check(&self, setting: &str, file: &str) -> Option<std::sync::Arc<dyn IngestCheck>> {
-        // A module's zip and go.mod are in the checksum database; its .info is not.
+    fn ingest_check(&self, setting: Option<&str>, file: &str) -> Option<std::sync::Arc<dyn IngestCheck>> {
+        // Only with a checksum database's key set; a module's zip and go.mod are in the
+        // database, its .info is not.
+        let setting = setting?;
         (file.ends_with(".zip") || file.ends_with(".mod")).then(|| {
             std::sync::Arc::new(SumdbCheck { key: VerifierKey::parse(setting) }) as std::sync::Arc<dyn IngestCheck>
         })
@@ -154,12 +156,12 @@ impl IngestCheck for SumdbCheck {
 }
 
 /// The display name ([`module::split`]'s name) of the module whose escaped path ends `url`:
-/// its last element, or its last two when the last is a major version suffix.
+/// the split reads only a path's last two elements.
 fn display_name_of(url: &str) -> Result<String, String> {
     let mut elements = url.rsplit('/');
     let last = module::unescape(elements.next().unwrap_or_default())?;
     let before = module::unescape(elements.next().unwrap_or_default())?;
-    Ok(module::split(&format!("example.invalid/{before}/{last}")).1)
+    Ok(module::split(&format!("{before}/{last}")).1)
 }
 
 /// The coordinates of a module path.
@@ -398,7 +400,7 @@ pub async fn confirm_file(
         _ => {
             use sha2::Digest as _;
             let digest: [u8; 32] = sha2::Sha256::digest(bytes).into();
-            stored.sha256.to_string() == hex::encode(digest)
+            stored.sha256 == digest.into()
         }
     };
     if same {
@@ -442,6 +444,10 @@ mod tests {
         assert_eq!(url, "http://p/proxy/example.com/!acme/m/@v/list");
         let package = GoAdapter.parse_upstream(b"v1.0.0\n", None, &url).expect("a list");
         assert_eq!(package.display_name, "m");
+        let v2 = GoAdapter.parse_upstream(b"", None, "http://p/example.com/!acme/m/v2/@v/list").expect("a list");
+        assert_eq!(v2.display_name, "m/v2");
+        let short = GoAdapter.parse_upstream(b"", None, "http://p/example.com/v2/@v/list").expect("a list");
+        assert_eq!(short.display_name, "example.com/v2", "as module::split names it");
         assert_eq!(package.versions[0].assets[1].url, "http://p/proxy/example.com/!acme/m/@v/v1.0.0.mod");
         let pseudo = "v0.0.0-20200101000000-abcdefabcdef";
         let asset =

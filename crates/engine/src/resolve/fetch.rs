@@ -294,7 +294,6 @@ impl Service {
     ) -> Result<AssetBody, ServiceError> {
         let Ingest { adapter, gateway, connection, external, mut asset } = ingest;
         let reader = adapter.version_metadata_reader(&asset.name);
-        let verifier = adapter.download_verifier(&asset.name);
         let external_metadata = adapter.external_metadata(&external);
         let retain = adapter.retains(&asset.name);
         let gateway_id = target
@@ -350,10 +349,16 @@ impl Service {
             let sidecars = adapter.checksum_sidecars(&asset.url);
             asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
-        // A check that reads more of the registry (Go's checksum database), when the connection
-        // has one set.
-        let check = match self.upstreams.check_setting(connection).and_then(|s| adapter.ingest_check(s, &asset.name)) {
-            Some(check) => Some((check, self.upstreams.discovered_base(connection, adapter).await?)),
+        // The format's check of the file, if it has one (Go's checksum database, when the
+        // connection has its key set): the bytes are also written to a temporary file for it,
+        // as they arrive.
+        let check = match adapter.ingest_check(self.upstreams.check_setting(connection), &asset.name) {
+            Some(check) => {
+                let base = self.upstreams.discovered_base(connection, adapter).await?;
+                let spooled = tempfile::tempfile()
+                    .map_err(|e| ServiceError::internal(format!("cannot make a temporary file for a check: {e}")))?;
+                Some((check, base, spooled))
+            }
             None => None,
         };
         let response = self.upstreams.open(connection, &asset.url).await?;
@@ -378,8 +383,9 @@ impl Service {
         let task = tokio::spawn(async move {
             let _guard = guard;
             let _lease = lease;
-            // The bytes are kept (up to a bound) for a format that reads or checks them.
-            let mut kept: Option<Vec<u8>> = (reader.is_some() || verifier.is_some()).then(Vec::new);
+            // The bytes are kept (up to a bound) for a format that reads them.
+            let mut kept: Option<Vec<u8>> = reader.is_some().then(Vec::new);
+            let mut spool = check.as_ref().map(|(_, _, spooled)| spooled.try_clone().map(tokio::fs::File::from_std));
             let feed = async {
                 let mut upstream = response.bytes_stream();
                 let mut client_open = !hold;
@@ -392,6 +398,11 @@ impl Service {
                                 } else {
                                     kept = None;
                                 }
+                            }
+                            if let Some(Ok(file)) = spool.as_mut()
+                                && let Err(e) = tokio::io::AsyncWriteExt::write_all(file, &bytes).await
+                            {
+                                spool = Some(Err(e));
                             }
                             if blob_tx.send(Ok(bytes.clone())).await.is_err() {
                                 return;
@@ -423,23 +434,19 @@ impl Service {
                 tracing::warn!(error.message = %e, asset.name = %name, "an upstream download was refused");
                 format!("the download of `{name}` from `{connection}` failed: {e}")
             });
-            // A file whose checksums come from elsewhere is checked before anything refers to
-            // it (its blob, referred to by nothing, is collected later).
-            let stored = stored.and_then(|digests| match (verifier, kept.as_deref()) {
-                (None, _) => Ok(digests),
-                (Some(verify), Some(bytes)) => verify(&name, bytes).map(|()| digests).map_err(|e| {
-                    tracing::warn!(error.message = %e, asset.name = %name, "an upstream download failed its check");
-                    format!("the download of `{name}` from `{connection}` failed its check: {e}")
-                }),
-                (Some(_), None) => Err(format!(
-                    "`{name}` from `{connection}` is larger than {} bytes and cannot be checked",
-                    crate::formats::MAX_DESCRIBING_FILE
-                )),
-            });
-            let stored = match (stored, &check) {
-                (Ok(digests), Some((check, base))) => {
+            // A file with a check is checked before anything refers to it (its blob, referred to
+            // by nothing, is collected later).
+            let stored = match (stored, check, spool) {
+                (Ok(digests), Some((check, base, spooled)), Some(written)) => {
                     let file = CheckTarget { package: &coordinates, version: &external.version, file: &name };
-                    match service.run_ingest_check(&**check, &scope, &digests, file, &connection, base).await {
+                    let checked = match written {
+                        Ok(mut writer) => match tokio::io::AsyncWriteExt::flush(&mut writer).await {
+                            Ok(()) => service.run_ingest_check(&*check, spooled, file, &connection, &base).await,
+                            Err(e) => Err(format!("its temporary copy cannot be written: {e}")),
+                        },
+                        Err(e) => Err(format!("its temporary copy cannot be written: {e}")),
+                    };
+                    match checked {
                         Ok(()) => Ok(digests),
                         Err(e) => {
                             tracing::warn!(error.message = %e, asset.name = %name, "an upstream download failed its check");
@@ -447,7 +454,7 @@ impl Service {
                         }
                     }
                 }
-                (stored, _) => stored,
+                (stored, ..) => stored,
             };
             let outcome = match stored {
                 Ok(digests) if !retain => {
@@ -551,22 +558,18 @@ impl RegistryReader for ConnectionDocuments<'_> {
 }
 
 impl Service {
-    /// Runs `check` on a stored upstream file: its blob read back into a temporary file, the
-    /// connection's documents at hand.
+    /// Runs `check` on an upstream file written to `spooled` as it arrived, the connection's
+    /// documents at hand.
     async fn run_ingest_check(
         &self,
         check: &dyn IngestCheck,
-        scope: &BlobScope,
-        digests: &tributary_blob::Digests,
+        mut spooled: std::fs::File,
         target: CheckTarget<'_>,
         connection: &str,
         base: &str,
     ) -> Result<(), String> {
-        let body =
-            self.blobs.get(scope, &digests.sha256).await.map_err(|e| format!("the stored file cannot be read: {e}"))?;
-        let (bytes, _) = crate::data_plane::spool(body.stream, u64::MAX, || ServiceError::internal("unbounded"))
-            .await
-            .map_err(|e| e.message)?;
+        std::io::Seek::rewind(&mut spooled).map_err(|e| format!("its temporary copy cannot be read: {e}"))?;
+        let bytes = spooled;
         let registry = ConnectionDocuments { service: self, connection, base };
         let file = CheckedFile {
             package: target.package,

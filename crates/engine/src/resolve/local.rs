@@ -132,20 +132,16 @@ impl Service {
         adapter: &dyn FormatAdapter,
         url_of: impl Fn(&str) -> Option<String>,
     ) -> Vec<(String, Result<Option<bytes::Bytes>, ServiceError>)> {
-        let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
         let mut documents = Vec::new();
-        for connection in order.iter().filter_map(|s| s.external_connection.as_ref()) {
-            if super::connection_format(connection) != Some(adapter.format()) {
-                continue;
-            }
-            let document = match self.upstreams.discovered_base(connection, adapter).await {
+        for connection in target.external_connections(adapter.format()) {
+            let document = match self.upstreams.discovered_base(&connection, adapter).await {
                 Ok(base) => match url_of(&base) {
-                    Some(url) => self.upstreams.file(connection, &url, 16 * 1024 * 1024).await,
+                    Some(url) => self.upstreams.file(&connection, &url, 16 * 1024 * 1024).await,
                     None => Ok(None),
                 },
                 Err(e) => Err(e),
             };
-            documents.push((connection.clone(), document));
+            documents.push((connection, document));
         }
         documents
     }
@@ -163,14 +159,10 @@ impl Service {
         url_of: impl Fn(&str) -> Option<String>,
         immutable: bool,
     ) -> Result<Option<bytes::Bytes>, ServiceError> {
-        let order = target.graph.graph.search_order(&target.repository).unwrap_or_default();
         let mut failure = None;
         let mut stale = None;
-        for connection in order.iter().filter_map(|s| s.external_connection.as_ref()) {
-            if super::connection_format(connection) != Some(adapter.format()) {
-                continue;
-            }
-            let url = match self.upstreams.discovered_base(connection, adapter).await {
+        for connection in target.external_connections(adapter.format()) {
+            let url = match self.upstreams.discovered_base(&connection, adapter).await {
                 Ok(base) => match url_of(&base) {
                     Some(url) => url,
                     None => continue,
@@ -180,7 +172,7 @@ impl Service {
                     continue;
                 }
             };
-            match self.passed_document(connection, &url, immutable).await {
+            match self.passed_document(&connection, &url, immutable).await {
                 Ok(Some(bytes)) => return Ok(Some(bytes)),
                 Ok(None) => {}
                 Err((e, cached)) => {

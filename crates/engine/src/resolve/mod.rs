@@ -46,8 +46,17 @@ pub struct RepoTarget {
 impl RepoTarget {
     /// Whether the repository's search order reaches an external connection of `format`.
     pub fn reaches_external_connection(&self, format: tributary_model::PackageFormat) -> bool {
+        !self.external_connections(format).is_empty()
+    }
+
+    /// The external connections of `format` its search order reaches, in order.
+    pub(crate) fn external_connections(&self, format: tributary_model::PackageFormat) -> Vec<String> {
         let order = self.graph.graph.search_order(&self.repository).unwrap_or_default();
-        order.iter().filter_map(|s| s.external_connection.as_deref()).any(|c| connection_format(c) == Some(format))
+        order
+            .into_iter()
+            .filter_map(|s| s.external_connection)
+            .filter(|c| connection_format(c) == Some(format))
+            .collect()
     }
 }
 

@@ -381,7 +381,8 @@ impl FormatAdapter for Indexed {
     }
 }
 
-/// [`FakeFormat`] whose files are checked after download: bytes that mention `evil` are refused.
+/// [`FakeFormat`] whose files are checked after download (`ingest_check`): bytes that mention
+/// `evil` are refused.
 #[derive(Debug)]
 struct Checked;
 
@@ -398,10 +399,27 @@ impl FormatAdapter for Checked {
         FakeFormat.parse_upstream(bytes, content_type, url)
     }
 
-    fn download_verifier(&self, _: &str) -> Option<tributary_engine::formats::DownloadVerifier> {
-        Some(|_, bytes| match bytes.windows(4).any(|w| w == b"evil") {
-            true => Err("not what the checksum database says".to_owned()),
-            false => Ok(()),
+    fn ingest_check(&self, _: Option<&str>, _: &str) -> Option<Arc<dyn tributary_engine::formats::IngestCheck>> {
+        Some(Arc::new(RefusesEvil))
+    }
+}
+
+/// Refuses a file whose bytes mention `evil`.
+#[derive(Debug)]
+struct RefusesEvil;
+
+impl tributary_engine::formats::IngestCheck for RefusesEvil {
+    fn check<'a>(
+        &'a self,
+        file: tributary_engine::formats::CheckedFile<'a>,
+    ) -> tributary_engine::formats::CheckFuture<'a, ()> {
+        Box::pin(async move {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file.bytes, &mut bytes).map_err(|e| e.to_string())?;
+            match bytes.windows(4).any(|w| w == b"evil") {
+                true => Err("not what the checksum database says".to_owned()),
+                false => Ok(()),
+            }
         })
     }
 }
@@ -459,10 +477,10 @@ async fn a_download_that_fails_its_check_is_not_kept() {
     let service = chain(dir.path(), &url, Duration::from_secs(300)).await;
     let app = target(&service, "app").await;
 
+    // A checked file is held back until it passes: the refusal is the answer, not a stream cut.
     let body = service.fetch_asset(&app, &Checked, &coordinates("evil"), "1.0.0", &file_name("evil", "1.0.0")).await;
-    let chunks: Vec<std::io::Result<bytes::Bytes>> = body.expect("opened").stream.collect().await;
-    let failure = chunks.iter().find_map(|c| c.as_ref().err()).expect("the download fails");
-    assert!(failure.to_string().contains("failed its check"), "{failure}");
+    let failure = body.expect_err("the download fails");
+    assert!(failure.message.contains("failed its check"), "{}", failure.message);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(stored(&service, "app", "evil").await.is_empty(), "nothing kept in app");
     assert!(stored(&service, "gateway", "evil").await.is_empty(), "nothing kept in the gateway");

@@ -25,34 +25,32 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Serves every request under `/v1/`.
 pub async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let started = std::time::Instant::now();
-    let response = match serve(&req, &body, &state).await {
-        Ok(response) => response,
-        Err(err) => aws_error(&err, &request_id),
-    };
-    let endpoint = crate::ops::endpoint_of(&req);
-    state.metrics.observe("control", endpoint, response.status().as_u16(), started.elapsed());
-    let mut response = response;
-    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
-    }
-    response
+    answer(&req, &state, serve(&req, &body, &state)).await
 }
 
 /// PublishPackageVersion, whose body (the asset) is streamed to the blob store rather than read
 /// first: SigV4 signs the asset's SHA-256 as given in `x-amz-content-sha256`, and the blob
 /// store refuses bytes that do not match it.
 pub async fn publish(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    crate::ops::name_endpoint(&req, "PublishPackageVersion");
+    answer(&req, &state, serve_publish(&req, payload, &state)).await
+}
+
+/// A control-plane answer: `served`'s response or its error as AWS renders one, counted and
+/// timed by endpoint, with its request id.
+async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    served: impl Future<Output = Result<HttpResponse, ServiceError>>,
+) -> HttpResponse {
     let request_id = uuid::Uuid::new_v4().to_string();
     let started = std::time::Instant::now();
-    let response = match serve_publish(&req, payload, &state).await {
+    let mut response = match served.await {
         Ok(response) => response,
         Err(err) => aws_error(&err, &request_id),
     };
-    crate::ops::name_endpoint(&req, "PublishPackageVersion");
-    state.metrics.observe("control", "PublishPackageVersion", response.status().as_u16(), started.elapsed());
-    let mut response = response;
+    let endpoint = crate::ops::endpoint_of(req);
+    state.metrics.observe("control", endpoint, response.status().as_u16(), started.elapsed());
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(header::HeaderName::from_static("x-amzn-requestid"), value);
     }
