@@ -6,14 +6,17 @@
 //!   unsigned payload is refused).
 //! - [`token`]: the JWT authorization tokens of GetAuthorizationToken (RFC 7519, HS256).
 //! - [`keys`]: generation of access key ids, secret access keys and the token key.
+//! - [`policy`]: the resource policies of domains and repositories (IAM-shaped JSON), parsed and evaluated.
 
 mod error;
 pub mod keys;
+pub mod policy;
 pub mod sigv4;
 pub mod token;
 
 pub use error::AuthError;
 pub use keys::{generate_access_key_id, generate_secret_access_key, generate_token_secret};
+pub use policy::{AccessRequest, Decision, MAX_POLICY_CHARS, PolicyDocument, PolicyError};
 pub use sigv4::{
     SigV4Authorization, SignedRequest, canonical_request, check_region, parse_authorization, verify_sigv4,
 };

@@ -3,9 +3,11 @@
 //! - `tributary serve`: runs migrations, creates the admin on an empty database, serves.
 //! - `tributary migrate`: runs migrations alone.
 //! - `tributary go publish DIR --version V --endpoint URL`: publishes a Go module.
+//! - `tributary principal create|list|rotate|delete`: manages principals through the API.
 
 mod config;
 mod go_publish;
+mod principal;
 
 use std::sync::Arc;
 
@@ -40,6 +42,9 @@ enum Command {
     /// Go modules.
     #[command(subcommand)]
     Go(GoCommand),
+    /// Principals: the users and machines that hold access keys (an administrator's keys sign).
+    #[command(subcommand)]
+    Principal(principal::PrincipalCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +70,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(o) => serve(Config::load(*o)?).await,
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
+            Command::Principal(command) => principal::run(command).await,
             Command::Migrate(o) => {
                 let config = Config::load(*o)?;
                 open_store(&config).await?;

@@ -159,6 +159,8 @@ pub(crate) struct Caches {
     pub(crate) principals: Cache<PrincipalKey, Arc<Principal>>,
     /// Repository graphs, by domain id.
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
+    /// Access rules (policies, public repositories), by domain id.
+    pub(crate) access: Cache<String, Arc<crate::access::DomainAccess>>,
     /// Domains, by name.
     pub(crate) domains: Cache<String, Domain>,
     /// One lock per file being fetched from upstream: concurrent requests make one fetch.
@@ -186,6 +188,7 @@ impl Caches {
             verified_tokens: Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(600)).build(),
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             ingest_locks: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
             documents: Cache::builder()
@@ -231,6 +234,7 @@ impl Caches {
             counted("verified-tokens", &self.verified_tokens),
             counted("principals", &self.principals),
             counted("graphs", &self.graphs),
+            counted("access", &self.access),
             counted("domains", &self.domains),
             counted("ingest-locks", &self.ingest_locks),
             weighed("documents", &self.documents),

@@ -18,6 +18,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
+use crate::access::{Permission, Resource};
 use crate::formats::FormatAdapter;
 use crate::{AssetBody, Caller, Document, RepoTarget, Service};
 
@@ -28,10 +29,26 @@ pub enum Access {
     Anonymous,
     /// Reading the repository.
     Read,
-    /// Publishing to the repository (and changing what it publishes: tags, statuses).
+    /// Publishing to the repository (and changing what it publishes: statuses).
     Publish,
+    /// Changing a package's metadata (npm dist-tags).
+    PutMetadata,
     /// Administering the repository (removing what was published).
     Admin,
+}
+
+impl Access {
+    /// The action a policy must allow (docs/ARCHITECTURE.md, "Who may call what").
+    pub fn action(self) -> Option<&'static str> {
+        use crate::access::actions;
+        match self {
+            Self::Anonymous => None,
+            Self::Read => Some(actions::READ_FROM_REPOSITORY),
+            Self::Publish => Some(actions::PUBLISH_PACKAGE_VERSION),
+            Self::PutMetadata => Some(actions::PUT_PACKAGE_METADATA),
+            Self::Admin => Some(actions::DELETE_PACKAGE_VERSIONS),
+        }
+    }
 }
 
 /// An endpoint of a format, parsed from a request's method and path.
@@ -456,16 +473,44 @@ impl Service {
         access: Access,
         login_hint: &str,
     ) -> Result<(Caller, RepoTarget), ServiceError> {
-        debug_assert!(access != Access::Anonymous, "an anonymous endpoint needs no caller");
-        let token =
-            token_of(request.headers).ok_or_else(|| ServiceError::new(ErrorKind::MissingAuthentication, login_hint))?;
-        let caller = self.authenticate_token(&token, chrono::Utc::now()).await.map_err(|err| match err.kind {
-            ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
-            _ => err,
-        })?;
-        // Every principal of the domain may read and publish today; `access` is where the
-        // repository policies of docs/ARCHITECTURE.md ("Who may call what") will be checked.
+        let Some(action) = access.action() else {
+            return Err(ServiceError::internal("an anonymous endpoint needs no caller"));
+        };
+        let caller = match token_of(request.headers) {
+            Some(token) => self.authenticate_token(&token, chrono::Utc::now()).await.map_err(|err| match err.kind {
+                ErrorKind::AccessDenied => ServiceError::new(ErrorKind::UnrecognizedClient, err.message),
+                _ => err,
+            })?,
+            // Without credentials, only a public repository may be read.
+            None if access == Access::Read && self.is_public_repository(request).await? => {
+                Caller::anonymous(&request.domain)
+            }
+            None => return Err(ServiceError::new(ErrorKind::MissingAuthentication, login_hint)),
+        };
         let target = self.repo_target(&caller, &request.domain, &request.repository).await?;
+        // Anyone may read a public repository (what it holds; pulling from upstream is
+        // `ReadFromUpstream`'s, checked where it would happen).
+        if !(access == Access::Read && self.is_public(&target.domain, &target.repository_id).await?) {
+            let resource = match access {
+                Access::Read => Resource::Repository(&request.domain, &request.repository),
+                _ => Resource::Packages(&request.domain, &request.repository),
+            };
+            self.authorize(&caller, Permission { action, resource }).await?;
+        }
         Ok((caller, target))
+    }
+
+    /// Whether the request's repository is public (an unknown one is not).
+    async fn is_public_repository(&self, request: &Request<'_>) -> Result<bool, ServiceError> {
+        let domain = match self.cached_domain(&request.domain).await {
+            Ok(domain) => domain,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let graph = self.graph(&domain).await?;
+        match graph.ids.get(request.repository.as_str()) {
+            Some(id) => self.is_public(&domain, id).await,
+            None => Ok(false),
+        }
     }
 }

@@ -12,11 +12,13 @@ use tributary_store::{NewPrincipal, Principal};
 use crate::Service;
 use crate::caches::{PrincipalKey, get_or_try_init};
 
-/// An authenticated caller.
+/// An authenticated caller, or the anonymous reader of a public repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The principal's id.
+    /// The principal's id (empty for an anonymous caller).
     pub principal_id: String,
+    /// The principal's name, as policies name it (`arn:aws:iam::OWNER:user/NAME`).
+    pub name: String,
     /// Whether the principal may do everything.
     pub is_admin: bool,
     /// For a bearer token: the one domain it opens. `None` for access keys.
@@ -24,6 +26,26 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller of a request without credentials to a public repository of `domain`.
+    pub fn anonymous(domain: &DomainName) -> Self {
+        Caller {
+            principal_id: String::new(),
+            name: String::new(),
+            is_admin: false,
+            domain_scope: Some(domain.to_string()),
+        }
+    }
+
+    /// Whether the caller sent no credentials.
+    pub fn is_anonymous(&self) -> bool {
+        self.principal_id.is_empty()
+    }
+
+    /// How messages name the caller.
+    pub fn display_name(&self) -> &str {
+        if self.is_anonymous() { "an anonymous caller" } else { &self.name }
+    }
+
     /// Refuses a caller whose token is scoped to another domain than `domain`.
     pub fn check_domain(&self, domain: &DomainName) -> Result<(), ServiceError> {
         match &self.domain_scope {
@@ -146,7 +168,12 @@ impl Service {
         })?;
         tributary_auth::check_region(&parsed, &self.settings.region).map_err(auth_error)?;
         tributary_auth::verify_sigv4(request, &parsed, &principal.secret_access_key, now).map_err(auth_error)?;
-        Ok(Caller { principal_id: principal.id.clone(), is_admin: principal.is_admin, domain_scope: None })
+        Ok(Caller {
+            principal_id: principal.id.clone(),
+            name: principal.name.clone(),
+            is_admin: principal.is_admin,
+            domain_scope: None,
+        })
     }
 
     /// Authenticates a bearer token from GetAuthorizationToken.
@@ -170,6 +197,7 @@ impl Service {
         })?;
         Ok(Caller {
             principal_id: principal.id.clone(),
+            name: principal.name.clone(),
             is_admin: principal.is_admin,
             domain_scope: Some(claims.domain.clone()),
         })

@@ -2,6 +2,7 @@
 //! layer parses, calls one method, and renders. Rules live here or in the pure crates
 //! (`tributary-model` names, `tributary-graph` validation), never in handlers.
 
+pub mod access;
 mod caches;
 pub mod data_plane;
 mod documents;
@@ -13,6 +14,8 @@ mod identity;
 mod leases;
 mod packages;
 mod pagination;
+mod policies;
+mod principals;
 mod repositories;
 mod resolve;
 mod tokens;
@@ -33,6 +36,8 @@ pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
 pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter, VersionList};
 pub use pagination::Page;
+pub use policies::{PolicyOf, ResourcePolicy};
+pub use principals::{IssuedKey, PrincipalInfo, check_principal_name};
 pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use upstream::{ConnectionHealth, UpstreamSettings};

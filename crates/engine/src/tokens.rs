@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tributary_model::{AccountId, DomainName, ServiceError};
 
+use crate::access::{Permission, Resource, actions};
 use crate::{Caller, Service};
 
 impl Service {
@@ -47,6 +48,14 @@ impl Service {
         if !matches {
             return Err(denied());
         }
+        let caller = Caller {
+            principal_id: principal.id.clone(),
+            name: principal.name.clone(),
+            is_admin: principal.is_admin,
+            domain_scope: None,
+        };
+        let permission = Permission { action: actions::GET_AUTHORIZATION_TOKEN, resource: Resource::Domain(domain) };
+        self.authorize(&caller, permission).await?;
         let domain = self.domain(domain, None).await?;
         self.tokens
             .issue(&principal.id, &domain.name, &domain.owner, 0, now)

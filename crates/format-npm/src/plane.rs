@@ -90,11 +90,8 @@ impl Endpoint for NpmEndpoint {
             | Self::Packument { .. }
             | Self::Version { .. }
             | Self::Tarball { .. } => Access::Read,
-            Self::DistTagSet { .. }
-            | Self::DistTagRemove { .. }
-            | Self::Publish { .. }
-            | Self::Revise { .. }
-            | Self::TarballRemove { .. } => Access::Publish,
+            Self::DistTagSet { .. } | Self::DistTagRemove { .. } => Access::PutMetadata,
+            Self::Publish { .. } | Self::Revise { .. } | Self::TarballRemove { .. } => Access::Publish,
             Self::Unpublish { .. } => Access::Admin,
         }
     }
@@ -402,7 +399,7 @@ mod tests {
         assert_eq!(access(Method::GET, "lodash"), Some(Access::Read));
         assert_eq!(access(Method::GET, "lodash/-/lodash-1.0.0.tgz"), Some(Access::Read));
         assert_eq!(access(Method::PUT, "lodash"), Some(Access::Publish));
-        assert_eq!(access(Method::PUT, "-/package/lodash/dist-tags/beta"), Some(Access::Publish));
+        assert_eq!(access(Method::PUT, "-/package/lodash/dist-tags/beta"), Some(Access::PutMetadata));
         assert_eq!(access(Method::DELETE, "lodash/-rev/1-x"), Some(Access::Admin));
     }
 

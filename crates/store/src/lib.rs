@@ -9,6 +9,7 @@
 //! - uniqueness (domain names, repository names in a domain, access keys) is a database
 //!   constraint, reported as a conflict.
 
+mod access;
 mod collections;
 mod entity;
 mod error;
@@ -27,6 +28,7 @@ use sea_orm::{
 use tributary_migrations::{Migrator, MigratorTrait};
 use tributary_model::{ResourceType, ServiceError};
 
+pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
@@ -114,7 +116,12 @@ impl Store {
         .insert(&self.db)
         .await
         .map_err(|e| {
-            StoreError::conflict_on_unique(e, ResourceType::Domain, "principal", "the access key id is taken")
+            StoreError::conflict_on_unique(
+                e,
+                ResourceType::Domain,
+                "principal",
+                "a principal of that name exists, or the access key id is taken",
+            )
         })?;
         Ok(Principal::from(model))
     }

@@ -183,6 +183,7 @@ impl Service {
                     assets: Vec::new(),
                 }),
             };
+            target.check_reads_upstream(coordinates, version)?;
             let ingest = Ingest { adapter, gateway, connection, external, asset: wanted };
             return self.ingest(target, coordinates, &display_name, ingest).await;
         };
@@ -190,6 +191,9 @@ impl Service {
             (VersionSource::Stored { repository, record }, VersionFile::Stored(found)) => {
                 let found = found.clone();
                 // (Stored in `target` itself, it was found by `stored_here` above.)
+                if *repository != target.repository {
+                    target.check_reads_upstream(coordinates, version)?;
+                }
                 if *repository != target.repository && adapter.retains(asset) {
                     let copy = retained_copy(record);
                     self.retain(&scope(&target.domain)?, &target.repository_id, coordinates, &display_name, &copy)
@@ -198,6 +202,7 @@ impl Service {
                 self.open_blob(&target.domain, found).await
             }
             (VersionSource::External { gateway, connection, version: external }, VersionFile::External(wanted)) => {
+                target.check_reads_upstream(coordinates, version)?;
                 let ingest = Ingest { adapter, gateway, connection, external: external.clone(), asset: wanted.clone() };
                 self.ingest(target, coordinates, &display_name, ingest).await
             }

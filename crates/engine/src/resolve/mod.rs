@@ -23,9 +23,10 @@ mod view;
 use std::sync::Arc;
 
 use tributary_blob::{BlobScope, Digests};
-use tributary_model::{DomainName, RepositoryName, ServiceError};
+use tributary_model::{DomainName, PackageCoordinates, RepositoryName, ServiceError};
 use tributary_store::{AssetRecord, Domain};
 
+use crate::access::{Permission, Resource};
 use crate::{Caller, DomainGraph, Service};
 
 pub use fetch::AssetBody;
@@ -41,9 +42,31 @@ pub struct RepoTarget {
     /// Its id.
     pub repository_id: String,
     graph: Arc<DomainGraph>,
+    /// Why the caller may not pull new versions through the upstreams
+    /// (`codeartifact:ReadFromUpstream`), if it may not.
+    upstream_refusal: Option<Arc<str>>,
 }
 
 impl RepoTarget {
+    /// Refuses to pull `version` of `coordinates` from upstream into the repository when the
+    /// caller lacks `codeartifact:ReadFromUpstream` (docs/ARCHITECTURE.md, "Who may call what").
+    pub(crate) fn check_reads_upstream(
+        &self,
+        coordinates: &PackageCoordinates,
+        version: &str,
+    ) -> Result<(), ServiceError> {
+        match &self.upstream_refusal {
+            None => Ok(()),
+            Some(why) => Err(ServiceError::new(
+                tributary_model::ErrorKind::AccessDenied,
+                format!(
+                    "version `{version}` of {coordinates} is not saved in `{}`, and pulling it from upstream needs `codeartifact:ReadFromUpstream`: {why}",
+                    self.repository
+                ),
+            )),
+        }
+    }
+
     /// Whether the repository's search order reaches an external connection of `format`.
     pub fn reaches_external_connection(&self, format: tributary_model::PackageFormat) -> bool {
         !self.external_connections(format).is_empty()
@@ -86,6 +109,7 @@ impl Service {
         repository: &RepositoryName,
     ) -> Result<RepoTarget, ServiceError> {
         caller.check_domain(domain)?;
+        let domain_name = domain;
         let domain = self.cached_domain(domain).await?;
         let graph = self.graph(&domain).await?;
         let repository_id = graph
@@ -93,7 +117,16 @@ impl Service {
             .get(repository.as_str())
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
-        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph })
+        let upstream = Permission {
+            action: crate::access::actions::READ_FROM_UPSTREAM,
+            resource: Resource::Repository(domain_name, repository),
+        };
+        let upstream_refusal = match self.authorize(caller, upstream).await {
+            Ok(()) => None,
+            Err(e) if e.kind == tributary_model::ErrorKind::AccessDenied => Some(Arc::from(e.message)),
+            Err(e) => return Err(e),
+        };
+        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, upstream_refusal })
     }
 }
 

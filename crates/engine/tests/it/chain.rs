@@ -144,7 +144,7 @@ impl Registry {
 }
 
 fn admin() -> Caller {
-    Caller { principal_id: String::new(), is_admin: true, domain_scope: None }
+    Caller { principal_id: "admin".to_owned(), name: "admin".to_owned(), is_admin: true, domain_scope: None }
 }
 
 fn coordinates(name: &str) -> PackageCoordinates {

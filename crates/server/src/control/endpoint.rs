@@ -3,6 +3,7 @@
 //! model (2018-09-22): `domain`, `repository`, ... in the query string, the rest in a JSON body.
 
 use serde::Deserialize;
+use tributary_engine::access::{Permission, Resource, actions};
 use tributary_engine::{PackageAddress, PackageFilter, RepoRef, VersionFilter};
 use tributary_model::records::Tag;
 use tributary_model::{
@@ -94,6 +95,35 @@ pub enum Endpoint {
     SearchOrder { repo: RepoRef },
     /// `GET /v1/external-connections` (Tributary extension)
     ExternalConnections,
+    /// `PUT /v1/domain/permissions/policy`
+    PutDomainPermissionsPolicy {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        revision: Option<String>,
+        document: String,
+    },
+    /// `GET /v1/domain/permissions/policy`
+    GetDomainPermissionsPolicy { domain: DomainName, owner: Option<AccountId> },
+    /// `DELETE /v1/domain/permissions/policy`
+    DeleteDomainPermissionsPolicy { domain: DomainName, owner: Option<AccountId>, revision: Option<String> },
+    /// `PUT /v1/repository/permissions/policy`
+    PutRepositoryPermissionsPolicy { repo: RepoRef, revision: Option<String>, document: String },
+    /// `GET /v1/repository/permissions/policy`
+    GetRepositoryPermissionsPolicy { repo: RepoRef },
+    /// `DELETE /v1/repository/permissions/policies` (sic: the model's path)
+    DeleteRepositoryPermissionsPolicy { repo: RepoRef, revision: Option<String> },
+    /// `PUT /v1/repository/public-access` (Tributary extension)
+    PutRepositoryPublicAccess { repo: RepoRef, public: bool },
+    /// `GET /v1/repository/public-access` (Tributary extension)
+    GetRepositoryPublicAccess { repo: RepoRef },
+    /// `POST /v1/principal` (Tributary extension)
+    CreatePrincipal { name: String, admin: bool },
+    /// `POST /v1/principals` (Tributary extension)
+    ListPrincipals,
+    /// `POST /v1/principal/access-key` (Tributary extension)
+    RotateAccessKey { name: String },
+    /// `DELETE /v1/principal` (Tributary extension)
+    DeletePrincipal { name: String },
 }
 
 /// The query string, decoded.
@@ -262,6 +292,34 @@ struct RepositoryBody {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct DomainPolicyBody {
+    domain: Option<String>,
+    domain_owner: Option<String>,
+    policy_revision: Option<String>,
+    policy_document: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RepositoryPolicyBody {
+    policy_revision: Option<String>,
+    policy_document: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PublicAccessBody {
+    public: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PrincipalBody {
+    name: Option<String>,
+    #[serde(default)]
+    admin: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ListBody {
     max_results: Option<u32>,
     next_token: Option<String>,
@@ -273,6 +331,20 @@ fn body<T: Default + for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, Servi
     }
     serde_json::from_slice(bytes)
         .map_err(|e| ServiceError::validation(format!("the request body is not the JSON this operation takes: {e}")))
+}
+
+/// A policy document: required, at most 7,168 characters (the model's bounds; what it says is
+/// checked by the engine).
+fn required_document(document: Option<String>) -> Result<String, ServiceError> {
+    let document = document.ok_or_else(|| ServiceError::validation("`policyDocument` is required"))?;
+    let length = document.chars().count();
+    if length > tributary_auth::policy::MAX_POLICY_CHARS {
+        return Err(ServiceError::validation(format!(
+            "`policyDocument` has {length} characters; a policy may have at most {}",
+            tributary_auth::policy::MAX_POLICY_CHARS
+        )));
+    }
+    Ok(document)
 }
 
 fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<RepositoryName>, ServiceError> {
@@ -312,6 +384,18 @@ impl Endpoint {
             Self::GetAuthorizationToken { .. } => "GetAuthorizationToken",
             Self::SearchOrder { .. } => "SearchOrder",
             Self::ExternalConnections => "ListExternalConnections",
+            Self::PutDomainPermissionsPolicy { .. } => "PutDomainPermissionsPolicy",
+            Self::GetDomainPermissionsPolicy { .. } => "GetDomainPermissionsPolicy",
+            Self::DeleteDomainPermissionsPolicy { .. } => "DeleteDomainPermissionsPolicy",
+            Self::PutRepositoryPermissionsPolicy { .. } => "PutRepositoryPermissionsPolicy",
+            Self::GetRepositoryPermissionsPolicy { .. } => "GetRepositoryPermissionsPolicy",
+            Self::DeleteRepositoryPermissionsPolicy { .. } => "DeleteRepositoryPermissionsPolicy",
+            Self::PutRepositoryPublicAccess { .. } => "PutRepositoryPublicAccess",
+            Self::GetRepositoryPublicAccess { .. } => "GetRepositoryPublicAccess",
+            Self::CreatePrincipal { .. } => "CreatePrincipal",
+            Self::ListPrincipals => "ListPrincipals",
+            Self::RotateAccessKey { .. } => "RotateAccessKey",
+            Self::DeletePrincipal { .. } => "DeletePrincipal",
         }
     }
 
@@ -336,7 +420,20 @@ impl Endpoint {
             | Self::ListRepositoriesInDomain { .. }
             | Self::GetRepositoryEndpoint { .. }
             | Self::SearchOrder { .. }
-            | Self::ExternalConnections => None,
+            | Self::ExternalConnections
+            | Self::GetDomainPermissionsPolicy { .. }
+            | Self::GetRepositoryPermissionsPolicy { .. }
+            | Self::GetRepositoryPublicAccess { .. } => None,
+            Self::PutDomainPermissionsPolicy { .. } => Some("PutDomainPermissionsPolicy"),
+            Self::DeleteDomainPermissionsPolicy { .. } => Some("DeleteDomainPermissionsPolicy"),
+            Self::PutRepositoryPermissionsPolicy { .. } => Some("PutRepositoryPermissionsPolicy"),
+            Self::DeleteRepositoryPermissionsPolicy { .. } => Some("DeleteRepositoryPermissionsPolicy"),
+            Self::PutRepositoryPublicAccess { .. } => Some("PutRepositoryPublicAccess"),
+            // Principals are managed with access keys only, and listing them shows access key ids.
+            Self::CreatePrincipal { .. } => Some("CreatePrincipal"),
+            Self::ListPrincipals => Some("ListPrincipals"),
+            Self::RotateAccessKey { .. } => Some("RotateAccessKey"),
+            Self::DeletePrincipal { .. } => Some("DeletePrincipal"),
             Self::PublishPackageVersion { .. } => Some("PublishPackageVersion"),
             Self::DeletePackage { .. } => Some("DeletePackage"),
             Self::PutPackageOriginConfiguration { .. } => Some("PutPackageOriginConfiguration"),
@@ -351,6 +448,127 @@ impl Endpoint {
             Self::DisassociateExternalConnection { .. } => Some("DisassociateExternalConnection"),
             // A token that mints tokens would never expire.
             Self::GetAuthorizationToken { .. } => Some("GetAuthorizationToken"),
+        }
+    }
+
+    /// What the caller must be allowed (docs/ARCHITECTURE.md, "Who may call what"): the
+    /// operation's action on its resource, and for a repository given upstreams, theirs to be
+    /// associated with it. Every operation is listed.
+    pub fn permissions(&self) -> Vec<Permission<'_>> {
+        fn on<'a>(action: &'static str, resource: Resource<'a>) -> Permission<'a> {
+            Permission { action, resource }
+        }
+        fn repository(r: &RepoRef) -> Resource<'_> {
+            Resource::Repository(&r.domain, &r.repository)
+        }
+        fn package(a: &PackageAddress) -> Resource<'_> {
+            Resource::Package(&a.repo.domain, &a.repo.repository, &a.coordinates)
+        }
+        fn upstreams<'a>(r: &'a RepoRef, list: &'a [RepositoryName]) -> Vec<Permission<'a>> {
+            list.iter()
+                .map(|u| Permission {
+                    action: actions::ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY,
+                    resource: Resource::Repository(&r.domain, u),
+                })
+                .collect()
+        }
+        match self {
+            Self::ListPackages { repo, .. } => vec![on("codeartifact:ListPackages", repository(repo))],
+            Self::DescribePackage { address } => vec![on("codeartifact:DescribePackage", package(address))],
+            Self::DeletePackage { address } => vec![on("codeartifact:DeletePackage", package(address))],
+            Self::PutPackageOriginConfiguration { address, .. } => {
+                vec![on("codeartifact:PutPackageOriginConfiguration", package(address))]
+            }
+            Self::ListPackageVersions { address, .. } => {
+                vec![on("codeartifact:ListPackageVersions", package(address))]
+            }
+            Self::DescribePackageVersion { address, .. } => {
+                vec![on("codeartifact:DescribePackageVersion", package(address))]
+            }
+            Self::ListPackageVersionAssets { address, .. } => {
+                vec![on("codeartifact:ListPackageVersionAssets", package(address))]
+            }
+            Self::GetPackageVersionAsset { address, .. } => {
+                vec![on("codeartifact:GetPackageVersionAsset", package(address))]
+            }
+            Self::PublishPackageVersion { address, .. } => {
+                vec![on(actions::PUBLISH_PACKAGE_VERSION, package(address))]
+            }
+            Self::GetPackageVersionReadme { address, .. } => {
+                vec![on("codeartifact:GetPackageVersionReadme", package(address))]
+            }
+            Self::ListPackageVersionDependencies { address, .. } => {
+                vec![on("codeartifact:ListPackageVersionDependencies", package(address))]
+            }
+            Self::UpdatePackageVersionsStatus { address, .. } => {
+                vec![on("codeartifact:UpdatePackageVersionsStatus", package(address))]
+            }
+            Self::DeletePackageVersions { address, .. } => {
+                vec![on(actions::DELETE_PACKAGE_VERSIONS, package(address))]
+            }
+            Self::CreateDomain { .. } => vec![on("codeartifact:CreateDomain", Resource::Server)],
+            Self::DescribeDomain { domain, .. } => vec![on("codeartifact:DescribeDomain", Resource::Domain(domain))],
+            Self::DeleteDomain { domain, .. } => vec![on("codeartifact:DeleteDomain", Resource::Domain(domain))],
+            Self::ListDomains { .. } => vec![on("codeartifact:ListDomains", Resource::Server)],
+            Self::CreateRepository { repo, upstreams: list, .. } => {
+                let mut needed = vec![on("codeartifact:CreateRepository", repository(repo))];
+                needed.extend(upstreams(repo, list));
+                needed
+            }
+            Self::DescribeRepository { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
+            Self::UpdateRepository { repo, upstreams: list, .. } => {
+                let mut needed = vec![on("codeartifact:UpdateRepository", repository(repo))];
+                needed.extend(upstreams(repo, list.as_deref().unwrap_or_default()));
+                needed
+            }
+            Self::DeleteRepository { repo } => vec![on("codeartifact:DeleteRepository", repository(repo))],
+            Self::ListRepositories { .. } => vec![on("codeartifact:ListRepositories", Resource::Server)],
+            Self::ListRepositoriesInDomain { domain, .. } => {
+                vec![on("codeartifact:ListRepositoriesInDomain", Resource::Domain(domain))]
+            }
+            Self::AssociateExternalConnection { repo, .. } => {
+                vec![on("codeartifact:AssociateExternalConnection", repository(repo))]
+            }
+            Self::DisassociateExternalConnection { repo, .. } => {
+                vec![on("codeartifact:DisassociateExternalConnection", repository(repo))]
+            }
+            Self::GetRepositoryEndpoint { repo, .. } => {
+                vec![on("codeartifact:GetRepositoryEndpoint", repository(repo))]
+            }
+            Self::GetAuthorizationToken { domain, .. } => {
+                vec![on(actions::GET_AUTHORIZATION_TOKEN, Resource::Domain(domain))]
+            }
+            Self::SearchOrder { repo } | Self::GetRepositoryPublicAccess { repo } => {
+                vec![on("codeartifact:DescribeRepository", repository(repo))]
+            }
+            // What connections the server knows is no secret of any domain.
+            Self::ExternalConnections => Vec::new(),
+            Self::PutDomainPermissionsPolicy { domain, .. } => {
+                vec![on("codeartifact:PutDomainPermissionsPolicy", Resource::Domain(domain))]
+            }
+            Self::GetDomainPermissionsPolicy { domain, .. } => {
+                vec![on("codeartifact:GetDomainPermissionsPolicy", Resource::Domain(domain))]
+            }
+            Self::DeleteDomainPermissionsPolicy { domain, .. } => {
+                vec![on("codeartifact:DeleteDomainPermissionsPolicy", Resource::Domain(domain))]
+            }
+            Self::PutRepositoryPermissionsPolicy { repo, .. } => {
+                vec![on("codeartifact:PutRepositoryPermissionsPolicy", repository(repo))]
+            }
+            Self::GetRepositoryPermissionsPolicy { repo } => {
+                vec![on("codeartifact:GetRepositoryPermissionsPolicy", repository(repo))]
+            }
+            Self::DeleteRepositoryPermissionsPolicy { repo, .. } => {
+                vec![on("codeartifact:DeleteRepositoryPermissionsPolicy", repository(repo))]
+            }
+            // Opening a repository to everyone is an administrator's decision.
+            Self::PutRepositoryPublicAccess { .. } => {
+                vec![on("tributary:PutRepositoryPublicAccess", Resource::Server)]
+            }
+            Self::CreatePrincipal { .. } => vec![on("tributary:CreatePrincipal", Resource::Server)],
+            Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
+            Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
+            Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
         }
     }
 
@@ -422,6 +640,52 @@ impl Endpoint {
             },
             ("GET", "/v1/repository/search-order") => Self::SearchOrder { repo: q.repo()? },
             ("GET", "/v1/external-connections") => Self::ExternalConnections,
+            ("PUT", "/v1/domain/permissions/policy") => {
+                let b: DomainPolicyBody = body(bytes)?;
+                let domain = b.domain.ok_or_else(|| ServiceError::validation("`domain` is required"))?;
+                Self::PutDomainPermissionsPolicy {
+                    domain: DomainName::parse(&domain)?,
+                    owner: b.domain_owner.as_deref().map(AccountId::parse).transpose()?,
+                    revision: b.policy_revision,
+                    document: required_document(b.policy_document)?,
+                }
+            }
+            ("GET", "/v1/domain/permissions/policy") => {
+                Self::GetDomainPermissionsPolicy { domain: q.domain()?, owner: q.owner()? }
+            }
+            ("DELETE", "/v1/domain/permissions/policy") => Self::DeleteDomainPermissionsPolicy {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                revision: q.string("policy-revision"),
+            },
+            ("PUT", "/v1/repository/permissions/policy") => {
+                let b: RepositoryPolicyBody = body(bytes)?;
+                Self::PutRepositoryPermissionsPolicy {
+                    repo: q.repo()?,
+                    revision: b.policy_revision,
+                    document: required_document(b.policy_document)?,
+                }
+            }
+            ("GET", "/v1/repository/permissions/policy") => Self::GetRepositoryPermissionsPolicy { repo: q.repo()? },
+            ("DELETE", "/v1/repository/permissions/policies") => {
+                Self::DeleteRepositoryPermissionsPolicy { repo: q.repo()?, revision: q.string("policy-revision") }
+            }
+            ("PUT", "/v1/repository/public-access") => {
+                let b: PublicAccessBody = body(bytes)?;
+                let public =
+                    b.public.ok_or_else(|| ServiceError::validation("`public` (true or false) is required"))?;
+                Self::PutRepositoryPublicAccess { repo: q.repo()?, public }
+            }
+            ("GET", "/v1/repository/public-access") => Self::GetRepositoryPublicAccess { repo: q.repo()? },
+            ("POST", "/v1/principal") => {
+                let b: PrincipalBody = body(bytes)?;
+                let name = b.name.ok_or_else(|| ServiceError::validation("`name` is required"))?;
+                tributary_engine::check_principal_name(&name)?;
+                Self::CreatePrincipal { name, admin: b.admin }
+            }
+            ("POST", "/v1/principals") => Self::ListPrincipals,
+            ("POST", "/v1/principal/access-key") => Self::RotateAccessKey { name: q.required("name")?.to_owned() },
+            ("DELETE", "/v1/principal") => Self::DeletePrincipal { name: q.required("name")?.to_owned() },
             ("POST", "/v1/packages") => Self::ListPackages {
                 repo: q.repo()?,
                 filter: PackageFilter {

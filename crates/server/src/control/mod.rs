@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use tributary_auth::SignedRequest;
-use tributary_engine::{Caller, NewRepository, RepositoryUpdate};
+use tributary_engine::{Caller, NewRepository, PolicyOf, RepositoryUpdate};
 use tributary_model::{ErrorKind, ServiceError};
 
 pub use endpoint::Endpoint;
@@ -68,15 +68,18 @@ async fn serve_publish(
     })?;
     let caller = authenticate_signed(req, &sha256.to_hex(), state).await?;
     let endpoint = Endpoint::parse(req.method().as_str(), req.path(), req.query_string(), b"")?;
-    let Endpoint::PublishPackageVersion { address, version, asset, unfinished } = endpoint else {
-        return Err(ServiceError::internal("the publish route parsed another operation"));
-    };
     if caller.domain_scope.is_some() {
         return Err(ServiceError::new(
             ErrorKind::AccessDenied,
             "`PublishPackageVersion` needs a request signed with access keys, not an authorization token",
         ));
     }
+    for permission in endpoint.permissions() {
+        state.service.authorize(&caller, permission).await?;
+    }
+    let Endpoint::PublishPackageVersion { address, version, asset, unfinished } = endpoint else {
+        return Err(ServiceError::internal("the publish route parsed another operation"));
+    };
     let limit = state.max_upload_bytes;
     let too_large = || {
         ServiceError::new(
@@ -107,6 +110,9 @@ async fn serve(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpR
                 "`{operation}` needs a request signed with access keys: an authorization token (what npm, pip and Maven keep) can read the control plane but not change it"
             ),
         ));
+    }
+    for permission in endpoint.permissions() {
+        state.service.authorize(&caller, permission).await?;
     }
     dispatch(endpoint, &caller, req, state).await
 }
@@ -245,6 +251,53 @@ async fn dispatch(
             ok(render::search_order(&order))
         }
         Endpoint::ExternalConnections => ok(render::external_connections(service, caller)),
+        Endpoint::PutDomainPermissionsPolicy { domain, owner, revision, document } => {
+            let of = PolicyOf::Domain(&domain, owner.as_ref());
+            let policy = service.put_policy(caller, of, revision.as_deref(), &document).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::GetDomainPermissionsPolicy { domain, owner } => {
+            let policy = service.get_policy(caller, PolicyOf::Domain(&domain, owner.as_ref())).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::DeleteDomainPermissionsPolicy { domain, owner, revision } => {
+            let of = PolicyOf::Domain(&domain, owner.as_ref());
+            let policy = service.delete_policy(caller, of, revision.as_deref()).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::PutRepositoryPermissionsPolicy { repo, revision, document } => {
+            let of = PolicyOf::Repository(&repo);
+            let policy = service.put_policy(caller, of, revision.as_deref(), &document).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::GetRepositoryPermissionsPolicy { repo } => {
+            let policy = service.get_policy(caller, PolicyOf::Repository(&repo)).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::DeleteRepositoryPermissionsPolicy { repo, revision } => {
+            let policy = service.delete_policy(caller, PolicyOf::Repository(&repo), revision.as_deref()).await?;
+            ok(render::policy(&policy))
+        }
+        Endpoint::PutRepositoryPublicAccess { repo, public } => {
+            let public = service.set_public(caller, &repo, public).await?;
+            ok(serde_json::json!({ "public": public }))
+        }
+        Endpoint::GetRepositoryPublicAccess { repo } => {
+            let public = service.repository_is_public(caller, &repo).await?;
+            ok(serde_json::json!({ "public": public }))
+        }
+        Endpoint::CreatePrincipal { name, admin } => {
+            ok(render::issued_key(&service.create_principal(caller, &name, admin).await?))
+        }
+        Endpoint::ListPrincipals => {
+            let principals = service.list_principals(caller).await?;
+            ok(serde_json::json!({ "principals": principals.iter().map(render::principal).collect::<Vec<_>>() }))
+        }
+        Endpoint::RotateAccessKey { name } => ok(render::issued_key(&service.rotate_access_key(caller, &name).await?)),
+        Endpoint::DeletePrincipal { name } => {
+            let deleted = service.delete_principal(caller, &name).await?;
+            ok(serde_json::json!({ "principal": render::principal(&deleted) }))
+        }
         Endpoint::ListPackages { repo, filter, max_results, next_token } => {
             let page = service.list_packages(caller, &repo, &filter, max_results, next_token.as_deref()).await?;
             let items: Vec<_> = page.items.iter().map(render::package_summary).collect();

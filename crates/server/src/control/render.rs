@@ -14,12 +14,27 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> f64 {
     t.timestamp_millis() as f64 / 1000.0
 }
 
-fn domain_arn(settings: &Settings, name: &str) -> String {
-    format!("arn:aws:codeartifact:{}:{}:domain/{name}", settings.region, settings.owner)
+use tributary_engine::access::{domain_arn, repository_arn};
+
+/// `ResourcePolicy`, in its envelope.
+pub(crate) fn policy(p: &tributary_engine::ResourcePolicy) -> Value {
+    json!({ "policy": { "resourceArn": p.resource_arn, "revision": p.revision, "document": p.document } })
 }
 
-fn repository_arn(settings: &Settings, domain: &str, name: &str) -> String {
-    format!("arn:aws:codeartifact:{}:{}:repository/{domain}/{name}", settings.region, settings.owner)
+/// A principal (Tributary extension): never its secret.
+pub(crate) fn principal(p: &tributary_engine::PrincipalInfo) -> Value {
+    json!({
+        "name": p.name,
+        "arn": p.arn,
+        "accessKeyId": p.access_key_id,
+        "admin": p.is_admin,
+        "createdTime": timestamp(p.created_at),
+    })
+}
+
+/// A new access key: the principal, and its secret, shown this once.
+pub(crate) fn issued_key(k: &tributary_engine::IssuedKey) -> Value {
+    json!({ "principal": principal(&k.principal), "secretAccessKey": k.secret_access_key })
 }
 
 /// `DomainDescription`: the summary plus counts.

@@ -1,0 +1,223 @@
+//! Who may call what (docs/ARCHITECTURE.md, "Who may call what").
+//!
+//! Every request names a [`Permission`]: an action (`codeartifact:ReadFromRepository`) on a
+//! resource (a domain, a repository, a package). An administrator may do everything, whatever
+//! the policies say, so no policy can lock the administrators out. Anyone else is allowed what
+//! the domain's and the repository's resource policies allow, unless either denies it (an
+//! explicit Deny wins, then an Allow; nothing said is a refusal). A public repository may be
+//! read by anyone, without credentials.
+//!
+//! One action is ours, not CodeArtifact's: `codeartifact:ReadFromUpstream`, needed to pull a
+//! version a repository does not hold yet through its upstream repositories and external
+//! connection (the reader/collaborator rule). A caller with `ReadFromRepository` only installs
+//! what the repository already holds.
+//!
+//! A domain's policies and public repositories are read at once and kept for a few seconds (as
+//! the repository graph is): a warm request evaluates them in memory, with no query.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tributary_auth::policy::{AccessRequest, Decision, PolicyDocument};
+use tributary_model::{DomainName, ErrorKind, PackageCoordinates, RepositoryName, ServiceError};
+use tributary_store::Domain;
+
+use crate::{Caller, Service, Settings};
+
+/// The actions this server checks that formats and the engine name (the control plane's are
+/// `codeartifact:` and the operation's name).
+pub mod actions {
+    /// Reading a repository: its packages, and what its upstreams hold already saved in it.
+    pub const READ_FROM_REPOSITORY: &str = "codeartifact:ReadFromRepository";
+    /// Pulling a version the repository does not hold yet from its upstream repositories or
+    /// external connection (ours; see the module documentation).
+    pub const READ_FROM_UPSTREAM: &str = "codeartifact:ReadFromUpstream";
+    /// Publishing a package version.
+    pub const PUBLISH_PACKAGE_VERSION: &str = "codeartifact:PublishPackageVersion";
+    /// Changing a package's metadata (npm dist-tags).
+    pub const PUT_PACKAGE_METADATA: &str = "codeartifact:PutPackageMetadata";
+    /// Removing published versions.
+    pub const DELETE_PACKAGE_VERSIONS: &str = "codeartifact:DeletePackageVersions";
+    /// Being added as an upstream of another repository.
+    pub const ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY: &str = "codeartifact:AssociateWithDownstreamRepository";
+    /// Getting an authorization token of a domain.
+    pub const GET_AUTHORIZATION_TOKEN: &str = "codeartifact:GetAuthorizationToken";
+}
+
+/// What a permission is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    /// The server as a whole (creating domains, managing principals): administrators only.
+    Server,
+    /// A domain.
+    Domain(&'a DomainName),
+    /// A repository (which may not exist yet, for CreateRepository).
+    Repository(&'a DomainName, &'a RepositoryName),
+    /// A package of a repository.
+    Package(&'a DomainName, &'a RepositoryName, &'a PackageCoordinates),
+    /// Every package of a repository: what the data plane checks before it knows the package
+    /// (its ARN ends in `/*`, which a policy's `package/DOMAIN/REPOSITORY/*` matches).
+    Packages(&'a DomainName, &'a RepositoryName),
+}
+
+impl Resource<'_> {
+    /// Its ARN.
+    pub fn arn(&self, settings: &Settings) -> String {
+        let prefix = format!("arn:aws:codeartifact:{}:{}", settings.region, settings.owner);
+        match self {
+            Self::Server => format!("{prefix}:*"),
+            Self::Domain(domain) => domain_arn(settings, domain.as_str()),
+            Self::Repository(domain, repository) => repository_arn(settings, domain.as_str(), repository.as_str()),
+            Self::Package(domain, repository, package) => format!(
+                "{prefix}:package/{domain}/{repository}/{}/{}/{}",
+                package.format, package.namespace, package.name
+            ),
+            Self::Packages(domain, repository) => format!("{prefix}:package/{domain}/{repository}/*"),
+        }
+    }
+
+    fn domain(&self) -> Option<&DomainName> {
+        match self {
+            Self::Server => None,
+            Self::Domain(domain)
+            | Self::Repository(domain, _)
+            | Self::Package(domain, _, _)
+            | Self::Packages(domain, _) => Some(domain),
+        }
+    }
+
+    fn repository(&self) -> Option<&RepositoryName> {
+        match self {
+            Self::Server | Self::Domain(_) => None,
+            Self::Repository(_, repository) | Self::Package(_, repository, _) | Self::Packages(_, repository) => {
+                Some(repository)
+            }
+        }
+    }
+}
+
+/// The ARN of the domain `name`.
+pub fn domain_arn(settings: &Settings, name: &str) -> String {
+    format!("arn:aws:codeartifact:{}:{}:domain/{name}", settings.region, settings.owner)
+}
+
+/// The ARN of the repository `name` of `domain`.
+pub fn repository_arn(settings: &Settings, domain: &str, name: &str) -> String {
+    format!("arn:aws:codeartifact:{}:{}:repository/{domain}/{name}", settings.region, settings.owner)
+}
+
+/// An action on a resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Permission<'a> {
+    /// The action, `codeartifact:ReadFromRepository`.
+    pub action: &'a str,
+    /// What it is done to.
+    pub resource: Resource<'a>,
+}
+
+/// A domain's access rules, parsed, as cached.
+#[derive(Debug, Default)]
+pub(crate) struct DomainAccess {
+    domain_policy: Option<PolicyDocument>,
+    /// By repository id.
+    repository_policies: HashMap<String, PolicyDocument>,
+    /// Repository ids.
+    public: HashSet<String>,
+}
+
+/// The ARN a principal is known by in policies.
+pub fn principal_arn(settings: &Settings, name: &str) -> String {
+    format!("arn:aws:iam::{}:user/{name}", settings.owner)
+}
+
+impl Service {
+    /// Refuses `caller` the `permission` unless it is an administrator or the policies allow it
+    /// (see the module documentation).
+    pub async fn authorize(&self, caller: &Caller, permission: Permission<'_>) -> Result<(), ServiceError> {
+        if caller.is_admin {
+            return Ok(());
+        }
+        let resource = permission.resource;
+        let Some(domain_name) = resource.domain() else {
+            return Err(ServiceError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "`{}` is for administrators; `{}` is not one",
+                    permission.action.trim_start_matches("codeartifact:"),
+                    caller.display_name()
+                ),
+            ));
+        };
+        caller.check_domain(domain_name)?;
+        let domain = self.cached_domain(domain_name).await?;
+        let access = self.domain_access(&domain).await?;
+        let settings = &self.settings;
+        let resource_arn = resource.arn(settings);
+        let caller_arn = (!caller.is_anonymous()).then(|| principal_arn(settings, &caller.name));
+        let request = AccessRequest {
+            principal: caller_arn.as_deref(),
+            principal_account: caller_arn.as_ref().map(|_| settings.owner.as_str()),
+            action: permission.action,
+            resource: &resource_arn,
+        };
+        let mut decision = access.domain_policy.as_ref().map_or(Decision::NotApplicable, |p| p.evaluate(&request));
+        if let Some(repository) = resource.repository()
+            && decision != Decision::Deny
+        {
+            let graph = self.graph(&domain).await?;
+            if let Some(policy) = graph.ids.get(repository.as_str()).and_then(|id| access.repository_policies.get(id)) {
+                decision = decision.combine(policy.evaluate(&request));
+            }
+        }
+        let why = match decision {
+            Decision::Allow => return Ok(()),
+            Decision::Deny => "a permissions policy denies it",
+            Decision::NotApplicable => "no permissions policy of the domain or the repository allows it",
+        };
+        Err(ServiceError::new(
+            ErrorKind::AccessDenied,
+            format!(
+                "`{}` may not `{}` on `{resource_arn}`: {why}; an administrator can grant it with `aws codeartifact put-repository-permissions-policy` (or `put-domain-permissions-policy`)",
+                caller.display_name(),
+                permission.action
+            ),
+        ))
+    }
+
+    /// Whether the repository `repository_id` of `domain` is public.
+    pub(crate) async fn is_public(&self, domain: &Domain, repository_id: &str) -> Result<bool, ServiceError> {
+        Ok(self.domain_access(domain).await?.public.contains(repository_id))
+    }
+
+    /// The access rules of `domain`, cached a few seconds; concurrent misses make one query.
+    pub(crate) async fn domain_access(&self, domain: &Domain) -> Result<Arc<DomainAccess>, ServiceError> {
+        crate::caches::get_or_try_init(&self.caches.access, domain.id.as_str(), || async {
+            let record = self.store.domain_access(&domain.id).await?;
+            let mut access = DomainAccess { public: record.public_repositories.into_iter().collect(), ..Default::default() };
+            for policy in record.policies {
+                // Every stored policy was parsed before it was stored; one that no longer parses
+                // (an older server's) refuses everyone but administrators rather than be skipped.
+                let parsed = PolicyDocument::parse(&policy.document).map_err(|e| {
+                    ServiceError::internal(format!(
+                        "a stored permissions policy of domain `{}` cannot be read ({e}); an administrator must put it again",
+                        domain.name
+                    ))
+                })?;
+                match policy.repository_id {
+                    Some(id) => {
+                        access.repository_policies.insert(id, parsed);
+                    }
+                    None => access.domain_policy = Some(parsed),
+                }
+            }
+            Ok::<_, ServiceError>(Arc::new(access))
+        })
+        .await
+        .map_err(|e: Arc<ServiceError>| (*e).clone())
+    }
+
+    /// Forgets the cached access rules of `domain` (after a change).
+    pub(crate) async fn forget_access(&self, domain: &Domain) {
+        self.caches.access.invalidate(&domain.id).await;
+    }
+}

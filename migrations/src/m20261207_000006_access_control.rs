@@ -1,0 +1,132 @@
+//! Access control (docs/ARCHITECTURE.md, "Who may call what"):
+//!
+//! - `permission_policies`: the resource policy of a domain (`repository_id` null) or of a
+//!   repository, keyed by the id of what it is attached to, with its revision for optimistic
+//!   locking; deleted with its domain or repository;
+//! - `public_repositories`: the repositories anyone may read without credentials (an explicit
+//!   choice, never a default);
+//! - principal names are unique, as the API names principals by them.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum PermissionPolicies {
+    Table,
+    Id,
+    DomainId,
+    RepositoryId,
+    Document,
+    Revision,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PublicRepositories {
+    Table,
+    RepositoryId,
+    DomainId,
+    MadePublicAt,
+}
+
+#[derive(DeriveIden)]
+enum Domains {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Repositories {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Principals {
+    Table,
+    Name,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PermissionPolicies::Table)
+                    .col(ColumnDef::new(PermissionPolicies::Id).text().not_null().primary_key())
+                    .col(ColumnDef::new(PermissionPolicies::DomainId).text().not_null())
+                    .col(ColumnDef::new(PermissionPolicies::RepositoryId).text().null())
+                    .col(ColumnDef::new(PermissionPolicies::Document).text().not_null())
+                    .col(ColumnDef::new(PermissionPolicies::Revision).text().not_null())
+                    .col(ColumnDef::new(PermissionPolicies::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_permission_policies_domain")
+                            .from(PermissionPolicies::Table, PermissionPolicies::DomainId)
+                            .to(Domains::Table, Domains::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_permission_policies_repository")
+                            .from(PermissionPolicies::Table, PermissionPolicies::RepositoryId)
+                            .to(Repositories::Table, Repositories::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_permission_policies_domain")
+                    .table(PermissionPolicies::Table)
+                    .col(PermissionPolicies::DomainId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PublicRepositories::Table)
+                    .col(ColumnDef::new(PublicRepositories::RepositoryId).text().not_null().primary_key())
+                    .col(ColumnDef::new(PublicRepositories::DomainId).text().not_null())
+                    .col(ColumnDef::new(PublicRepositories::MadePublicAt).timestamp_with_time_zone().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_public_repositories_repository")
+                            .from(PublicRepositories::Table, PublicRepositories::RepositoryId)
+                            .to(Repositories::Table, Repositories::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_public_repositories_domain")
+                            .from(PublicRepositories::Table, PublicRepositories::DomainId)
+                            .to(Domains::Table, Domains::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_principals_name")
+                    .table(Principals::Table)
+                    .col(Principals::Name)
+                    .unique()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_index(Index::drop().name("ux_principals_name").table(Principals::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(PublicRepositories::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(PermissionPolicies::Table).to_owned()).await
+    }
+}
