@@ -5,6 +5,9 @@
 //!   locking; deleted with its domain or repository;
 //! - `public_repositories`: the repositories anyone may read without credentials (an explicit
 //!   choice, never a default);
+//! - `trusted_publishers`: the OIDC issuers a domain trusts for CI publishing, by name, with
+//!   their rule and the repositories their tokens open (docs/ARCHITECTURE.md, "Trusted
+//!   publishing"); deleted with the domain;
 //! - principal names are unique, as the API names principals by them.
 
 use sea_orm_migration::prelude::*;
@@ -29,6 +32,19 @@ enum PublicRepositories {
     RepositoryId,
     DomainId,
     MadePublicAt,
+}
+
+#[derive(DeriveIden)]
+enum TrustedPublishers {
+    Table,
+    DomainId,
+    Name,
+    Issuer,
+    JwksUrl,
+    Audience,
+    Claims,
+    Repositories,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -113,6 +129,29 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(TrustedPublishers::Table)
+                    .col(ColumnDef::new(TrustedPublishers::DomainId).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::Name).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::Issuer).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::JwksUrl).text().null())
+                    .col(ColumnDef::new(TrustedPublishers::Audience).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::Claims).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::Repositories).text().not_null())
+                    .col(ColumnDef::new(TrustedPublishers::CreatedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(TrustedPublishers::DomainId).col(TrustedPublishers::Name))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_trusted_publishers_domain")
+                            .from(TrustedPublishers::Table, TrustedPublishers::DomainId)
+                            .to(Domains::Table, Domains::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ux_principals_name")
@@ -126,6 +165,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("ux_principals_name").table(Principals::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(TrustedPublishers::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PublicRepositories::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PermissionPolicies::Table).to_owned()).await
     }

@@ -6,10 +6,12 @@
 //!   unsigned payload is refused).
 //! - [`token`]: the JWT authorization tokens of GetAuthorizationToken (RFC 7519, HS256).
 //! - [`keys`]: generation of access key ids, secret access keys and the token key.
+//! - [`oidc`]: trusted publishing's OpenID Connect tokens, verified against a domain's trust rule.
 //! - [`policy`]: the resource policies of domains and repositories (IAM-shaped JSON), parsed and evaluated.
 
 mod error;
 pub mod keys;
+pub mod oidc;
 pub mod policy;
 pub mod sigv4;
 pub mod token;

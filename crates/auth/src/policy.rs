@@ -422,6 +422,12 @@ impl Comparison {
     }
 }
 
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` one character
+/// (case-sensitive): how trusted publishing's claim rules match ([`crate::oidc`]).
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    Glob::wildcard(pattern, false).matches(text)
+}
+
 /// A pattern, split into what each position matches. `*` and `?` are wildcards only when made with
 /// [`Glob::wildcard`]; [`Glob::literal`] makes one that matches its text alone.
 #[derive(Clone, PartialEq, Eq)]

@@ -39,6 +39,13 @@ pub struct TokenClaims {
     pub exp: i64,
     /// A unique id of this token (128 random bits, hex).
     pub jti: String,
+    /// For a trusted publisher's token (docs/ARCHITECTURE.md, "Trusted publishing"): the
+    /// publisher's name; `sub` is then `trusted-publisher/NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// For a trusted publisher's token: the only repositories it opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repositories: Option<Vec<String>>,
 }
 
 /// Issues and verifies authorization tokens with one HS256 key.
@@ -77,6 +84,33 @@ impl TokenSigner {
             seconds if (MIN_TOKEN_SECONDS..=MAX_TOKEN_SECONDS).contains(&seconds) => seconds,
             seconds => return Err(AuthError::InvalidTokenDuration(seconds)),
         };
+        self.sign(principal_id, domain, owner, seconds, now, None)
+    }
+
+    /// Issues a token for the trusted publisher `publisher` of `domain`, opening `repositories`
+    /// only, valid from `now` for `seconds` (the caller bounds it).
+    pub fn issue_for_publisher(
+        &self,
+        publisher: &str,
+        domain: &str,
+        owner: &str,
+        repositories: &[String],
+        seconds: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
+        let scope = Some((publisher, repositories));
+        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope)
+    }
+
+    fn sign(
+        &self,
+        principal_id: &str,
+        domain: &str,
+        owner: &str,
+        seconds: u64,
+        now: DateTime<Utc>,
+        publisher: Option<(&str, &[String])>,
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
         let lifetime =
             TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?);
         let expiration = now + lifetime;
@@ -89,6 +123,8 @@ impl TokenSigner {
             iat: now.timestamp(),
             exp: expiration.timestamp(),
             jti: hex::encode(jti),
+            publisher: publisher.map(|(name, _)| name.to_owned()),
+            repositories: publisher.map(|(_, repositories)| repositories.to_vec()),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| AuthError::TokenEncoding(error.to_string()))?;

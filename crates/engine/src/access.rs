@@ -123,6 +123,26 @@ pub(crate) struct DomainAccess {
     repository_policies: HashMap<String, PolicyDocument>,
     /// Repository ids.
     public: HashSet<String>,
+    /// Trusted publishers, by name.
+    pub(crate) trusted_publishers: HashMap<String, tributary_store::TrustedPublisherRecord>,
+}
+
+/// What a trusted publisher's token may do: read and publish in its repositories, nothing else.
+fn trusted_publisher_may(caller: &Caller, scope: &[String], permission: Permission<'_>) -> Result<(), ServiceError> {
+    let granted = [actions::READ_FROM_REPOSITORY, actions::PUBLISH_PACKAGE_VERSION, actions::PUT_PACKAGE_METADATA];
+    let repository = permission.resource.repository();
+    if granted.contains(&permission.action) && repository.is_some_and(|r| scope.iter().any(|s| s == r.as_str())) {
+        return Ok(());
+    }
+    Err(ServiceError::new(
+        ErrorKind::AccessDenied,
+        format!(
+            "`{}` may only read and publish in {}; not `{}` here",
+            caller.display_name(),
+            scope.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
+            permission.action
+        ),
+    ))
 }
 
 /// The ARN a principal is known by in policies.
@@ -149,6 +169,9 @@ impl Service {
             ));
         };
         caller.check_domain(domain_name)?;
+        if let Some(scope) = &caller.repositories {
+            return trusted_publisher_may(caller, scope, permission);
+        }
         let domain = self.cached_domain(domain_name).await?;
         let access = self.domain_access(&domain).await?;
         let settings = &self.settings;
@@ -193,7 +216,11 @@ impl Service {
     pub(crate) async fn domain_access(&self, domain: &Domain) -> Result<Arc<DomainAccess>, ServiceError> {
         crate::caches::get_or_try_init(&self.caches.access, domain.id.as_str(), || async {
             let record = self.store.domain_access(&domain.id).await?;
-            let mut access = DomainAccess { public: record.public_repositories.into_iter().collect(), ..Default::default() };
+            let mut access = DomainAccess {
+                public: record.public_repositories.into_iter().collect(),
+                trusted_publishers: record.trusted_publishers.into_iter().map(|p| (p.name.clone(), p)).collect(),
+                ..Default::default()
+            };
             for policy in record.policies {
                 // Every stored policy was parsed before it was stored; one that no longer parses
                 // (an older server's) refuses everyone but administrators rather than be skipped.

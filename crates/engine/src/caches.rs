@@ -161,6 +161,8 @@ pub(crate) struct Caches {
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
     /// Access rules (policies, public repositories), by domain id.
     pub(crate) access: Cache<String, Arc<crate::access::DomainAccess>>,
+    /// OIDC issuers' keys (trusted publishing), by JWKS URL or issuer.
+    pub(crate) issuer_keys: Cache<String, Arc<jsonwebtoken::jwk::JwkSet>>,
     /// Domains, by name.
     pub(crate) domains: Cache<String, Domain>,
     /// One lock per file being fetched from upstream: concurrent requests make one fetch.
@@ -189,6 +191,7 @@ impl Caches {
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            issuer_keys: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(300)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             ingest_locks: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
             documents: Cache::builder()

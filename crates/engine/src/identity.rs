@@ -23,6 +23,9 @@ pub struct Caller {
     pub is_admin: bool,
     /// For a bearer token: the one domain it opens. `None` for access keys.
     pub domain_scope: Option<String>,
+    /// For a trusted publisher's token: the only repositories it opens (it may read and publish
+    /// there, nothing else; docs/ARCHITECTURE.md, "Trusted publishing").
+    pub repositories: Option<Vec<String>>,
 }
 
 impl Caller {
@@ -33,6 +36,7 @@ impl Caller {
             name: String::new(),
             is_admin: false,
             domain_scope: Some(domain.to_string()),
+            repositories: None,
         }
     }
 
@@ -173,6 +177,7 @@ impl Service {
             name: principal.name.clone(),
             is_admin: principal.is_admin,
             domain_scope: None,
+            repositories: None,
         })
     }
 
@@ -192,6 +197,9 @@ impl Service {
                 claims
             }
         };
+        if let Some(publisher) = &claims.publisher {
+            return self.trusted_publisher_caller(&claims, publisher).await;
+        }
         let principal = self.principal_by_id(&claims.sub).await?.ok_or_else(|| {
             ServiceError::new(ErrorKind::AccessDenied, "the principal of this authorization token no longer exists")
         })?;
@@ -200,6 +208,7 @@ impl Service {
             name: principal.name.clone(),
             is_admin: principal.is_admin,
             domain_scope: Some(claims.domain.clone()),
+            repositories: None,
         })
     }
 }

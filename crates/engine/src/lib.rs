@@ -19,6 +19,7 @@ mod principals;
 mod repositories;
 mod resolve;
 mod tokens;
+mod trusted_publishing;
 mod upstream;
 
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub use policies::{PolicyOf, ResourcePolicy};
 pub use principals::{IssuedKey, PrincipalInfo, check_principal_name};
 pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
+pub use tributary_store::TrustedPublisherRecord;
+pub use trusted_publishing::PUBLISHER_TOKEN_SECONDS;
 pub use upstream::{ConnectionHealth, UpstreamSettings};
 
 /// The search order of a repository, as [`Service::search_order`] gives it.

@@ -53,6 +53,7 @@ impl Service {
             name: principal.name.clone(),
             is_admin: principal.is_admin,
             domain_scope: None,
+            repositories: None,
         };
         let permission = Permission { action: actions::GET_AUTHORIZATION_TOKEN, resource: Resource::Domain(domain) };
         self.authorize(&caller, permission).await?;

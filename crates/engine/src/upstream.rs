@@ -340,6 +340,18 @@ impl Upstreams {
         }
     }
 
+    /// A small JSON document at `url` that belongs to no external connection (an OIDC issuer's
+    /// keys), through the same client and proxies; `None` when it is not there.
+    pub(crate) async fn json_document(&self, url: &str, limit: usize) -> Result<Option<bytes::Bytes>, String> {
+        let request = self.client.get(url).timeout(self.settings.timeout).header("accept", "application/json");
+        match fetch_document(request).await {
+            Ok(Fetched::Document { bytes, .. }) if bytes.len() <= limit => Ok(Some(bytes)),
+            Ok(Fetched::Document { .. }) => Err(format!("`{}` is larger than {limit} bytes", redact(url))),
+            Ok(Fetched::NotFound | Fetched::NotModified) => Ok(None),
+            Err(failure) => Err(format!("`{}` could not be read: {failure}", redact(url))),
+        }
+    }
+
     /// Opens a download of `url` from `connection`. A download has no total time bound (a large
     /// file may take long) but every read has one ([`UpstreamSettings::read_timeout`]): a
     /// registry that stalls mid-body fails the download instead of holding it open.

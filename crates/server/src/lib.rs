@@ -66,6 +66,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             // PublishPackageVersion streams its body (the asset): its own route, before the
             // scope whose handler reads a body whole.
             .route("/v1/package/version/publish", web::post().to(control::publish))
+            // Trusted publishing's exchange is unsigned: the CI job's OIDC token is its credential.
+            .route("/v1/oidc/token", web::post().to(control::exchange_oidc_token))
             .service(web::scope("/v1").default_service(web::route().to(control::handle)));
         for plane in planes() {
             let prefix = format!("/{}", plane.prefix());

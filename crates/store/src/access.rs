@@ -6,7 +6,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use tributary_model::{ResourceType, ServiceError};
 
-use crate::entity::{permission_policies, principals, public_repositories};
+use crate::entity::{permission_policies, principals, public_repositories, trusted_publishers};
 use crate::{Principal, Result, Store, StoreError};
 
 /// A resource policy as stored.
@@ -35,6 +35,45 @@ pub struct DomainAccessRecord {
     pub policies: Vec<PolicyRecord>,
     /// The ids of the domain's public repositories.
     pub public_repositories: Vec<String>,
+    /// The domain's trusted publishers.
+    pub trusted_publishers: Vec<TrustedPublisherRecord>,
+}
+
+/// An OIDC issuer a domain trusts for CI publishing, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedPublisherRecord {
+    /// Its name in the domain.
+    pub name: String,
+    /// The issuer (`iss`).
+    pub issuer: String,
+    /// Where its keys are, when not found by discovery.
+    pub jwks_url: Option<String>,
+    /// The audience (`aud`) its tokens must name.
+    pub audience: String,
+    /// Claim name → pattern.
+    pub claims: std::collections::BTreeMap<String, String>,
+    /// The repositories its tokens may read and publish to, by name.
+    pub repositories: Vec<String>,
+    /// When it was set.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<trusted_publishers::Model> for TrustedPublisherRecord {
+    type Error = StoreError;
+
+    fn try_from(m: trusted_publishers::Model) -> Result<Self> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("trusted publisher `{}`: {what}", m.name));
+        Ok(Self {
+            claims: serde_json::from_str(&m.claims).map_err(|_| corrupt("its claims are not a JSON object"))?,
+            repositories: serde_json::from_str(&m.repositories)
+                .map_err(|_| corrupt("its repositories are not a JSON array"))?,
+            name: m.name,
+            issuer: m.issuer,
+            jwks_url: m.jwks_url,
+            audience: m.audience,
+            created_at: m.created_at,
+        })
+    }
 }
 
 /// Where a policy is attached.
@@ -92,7 +131,61 @@ impl Store {
             .into_iter()
             .map(|r| r.repository_id)
             .collect();
-        Ok(DomainAccessRecord { policies, public_repositories })
+        let trusted_publishers = self.trusted_publishers(domain_id).await?;
+        Ok(DomainAccessRecord { policies, public_repositories, trusted_publishers })
+    }
+
+    /// The trusted publishers of the domain `domain_id`, by name.
+    pub async fn trusted_publishers(&self, domain_id: &str) -> Result<Vec<TrustedPublisherRecord>> {
+        trusted_publishers::Entity::find()
+            .filter(trusted_publishers::Column::DomainId.eq(domain_id))
+            .order_by_asc(trusted_publishers::Column::Name)
+            .all(&self.reads)
+            .await?
+            .into_iter()
+            .map(TrustedPublisherRecord::try_from)
+            .collect()
+    }
+
+    /// Sets the trusted publisher `publisher.name` of the domain `domain_id` (replacing one of
+    /// that name).
+    pub async fn put_trusted_publisher(&self, domain_id: &str, publisher: &TrustedPublisherRecord) -> Result<()> {
+        let model = trusted_publishers::ActiveModel {
+            domain_id: Set(domain_id.to_owned()),
+            name: Set(publisher.name.clone()),
+            issuer: Set(publisher.issuer.clone()),
+            jwks_url: Set(publisher.jwks_url.clone()),
+            audience: Set(publisher.audience.clone()),
+            claims: Set(serde_json::to_string(&publisher.claims).unwrap_or_else(|_| "{}".to_owned())),
+            repositories: Set(serde_json::to_string(&publisher.repositories).unwrap_or_else(|_| "[]".to_owned())),
+            created_at: Set(publisher.created_at),
+        };
+        trusted_publishers::Entity::insert(model)
+            .on_conflict(
+                OnConflict::columns([trusted_publishers::Column::DomainId, trusted_publishers::Column::Name])
+                    .update_columns([
+                        trusted_publishers::Column::Issuer,
+                        trusted_publishers::Column::JwksUrl,
+                        trusted_publishers::Column::Audience,
+                        trusted_publishers::Column::Claims,
+                        trusted_publishers::Column::Repositories,
+                        trusted_publishers::Column::CreatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the trusted publisher `name` of the domain `domain_id`; whether there was one.
+    pub async fn delete_trusted_publisher(&self, domain_id: &str, name: &str) -> Result<bool> {
+        let deleted = trusted_publishers::Entity::delete_many()
+            .filter(trusted_publishers::Column::DomainId.eq(domain_id))
+            .filter(trusted_publishers::Column::Name.eq(name))
+            .exec(&self.db)
+            .await?;
+        Ok(deleted.rows_affected > 0)
     }
 
     /// The policy attached to `target`, if any.

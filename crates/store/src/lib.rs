@@ -28,7 +28,7 @@ use sea_orm::{
 use tributary_migrations::{Migrator, MigratorTrait};
 use tributary_model::{ResourceType, ServiceError};
 
-pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget};
+pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget, TrustedPublisherRecord};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};

@@ -99,6 +99,8 @@ fn only_hs256_is_accepted() {
         iat: now.timestamp(),
         exp: now.timestamp() + 900,
         jti: "j".to_owned(),
+        publisher: None,
+        repositories: None,
     };
     let hs512 =
         jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(KEY)).expect("encoded");

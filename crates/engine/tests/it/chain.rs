@@ -144,7 +144,13 @@ impl Registry {
 }
 
 fn admin() -> Caller {
-    Caller { principal_id: "admin".to_owned(), name: "admin".to_owned(), is_admin: true, domain_scope: None }
+    Caller {
+        principal_id: "admin".to_owned(),
+        name: "admin".to_owned(),
+        is_admin: true,
+        domain_scope: None,
+        repositories: None,
+    }
 }
 
 fn coordinates(name: &str) -> PackageCoordinates {

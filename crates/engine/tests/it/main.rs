@@ -25,8 +25,13 @@ async fn a_token_kept_after_its_first_check_still_expires() {
     let dir = tempfile::tempdir().expect("temp dir");
     let service = service(dir.path()).await;
     service.bootstrap_admin(Some(("AKIDENGINETEST".into(), "engine-test-secret".into()))).await.expect("admin");
-    let admin =
-        Caller { principal_id: "admin".to_owned(), name: "admin".to_owned(), is_admin: true, domain_scope: None };
+    let admin = Caller {
+        principal_id: "admin".to_owned(),
+        name: "admin".to_owned(),
+        is_admin: true,
+        domain_scope: None,
+        repositories: None,
+    };
     let domain = DomainName::parse("acme").expect("name");
     service.create_domain(&admin, &domain, None, None, &[]).await.expect("domain");
     let now = Utc::now();

@@ -124,6 +124,12 @@ pub enum Endpoint {
     RotateAccessKey { name: String },
     /// `DELETE /v1/principal` (Tributary extension)
     DeletePrincipal { name: String },
+    /// `PUT /v1/domain/trusted-publisher` (Tributary extension)
+    PutTrustedPublisher { domain: DomainName, publisher: tributary_engine::TrustedPublisherRecord },
+    /// `GET /v1/domain/trusted-publishers` (Tributary extension)
+    ListTrustedPublishers { domain: DomainName },
+    /// `DELETE /v1/domain/trusted-publisher` (Tributary extension)
+    DeleteTrustedPublisher { domain: DomainName, name: String },
 }
 
 /// The query string, decoded.
@@ -307,6 +313,19 @@ struct RepositoryPolicyBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TrustedPublisherBody {
+    name: Option<String>,
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+    audience: Option<String>,
+    #[serde(default)]
+    claims: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    repositories: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct PublicAccessBody {
     public: Option<bool>,
 }
@@ -396,6 +415,9 @@ impl Endpoint {
             Self::ListPrincipals => "ListPrincipals",
             Self::RotateAccessKey { .. } => "RotateAccessKey",
             Self::DeletePrincipal { .. } => "DeletePrincipal",
+            Self::PutTrustedPublisher { .. } => "PutTrustedPublisher",
+            Self::ListTrustedPublishers { .. } => "ListTrustedPublishers",
+            Self::DeleteTrustedPublisher { .. } => "DeleteTrustedPublisher",
         }
     }
 
@@ -423,7 +445,10 @@ impl Endpoint {
             | Self::ExternalConnections
             | Self::GetDomainPermissionsPolicy { .. }
             | Self::GetRepositoryPermissionsPolicy { .. }
-            | Self::GetRepositoryPublicAccess { .. } => None,
+            | Self::GetRepositoryPublicAccess { .. }
+            | Self::ListTrustedPublishers { .. } => None,
+            Self::PutTrustedPublisher { .. } => Some("PutTrustedPublisher"),
+            Self::DeleteTrustedPublisher { .. } => Some("DeleteTrustedPublisher"),
             Self::PutDomainPermissionsPolicy { .. } => Some("PutDomainPermissionsPolicy"),
             Self::DeleteDomainPermissionsPolicy { .. } => Some("DeleteDomainPermissionsPolicy"),
             Self::PutRepositoryPermissionsPolicy { .. } => Some("PutRepositoryPermissionsPolicy"),
@@ -569,6 +594,15 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            Self::PutTrustedPublisher { domain, .. } => {
+                vec![on("tributary:PutTrustedPublisher", Resource::Domain(domain))]
+            }
+            Self::ListTrustedPublishers { domain } => {
+                vec![on("tributary:ListTrustedPublishers", Resource::Domain(domain))]
+            }
+            Self::DeleteTrustedPublisher { domain, .. } => {
+                vec![on("tributary:DeleteTrustedPublisher", Resource::Domain(domain))]
+            }
         }
     }
 
@@ -686,6 +720,28 @@ impl Endpoint {
             ("POST", "/v1/principals") => Self::ListPrincipals,
             ("POST", "/v1/principal/access-key") => Self::RotateAccessKey { name: q.required("name")?.to_owned() },
             ("DELETE", "/v1/principal") => Self::DeletePrincipal { name: q.required("name")?.to_owned() },
+            ("PUT", "/v1/domain/trusted-publisher") => {
+                let b: TrustedPublisherBody = body(bytes)?;
+                let required = |field: Option<String>, name: &str| {
+                    field.ok_or_else(|| ServiceError::validation(format!("`{name}` is required")))
+                };
+                Self::PutTrustedPublisher {
+                    domain: q.domain()?,
+                    publisher: tributary_engine::TrustedPublisherRecord {
+                        name: required(b.name, "name")?,
+                        issuer: required(b.issuer, "issuer")?,
+                        jwks_url: b.jwks_url,
+                        audience: required(b.audience, "audience")?,
+                        claims: b.claims,
+                        repositories: b.repositories,
+                        created_at: chrono::Utc::now(),
+                    },
+                }
+            }
+            ("GET", "/v1/domain/trusted-publishers") => Self::ListTrustedPublishers { domain: q.domain()? },
+            ("DELETE", "/v1/domain/trusted-publisher") => {
+                Self::DeleteTrustedPublisher { domain: q.domain()?, name: q.required("name")?.to_owned() }
+            }
             ("POST", "/v1/packages") => Self::ListPackages {
                 repo: q.repo()?,
                 filter: PackageFilter {

@@ -36,6 +36,41 @@ pub async fn publish(req: HttpRequest, payload: web::Payload, state: web::Data<A
     answer(&req, &state, serve_publish(&req, payload, &state)).await
 }
 
+/// Trusted publishing's exchange (Tributary extension, docs/ARCHITECTURE.md): `POST
+/// /v1/oidc/token?domain=D` with `{"token": OIDC_TOKEN, "durationSeconds": N}`, unsigned (the
+/// OIDC token is the credential), answers a token that opens the trusted publisher's
+/// repositories.
+pub async fn exchange_oidc_token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    crate::ops::name_endpoint(&req, "ExchangeOidcToken");
+    answer(&req, &state, serve_exchange(&req, &body, &state)).await
+}
+
+async fn serve_exchange(req: &HttpRequest, body: &[u8], state: &AppState) -> Result<HttpResponse, ServiceError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Exchange {
+        token: String,
+        #[serde(default)]
+        duration_seconds: u64,
+    }
+    let domain = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "domain")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| ServiceError::validation("the query parameter `domain` is required"))?;
+    let domain = tributary_model::DomainName::parse(&domain)?;
+    let exchange: Exchange = serde_json::from_slice(body).map_err(|e| {
+        ServiceError::validation(format!("the body must be `{{\"token\": \"<the CI job's OIDC token>\"}}`: {e}"))
+    })?;
+    let (token, expiration, publisher) =
+        state.service.exchange_oidc_token(&domain, &exchange.token, exchange.duration_seconds, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "authorizationToken": token,
+        "expiration": render::timestamp(expiration),
+        "trustedPublisher": publisher.name,
+        "repositories": publisher.repositories,
+    })))
+}
+
 /// A control-plane answer: `served`'s response or its error as AWS renders one, counted and
 /// timed by endpoint, with its request id.
 async fn answer(
@@ -297,6 +332,20 @@ async fn dispatch(
         Endpoint::DeletePrincipal { name } => {
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
+        }
+        Endpoint::PutTrustedPublisher { domain, publisher } => {
+            let set = service.put_trusted_publisher(caller, &domain, publisher).await?;
+            ok(serde_json::json!({ "trustedPublisher": render::trusted_publisher(&set) }))
+        }
+        Endpoint::ListTrustedPublishers { domain } => {
+            let list = service.trusted_publishers(caller, &domain).await?;
+            ok(
+                serde_json::json!({ "trustedPublishers": list.iter().map(render::trusted_publisher).collect::<Vec<_>>() }),
+            )
+        }
+        Endpoint::DeleteTrustedPublisher { domain, name } => {
+            service.delete_trusted_publisher(caller, &domain, &name).await?;
+            ok(serde_json::json!({}))
         }
         Endpoint::ListPackages { repo, filter, max_results, next_token } => {
             let page = service.list_packages(caller, &repo, &filter, max_results, next_token.as_deref()).await?;

@@ -21,6 +21,19 @@ pub(crate) fn policy(p: &tributary_engine::ResourcePolicy) -> Value {
     json!({ "policy": { "resourceArn": p.resource_arn, "revision": p.revision, "document": p.document } })
 }
 
+/// A trusted publisher (Tributary extension).
+pub(crate) fn trusted_publisher(p: &tributary_engine::TrustedPublisherRecord) -> Value {
+    json!({
+        "name": p.name,
+        "issuer": p.issuer,
+        "jwksUrl": p.jwks_url,
+        "audience": p.audience,
+        "claims": p.claims,
+        "repositories": p.repositories,
+        "createdTime": timestamp(p.created_at),
+    })
+}
+
 /// A principal (Tributary extension): never its secret.
 pub(crate) fn principal(p: &tributary_engine::PrincipalInfo) -> Value {
     json!({

@@ -15,3 +15,4 @@ pub mod public_repositories;
 pub mod repositories;
 pub mod repository_upstreams;
 pub mod server_secrets;
+pub mod trusted_publishers;
