@@ -139,6 +139,34 @@ def tributary_chain(aws, port, connection, chain, env):
                                 "--output", "text"], env=aws_env, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def policy_reader_token(tributary_bin, aws, port, domain, repository, env):
+    """A token of a principal that is no administrator, allowed to read `repository` (and pull
+    through its upstreams) by the domain's and the repository's permissions policies: what
+    every request of it is checked against."""
+    endpoint = f"http://127.0.0.1:{port}"
+    admin_env = dict(env, AWS_ACCESS_KEY_ID=ADMIN_KEY, AWS_SECRET_ACCESS_KEY=ADMIN_SECRET,
+                     AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_ENDPOINT_URL=endpoint, AWS_PAGER="")
+    created = json.loads(subprocess.run([tributary_bin, "principal", "create", "bench-reader"], env=admin_env,
+                                        check=True, capture_output=True, text=True).stdout)
+    arn = created["principal"]["arn"]
+    def statement(actions):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": actions, "Resource": "*"}]})
+    ca = [aws, "codeartifact", "--endpoint-url", endpoint]
+    subprocess.run(ca + ["put-domain-permissions-policy", "--domain", domain, "--policy-document",
+                         statement(["codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken"])],
+                   env=admin_env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(ca + ["put-repository-permissions-policy", "--domain", domain, "--repository", repository,
+                         "--policy-document",
+                         statement(["codeartifact:ReadFromRepository", "codeartifact:ReadFromUpstream"])],
+                   env=admin_env, check=True, stdout=subprocess.DEVNULL)
+    reader_env = dict(admin_env, AWS_ACCESS_KEY_ID=created["principal"]["accessKeyId"],
+                      AWS_SECRET_ACCESS_KEY=created["secretAccessKey"])
+    return subprocess.run(ca + ["get-authorization-token", "--domain", domain, "--query", "authorizationToken",
+                                "--output", "text"], env=reader_env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
 def stop_all(procs):
     """SIGTERM to each of `procs`, then wait up to 10 s each, killing what does not stop."""
     for p in procs:

@@ -6,23 +6,25 @@ tarball). Tributary serves it through a three-repository chain (app -> team -> g
 `public:npmjs` pointed at the fixture); Verdaccio proxies the same fixture; nginx, the ceiling,
 serves the very bytes Tributary answered (tarball, full and abbreviated packuments, with
 `gzip_static`). After one warm-up request each, wrk (64 connections, 15 s, gzip accepted)
-measures cached tarball GETs, the full packument and the abbreviated packument. Peak RSS is the
-server's VmHWM (nginx: master and workers added up).
+measures cached tarball GETs, the full packument and the abbreviated packument. Tributary is
+measured twice: with the admin's token, and with the token of a principal that permissions
+policies allow to read (every request of it evaluates the domain's and the repository's policy).
+Peak RSS is the server's VmHWM (nginx: master and workers added up).
 Prints a Markdown table; numbers go in docs/benchmarks.md, never in tests.
 
 Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_SERVERS
-(`tributary,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
+(`tributary,policies,verdaccio,nginx`; a ratio column needs Tributary and its peer), BENCH_TRIBUTARY_BIN
 (a prebuilt binary to measure instead of building this tree).
 """
 import base64, gzip, hashlib, json, os, random, re, shutil, subprocess, sys, tempfile, urllib.request
 
-from benchlib import (FIXTURE, ROOT, aws_cli, free_port, npm_tarball, run, start_tributary, stop_all, tree_rss_mib,
-                      tributary_binary, tributary_chain, wait_http)
+from benchlib import (FIXTURE, ROOT, aws_cli, free_port, npm_tarball, policy_reader_token, run, start_tributary,
+                      stop_all, tree_rss_mib, tributary_binary, tributary_chain, wait_http)
 
 TOOLS = os.path.join(ROOT, "target", "tools")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
-SERVERS = os.environ.get("BENCH_SERVERS", "tributary,verdaccio,nginx").split(",")
+SERVERS = os.environ.get("BENCH_SERVERS", "tributary,policies,verdaccio,nginx").split(",")
 NAME = "bench-pkg"
 VERSIONS = 1000
 # BENCH_BIG_PACKUMENT=1: the workloads are the packuments of BIG_NAME instead, a document of
@@ -150,6 +152,7 @@ def main():
         trib = start_tributary(tributary_bin, os.path.join(work, "trib"), trib_port, fixture)
         procs.append(trib)
         token = tributary_chain(aws, trib_port, "public:npmjs", ["gateway", "team", "app"], os.environ)
+        reader_token = policy_reader_token(tributary_bin, aws, trib_port, "bench", "app", os.environ)
         with open(os.path.join(work, "verdaccio.yaml"), "w") as f:
             f.write(f"""storage: {work}/verdaccio-storage
 uplinks:
@@ -185,10 +188,12 @@ listen: 127.0.0.1:{verd_port}
         wait_http(f"http://127.0.0.1:{nginx_port}/full.json")
         servers = {
             "Tributary (app -> team -> gateway)": (trib, f"http://127.0.0.1:{trib_port}/npm/bench/app", [f"Authorization: Bearer {token}"]),
+            "Tributary, a reader under policies": (trib, f"http://127.0.0.1:{trib_port}/npm/bench/app", [f"Authorization: Bearer {reader_token}"]),
             "Verdaccio 6": (verd, f"http://127.0.0.1:{verd_port}", []),
             "nginx (static, the ceiling)": (nginx, f"http://127.0.0.1:{nginx_port}", []),
         }
-        servers = {label: server for key, (label, server) in zip(("tributary", "verdaccio", "nginx"), servers.items())
+        servers = {label: server for key, (label, server) in zip(("tributary", "policies", "verdaccio", "nginx"),
+                                                                 servers.items())
                    if key in SERVERS}
         # (label, path, extra headers, path for the static nginx files)
         workloads = [
@@ -213,17 +218,19 @@ listen: 127.0.0.1:{verd_port}
             results[(server, "rss")] = tree_rss_mib(proc.pid)
         names = list(servers)
         print(f"\n| workload ({CONNECTIONS} connections, {DURATION}, gzip) | " + " | ".join(names)
-              + " | Tributary / Verdaccio | Tributary / nginx |")
-        print("|---|" + "---|" * (len(names) + 2))
+              + " | Tributary / Verdaccio | Tributary / nginx | under policies / nginx |")
+        print("|---|" + "---|" * (len(names) + 3))
         for label, _, _, _ in workloads:
             cells = []
             for n in names:
                 r = results[(n, label)]
                 bad = f", {r['non2xx']} non-2xx" if r["non2xx"] else ""
                 cells.append(f"{r['rps']:.0f} req/s (p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms{bad})")
-            rps = {name.split()[0].lower(): results[(name, label)]["rps"] for name in names}
-            ratio = lambda peer: f"{rps['tributary'] / rps[peer]:.2f}x" if "tributary" in rps and rps.get(peer) else "-"  # noqa: E731
-            print(f"| {label} | " + " | ".join(cells) + f" | {ratio('verdaccio')} | {ratio('nginx')} |")
+            rps = {("policies" if "policies" in name else name.split()[0].lower().rstrip(",")): results[(name, label)]["rps"]
+                   for name in names}
+            ratio = lambda ours, peer: f"{rps[ours] / rps[peer]:.2f}x" if ours in rps and rps.get(peer) else "-"  # noqa: E731
+            print(f"| {label} | " + " | ".join(cells)
+                  + f" | {ratio('tributary', 'verdaccio')} | {ratio('tributary', 'nginx')} | {ratio('policies', 'nginx')} |")
         print("| peak RSS | " + " | ".join(f"{results[(n, 'rss')]:.0f} MiB" for n in names) + " | | |")
     finally:
         stop_all(procs)

@@ -198,6 +198,53 @@ both_backends!(principals_and_secrets, |store: Store| async move {
     assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
 });
 
+both_backends!(policies_lock_by_revision_and_go_with_their_repository, |store: Store| async move {
+    use tributary_store::PolicyTarget;
+    let domain = store.create_domain("acme", "000000000000", None, &[]).await.expect("domain");
+    let repo = store.change_repository(&domain, create("app", &[]), accept).await.expect("repository");
+    let of_domain = PolicyTarget { domain_id: &domain.id, repository_id: None, name: "acme" };
+    let of_repo = PolicyTarget { domain_id: &domain.id, repository_id: Some(&repo.id), name: "app" };
+    assert!(store.policy(of_domain).await.expect("read").is_none());
+    let first = store.put_policy(of_domain, "{\"d\":1}", None).await.expect("put");
+    let stale = store.put_policy(of_domain, "{\"d\":2}", Some("not-the-revision")).await.expect_err("stale");
+    assert_eq!(rejected_kind(stale), ErrorKind::Conflict);
+    assert_eq!(store.policy(of_domain).await.expect("read").expect("kept").document, "{\"d\":1}");
+    let second = store.put_policy(of_domain, "{\"d\":2}", Some(&first.revision)).await.expect("current revision");
+    assert_ne!(first.revision, second.revision);
+    let late = store.delete_policy(of_domain, Some(&first.revision)).await.expect_err("old revision");
+    assert_eq!(rejected_kind(late), ErrorKind::Conflict);
+    store.put_policy(of_repo, "{\"r\":1}", None).await.expect("repository policy");
+    store.set_public(&domain.id, &repo.id, true).await.expect("public");
+    store.set_public(&domain.id, &repo.id, true).await.expect("public twice");
+    let access = store.domain_access(&domain.id).await.expect("access");
+    assert_eq!(access.policies.len(), 2);
+    assert_eq!(access.public_repositories, vec![repo.id.clone()]);
+    let deleted = store.delete_policy(of_domain, Some(&second.revision)).await.expect("delete").expect("there");
+    assert_eq!(deleted.document, "{\"d\":2}");
+    assert!(store.delete_policy(of_domain, None).await.expect("none").is_none());
+    store.change_repository(&domain, RepositoryChange::Delete { name: "app".into() }, accept).await.expect("delete");
+    let access = store.domain_access(&domain.id).await.expect("access");
+    assert!(access.policies.is_empty() && access.public_repositories.is_empty(), "{access:?}");
+});
+
+both_backends!(principals_are_named_rotated_and_deleted, |store: Store| async move {
+    let new = |name: &str, key: &str| NewPrincipal {
+        name: name.into(),
+        access_key_id: key.into(),
+        secret_access_key: "s".into(),
+        is_admin: false,
+    };
+    store.create_principal(new("ci", "TKIA1")).await.expect("create");
+    let same_name = store.create_principal(new("ci", "TKIA2")).await.expect_err("same name");
+    assert_eq!(rejected_kind(same_name), ErrorKind::Conflict);
+    let (before, after) = store.replace_access_key("ci", "TKIA3", "t").await.expect("rotate").expect("found");
+    assert_eq!((before.access_key_id.as_str(), after.access_key_id.as_str()), ("TKIA1", "TKIA3"));
+    assert!(store.principal_by_access_key("TKIA1").await.expect("read").is_none());
+    assert_eq!(store.list_principals().await.expect("list").len(), 1);
+    assert_eq!(store.delete_principal("ci").await.expect("delete").expect("found").id, before.id);
+    assert!(store.delete_principal("ci").await.expect("delete").is_none());
+});
+
 fn file(name: &str, sha256: &str) -> tributary_store::AssetRecord {
     tributary_store::AssetRecord {
         name: name.to_owned(),
