@@ -33,6 +33,22 @@ pub struct TrustRule {
     pub claims: BTreeMap<String, String>,
 }
 
+/// An issuer's signing keys: its JWKS (RFC 7517).
+#[derive(Debug, Clone)]
+pub struct IssuerKeys(JwkSet);
+
+impl IssuerKeys {
+    /// Reads a JWKS document.
+    pub fn parse(document: &[u8]) -> Result<Self, OidcError> {
+        serde_json::from_slice(document).map(Self).map_err(|e| OidcError(format!("it is not a JWKS: {e}")))
+    }
+
+    /// Whether a key has the id `kid`.
+    pub fn has_key(&self, kid: &str) -> bool {
+        self.0.find(kid).is_some()
+    }
+}
+
 /// Why an OIDC token was refused: said plainly, to the CI job's log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -65,7 +81,7 @@ pub fn key_id(token: &str) -> Option<String> {
 }
 
 /// Verifies `token` against `rule` with the issuer's `keys`. Returns its claims.
-pub fn verify(token: &str, keys: &JwkSet, rule: &TrustRule) -> Result<Map<String, Value>, OidcError> {
+pub fn verify(token: &str, keys: &IssuerKeys, rule: &TrustRule) -> Result<Map<String, Value>, OidcError> {
     let token = token.trim();
     let header = jsonwebtoken::decode_header(token).map_err(|_| OidcError("it is not a JSON Web Token".to_owned()))?;
     let allowed = [
@@ -82,6 +98,7 @@ pub fn verify(token: &str, keys: &JwkSet, rule: &TrustRule) -> Result<Map<String
     if !allowed.contains(&header.alg) {
         return Err(OidcError(format!("it is signed with {:?}, which is not accepted", header.alg)));
     }
+    let keys = &keys.0;
     let jwk = match &header.kid {
         Some(kid) => keys.find(kid),
         None if keys.keys.len() == 1 => keys.keys.first(),
@@ -137,12 +154,14 @@ mod tests {
         EncodingKey::from_ed_der(&der)
     }
 
-    fn keys(public: [u8; 32]) -> JwkSet {
+    fn keys(public: [u8; 32]) -> IssuerKeys {
         let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public);
-        serde_json::from_value(serde_json::json!({
+        let document = serde_json::json!({
             "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": "k1", "alg": "EdDSA", "use": "sig" }]
-        }))
-        .expect("a JWKS")
+        });
+        let keys = IssuerKeys::parse(document.to_string().as_bytes()).expect("a JWKS");
+        assert!(keys.has_key("k1") && !keys.has_key("k2"));
+        keys
     }
 
     fn public_key() -> [u8; 32] {

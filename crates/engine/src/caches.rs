@@ -162,7 +162,7 @@ pub(crate) struct Caches {
     /// Access rules (policies, public repositories), by domain id.
     pub(crate) access: Cache<String, Arc<crate::access::DomainAccess>>,
     /// OIDC issuers' keys (trusted publishing), by JWKS URL or issuer.
-    pub(crate) issuer_keys: Cache<String, Arc<jsonwebtoken::jwk::JwkSet>>,
+    pub(crate) issuer_keys: Cache<String, Arc<tributary_auth::oidc::IssuerKeys>>,
     /// Domains, by name.
     pub(crate) domains: Cache<String, Domain>,
     /// One lock per file being fetched from upstream: concurrent requests make one fetch.

@@ -7,8 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::jwk::JwkSet;
-use tributary_auth::oidc::{self, TrustRule};
+use tributary_auth::oidc::{self, IssuerKeys, TrustRule};
 use tributary_model::{DomainName, ErrorKind, ResourceType, ServiceError};
 use tributary_store::TrustedPublisherRecord;
 
@@ -165,10 +164,10 @@ impl Service {
         &self,
         publisher: &TrustedPublisherRecord,
         key_id: Option<&str>,
-    ) -> Result<Arc<JwkSet>, ServiceError> {
+    ) -> Result<Arc<IssuerKeys>, ServiceError> {
         let location = publisher.jwks_url.clone().unwrap_or_else(|| publisher.issuer.clone());
         if let Some(keys) = self.caches.issuer_keys.get(&location).await
-            && key_id.is_none_or(|kid| keys.find(kid).is_some())
+            && key_id.is_none_or(|kid| keys.has_key(kid))
         {
             return Ok(keys);
         }
@@ -203,9 +202,7 @@ impl Service {
             .await
             .map_err(unreachable)?
             .ok_or_else(|| unreachable(format!("`{jwks_url}` is not there")))?;
-        let keys: JwkSet =
-            serde_json::from_slice(&bytes).map_err(|e| unreachable(format!("`{jwks_url}` is not a JWKS: {e}")))?;
-        let keys = Arc::new(keys);
+        let keys = Arc::new(IssuerKeys::parse(&bytes).map_err(|e| unreachable(format!("`{jwks_url}`: {e}")))?);
         self.caches.issuer_keys.insert(location, keys.clone()).await;
         Ok(keys)
     }
