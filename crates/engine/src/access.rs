@@ -127,22 +127,25 @@ pub(crate) struct DomainAccess {
     pub(crate) trusted_publishers: HashMap<String, tributary_store::TrustedPublisherRecord>,
 }
 
+/// Why a permission is refused.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    /// The whole answer: who, what, where, why, and what to do.
+    pub(crate) message: String,
+    /// Why, in a few words (for a message that says the rest itself).
+    pub(crate) reason: String,
+}
+
 /// What a trusted publisher's token may do: read and publish in its repositories, nothing else.
-fn trusted_publisher_may(caller: &Caller, scope: &[String], permission: Permission<'_>) -> Result<(), ServiceError> {
+fn trusted_publisher_may(caller: &Caller, scope: &[String], permission: Permission<'_>) -> Option<Refusal> {
     let granted = [actions::READ_FROM_REPOSITORY, actions::PUBLISH_PACKAGE_VERSION, actions::PUT_PACKAGE_METADATA];
     let repository = permission.resource.repository();
     if granted.contains(&permission.action) && repository.is_some_and(|r| scope.iter().any(|s| s == r.as_str())) {
-        return Ok(());
+        return None;
     }
-    Err(ServiceError::new(
-        ErrorKind::AccessDenied,
-        format!(
-            "`{}` may only read and publish in {}; not `{}` here",
-            caller.display_name(),
-            scope.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
-            permission.action
-        ),
-    ))
+    let scope = scope.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
+    let reason = format!("`{}` may only read and publish in {scope}", caller.display_name());
+    Some(Refusal { message: format!("{reason}; not `{}` here", permission.action), reason })
 }
 
 /// The ARN a principal is known by in policies.
@@ -154,23 +157,33 @@ impl Service {
     /// Refuses `caller` the `permission` unless it is an administrator or the policies allow it
     /// (see the module documentation).
     pub async fn authorize(&self, caller: &Caller, permission: Permission<'_>) -> Result<(), ServiceError> {
+        match self.verdict(caller, permission).await? {
+            None => Ok(()),
+            Some(refusal) => Err(ServiceError::new(ErrorKind::AccessDenied, refusal.message)),
+        }
+    }
+
+    /// `None` when `caller` may do what `permission` names; else why not.
+    pub(crate) async fn verdict(
+        &self,
+        caller: &Caller,
+        permission: Permission<'_>,
+    ) -> Result<Option<Refusal>, ServiceError> {
         if caller.is_admin {
-            return Ok(());
+            return Ok(None);
         }
         let resource = permission.resource;
+        let who = caller.display_name();
         let Some(domain_name) = resource.domain() else {
-            return Err(ServiceError::new(
-                ErrorKind::AccessDenied,
-                format!(
-                    "`{}` is for administrators; `{}` is not one",
-                    permission.action.trim_start_matches("codeartifact:"),
-                    caller.display_name()
-                ),
-            ));
+            let operation = permission.action.trim_start_matches("codeartifact:");
+            return Ok(Some(Refusal {
+                message: format!("`{operation}` is for administrators; `{who}` is not one"),
+                reason: format!("`{who}` is no administrator"),
+            }));
         };
         caller.check_domain(domain_name)?;
         if let Some(scope) = &caller.repositories {
-            return trusted_publisher_may(caller, scope, permission);
+            return Ok(trusted_publisher_may(caller, scope, permission));
         }
         let domain = self.cached_domain(domain_name).await?;
         let access = self.domain_access(&domain).await?;
@@ -192,19 +205,21 @@ impl Service {
                 decision = decision.combine(policy.evaluate(&request));
             }
         }
-        let why = match decision {
-            Decision::Allow => return Ok(()),
-            Decision::Deny => "a permissions policy denies it",
-            Decision::NotApplicable => "no permissions policy of the domain or the repository allows it",
-        };
-        Err(ServiceError::new(
-            ErrorKind::AccessDenied,
-            format!(
-                "`{}` may not `{}` on `{resource_arn}`: {why}; an administrator can grant it with `aws codeartifact put-repository-permissions-policy` (or `put-domain-permissions-policy`)",
-                caller.display_name(),
-                permission.action
+        let (reason, remedy) = match decision {
+            Decision::Allow => return Ok(None),
+            Decision::Deny => (
+                format!("a permissions policy denies it to `{who}`"),
+                "a Deny wins over every Allow: an administrator must remove it",
             ),
-        ))
+            Decision::NotApplicable => (
+                format!("no permissions policy allows it to `{who}`"),
+                "an administrator can grant it with `put-repository-permissions-policy` or `put-domain-permissions-policy`",
+            ),
+        };
+        Ok(Some(Refusal {
+            message: format!("`{who}` may not `{}` on `{resource_arn}`: {reason}; {remedy}", permission.action),
+            reason,
+        }))
     }
 
     /// Whether the repository `repository_id` of `domain` is public.

@@ -60,7 +60,7 @@ impl RepoTarget {
             Some(why) => Err(ServiceError::new(
                 tributary_model::ErrorKind::AccessDenied,
                 format!(
-                    "version `{version}` of {coordinates} is not saved in `{}`, and pulling it from upstream needs `codeartifact:ReadFromUpstream`: {why}",
+                    "version `{version}` of {coordinates} is not saved in `{}`; pulling it from upstream needs `codeartifact:ReadFromUpstream`, and {why}",
                     self.repository
                 ),
             )),
@@ -121,11 +121,7 @@ impl Service {
             action: crate::access::actions::READ_FROM_UPSTREAM,
             resource: Resource::Repository(domain_name, repository),
         };
-        let upstream_refusal = match self.authorize(caller, upstream).await {
-            Ok(()) => None,
-            Err(e) if e.kind == tributary_model::ErrorKind::AccessDenied => Some(Arc::from(e.message)),
-            Err(e) => return Err(e),
-        };
+        let upstream_refusal = self.verdict(caller, upstream).await?.map(|refusal| Arc::from(refusal.reason));
         Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, upstream_refusal })
     }
 }
