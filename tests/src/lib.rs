@@ -31,6 +31,7 @@ pub mod go_fixture;
 pub mod maven_fixture;
 pub mod npm_fixture;
 pub mod nuget_fixture;
+pub mod oidc_fixture;
 pub mod pypi_fixture;
 pub mod s3s_fs;
 pub mod scenario;
