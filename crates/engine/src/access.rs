@@ -127,6 +127,88 @@ pub(crate) struct DomainAccess {
     pub(crate) trusted_publishers: HashMap<String, tributary_store::TrustedPublisherRecord>,
 }
 
+/// Who asks, about what repository: what [`decide`] needs besides the rules.
+struct Asked<'a> {
+    caller: &'a Caller,
+    /// The caller's ARN, `None` for an anonymous caller.
+    principal: Option<&'a str>,
+    /// The account principals belong to.
+    owner: &'a str,
+    /// The repository the resource is in, by name, with its id when it exists.
+    repository: Option<(&'a str, Option<&'a str>)>,
+}
+
+/// The decision (see the module documentation) for a caller who is not an administrator, with
+/// the domain's rules at hand: pure, no lookup.
+fn decide(access: &DomainAccess, asked: &Asked<'_>, action: &str, resource_arn: &str) -> Option<Refusal> {
+    let caller = asked.caller;
+    if let Some(scope) = &caller.repositories {
+        return trusted_publisher_may(caller, scope, action, asked.repository.map(|(name, _)| name));
+    }
+    let request = AccessRequest {
+        principal: asked.principal,
+        principal_account: asked.principal.map(|_| asked.owner),
+        action,
+        resource: resource_arn,
+    };
+    let mut decision = access.domain_policy.as_ref().map_or(Decision::NotApplicable, |p| p.evaluate(&request));
+    if decision != Decision::Deny
+        && let Some((_, Some(id))) = asked.repository
+        && let Some(policy) = access.repository_policies.get(id)
+    {
+        decision = decision.combine(policy.evaluate(&request));
+    }
+    let who = caller.display_name();
+    let (reason, remedy) = match decision {
+        Decision::Allow => return None,
+        Decision::Deny => (
+            format!("a permissions policy denies it to `{who}`"),
+            "a Deny wins over every Allow: an administrator must remove it",
+        ),
+        Decision::NotApplicable => (
+            format!("no permissions policy allows it to `{who}`"),
+            "an administrator can grant it with `put-repository-permissions-policy` or `put-domain-permissions-policy`",
+        ),
+    };
+    Some(Refusal { message: format!("`{who}` may not `{action}` on `{resource_arn}`: {reason}; {remedy}"), reason })
+}
+
+/// A caller's standing in one repository (not an administrator's): its domain's rules as they
+/// were when the request found the repository, and the ARNs a decision needs, made once. Every
+/// check of the request is then a policy evaluation in memory.
+#[derive(Debug)]
+pub(crate) struct RepositoryRules {
+    access: Arc<DomainAccess>,
+    caller: Caller,
+    principal: Option<String>,
+    owner: String,
+    repository: String,
+    repository_id: String,
+    repository_arn: String,
+    /// `package/DOMAIN/REPOSITORY/*`: what the data plane checks package actions on.
+    packages_arn: String,
+}
+
+impl RepositoryRules {
+    /// Whether the repository is public.
+    pub(crate) fn is_public(&self) -> bool {
+        self.access.public.contains(&self.repository_id)
+    }
+
+    /// `None` when the caller may do `action` on the repository (or, with `packages`, on its
+    /// packages); else why not.
+    pub(crate) fn verdict(&self, action: &str, packages: bool) -> Option<Refusal> {
+        let asked = Asked {
+            caller: &self.caller,
+            principal: self.principal.as_deref(),
+            owner: &self.owner,
+            repository: Some((&self.repository, Some(&self.repository_id))),
+        };
+        let resource = if packages { &self.packages_arn } else { &self.repository_arn };
+        decide(&self.access, &asked, action, resource)
+    }
+}
+
 /// Why a permission is refused.
 #[derive(Debug, Clone)]
 pub(crate) struct Refusal {
@@ -137,15 +219,14 @@ pub(crate) struct Refusal {
 }
 
 /// What a trusted publisher's token may do: read and publish in its repositories, nothing else.
-fn trusted_publisher_may(caller: &Caller, scope: &[String], permission: Permission<'_>) -> Option<Refusal> {
+fn trusted_publisher_may(caller: &Caller, scope: &[String], action: &str, repository: Option<&str>) -> Option<Refusal> {
     let granted = [actions::READ_FROM_REPOSITORY, actions::PUBLISH_PACKAGE_VERSION, actions::PUT_PACKAGE_METADATA];
-    let repository = permission.resource.repository();
-    if granted.contains(&permission.action) && repository.is_some_and(|r| scope.iter().any(|s| s == r.as_str())) {
+    if granted.contains(&action) && repository.is_some_and(|r| scope.iter().any(|s| s == r)) {
         return None;
     }
     let scope = scope.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
     let reason = format!("`{}` may only read and publish in {scope}", caller.display_name());
-    Some(Refusal { message: format!("{reason}; not `{}` here", permission.action), reason })
+    Some(Refusal { message: format!("{reason}; not `{action}` here"), reason })
 }
 
 /// The ARN a principal is known by in policies.
@@ -173,8 +254,8 @@ impl Service {
             return Ok(None);
         }
         let resource = permission.resource;
-        let who = caller.display_name();
         let Some(domain_name) = resource.domain() else {
+            let who = caller.display_name();
             let operation = permission.action.trim_start_matches("codeartifact:");
             return Ok(Some(Refusal {
                 message: format!("`{operation}` is for administrators; `{who}` is not one"),
@@ -182,44 +263,50 @@ impl Service {
             }));
         };
         caller.check_domain(domain_name)?;
-        if let Some(scope) = &caller.repositories {
-            return Ok(trusted_publisher_may(caller, scope, permission));
-        }
         let domain = self.cached_domain(domain_name).await?;
         let access = self.domain_access(&domain).await?;
-        let settings = &self.settings;
-        let resource_arn = resource.arn(settings);
-        let caller_arn = (!caller.is_anonymous()).then(|| principal_arn(settings, &caller.name));
-        let request = AccessRequest {
-            principal: caller_arn.as_deref(),
-            principal_account: caller_arn.as_ref().map(|_| settings.owner.as_str()),
-            action: permission.action,
-            resource: &resource_arn,
-        };
-        let mut decision = access.domain_policy.as_ref().map_or(Decision::NotApplicable, |p| p.evaluate(&request));
-        if let Some(repository) = resource.repository()
-            && decision != Decision::Deny
-        {
-            let graph = self.graph(&domain).await?;
-            if let Some(policy) = graph.ids.get(repository.as_str()).and_then(|id| access.repository_policies.get(id)) {
-                decision = decision.combine(policy.evaluate(&request));
+        let repository = match resource.repository() {
+            Some(name) => {
+                let graph = self.graph(&domain).await?;
+                Some((name.as_str(), graph.ids.get(name.as_str()).cloned()))
             }
-        }
-        let (reason, remedy) = match decision {
-            Decision::Allow => return Ok(None),
-            Decision::Deny => (
-                format!("a permissions policy denies it to `{who}`"),
-                "a Deny wins over every Allow: an administrator must remove it",
-            ),
-            Decision::NotApplicable => (
-                format!("no permissions policy allows it to `{who}`"),
-                "an administrator can grant it with `put-repository-permissions-policy` or `put-domain-permissions-policy`",
-            ),
+            None => None,
         };
-        Ok(Some(Refusal {
-            message: format!("`{who}` may not `{}` on `{resource_arn}`: {reason}; {remedy}", permission.action),
-            reason,
-        }))
+        let principal = (!caller.is_anonymous()).then(|| principal_arn(&self.settings, &caller.name));
+        let asked = Asked {
+            caller,
+            principal: principal.as_deref(),
+            owner: self.settings.owner.as_str(),
+            repository: repository.as_ref().map(|(name, id)| (*name, id.as_deref())),
+        };
+        Ok(decide(&access, &asked, permission.action, &resource.arn(&self.settings)))
+    }
+
+    /// What `caller` may do in the repository `target` names, decided later from its domain's
+    /// rules as they are now (no lookup then): `None` for an administrator, who may do all.
+    pub(crate) async fn repository_rules(
+        &self,
+        caller: &Caller,
+        domain: &Domain,
+        repository: &str,
+        repository_id: &str,
+    ) -> Result<Option<Arc<RepositoryRules>>, ServiceError> {
+        if caller.is_admin {
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(RepositoryRules {
+            access: self.domain_access(domain).await?,
+            caller: caller.clone(),
+            principal: (!caller.is_anonymous()).then(|| principal_arn(&self.settings, &caller.name)),
+            owner: self.settings.owner.to_string(),
+            repository: repository.to_owned(),
+            repository_id: repository_id.to_owned(),
+            repository_arn: repository_arn(&self.settings, &domain.name, repository),
+            packages_arn: format!(
+                "arn:aws:codeartifact:{}:{}:package/{}/{repository}/*",
+                self.settings.region, self.settings.owner, domain.name
+            ),
+        })))
     }
 
     /// Whether the repository `repository_id` of `domain` is public.

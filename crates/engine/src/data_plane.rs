@@ -18,7 +18,6 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
-use crate::access::{Permission, Resource};
 use crate::formats::FormatAdapter;
 use crate::{AssetBody, Caller, Document, RepoTarget, Service};
 
@@ -488,14 +487,14 @@ impl Service {
             None => return Err(ServiceError::new(ErrorKind::MissingAuthentication, login_hint)),
         };
         let target = self.repo_target(&caller, &request.domain, &request.repository).await?;
-        // Anyone may read a public repository (what it holds; pulling from upstream is
-        // `ReadFromUpstream`'s, checked where it would happen).
-        if !(access == Access::Read && self.is_public(&target.domain, &target.repository_id).await?) {
-            let resource = match access {
-                Access::Read => Resource::Repository(&request.domain, &request.repository),
-                _ => Resource::Packages(&request.domain, &request.repository),
-            };
-            self.authorize(&caller, Permission { action, resource }).await?;
+        // Decided in memory from the rules the target holds (docs/benchmarks.md, "Access
+        // control on the warm path"). Anyone may read a public repository (what it holds:
+        // pulling from upstream is `ReadFromUpstream`'s, checked where it would happen).
+        if let Some(rules) = &target.rules
+            && !(access == Access::Read && rules.is_public())
+            && let Some(refusal) = rules.verdict(action, access != Access::Read)
+        {
+            return Err(ServiceError::new(ErrorKind::AccessDenied, refusal.message));
         }
         Ok((caller, target))
     }

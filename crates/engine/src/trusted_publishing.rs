@@ -207,7 +207,9 @@ impl Service {
         Ok(keys)
     }
 
-    /// The caller of a trusted publisher's token: refused once the publisher is deleted.
+    /// The caller of a trusted publisher's token: refused once the publisher is deleted; the
+    /// repositories it opens are those the token names that the publisher still names (a
+    /// publisher narrowed narrows the tokens it was given).
     pub(crate) async fn trusted_publisher_caller(
         &self,
         claims: &tributary_auth::TokenClaims,
@@ -217,18 +219,20 @@ impl Service {
             .map_err(|_| ServiceError::new(ErrorKind::AccessDenied, "this token names no valid domain"))?;
         let found = self.cached_domain(&domain).await?;
         let access = self.domain_access(&found).await?;
-        if !access.trusted_publishers.contains_key(publisher) {
+        let Some(current) = access.trusted_publishers.get(publisher) else {
             return Err(ServiceError::new(
                 ErrorKind::AccessDenied,
                 format!("trusted publisher `{publisher}` of domain `{domain}` was removed; its tokens no longer work"),
             ));
-        }
+        };
+        let repositories =
+            claims.repositories.iter().flatten().filter(|r| current.repositories.contains(r)).cloned().collect();
         Ok(Caller {
             principal_id: claims.sub.clone(),
             name: claims.sub.clone(),
             is_admin: false,
             domain_scope: Some(claims.domain.clone()),
-            repositories: Some(claims.repositories.clone().unwrap_or_default()),
+            repositories: Some(repositories),
         })
     }
 }

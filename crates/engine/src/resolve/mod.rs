@@ -26,7 +26,8 @@ use tributary_blob::{BlobScope, Digests};
 use tributary_model::{DomainName, PackageCoordinates, RepositoryName, ServiceError};
 use tributary_store::{AssetRecord, Domain};
 
-use crate::access::{Permission, Resource};
+use crate::access::RepositoryRules;
+use crate::access::actions::READ_FROM_UPSTREAM;
 use crate::{Caller, DomainGraph, Service};
 
 pub use fetch::AssetBody;
@@ -42,9 +43,8 @@ pub struct RepoTarget {
     /// Its id.
     pub repository_id: String,
     graph: Arc<DomainGraph>,
-    /// Why the caller may not pull new versions through the upstreams
-    /// (`codeartifact:ReadFromUpstream`), if it may not.
-    upstream_refusal: Option<Arc<str>>,
+    /// What the caller may do here, when it is no administrator (who may do all).
+    pub(crate) rules: Option<Arc<RepositoryRules>>,
 }
 
 impl RepoTarget {
@@ -55,7 +55,8 @@ impl RepoTarget {
         coordinates: &PackageCoordinates,
         version: &str,
     ) -> Result<(), ServiceError> {
-        match &self.upstream_refusal {
+        let refusal = self.rules.as_ref().and_then(|rules| rules.verdict(READ_FROM_UPSTREAM, false));
+        match refusal.map(|refusal| refusal.reason) {
             None => Ok(()),
             Some(why) => Err(ServiceError::new(
                 tributary_model::ErrorKind::AccessDenied,
@@ -109,7 +110,6 @@ impl Service {
         repository: &RepositoryName,
     ) -> Result<RepoTarget, ServiceError> {
         caller.check_domain(domain)?;
-        let domain_name = domain;
         let domain = self.cached_domain(domain).await?;
         let graph = self.graph(&domain).await?;
         let repository_id = graph
@@ -117,12 +117,8 @@ impl Service {
             .get(repository.as_str())
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
-        let upstream = Permission {
-            action: crate::access::actions::READ_FROM_UPSTREAM,
-            resource: Resource::Repository(domain_name, repository),
-        };
-        let upstream_refusal = self.verdict(caller, upstream).await?.map(|refusal| Arc::from(refusal.reason));
-        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, upstream_refusal })
+        let rules = self.repository_rules(caller, &domain, repository.as_str(), &repository_id).await?;
+        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, rules })
     }
 }
 
