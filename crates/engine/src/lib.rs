@@ -35,7 +35,7 @@ pub use documents::Document;
 pub use formats::Formats;
 pub use garbage::GarbageReport;
 pub use identity::{AdminBootstrap, Caller};
-pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter, VersionList};
+pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter, VersionList, VersionSelection};
 pub use pagination::Page;
 pub use policies::{PolicyOf, ResourcePolicy};
 pub use principals::{IssuedKey, PrincipalInfo, check_principal_name};

@@ -317,7 +317,7 @@ impl Service {
         &self,
         caller: &Caller,
         address: &PackageAddress,
-        versions: &[String],
+        versions: &VersionSelection,
         expected: Option<VersionStatus>,
         target_status: VersionStatus,
     ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
@@ -326,11 +326,7 @@ impl Service {
                 "`targetStatus` {target_status} cannot be set here; use Published, Unlisted or Archived (DeletePackageVersions deletes)"
             )));
         }
-        check_versions(versions)?;
-        let (target, package) = self.stored_package(caller, address).await?;
-        let outcomes = self.store.set_statuses(&package.id, versions, expected, target_status).await?;
-        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
-        Ok(outcomes)
+        self.change_statuses(caller, address, versions, expected, target_status).await
     }
 
     /// DeletePackageVersions: the versions become `Deleted`; their numbers stay burned.
@@ -338,22 +334,66 @@ impl Service {
         &self,
         caller: &Caller,
         address: &PackageAddress,
-        versions: &[String],
+        versions: &VersionSelection,
         expected: Option<VersionStatus>,
     ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
-        check_versions(versions)?;
+        self.change_statuses(caller, address, versions, expected, VersionStatus::Deleted).await
+    }
+
+    /// DisposePackageVersions: the versions become `Disposed`: their records stay (the number
+    /// stays burned, the listing shows them Disposed), their files are dropped, and their blobs
+    /// go with the next garbage collection once nothing else refers to them.
+    pub async fn dispose_versions(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        versions: &VersionSelection,
+        expected: Option<VersionStatus>,
+    ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
+        self.change_statuses(caller, address, versions, expected, VersionStatus::Disposed).await
+    }
+
+    async fn change_statuses(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        selection: &VersionSelection,
+        expected: Option<VersionStatus>,
+        status: VersionStatus,
+    ) -> Result<BTreeMap<String, StatusOutcome>, ServiceError> {
+        let versions = selection.versions()?;
         let (target, package) = self.stored_package(caller, address).await?;
-        let outcomes = self.store.set_statuses(&package.id, versions, expected, VersionStatus::Deleted).await?;
+        let revisions = selection.revisions.as_ref();
+        let outcomes = self.store.set_statuses(&package.id, &versions, expected, revisions, status).await?;
         self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(outcomes)
     }
 }
 
-fn check_versions(versions: &[String]) -> Result<(), ServiceError> {
-    if versions.is_empty() || versions.len() > 100 {
-        return Err(ServiceError::validation(format!("`versions` lists {} versions; give 1 to 100", versions.len())));
+/// The versions a status operation names (`versions`), and the revision some of them must be at
+/// (`versionRevisions`: a version not at it is left as it is, `MISMATCHED_REVISION`).
+#[derive(Debug, Clone, Default)]
+pub struct VersionSelection {
+    /// The versions by number.
+    pub versions: Vec<String>,
+    /// Version → the revision it must be at.
+    pub revisions: Option<BTreeMap<String, String>>,
+}
+
+impl VersionSelection {
+    /// The versions named: 1 to 100; `versionRevisions` may only name some of them.
+    fn versions(&self) -> Result<Vec<String>, ServiceError> {
+        let count = self.versions.len();
+        if count == 0 || count > 100 {
+            return Err(ServiceError::validation(format!("`versions` names {count} versions; name 1 to 100")));
+        }
+        if let Some(stray) = self.revisions.iter().flatten().map(|(v, _)| v).find(|v| !self.versions.contains(v)) {
+            return Err(ServiceError::validation(format!(
+                "`versionRevisions` names version `{stray}`, which `versions` does not"
+            )));
+        }
+        Ok(self.versions.clone())
     }
-    Ok(())
 }
 
 /// One asset of a generic package version, as PublishPackageVersion gives it.

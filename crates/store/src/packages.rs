@@ -421,12 +421,16 @@ impl Store {
     }
 
     /// Changes the status of `versions` of a package, each only if its current status is
-    /// `expected` (when given). Deleted versions never change.
+    /// `expected` (when given) and its revision the one `revisions` gives it (when given).
+    /// Deleted versions never change; disposed ones only to Deleted. Going to Disposed also
+    /// drops the version's assets (their blobs are then garbage, collected after the grace
+    /// period): the record stays, the files go.
     pub async fn set_statuses(
         &self,
         package_id: &str,
         versions: &[String],
         expected: Option<VersionStatus>,
+        revisions: Option<&BTreeMap<String, String>>,
         target: VersionStatus,
     ) -> Result<BTreeMap<String, StatusOutcome>> {
         let txn = self.db.begin().await?;
@@ -457,15 +461,36 @@ impl Store {
                 );
                 continue;
             }
-            if current == VersionStatus::Deleted && target != VersionStatus::Deleted {
+            if let Some(wanted) = revisions.and_then(|r| r.get(version))
+                && *wanted != row.revision
+            {
+                out.insert(
+                    version.clone(),
+                    StatusOutcome::Failed {
+                        code: "MISMATCHED_REVISION",
+                        message: format!("version `{version}` is at revision `{}`, not `{wanted}`", row.revision),
+                    },
+                );
+                continue;
+            }
+            let stuck = match current {
+                VersionStatus::Deleted => target != VersionStatus::Deleted,
+                // Its files are gone: it may only be deleted (or disposed again, which does nothing).
+                VersionStatus::Disposed => !matches!(target, VersionStatus::Deleted | VersionStatus::Disposed),
+                _ => false,
+            };
+            if stuck {
                 out.insert(
                     version.clone(),
                     StatusOutcome::Failed {
                         code: "SKIPPED",
-                        message: format!("version `{version}` is deleted; it cannot change status"),
+                        message: format!("version `{version}` is {current}; it cannot become {target}"),
                     },
                 );
                 continue;
+            }
+            if target == VersionStatus::Disposed {
+                assets::Entity::delete_many().filter(assets::Column::VersionId.eq(row.id.clone())).exec(&txn).await?;
             }
             let revision = row.revision.clone();
             let mut active: package_versions::ActiveModel = row.into();

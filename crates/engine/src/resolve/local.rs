@@ -43,7 +43,7 @@ impl Service {
         versions: &[String],
         status: VersionStatus,
     ) -> Result<(), ServiceError> {
-        self.store.set_statuses(&package.id, versions, None, status).await?;
+        self.store.set_statuses(&package.id, versions, None, None, status).await?;
         self.caches.package_changed(&target.domain.id, &package.coordinates).await;
         Ok(())
     }

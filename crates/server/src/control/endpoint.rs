@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
-use tributary_engine::{PackageAddress, PackageFilter, RepoRef, VersionFilter};
+use tributary_engine::{PackageAddress, PackageFilter, RepoRef, VersionFilter, VersionSelection};
 use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -50,12 +50,14 @@ pub enum Endpoint {
     /// `POST /v1/package/versions/update_status`
     UpdatePackageVersionsStatus {
         address: PackageAddress,
-        versions: Vec<String>,
+        versions: VersionSelection,
         expected: Option<VersionStatus>,
         target: VersionStatus,
     },
     /// `POST /v1/package/versions/delete`
-    DeletePackageVersions { address: PackageAddress, versions: Vec<String>, expected: Option<VersionStatus> },
+    DeletePackageVersions { address: PackageAddress, versions: VersionSelection, expected: Option<VersionStatus> },
+    /// `POST /v1/package/versions/dispose`
+    DisposePackageVersions { address: PackageAddress, versions: VersionSelection, expected: Option<VersionStatus> },
     /// `POST /v1/domain`
     CreateDomain { domain: DomainName, owner: Option<AccountId>, encryption_key: Option<String>, tags: Vec<Tag> },
     /// `GET /v1/domain`
@@ -269,8 +271,15 @@ struct RestrictionsBody {
 struct StatusBody {
     #[serde(default)]
     versions: Vec<String>,
+    version_revisions: Option<std::collections::BTreeMap<String, String>>,
     expected_status: Option<String>,
     target_status: Option<String>,
+}
+
+impl StatusBody {
+    fn selection(&self) -> VersionSelection {
+        VersionSelection { versions: self.versions.clone(), revisions: self.version_revisions.clone() }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +396,7 @@ impl Endpoint {
             Self::ListPackageVersionDependencies { .. } => "ListPackageVersionDependencies",
             Self::UpdatePackageVersionsStatus { .. } => "UpdatePackageVersionsStatus",
             Self::DeletePackageVersions { .. } => "DeletePackageVersions",
+            Self::DisposePackageVersions { .. } => "DisposePackageVersions",
             Self::CreateDomain { .. } => "CreateDomain",
             Self::DescribeDomain { .. } => "DescribeDomain",
             Self::DeleteDomain { .. } => "DeleteDomain",
@@ -464,6 +474,7 @@ impl Endpoint {
             Self::PutPackageOriginConfiguration { .. } => Some("PutPackageOriginConfiguration"),
             Self::UpdatePackageVersionsStatus { .. } => Some("UpdatePackageVersionsStatus"),
             Self::DeletePackageVersions { .. } => Some("DeletePackageVersions"),
+            Self::DisposePackageVersions { .. } => Some("DisposePackageVersions"),
             Self::CreateDomain { .. } => Some("CreateDomain"),
             Self::DeleteDomain { .. } => Some("DeleteDomain"),
             Self::CreateRepository { .. } => Some("CreateRepository"),
@@ -527,6 +538,9 @@ impl Endpoint {
             }
             Self::UpdatePackageVersionsStatus { address, .. } => {
                 vec![on("codeartifact:UpdatePackageVersionsStatus", package(address))]
+            }
+            Self::DisposePackageVersions { address, .. } => {
+                vec![on("codeartifact:DisposePackageVersions", package(address))]
             }
             Self::DeletePackageVersions { address, .. } => {
                 vec![on(actions::DELETE_PACKAGE_VERSIONS, package(address))]
@@ -828,10 +842,11 @@ impl Endpoint {
             },
             ("POST", "/v1/package/versions/update_status") => {
                 let b: StatusBody = body(bytes)?;
-                let target = b.target_status.ok_or_else(|| ServiceError::validation("`targetStatus` is required"))?;
+                let target =
+                    b.target_status.clone().ok_or_else(|| ServiceError::validation("`targetStatus` is required"))?;
                 Self::UpdatePackageVersionsStatus {
                     address: q.package_address()?,
-                    versions: b.versions,
+                    versions: b.selection(),
                     expected: b.expected_status.as_deref().map(parse_status).transpose()?,
                     target: parse_status(&target)?,
                 }
@@ -840,15 +855,24 @@ impl Endpoint {
                 let b: StatusBody = body(bytes)?;
                 Self::DeletePackageVersions {
                     address: q.package_address()?,
-                    versions: b.versions,
+                    versions: b.selection(),
                     expected: b.expected_status.as_deref().map(parse_status).transpose()?,
                 }
             }
+            ("POST", "/v1/package/versions/dispose") => {
+                let b: StatusBody = body(bytes)?;
+                Self::DisposePackageVersions {
+                    address: q.package_address()?,
+                    versions: b.selection(),
+                    expected: b.expected_status.as_deref().map(parse_status).transpose()?,
+                }
+            }
+            // A ValidationException, as CodeArtifact answers an unknown operation: a 404 reads to
+            // clients as "the resource is gone".
             _ => {
-                return Err(ServiceError::new(
-                    tributary_model::ErrorKind::NotFound,
-                    format!("`{method} {path}` is not an operation this server offers"),
-                ));
+                return Err(ServiceError::validation(format!(
+                    "`{method} {path}` is not an operation this server offers (UNKNOWN_OPERATION)"
+                )));
             }
         })
     }

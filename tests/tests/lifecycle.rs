@@ -1,0 +1,221 @@
+//! Package lifecycle (issue 15, the parts built so far), with the real `aws` CLI, on SQLite and
+//! PostgreSQL:
+//! - `dispose_then_collect`: a generic version of two assets and another version of the same
+//!   package. `dispose-package-versions` expecting the wrong status fails for that version
+//!   (`MISMATCHED_STATUS`) and changes nothing; naming a stale revision fails
+//!   (`MISMATCHED_REVISION`), a revision of a version not named is refused; expecting
+//!   Published it becomes Disposed: listed and described as
+//!   Disposed, its assets gone from the listing and the download refused, the other version
+//!   untouched; it cannot be made Published again (`SKIPPED`), only deleted. After the grace
+//!   period a start collects the disposed version's blobs from the blob store and keeps the
+//!   other version's.
+//! - `versions_by_revision`: `update-package-versions-status --version-revisions` changes a
+//!   version at its revision and refuses one at another (`MISMATCHED_REVISION`); a revision of a
+//!   version `versions` does not name is a ValidationException.
+//! - `unknown_operation`: a path the API does not have is a ValidationException naming
+//!   `UNKNOWN_OPERATION`, not a 404 (which clients read as "the resource is gone").
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sha2::Digest as _;
+use tributary_tests::{AdminKeys, Backend, TestServer, assert_mentions, on_both_backends};
+
+on_both_backends!(dispose_then_collect, versions_by_revision, unknown_operation);
+
+const PACKAGE: [&str; 10] =
+    ["--domain", "acme", "--repository", "files", "--format", "generic", "--namespace", "tools", "--package", "thing"];
+
+fn sha256_of(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A server whose garbage collection keeps an unreferenced blob for 1 s only.
+fn server_collecting(backend: Backend) -> TestServer {
+    TestServer::start_with_env(backend, AdminKeys::Fixed, &[("TRIBUTARY_BLOB_GC_GRACE_SECONDS", "1")])
+}
+
+/// `aws codeartifact OPERATION` on the package, with `extra`.
+fn on_package(server: &TestServer, operation: &str, extra: &[&str]) -> tributary_tests::AwsOutput {
+    let mut args = vec![operation];
+    args.extend(PACKAGE);
+    args.extend(extra);
+    server.aws(&args)
+}
+
+/// Publishes `files` as version `version` of the package (Published after the last).
+fn publish(server: &TestServer, dir: &Path, version: &str, files: &[(&str, Vec<u8>)]) {
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        let path = dir.join(format!("{version}-{name}"));
+        std::fs::write(&path, bytes).expect("an asset");
+        let path = path.to_string_lossy().into_owned();
+        let sha256 = sha256_of(bytes);
+        let last = if i + 1 == files.len() { "--no-unfinished" } else { "--unfinished" };
+        let args = [
+            "--package-version",
+            version,
+            "--asset-content",
+            &path,
+            "--asset-name",
+            name,
+            "--asset-sha256",
+            &sha256,
+            last,
+        ];
+        on_package(server, "publish-package-version", &args).ok();
+    }
+}
+
+/// The names of the blob store's files.
+fn blob_files(server: &TestServer) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut dirs = vec![server.data_dir().join("blobs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_name() == ".tmp" {
+                continue;
+            }
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                found.insert(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}
+
+fn revision_of(server: &TestServer, version: &str) -> String {
+    let described = on_package(server, "describe-package-version", &["--package-version", version]).ok();
+    described["packageVersion"]["revision"].as_str().expect("a revision").to_owned()
+}
+
+fn status_of(server: &TestServer, version: &str) -> String {
+    let described = on_package(server, "describe-package-version", &["--package-version", version]).ok();
+    described["packageVersion"]["status"].as_str().expect("a status").to_owned()
+}
+
+async fn dispose_then_collect(backend: Backend) {
+    let mut server = server_collecting(backend);
+    server.aws(&["create-domain", "--domain", "acme"]).ok();
+    server.aws(&["create-repository", "--domain", "acme", "--repository", "files"]).ok();
+    let dir = tempfile::tempdir().expect("a directory");
+    let doomed = [("a.bin", b"disposed bytes, one".to_vec()), ("b.txt", b"disposed bytes, two".to_vec())];
+    let kept = [("a.bin", b"the bytes that stay".to_vec())];
+    publish(&server, dir.path(), "1.0.0", &doomed);
+    publish(&server, dir.path(), "2.0.0", &kept);
+    let digests = |files: &[(&str, Vec<u8>)]| files.iter().map(|(_, b)| sha256_of(b)).collect::<BTreeSet<_>>();
+    let stored = blob_files(&server);
+    assert!(digests(&doomed).iter().chain(&digests(&kept)).all(|d| stored.iter().any(|f| f.contains(d.as_str()))));
+
+    let wrong_status =
+        on_package(&server, "dispose-package-versions", &["--versions", "1.0.0", "--expected-status", "Archived"]).ok();
+    assert_eq!(wrong_status["failedVersions"]["1.0.0"]["errorCode"], "MISMATCHED_STATUS");
+    assert_eq!(status_of(&server, "1.0.0"), "Published");
+    let stray =
+        on_package(&server, "dispose-package-versions", &["--versions", "1.0.0", "--version-revisions", "2.0.0=stale"])
+            .error("ValidationException", "DisposePackageVersions");
+    assert_mentions(&stray, &["`versionRevisions`", "`2.0.0`"]);
+    let stale_revision = ["--versions", "1.0.0", "--version-revisions", "1.0.0=not-the-revision"];
+    let stale = on_package(&server, "dispose-package-versions", &stale_revision).ok();
+    assert_eq!(stale["failedVersions"]["1.0.0"]["errorCode"], "MISMATCHED_REVISION", "{stale}");
+    assert_eq!(status_of(&server, "1.0.0"), "Published");
+    let revision = revision_of(&server, "1.0.0");
+
+    let disposed =
+        on_package(&server, "dispose-package-versions", &["--versions", "1.0.0", "--expected-status", "Published"])
+            .ok();
+    assert_eq!(disposed["successfulVersions"]["1.0.0"]["status"], "Disposed", "{disposed}");
+    assert_eq!(disposed["successfulVersions"]["1.0.0"]["revision"], revision.as_str());
+    assert_eq!(status_of(&server, "1.0.0"), "Disposed");
+    assert_eq!(status_of(&server, "2.0.0"), "Published");
+    let listed = on_package(&server, "list-package-versions", &["--status", "Disposed"]).ok();
+    let versions: Vec<&str> =
+        listed["versions"].as_array().expect("versions").iter().filter_map(|v| v["version"].as_str()).collect();
+    assert_eq!(versions, ["1.0.0"]);
+    let assets = on_package(&server, "list-package-version-assets", &["--package-version", "1.0.0"]).ok();
+    assert_eq!(assets["assets"], serde_json::json!([]), "a disposed version has no files");
+    let out = dir.path().join("out.bin");
+    let out_path = out.to_string_lossy().into_owned();
+    let refused = on_package(
+        &server,
+        "get-package-version-asset",
+        &["--package-version", "1.0.0", "--asset", "a.bin", &out_path],
+    )
+    .error("ResourceNotFoundException", "GetPackageVersionAsset");
+    assert_mentions(&refused, &["Disposed"]);
+    let back =
+        on_package(&server, "update-package-versions-status", &["--versions", "1.0.0", "--target-status", "Published"])
+            .ok();
+    assert_eq!(back["failedVersions"]["1.0.0"]["errorCode"], "SKIPPED", "{back}");
+    on_package(&server, "get-package-version-asset", &["--package-version", "2.0.0", "--asset", "a.bin", &out_path])
+        .ok();
+    assert_eq!(std::fs::read(&out).expect("downloaded"), kept[0].1);
+
+    // Past the grace period, a start collects the disposed version's blobs and keeps the other's.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let files = blob_files(&server);
+        let gone = digests(&doomed).iter().all(|d| !files.iter().any(|f| f.contains(d.as_str())));
+        let kept_there = digests(&kept).iter().all(|d| files.iter().any(|f| f.contains(d.as_str())));
+        assert!(kept_there, "the blob of the version that stays was collected: {files:?}");
+        if gone {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the disposed version's blobs survived collection: {files:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deleted = on_package(&server, "delete-package-versions", &["--versions", "1.0.0"]).ok();
+    assert_eq!(deleted["successfulVersions"]["1.0.0"]["status"], "Deleted", "{deleted}");
+}
+
+async fn versions_by_revision(backend: Backend) {
+    let server = TestServer::start(backend);
+    server.aws(&["create-domain", "--domain", "acme"]).ok();
+    server.aws(&["create-repository", "--domain", "acme", "--repository", "files"]).ok();
+    let dir = tempfile::tempdir().expect("a directory");
+    publish(&server, dir.path(), "1.0.0", &[("a.bin", b"one".to_vec())]);
+    publish(&server, dir.path(), "2.0.0", &[("a.bin", b"two".to_vec())]);
+    let current = format!("1.0.0={}", revision_of(&server, "1.0.0"));
+    let changed = on_package(
+        &server,
+        "update-package-versions-status",
+        &[
+            "--versions",
+            "1.0.0",
+            "2.0.0",
+            "--version-revisions",
+            &format!("{current},2.0.0=stale"),
+            "--target-status",
+            "Archived",
+        ],
+    )
+    .ok();
+    assert_eq!(changed["successfulVersions"]["1.0.0"]["status"], "Archived", "{changed}");
+    assert_eq!(changed["failedVersions"]["2.0.0"]["errorCode"], "MISMATCHED_REVISION", "{changed}");
+    assert_eq!(status_of(&server, "2.0.0"), "Published");
+    let stray = on_package(
+        &server,
+        "update-package-versions-status",
+        &["--versions", "2.0.0", "--version-revisions", &current, "--target-status", "Archived"],
+    )
+    .error("ValidationException", "UpdatePackageVersionsStatus");
+    assert_mentions(&stray, &["`versionRevisions` names version `1.0.0`"]);
+}
+
+async fn unknown_operation(backend: Backend) {
+    let server = TestServer::start(backend);
+    let answer = server
+        .signed("GET", "/v1/package-groups-that-do-not-exist", b"", std::time::SystemTime::now(), false)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status().as_u16(), 400);
+    let kind = answer.headers().get("x-amzn-ErrorType").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(kind.starts_with("ValidationException"), "{kind}");
+    let body = answer.text().await.expect("a body");
+    assert_mentions(&body, &["UNKNOWN_OPERATION"]);
+}
