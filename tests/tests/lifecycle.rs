@@ -12,6 +12,10 @@
 //! - `versions_by_revision`: `update-package-versions-status --version-revisions` changes a
 //!   version at its revision and refuses one at another (`MISMATCHED_REVISION`); a revision of a
 //!   version `versions` does not name is a ValidationException.
+//! - `tags`: the tags `create-domain` and `create-repository` take are listed by
+//!   `list-tags-for-resource`; `tag-resource` adds and replaces, `untag-resource` removes, on a
+//!   domain's and a repository's ARN; an ARN of another account is not found, a string that is
+//!   no ARN is a ValidationException, more than 200 tags are refused and change nothing.
 //! - `unknown_operation`: a path the API does not have is a ValidationException naming
 //!   `UNKNOWN_OPERATION`, not a 404 (which clients read as "the resource is gone").
 
@@ -22,7 +26,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 use tributary_tests::{AdminKeys, Backend, TestServer, assert_mentions, on_both_backends};
 
-on_both_backends!(dispose_then_collect, versions_by_revision, unknown_operation);
+on_both_backends!(dispose_then_collect, versions_by_revision, unknown_operation, tags);
 
 const PACKAGE: [&str; 10] =
     ["--domain", "acme", "--repository", "files", "--format", "generic", "--namespace", "tools", "--package", "thing"];
@@ -218,4 +222,61 @@ async fn unknown_operation(backend: Backend) {
     assert!(kind.starts_with("ValidationException"), "{kind}");
     let body = answer.text().await.expect("a body");
     assert_mentions(&body, &["UNKNOWN_OPERATION"]);
+}
+
+async fn tags(backend: Backend) {
+    let server = TestServer::start(backend);
+    let domain_arn = server
+        .aws(&["create-domain", "--domain", "acme", "--tags", "key=team,value=core", "key=cost,value=1"])
+        .ok()["domain"]["arn"]
+        .as_str()
+        .expect("an ARN")
+        .to_owned();
+    let repository_arn = server
+        .aws(&["create-repository", "--domain", "acme", "--repository", "files", "--tags", "key=tier,value=gold"])
+        .ok()["repository"]["arn"]
+        .as_str()
+        .expect("an ARN")
+        .to_owned();
+    let tags_of = |arn: &str| {
+        let listed = server.aws(&["list-tags-for-resource", "--resource-arn", arn]).ok();
+        let mut pairs: Vec<(String, String)> = listed["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| {
+                (t["key"].as_str().unwrap_or_default().to_owned(), t["value"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(tags_of(&domain_arn), [pair("cost", "1"), pair("team", "core")]);
+    assert_eq!(tags_of(&repository_arn), [pair("tier", "gold")]);
+
+    server
+        .aws(&["tag-resource", "--resource-arn", &domain_arn, "--tags", "key=cost,value=2", "key=env,value=prod"])
+        .ok();
+    assert_eq!(tags_of(&domain_arn), [pair("cost", "2"), pair("env", "prod"), pair("team", "core")]);
+    server.aws(&["untag-resource", "--resource-arn", &domain_arn, "--tag-keys", "team", "absent"]).ok();
+    assert_eq!(tags_of(&domain_arn), [pair("cost", "2"), pair("env", "prod")]);
+    server.aws(&["tag-resource", "--resource-arn", &repository_arn, "--tags", "key=tier,value=silver"]).ok();
+    assert_eq!(tags_of(&repository_arn), [pair("tier", "silver")]);
+    let described = server.aws(&["describe-repository", "--domain", "acme", "--repository", "files"]).ok();
+    assert_eq!(described["repository"]["name"], "files");
+
+    let elsewhere = domain_arn.replace(":000000000000:", ":111111111111:");
+    let refused = server
+        .aws(&["list-tags-for-resource", "--resource-arn", &elsewhere])
+        .error("ResourceNotFoundException", "ListTagsForResource");
+    assert_mentions(&refused, &["111111111111"]);
+    server
+        .aws(&["list-tags-for-resource", "--resource-arn", "not-an-arn"])
+        .error("ValidationException", "ListTagsForResource");
+    let many: Vec<String> = (0..201).map(|i| format!("key=k{i},value=v")).collect();
+    let mut args = vec!["tag-resource", "--resource-arn", repository_arn.as_str(), "--tags"];
+    args.extend(many.iter().map(String::as_str));
+    server.aws(&args).error("ValidationException", "TagResource");
+    assert_eq!(tags_of(&repository_arn), [pair("tier", "silver")]);
 }

@@ -291,6 +291,28 @@ impl Store {
         Ok(())
     }
 
+    // ----- tags -----
+
+    /// Replaces the tags of the domain `domain_id`.
+    pub async fn set_domain_tags(&self, domain_id: &str, tags: &[crate::Tag]) -> Result<()> {
+        crate::entity::domains::Entity::update_many()
+            .col_expr(crate::entity::domains::Column::Tags, crate::records::tags_to_json(tags).into())
+            .filter(crate::entity::domains::Column::Id.eq(domain_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the tags of the repository `repository_id`.
+    pub async fn set_repository_tags(&self, repository_id: &str, tags: &[crate::Tag]) -> Result<()> {
+        crate::entity::repositories::Entity::update_many()
+            .col_expr(crate::entity::repositories::Column::Tags, crate::records::tags_to_json(tags).into())
+            .filter(crate::entity::repositories::Column::Id.eq(repository_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     // ----- principals -----
 
     /// Every principal, by name.

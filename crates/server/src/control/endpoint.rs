@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
-use tributary_engine::{PackageAddress, PackageFilter, RepoRef, VersionFilter, VersionSelection};
+use tributary_engine::{PackageAddress, PackageFilter, RepoRef, TaggedResource, VersionFilter, VersionSelection};
 use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -126,6 +126,12 @@ pub enum Endpoint {
     RotateAccessKey { name: String },
     /// `DELETE /v1/principal` (Tributary extension)
     DeletePrincipal { name: String },
+    /// `POST /v1/tag`
+    TagResource { resource: TaggedResource, tags: Vec<Tag> },
+    /// `POST /v1/untag`
+    UntagResource { resource: TaggedResource, keys: Vec<String> },
+    /// `POST /v1/tags`
+    ListTagsForResource { resource: TaggedResource },
     /// `PUT /v1/domain/trusted-publisher` (Tributary extension)
     PutTrustedPublisher { domain: DomainName, publisher: tributary_engine::TrustedPublisherRecord },
     /// `GET /v1/domain/trusted-publishers` (Tributary extension)
@@ -335,6 +341,17 @@ struct TrustedPublisherBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
+struct TagBody {
+    tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UntagBody {
+    tag_keys: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct PublicAccessBody {
     public: Option<bool>,
 }
@@ -425,6 +442,9 @@ impl Endpoint {
             Self::ListPrincipals => "ListPrincipals",
             Self::RotateAccessKey { .. } => "RotateAccessKey",
             Self::DeletePrincipal { .. } => "DeletePrincipal",
+            Self::TagResource { .. } => "TagResource",
+            Self::UntagResource { .. } => "UntagResource",
+            Self::ListTagsForResource { .. } => "ListTagsForResource",
             Self::PutTrustedPublisher { .. } => "PutTrustedPublisher",
             Self::ListTrustedPublishers { .. } => "ListTrustedPublishers",
             Self::DeleteTrustedPublisher { .. } => "DeleteTrustedPublisher",
@@ -456,7 +476,10 @@ impl Endpoint {
             | Self::GetDomainPermissionsPolicy { .. }
             | Self::GetRepositoryPermissionsPolicy { .. }
             | Self::GetRepositoryPublicAccess { .. }
-            | Self::ListTrustedPublishers { .. } => None,
+            | Self::ListTrustedPublishers { .. }
+            | Self::ListTagsForResource { .. } => None,
+            Self::TagResource { .. } => Some("TagResource"),
+            Self::UntagResource { .. } => Some("UntagResource"),
             Self::PutTrustedPublisher { .. } => Some("PutTrustedPublisher"),
             Self::DeleteTrustedPublisher { .. } => Some("DeleteTrustedPublisher"),
             Self::PutDomainPermissionsPolicy { .. } => Some("PutDomainPermissionsPolicy"),
@@ -608,6 +631,11 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            Self::TagResource { resource, .. } => vec![on("codeartifact:TagResource", resource.resource())],
+            Self::UntagResource { resource, .. } => vec![on("codeartifact:UntagResource", resource.resource())],
+            Self::ListTagsForResource { resource } => {
+                vec![on("codeartifact:ListTagsForResource", resource.resource())]
+            }
             Self::PutTrustedPublisher { domain, .. } => {
                 vec![on("tributary:PutTrustedPublisher", Resource::Domain(domain))]
             }
@@ -751,6 +779,19 @@ impl Endpoint {
                         created_at: chrono::Utc::now(),
                     },
                 }
+            }
+            ("POST", "/v1/tag") => {
+                let b: TagBody = body(bytes)?;
+                let tags = b.tags.ok_or_else(|| ServiceError::validation("`tags` is required"))?;
+                Self::TagResource { resource: TaggedResource::parse(q.required("resourceArn")?)?, tags }
+            }
+            ("POST", "/v1/untag") => {
+                let b: UntagBody = body(bytes)?;
+                let keys = b.tag_keys.ok_or_else(|| ServiceError::validation("`tagKeys` is required"))?;
+                Self::UntagResource { resource: TaggedResource::parse(q.required("resourceArn")?)?, keys }
+            }
+            ("POST", "/v1/tags") => {
+                Self::ListTagsForResource { resource: TaggedResource::parse(q.required("resourceArn")?)? }
             }
             ("GET", "/v1/domain/trusted-publishers") => Self::ListTrustedPublishers { domain: q.domain()? },
             ("DELETE", "/v1/domain/trusted-publisher") => {

@@ -333,6 +333,18 @@ async fn dispatch(
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
         }
+        Endpoint::TagResource { resource, tags } => {
+            service.tag_resource(caller, &resource, &tags).await?;
+            ok(serde_json::json!({}))
+        }
+        Endpoint::UntagResource { resource, keys } => {
+            service.untag_resource(caller, &resource, &keys).await?;
+            ok(serde_json::json!({}))
+        }
+        Endpoint::ListTagsForResource { resource } => {
+            let tags = service.tags_of(caller, &resource).await?;
+            ok(serde_json::json!({ "tags": tags }))
+        }
         Endpoint::PutTrustedPublisher { domain, publisher } => {
             let set = service.put_trusted_publisher(caller, &domain, publisher).await?;
             ok(serde_json::json!({ "trustedPublisher": render::trusted_publisher(&set) }))
