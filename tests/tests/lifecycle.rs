@@ -16,6 +16,12 @@
 //!   `list-tags-for-resource`; `tag-resource` adds and replaces, `untag-resource` removes, on a
 //!   domain's and a repository's ARN; an ARN of another account is not found, a string that is
 //!   no ARN is a ValidationException, more than 200 tags are refused and change nothing.
+//! - `copy_between_repositories`: `copy-package-versions` from `dev` to `release` copies a
+//!   version whose files then download from `release` (the same bytes, no new blob); again is
+//!   `ALREADY_EXISTS`, and with `--allow-overwrite` succeeds; a version `dev` lacks is
+//!   `NOT_FOUND`; a package only `dev`'s upstream `base` holds needs `--include-from-upstream`; a stale
+//!   revision is `MISMATCHED_REVISION`; a disposed version is `SKIPPED`; `versions` with
+//!   `versionRevisions` is a ValidationException.
 //! - `unknown_operation`: a path the API does not have is a ValidationException naming
 //!   `UNKNOWN_OPERATION`, not a 404 (which clients read as "the resource is gone").
 
@@ -26,7 +32,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 use tributary_tests::{AdminKeys, Backend, TestServer, assert_mentions, on_both_backends};
 
-on_both_backends!(dispose_then_collect, versions_by_revision, unknown_operation, tags);
+on_both_backends!(dispose_then_collect, versions_by_revision, unknown_operation, tags, copy_between_repositories);
 
 const PACKAGE: [&str; 10] =
     ["--domain", "acme", "--repository", "files", "--format", "generic", "--namespace", "tools", "--package", "thing"];
@@ -279,4 +285,99 @@ async fn tags(backend: Backend) {
     args.extend(many.iter().map(String::as_str));
     server.aws(&args).error("ValidationException", "TagResource");
     assert_eq!(tags_of(&repository_arn), [pair("tier", "silver")]);
+}
+
+async fn copy_between_repositories(backend: Backend) {
+    let server = TestServer::start(backend);
+    server.aws(&["create-domain", "--domain", "acme"]).ok();
+    for (name, upstreams) in [("base", vec![]), ("dev", vec!["repositoryName=base"]), ("release", vec![])] {
+        let mut args = vec!["create-repository", "--domain", "acme", "--repository", name];
+        if !upstreams.is_empty() {
+            args.push("--upstreams");
+            args.extend(upstreams);
+        }
+        server.aws(&args).ok();
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    let server = &server;
+    let in_repository = |repository: &'static str| {
+        move |operation: &str, extra: &[&str]| {
+            let mut args = vec![operation, "--domain", "acme", "--repository", repository];
+            args.extend(["--format", "generic", "--namespace", "tools", "--package", "thing"]);
+            args.extend(extra);
+            server.aws(&args)
+        }
+    };
+    let publish_to = |repository: &str, package: &str, version: &str, bytes: &[u8]| {
+        let path = dir.path().join(format!("{repository}-{package}-{version}"));
+        std::fs::write(&path, bytes).expect("an asset");
+        let path = path.to_string_lossy().into_owned();
+        let sha256 = sha256_of(bytes);
+        let mut args = vec!["publish-package-version", "--domain", "acme", "--repository", repository];
+        args.extend([
+            "--format",
+            "generic",
+            "--namespace",
+            "tools",
+            "--package",
+            package,
+            "--package-version",
+            version,
+        ]);
+        args.extend(["--asset-content", &path, "--asset-name", "a.bin", "--asset-sha256", &sha256, "--no-unfinished"]);
+        server.aws(&args).ok();
+    };
+    publish_to("dev", "thing", "1.0.0", b"version one");
+    publish_to("dev", "thing", "2.0.0", b"version two");
+    // `dev` publishes `thing`, so upstream versions of it are blocked there (origin controls);
+    // `helper` is only upstream.
+    publish_to("base", "helper", "3.0.0", b"version three, upstream");
+    let blobs_before = blob_files(server);
+    let copy_of = |package: &str, extra: &[&str]| {
+        let mut args = vec!["copy-package-versions", "--domain", "acme", "--source-repository", "dev"];
+        args.extend(["--destination-repository", "release", "--format", "generic", "--namespace", "tools"]);
+        args.extend(["--package", package]);
+        args.extend(extra);
+        server.aws(&args)
+    };
+    let copy = |extra: &[&str]| copy_of("thing", extra);
+    let release = in_repository("release");
+
+    let copied = copy(&["--versions", "1.0.0"]).ok();
+    assert_eq!(copied["successfulVersions"]["1.0.0"]["status"], "Published", "{copied}");
+    let out = dir.path().join("out.bin");
+    let out_path = out.to_string_lossy().into_owned();
+    release("get-package-version-asset", &["--package-version", "1.0.0", "--asset", "a.bin", &out_path]).ok();
+    assert_eq!(std::fs::read(&out).expect("downloaded"), b"version one");
+    assert_eq!(blob_files(server), blobs_before, "a copy refers to the blobs there are");
+
+    let again = copy(&["--versions", "1.0.0"]).ok();
+    assert_eq!(again["failedVersions"]["1.0.0"]["errorCode"], "ALREADY_EXISTS", "{again}");
+    let overwritten = copy(&["--versions", "1.0.0", "--allow-overwrite"]).ok();
+    assert_eq!(overwritten["successfulVersions"]["1.0.0"]["status"], "Published", "{overwritten}");
+    let missing = copy(&["--versions", "9.9.9"]).ok();
+    assert_eq!(missing["failedVersions"]["9.9.9"]["errorCode"], "NOT_FOUND", "{missing}");
+    let not_here = copy_of("helper", &["--versions", "3.0.0"]).ok();
+    assert_eq!(not_here["failedVersions"]["3.0.0"]["errorCode"], "NOT_FOUND", "{not_here}");
+    let from_upstream = copy_of("helper", &["--versions", "3.0.0", "--include-from-upstream"]).ok();
+    assert_eq!(from_upstream["successfulVersions"]["3.0.0"]["status"], "Published", "{from_upstream}");
+    let mut download = vec!["get-package-version-asset", "--domain", "acme", "--repository", "release"];
+    download.extend(["--format", "generic", "--namespace", "tools", "--package", "helper"]);
+    download.extend(["--package-version", "3.0.0", "--asset", "a.bin", &out_path]);
+    server.aws(&download).ok();
+    assert_eq!(std::fs::read(&out).expect("downloaded"), b"version three, upstream");
+
+    let stale = copy(&["--version-revisions", "2.0.0=not-the-revision"]).ok();
+    assert_eq!(stale["failedVersions"]["2.0.0"]["errorCode"], "MISMATCHED_REVISION", "{stale}");
+    let both = copy(&["--versions", "2.0.0", "--version-revisions", "2.0.0=x"])
+        .error("ValidationException", "CopyPackageVersions");
+    assert_mentions(&both, &["not both"]);
+    in_repository("dev")("dispose-package-versions", &["--versions", "2.0.0"]).ok();
+    let disposed = copy(&["--versions", "2.0.0"]).ok();
+    assert_eq!(disposed["failedVersions"]["2.0.0"]["errorCode"], "SKIPPED", "{disposed}");
+    let listed = release("list-package-versions", &[]).ok();
+    let mut versions: Vec<&str> =
+        listed["versions"].as_array().expect("versions").iter().filter_map(|v| v["version"].as_str()).collect();
+    versions.sort_unstable();
+    assert_eq!(versions, ["1.0.0"]);
 }

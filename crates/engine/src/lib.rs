@@ -4,6 +4,7 @@
 
 pub mod access;
 mod caches;
+mod copy;
 pub mod data_plane;
 mod documents;
 mod domains;
@@ -32,6 +33,7 @@ use tributary_graph::RepoGraph;
 use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
+pub use copy::CopyRequest;
 pub use documents::Document;
 pub use formats::Formats;
 pub use garbage::GarbageReport;

@@ -425,7 +425,7 @@ fn check_generic_part(what: &str, value: &str) -> Result<(), ServiceError> {
 
 /// What a format with no upstream registry tells the engine: nothing but its name.
 #[derive(Debug)]
-struct StoredOnly(PackageFormat);
+pub(crate) struct StoredOnly(pub(crate) PackageFormat);
 
 impl crate::formats::FormatAdapter for StoredOnly {
     fn format(&self) -> PackageFormat {

@@ -644,7 +644,7 @@ impl Service {
 /// on without it (and stores the file for the next one).
 const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
-fn retained_copy(record: &VersionRecord) -> NewVersion {
+pub(crate) fn retained_copy(record: &VersionRecord) -> NewVersion {
     NewVersion {
         version: record.version.clone(),
         status: record.status,

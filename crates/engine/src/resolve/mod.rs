@@ -31,6 +31,7 @@ use crate::access::actions::READ_FROM_UPSTREAM;
 use crate::{Caller, DomainGraph, Service};
 
 pub use fetch::AssetBody;
+pub(crate) use fetch::retained_copy;
 pub use view::{PackageView, VersionFile, VersionSource};
 
 /// A repository that a data-plane request addresses.

@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
-use tributary_engine::{PackageAddress, PackageFilter, RepoRef, TaggedResource, VersionFilter, VersionSelection};
+use tributary_engine::{
+    CopyRequest, PackageAddress, PackageFilter, RepoRef, TaggedResource, VersionFilter, VersionSelection,
+};
 use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -56,6 +58,8 @@ pub enum Endpoint {
     },
     /// `POST /v1/package/versions/delete`
     DeletePackageVersions { address: PackageAddress, versions: VersionSelection, expected: Option<VersionStatus> },
+    /// `POST /v1/package/versions/copy`
+    CopyPackageVersions { request: CopyRequest },
     /// `POST /v1/package/versions/dispose`
     DisposePackageVersions { address: PackageAddress, versions: VersionSelection, expected: Option<VersionStatus> },
     /// `POST /v1/domain`
@@ -282,6 +286,16 @@ struct StatusBody {
     target_status: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CopyBody {
+    #[serde(default)]
+    versions: Vec<String>,
+    version_revisions: Option<std::collections::BTreeMap<String, String>>,
+    allow_overwrite: Option<bool>,
+    include_from_upstream: Option<bool>,
+}
+
 impl StatusBody {
     fn selection(&self) -> VersionSelection {
         VersionSelection { versions: self.versions.clone(), revisions: self.version_revisions.clone() }
@@ -414,6 +428,7 @@ impl Endpoint {
             Self::UpdatePackageVersionsStatus { .. } => "UpdatePackageVersionsStatus",
             Self::DeletePackageVersions { .. } => "DeletePackageVersions",
             Self::DisposePackageVersions { .. } => "DisposePackageVersions",
+            Self::CopyPackageVersions { .. } => "CopyPackageVersions",
             Self::CreateDomain { .. } => "CreateDomain",
             Self::DescribeDomain { .. } => "DescribeDomain",
             Self::DeleteDomain { .. } => "DeleteDomain",
@@ -498,6 +513,7 @@ impl Endpoint {
             Self::UpdatePackageVersionsStatus { .. } => Some("UpdatePackageVersionsStatus"),
             Self::DeletePackageVersions { .. } => Some("DeletePackageVersions"),
             Self::DisposePackageVersions { .. } => Some("DisposePackageVersions"),
+            Self::CopyPackageVersions { .. } => Some("CopyPackageVersions"),
             Self::CreateDomain { .. } => Some("CreateDomain"),
             Self::DeleteDomain { .. } => Some("DeleteDomain"),
             Self::CreateRepository { .. } => Some("CreateRepository"),
@@ -562,6 +578,14 @@ impl Endpoint {
             Self::UpdatePackageVersionsStatus { address, .. } => {
                 vec![on("codeartifact:UpdatePackageVersionsStatus", package(address))]
             }
+            // CodeArtifact's: reading the source, copying into the destination.
+            Self::CopyPackageVersions { request } => vec![
+                on(actions::READ_FROM_REPOSITORY, Resource::Repository(&request.domain, &request.source)),
+                on(
+                    "codeartifact:CopyPackageVersions",
+                    Resource::Package(&request.domain, &request.destination, &request.coordinates),
+                ),
+            ],
             Self::DisposePackageVersions { address, .. } => {
                 vec![on("codeartifact:DisposePackageVersions", package(address))]
             }
@@ -898,6 +922,33 @@ impl Endpoint {
                     address: q.package_address()?,
                     versions: b.selection(),
                     expected: b.expected_status.as_deref().map(parse_status).transpose()?,
+                }
+            }
+            ("POST", "/v1/package/versions/copy") => {
+                let b: CopyBody = body(bytes)?;
+                let format = q.format()?;
+                let name = q.required("package")?;
+                check_package_part(format, "package", name)?;
+                let namespace = q.get("namespace").unwrap_or_default();
+                if !namespace.is_empty() {
+                    check_package_part(format, "namespace", namespace)?;
+                }
+                Self::CopyPackageVersions {
+                    request: CopyRequest {
+                        domain: q.domain()?,
+                        owner: q.owner()?,
+                        source: RepositoryName::parse(q.required("source-repository")?)?,
+                        destination: RepositoryName::parse(q.required("destination-repository")?)?,
+                        coordinates: PackageCoordinates {
+                            format,
+                            namespace: namespace.to_owned(),
+                            name: name.to_owned(),
+                        },
+                        versions: b.versions,
+                        revisions: b.version_revisions,
+                        allow_overwrite: b.allow_overwrite.unwrap_or(false),
+                        include_from_upstream: b.include_from_upstream.unwrap_or(false),
+                    },
                 }
             }
             ("POST", "/v1/package/versions/dispose") => {

@@ -422,6 +422,10 @@ async fn dispatch(
             let outcomes = service.update_versions_status(caller, &address, &versions, expected, target).await?;
             ok(render::status_outcomes(&outcomes))
         }
+        Endpoint::CopyPackageVersions { request } => {
+            let outcomes = service.copy_versions(caller, &request).await?;
+            ok(render::status_outcomes(&outcomes))
+        }
         Endpoint::DisposePackageVersions { address, versions, expected } => {
             let outcomes = service.dispose_versions(caller, &address, &versions, expected).await?;
             ok(render::status_outcomes(&outcomes))
