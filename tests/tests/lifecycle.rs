@@ -11,7 +11,8 @@
 //!   other version's.
 //! - `versions_by_revision`: `update-package-versions-status --version-revisions` changes a
 //!   version at its revision and refuses one at another (`MISMATCHED_REVISION`); a revision of a
-//!   version `versions` does not name is a ValidationException.
+//!   version `versions` does not name is a ValidationException. A version's description omits
+//!   the members it lacks (no `null`); a deleted package is not described (404).
 //! - `tags`: the tags `create-domain` and `create-repository` take are listed by
 //!   `list-tags-for-resource`; `tag-resource` adds and replaces, `untag-resource` removes, on a
 //!   domain's and a repository's ARN; an ARN of another account is not found, a string that is
@@ -214,6 +215,14 @@ async fn versions_by_revision(backend: Backend) {
     )
     .error("ValidationException", "UpdatePackageVersionsStatus");
     assert_mentions(&stray, &["`versionRevisions` names version `1.0.0`"]);
+
+    // Absent optional members (a generic version has no summary nor home page) are omitted.
+    let described = on_package(&server, "describe-package-version", &["--package-version", "1.0.0"]).ok();
+    assert!(!described.to_string().contains("null"), "absent members are omitted, not null: {described}");
+    on_package(&server, "describe-package", &[]).ok();
+    on_package(&server, "delete-package", &[]).ok();
+    let gone = on_package(&server, "describe-package", &[]).error("ResourceNotFoundException", "DescribePackage");
+    assert_mentions(&gone, &["thing"]);
 }
 
 async fn unknown_operation(backend: Backend) {

@@ -161,13 +161,19 @@ impl Service {
         Ok(Page { items, next_token })
     }
 
-    /// DescribePackage.
+    /// DescribePackage. A package whose versions are all deleted (DeletePackage) is gone: 404;
+    /// one with no version yet (only its origin configuration set) is described.
     pub async fn describe_package(
         &self,
         caller: &Caller,
         address: &PackageAddress,
     ) -> Result<PackageRecord, ServiceError> {
-        Ok(self.stored_package(caller, address).await?.1)
+        let (_, package) = self.stored_package(caller, address).await?;
+        let versions = self.store.versions_of(std::slice::from_ref(&package.id)).await?;
+        if !versions.is_empty() && versions.iter().all(|v| v.status == VersionStatus::Deleted) {
+            return Err(package_not_found(address));
+        }
+        Ok(package)
     }
 
     /// DeletePackage: every version becomes `Deleted` (their numbers stay burned).

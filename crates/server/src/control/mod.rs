@@ -197,7 +197,7 @@ async fn dispatch(
 ) -> Result<HttpResponse, ServiceError> {
     let service = &state.service;
     let settings = service.settings();
-    let ok = |value: serde_json::Value| Ok(HttpResponse::Ok().json(value));
+    let ok = |value: serde_json::Value| Ok(HttpResponse::Ok().json(render::without_nulls(value)));
     match endpoint {
         Endpoint::CreateDomain { domain, owner, encryption_key, tags } => {
             let created = service.create_domain(caller, &domain, owner.as_ref(), encryption_key, &tags).await?;

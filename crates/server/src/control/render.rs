@@ -16,6 +16,18 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> f64 {
 
 use tributary_engine::access::{domain_arn, repository_arn};
 
+/// `value` without the members that are `null`, at every depth: the API omits an absent
+/// optional member (a strict client, or one that validates against the model, refuses `null`).
+pub(crate) fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
 /// `ResourcePolicy`, in its envelope.
 pub(crate) fn policy(p: &tributary_engine::ResourcePolicy) -> Value {
     json!({ "policy": { "resourceArn": p.resource_arn, "revision": p.revision, "document": p.document } })
@@ -340,4 +352,23 @@ pub(crate) fn status_outcomes(outcomes: &std::collections::BTreeMap<String, Stat
         }
     }
     json!({ "successfulVersions": ok, "failedVersions": failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_members_are_omitted_at_every_depth() {
+        let rendered = without_nulls(json!({
+            "namespace": null,
+            "package": "p",
+            "versions": [{ "origin": { "repositoryName": null, "externalConnectionName": "c" }, "summary": null }],
+            "empty": {},
+        }));
+        assert_eq!(
+            rendered,
+            json!({ "package": "p", "versions": [{ "origin": { "externalConnectionName": "c" } }], "empty": {} })
+        );
+    }
 }
