@@ -712,6 +712,24 @@ impl TestServer {
         self.wait_healthy();
     }
 
+    /// Runs `tributary ARGS` (such as `gc --dry-run`) against this server's data directory,
+    /// database and environment, as its operator would on its machine; returns what it printed
+    /// and whether it succeeded.
+    pub fn run_tributary(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(tributary_bin());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().to_ascii_uppercase().starts_with("TRIBUTARY_") {
+                command.env_remove(name);
+            }
+        }
+        command.args(args).arg("--data-dir").arg(self.data_dir.path());
+        if let Some(url) = self.database.as_ref().map(|d| &d.url).or(self.shared_database.as_ref()) {
+            command.arg("--database-url").arg(url);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.output().unwrap_or_else(|e| panic!("cannot run `{}`: {e}", tributary_bin().display()))
+    }
+
     fn wait_healthy(&mut self) {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {

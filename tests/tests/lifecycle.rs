@@ -7,8 +7,8 @@
 //!   Published it becomes Disposed: listed and described as
 //!   Disposed, its assets gone from the listing and the download refused, the other version
 //!   untouched; it cannot be made Published again (`SKIPPED`), only deleted. After the grace
-//!   period a start collects the disposed version's blobs from the blob store and keeps the
-//!   other version's.
+//!   period `tributary gc --dry-run` lists the disposed version's blobs and deletes nothing,
+//!   `tributary gc` deletes them, and the other version's stay.
 //! - `versions_by_revision`: `update-package-versions-status --version-revisions` changes a
 //!   version at its revision and refuses one at another (`MISMATCHED_REVISION`); a revision of a
 //!   version `versions` does not name is a ValidationException. A version's description omits
@@ -164,8 +164,25 @@ async fn dispose_then_collect(backend: Backend) {
         .ok();
     assert_eq!(std::fs::read(&out).expect("downloaded"), kept[0].1);
 
-    // Past the grace period, a start collects the disposed version's blobs and keeps the other's.
+    // Past the grace period, `tributary gc --dry-run` lists the disposed version's blobs (and
+    // deletes nothing); `tributary gc` deletes them, and a start (which collects too) keeps the
+    // other version's.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let preview = server.run_tributary(&["gc", "--dry-run"]);
+    let listed = String::from_utf8_lossy(&preview.stdout).into_owned();
+    assert!(preview.status.success(), "{listed}{}", String::from_utf8_lossy(&preview.stderr));
+    for digest in digests(&doomed) {
+        assert!(listed.contains(&format!("acme {digest}")), "the dry run lists {digest}: {listed}");
+    }
+    for digest in digests(&kept) {
+        assert!(!listed.contains(&digest), "the dry run lists a blob a version refers to: {listed}");
+    }
+    assert!(listed.contains("2 blobs"), "{listed}");
+    let files = blob_files(&server);
+    assert!(digests(&doomed).iter().all(|d| files.iter().any(|f| f.contains(d.as_str()))), "a dry run deletes nothing");
+    let collected = server.run_tributary(&["gc"]);
+    assert!(collected.status.success(), "{}", String::from_utf8_lossy(&collected.stderr));
+    assert_mentions(&String::from_utf8_lossy(&collected.stdout), &["2 blobs deleted"]);
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

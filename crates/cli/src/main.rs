@@ -2,6 +2,7 @@
 //!
 //! - `tributary serve`: runs migrations, creates the admin on an empty database, serves.
 //! - `tributary migrate`: runs migrations alone.
+//! - `tributary gc [--dry-run]`: collects (or lists) the blobs no version refers to.
 //! - `tributary go publish DIR --version V --endpoint URL`: publishes a Go module.
 //! - `tributary principal create|list|rotate|delete`: manages principals through the API.
 
@@ -39,6 +40,15 @@ enum Command {
     Serve(#[command(flatten)] Box<Overrides>),
     /// Run database migrations and exit.
     Migrate(#[command(flatten)] Box<Overrides>),
+    /// Delete the blobs no version refers to (idle for `blob_gc_grace_seconds`), as the server
+    /// does at start and hourly; with `--dry-run`, only list them.
+    Gc {
+        /// List what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        overrides: Box<Overrides>,
+    },
     /// Go modules.
     #[command(subcommand)]
     Go(GoCommand),
@@ -71,6 +81,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(o) => serve(Config::load(*o)?).await,
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Principal(command) => principal::run(command).await,
+            Command::Gc { dry_run, overrides } => collect_garbage(Config::load(*overrides)?, dry_run).await,
             Command::Migrate(o) => {
                 let config = Config::load(*o)?;
                 open_store(&config).await?;
@@ -91,6 +102,37 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// `tributary gc`: one garbage collection (or its preview) against the configured database and
+/// blob store; safe while servers run (docs/ARCHITECTURE.md, "Garbage collection").
+async fn collect_garbage(config: Config, dry_run: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let blobs = open_blobs(&config)?;
+    blobs.check().await.context("the blob store is not usable")?;
+    let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
+    let service = Service::new(store, blobs, settings, UpstreamSettings::default(), tributary_server::formats())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let grace = config.blob_gc_grace;
+    if dry_run {
+        let found = service.garbage_preview(grace).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        for (domain, sha256) in &found {
+            println!("{domain} {sha256}");
+        }
+        println!("{} blobs no version refers to, idle for {} s, would be deleted", found.len(), grace.as_secs());
+    } else {
+        let report = service.collect_garbage(grace).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        println!("{} blobs deleted ({} idle blobs looked at)", report.deleted, report.idle);
+    }
+    Ok(())
+}
+
+fn open_blobs(config: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
+    Ok(match &config.blob {
+        BlobConfig::Fs(path) => Arc::new(FsBlobStore::new(path.clone())),
+        BlobConfig::S3(s3) => Arc::new(S3BlobStore::new(s3.clone()).context("invalid S3 blob store settings")?),
+    })
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     // Every connection, blob and database handle is a file descriptor: take all the system
     // allows (the soft limit is often 1,024, the hard one far higher).
@@ -99,10 +141,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
     }
     let store = open_store(&config).await?;
-    let blobs: Arc<dyn BlobStore> = match &config.blob {
-        BlobConfig::Fs(path) => Arc::new(FsBlobStore::new(path.clone())),
-        BlobConfig::S3(s3) => Arc::new(S3BlobStore::new(s3.clone()).context("invalid S3 blob store settings")?),
-    };
+    let blobs = open_blobs(&config)?;
     blobs.check().await.context("the blob store is not usable")?;
     let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
     // The Go origin fetcher, on a loopback port of its own, read through `public:go-origin`

@@ -48,6 +48,33 @@ pub(crate) fn marked_digest(sha256: &str) -> Result<Sha256, ServiceError> {
 }
 
 impl Service {
+    /// What [`Service::collect_garbage`] with `grace` would delete now, by domain name: the
+    /// blobs not written for `grace` that no asset refers to. Nothing is marked or deleted
+    /// (`tributary gc --dry-run`).
+    pub async fn garbage_preview(&self, grace: Duration) -> Result<Vec<(String, String)>, ServiceError> {
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let domains = self.store.list_domains(after.as_deref(), 100).await?;
+            let Some(last) = domains.last() else { break };
+            after = Some(last.name.clone());
+            for domain in &domains {
+                let scope = crate::resolve::scope(domain)?;
+                let idle: Vec<String> = self
+                    .blobs
+                    .idle_blobs(&scope, grace)
+                    .await
+                    .map_err(blob_error)?
+                    .iter()
+                    .map(Sha256::to_hex)
+                    .collect();
+                let unreferenced = self.store.unreferenced_among(&domain.id, &idle).await?;
+                found.extend(unreferenced.into_iter().map(|sha256| (domain.name.clone(), sha256)));
+            }
+        }
+        Ok(found)
+    }
+
     /// Deletes, in every domain, the blobs no asset refers to that were not written for `grace`.
     pub async fn collect_garbage(&self, grace: Duration) -> Result<GarbageReport, ServiceError> {
         // Each run its own name: a run takes over only what a run that died left.

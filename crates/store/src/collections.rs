@@ -30,6 +30,17 @@ use crate::{Result, Store, StoreError};
 const MARK_BATCH: usize = 500;
 
 impl Store {
+    /// Those of `candidates` (hex SHA-256s) no asset of the domain `domain_id` refers to now.
+    /// Only a look: nothing is marked (`tributary gc --dry-run`).
+    pub async fn unreferenced_among(&self, domain_id: &str, candidates: &[String]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for batch in candidates.chunks(MARK_BATCH) {
+            let referenced = referenced_among(&self.reads, domain_id, batch).await?;
+            found.extend(batch.iter().filter(|sha256| !referenced.contains(*sha256)).cloned());
+        }
+        Ok(found)
+    }
+
     /// Marks for deletion by `collector` those of `candidates` (SHA-256s in hex) that no asset
     /// of the domain refers to, and returns them (with those `collector` had marked already).
     /// A candidate another collection marked is left to it.
