@@ -8,6 +8,8 @@
 //! - `trusted_publishers`: the OIDC issuers a domain trusts for CI publishing, by name, with
 //!   their rule and the repositories their tokens open (docs/ARCHITECTURE.md, "Trusted
 //!   publishing"); deleted with the domain;
+//! - `package_groups`: a domain's package groups, by pattern, with their origin rules and the
+//!   repositories those allow (docs/DESIGN.md §2, "Package groups"); deleted with the domain;
 //! - principal names are unique, as the API names principals by them.
 
 use sea_orm_migration::prelude::*;
@@ -44,6 +46,18 @@ enum TrustedPublishers {
     Audience,
     Claims,
     Repositories,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PackageGroups {
+    Table,
+    DomainId,
+    Pattern,
+    Description,
+    ContactInfo,
+    Rules,
+    AllowedRepositories,
     CreatedAt,
 }
 
@@ -152,6 +166,28 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(PackageGroups::Table)
+                    .col(ColumnDef::new(PackageGroups::DomainId).text().not_null())
+                    .col(ColumnDef::new(PackageGroups::Pattern).text().not_null())
+                    .col(ColumnDef::new(PackageGroups::Description).text().null())
+                    .col(ColumnDef::new(PackageGroups::ContactInfo).text().null())
+                    .col(ColumnDef::new(PackageGroups::Rules).text().not_null())
+                    .col(ColumnDef::new(PackageGroups::AllowedRepositories).text().not_null())
+                    .col(ColumnDef::new(PackageGroups::CreatedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(PackageGroups::DomainId).col(PackageGroups::Pattern))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_package_groups_domain")
+                            .from(PackageGroups::Table, PackageGroups::DomainId)
+                            .to(Domains::Table, Domains::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ux_principals_name")
@@ -165,6 +201,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("ux_principals_name").table(Principals::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(PackageGroups::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(TrustedPublishers::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PublicRepositories::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PermissionPolicies::Table).to_owned()).await

@@ -161,6 +161,8 @@ pub(crate) struct Caches {
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
     /// Access rules (policies, public repositories), by domain id.
     pub(crate) access: Cache<String, Arc<crate::access::DomainAccess>>,
+    /// Package groups, by domain id.
+    pub(crate) package_groups: Cache<String, Arc<crate::package_groups::PackageGroups>>,
     /// OIDC issuers' keys (trusted publishing), by JWKS URL or issuer.
     pub(crate) issuer_keys: Cache<String, Arc<tributary_auth::oidc::IssuerKeys>>,
     /// Domains, by name.
@@ -191,6 +193,7 @@ impl Caches {
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            package_groups: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             issuer_keys: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(300)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             ingest_locks: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),
@@ -238,6 +241,7 @@ impl Caches {
             counted("principals", &self.principals),
             counted("graphs", &self.graphs),
             counted("access", &self.access),
+            counted("package-groups", &self.package_groups),
             counted("domains", &self.domains),
             counted("ingest-locks", &self.ingest_locks),
             weighed("documents", &self.documents),

@@ -465,6 +465,7 @@ impl Service {
         check_generic_part("version", version)?;
         check_generic_part("asset name", &asset.name)?;
         let (target, coordinates) = self.target_of(caller, address).await?;
+        self.check_group_publish(&target.domain, &coordinates, &target.repository).await?;
         // A Published (or otherwise finished) version's assets are fixed.
         if let Some(package) = self.store.package(&target.repository_id, &coordinates).await?
             && let Some(existing) = self.store.version(&package.id, version).await?

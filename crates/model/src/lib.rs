@@ -11,6 +11,7 @@ pub mod external;
 pub mod format;
 pub mod names;
 pub mod package;
+pub mod package_group;
 pub mod records;
 
 pub use error::{ErrorKind, ResourceType, ServiceError};

@@ -14,6 +14,7 @@ mod collections;
 mod entity;
 mod error;
 mod leases;
+mod package_groups;
 mod packages;
 mod records;
 
@@ -31,6 +32,7 @@ use tributary_model::{ResourceType, ServiceError};
 pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget, TrustedPublisherRecord};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
+pub use package_groups::{PackageGroupRecord, package_group_not_found};
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
 pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
 pub use tributary_model::records::{Domain, Repository, Tag};

@@ -41,6 +41,7 @@ impl Service {
         mut new: NewVersion,
         tags: &BTreeMap<String, String>,
     ) -> Result<PutOutcome, ServiceError> {
+        self.check_group_publish(&target.domain, coordinates, &target.repository).await?;
         let view = self.package_view(target, adapter, coordinates).await?;
         if let Some(local) = &view.local
             && local.restrictions.publish == OriginSetting::Block

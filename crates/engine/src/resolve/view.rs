@@ -9,6 +9,8 @@ use chrono::Utc;
 use tributary_model::{OriginSetting, PackageCoordinates, ServiceError};
 use tributary_store::{AssetRecord, PackageRecord, VersionRecord};
 
+use tributary_model::package_group::OriginRule;
+
 use super::{RepoTarget, connection_format};
 use crate::Service;
 use crate::formats::{ExternalAsset, ExternalVersion, FormatAdapter, FormatDocument};
@@ -248,8 +250,16 @@ impl Service {
             }
         }
         let mut view = PackageView { local: package_of(&target.repository).cloned(), ..PackageView::default() };
+        // Package groups: versions from upstream repositories reach `target` only if its
+        // INTERNAL_UPSTREAM rule lets them into it; from an external connection only if the
+        // EXTERNAL_UPSTREAM rule lets them into the gateway (docs/DESIGN.md §2).
+        let groups = self.package_groups(&target.domain).await?;
+        let internal_refused = groups.refusal(coordinates, OriginRule::InternalUpstream, &target.repository).is_some();
         for step in &order {
-            if let Some(package) = package_of(&step.repository) {
+            let upstream = step.repository != target.repository;
+            if let Some(package) = package_of(&step.repository)
+                && !(upstream && internal_refused)
+            {
                 view.display_name.get_or_insert_with(|| package.display_name.clone());
                 for record in versions_by_package.remove(&package.id).unwrap_or_default() {
                     let version = record.version.clone();
@@ -262,7 +272,10 @@ impl Service {
                 }
             }
             if let Some(connection) = &step.external_connection {
-                if connection_format(connection) != Some(coordinates.format) {
+                if connection_format(connection) != Some(coordinates.format)
+                    || (upstream && internal_refused)
+                    || groups.refusal(coordinates, OriginRule::ExternalUpstream, &step.repository).is_some()
+                {
                     continue;
                 }
                 let base = match self.upstreams.discovered_base(connection, adapter).await {

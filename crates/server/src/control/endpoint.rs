@@ -5,8 +5,10 @@
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
 use tributary_engine::{
-    CopyRequest, PackageAddress, PackageFilter, RepoRef, TaggedResource, VersionFilter, VersionSelection,
+    CopyRequest, OriginConfigurationUpdate, PackageAddress, PackageFilter, PackageGroupDetails, RepoRef,
+    TaggedResource, VersionFilter, VersionSelection,
 };
+use tributary_model::package_group::{OriginRule, RuleMode};
 use tributary_model::records::Tag;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -130,6 +132,43 @@ pub enum Endpoint {
     RotateAccessKey { name: String },
     /// `DELETE /v1/principal` (Tributary extension)
     DeletePrincipal { name: String },
+    /// `POST /v1/package-group`
+    CreatePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String, details: PackageGroupDetails },
+    /// `PUT /v1/package-group`
+    UpdatePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String, details: PackageGroupDetails },
+    /// `DELETE /v1/package-group`
+    DeletePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String },
+    /// `GET /v1/package-group`
+    DescribePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String },
+    /// `POST /v1/package-groups`
+    ListPackageGroups { domain: DomainName, owner: Option<AccountId>, prefix: Option<String>, page: PageRequest },
+    /// `POST /v1/package-groups/sub-groups`
+    ListSubPackageGroups { domain: DomainName, owner: Option<AccountId>, pattern: String, page: PageRequest },
+    /// `GET /v1/get-associated-package-group`
+    GetAssociatedPackageGroup { domain: DomainName, owner: Option<AccountId>, package: PackageCoordinates },
+    /// `GET /v1/list-associated-packages`
+    ListAssociatedPackages {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        pattern: String,
+        preview: bool,
+        page: PageRequest,
+    },
+    /// `PUT /v1/package-group-origin-configuration`
+    UpdatePackageGroupOriginConfiguration {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        pattern: String,
+        update: OriginConfigurationUpdate,
+    },
+    /// `GET /v1/package-group-allowed-repositories`
+    ListAllowedRepositoriesForGroup {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        pattern: String,
+        rule: OriginRule,
+        page: PageRequest,
+    },
     /// `POST /v1/tag`
     TagResource { resource: TaggedResource, tags: Vec<Tag> },
     /// `POST /v1/untag`
@@ -214,6 +253,20 @@ impl Query {
                 name: name.to_owned(),
             },
         })
+    }
+
+    fn page(&self) -> Result<PageRequest, ServiceError> {
+        let max_results: Option<u32> = self.number("max-results")?;
+        if max_results.is_some_and(|n| !(1..=1000).contains(&n)) {
+            return Err(ServiceError::validation("`max-results` must be from 1 to 1000"));
+        }
+        let start = match self.get("next-token") {
+            None => 0,
+            Some(token) => {
+                token.parse().map_err(|_| ServiceError::validation("`next-token` is not a token this server gave"))?
+            }
+        };
+        Ok(PageRequest { max_results: max_results.unwrap_or(100) as usize, start })
     }
 
     fn setting(&self, name: &str) -> Result<Option<OriginSetting>, ServiceError> {
@@ -354,6 +407,90 @@ struct TrustedPublisherBody {
     repositories: Vec<String>,
 }
 
+/// A page of an in-memory list: where it starts and how long it is (the token is the start).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// At most this many items.
+    pub max_results: usize,
+    /// The index of the first.
+    pub start: usize,
+}
+
+impl PageRequest {
+    /// The page of `items`, and the token of the next if there is one.
+    pub fn cut<T>(&self, items: Vec<T>) -> (Vec<T>, Option<String>) {
+        let total = items.len();
+        let end = self.start.saturating_add(self.max_results).min(total);
+        let next = (end < total).then(|| end.to_string());
+        (items.into_iter().skip(self.start).take(end.saturating_sub(self.start)).collect(), next)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PackageGroupBody {
+    package_group: Option<String>,
+    contact_info: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted as the model has it; package groups carry no tags here yet")]
+    tags: Vec<Tag>,
+}
+
+impl PackageGroupBody {
+    fn details(&self) -> PackageGroupDetails {
+        PackageGroupDetails { description: self.description.clone(), contact_info: self.contact_info.clone() }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AllowedRepository {
+    repository_name: Option<String>,
+    origin_restriction_type: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupOriginBody {
+    #[serde(default)]
+    restrictions: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    add_allowed_repositories: Vec<AllowedRepository>,
+    #[serde(default)]
+    remove_allowed_repositories: Vec<AllowedRepository>,
+}
+
+fn parse_rule(text: &str) -> Result<OriginRule, ServiceError> {
+    OriginRule::parse(text).ok_or_else(|| {
+        ServiceError::validation(format!(
+            "`{text}` is not an origin restriction type: PUBLISH, EXTERNAL_UPSTREAM or INTERNAL_UPSTREAM"
+        ))
+    })
+}
+
+impl GroupOriginBody {
+    fn update(self) -> Result<OriginConfigurationUpdate, ServiceError> {
+        let mut update = OriginConfigurationUpdate::default();
+        for (rule, mode) in self.restrictions {
+            let mode = RuleMode::parse(&mode).ok_or_else(|| {
+                ServiceError::validation(format!(
+                    "`{mode}` is not a mode: ALLOW, ALLOW_SPECIFIC_REPOSITORIES, BLOCK or INHERIT"
+                ))
+            })?;
+            update.restrictions.insert(parse_rule(&rule)?, mode);
+        }
+        let entry = |r: AllowedRepository| -> Result<(OriginRule, String), ServiceError> {
+            let rule = parse_rule(r.origin_restriction_type.as_deref().unwrap_or_default())?;
+            let name = r.repository_name.ok_or_else(|| ServiceError::validation("`repositoryName` is required"))?;
+            Ok((rule, RepositoryName::parse(&name)?.to_string()))
+        };
+        update.add = self.add_allowed_repositories.into_iter().map(entry).collect::<Result<_, _>>()?;
+        update.remove = self.remove_allowed_repositories.into_iter().map(entry).collect::<Result<_, _>>()?;
+        Ok(update)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct TagBody {
     tags: Option<Vec<Tag>>,
@@ -457,6 +594,16 @@ impl Endpoint {
             Self::ListPrincipals => "ListPrincipals",
             Self::RotateAccessKey { .. } => "RotateAccessKey",
             Self::DeletePrincipal { .. } => "DeletePrincipal",
+            Self::CreatePackageGroup { .. } => "CreatePackageGroup",
+            Self::UpdatePackageGroup { .. } => "UpdatePackageGroup",
+            Self::DeletePackageGroup { .. } => "DeletePackageGroup",
+            Self::DescribePackageGroup { .. } => "DescribePackageGroup",
+            Self::ListPackageGroups { .. } => "ListPackageGroups",
+            Self::ListSubPackageGroups { .. } => "ListSubPackageGroups",
+            Self::GetAssociatedPackageGroup { .. } => "GetAssociatedPackageGroup",
+            Self::ListAssociatedPackages { .. } => "ListAssociatedPackages",
+            Self::UpdatePackageGroupOriginConfiguration { .. } => "UpdatePackageGroupOriginConfiguration",
+            Self::ListAllowedRepositoriesForGroup { .. } => "ListAllowedRepositoriesForGroup",
             Self::TagResource { .. } => "TagResource",
             Self::UntagResource { .. } => "UntagResource",
             Self::ListTagsForResource { .. } => "ListTagsForResource",
@@ -492,7 +639,17 @@ impl Endpoint {
             | Self::GetRepositoryPermissionsPolicy { .. }
             | Self::GetRepositoryPublicAccess { .. }
             | Self::ListTrustedPublishers { .. }
-            | Self::ListTagsForResource { .. } => None,
+            | Self::ListTagsForResource { .. }
+            | Self::DescribePackageGroup { .. }
+            | Self::ListPackageGroups { .. }
+            | Self::ListSubPackageGroups { .. }
+            | Self::GetAssociatedPackageGroup { .. }
+            | Self::ListAssociatedPackages { .. }
+            | Self::ListAllowedRepositoriesForGroup { .. } => None,
+            Self::CreatePackageGroup { .. } => Some("CreatePackageGroup"),
+            Self::UpdatePackageGroup { .. } => Some("UpdatePackageGroup"),
+            Self::DeletePackageGroup { .. } => Some("DeletePackageGroup"),
+            Self::UpdatePackageGroupOriginConfiguration { .. } => Some("UpdatePackageGroupOriginConfiguration"),
             Self::TagResource { .. } => Some("TagResource"),
             Self::UntagResource { .. } => Some("UntagResource"),
             Self::PutTrustedPublisher { .. } => Some("PutTrustedPublisher"),
@@ -655,6 +812,37 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            // A package group's operations are the domain's (its ARN names the domain).
+            Self::CreatePackageGroup { domain, .. } => {
+                vec![on("codeartifact:CreatePackageGroup", Resource::Domain(domain))]
+            }
+            Self::UpdatePackageGroup { domain, .. } => {
+                vec![on("codeartifact:UpdatePackageGroup", Resource::Domain(domain))]
+            }
+            Self::DeletePackageGroup { domain, .. } => {
+                vec![on("codeartifact:DeletePackageGroup", Resource::Domain(domain))]
+            }
+            Self::DescribePackageGroup { domain, .. } => {
+                vec![on("codeartifact:DescribePackageGroup", Resource::Domain(domain))]
+            }
+            Self::ListPackageGroups { domain, .. } => {
+                vec![on("codeartifact:ListPackageGroups", Resource::Domain(domain))]
+            }
+            Self::ListSubPackageGroups { domain, .. } => {
+                vec![on("codeartifact:ListSubPackageGroups", Resource::Domain(domain))]
+            }
+            Self::GetAssociatedPackageGroup { domain, .. } => {
+                vec![on("codeartifact:GetAssociatedPackageGroup", Resource::Domain(domain))]
+            }
+            Self::ListAssociatedPackages { domain, .. } => {
+                vec![on("codeartifact:ListAssociatedPackages", Resource::Domain(domain))]
+            }
+            Self::UpdatePackageGroupOriginConfiguration { domain, .. } => {
+                vec![on("codeartifact:UpdatePackageGroupOriginConfiguration", Resource::Domain(domain))]
+            }
+            Self::ListAllowedRepositoriesForGroup { domain, .. } => {
+                vec![on("codeartifact:ListAllowedRepositoriesForGroup", Resource::Domain(domain))]
+            }
             Self::TagResource { resource, .. } => vec![on("codeartifact:TagResource", resource.resource())],
             Self::UntagResource { resource, .. } => vec![on("codeartifact:UntagResource", resource.resource())],
             Self::ListTagsForResource { resource } => {
@@ -802,6 +990,92 @@ impl Endpoint {
                         repositories: b.repositories,
                         created_at: chrono::Utc::now(),
                     },
+                }
+            }
+            ("POST", "/v1/package-group") => {
+                let b: PackageGroupBody = body(bytes)?;
+                Self::CreatePackageGroup {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    pattern: b
+                        .package_group
+                        .clone()
+                        .ok_or_else(|| ServiceError::validation("`packageGroup` is required"))?,
+                    details: b.details(),
+                }
+            }
+            ("PUT", "/v1/package-group") => {
+                let b: PackageGroupBody = body(bytes)?;
+                Self::UpdatePackageGroup {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    pattern: b
+                        .package_group
+                        .clone()
+                        .ok_or_else(|| ServiceError::validation("`packageGroup` is required"))?,
+                    details: b.details(),
+                }
+            }
+            ("DELETE", "/v1/package-group") => Self::DeletePackageGroup {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                pattern: q.required("package-group")?.to_owned(),
+            },
+            ("GET", "/v1/package-group") => Self::DescribePackageGroup {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                pattern: q.required("package-group")?.to_owned(),
+            },
+            ("POST", "/v1/package-groups") => Self::ListPackageGroups {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                prefix: q.string("prefix"),
+                page: q.page()?,
+            },
+            ("POST", "/v1/package-groups/sub-groups") => Self::ListSubPackageGroups {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                pattern: q.required("package-group")?.to_owned(),
+                page: q.page()?,
+            },
+            ("GET", "/v1/get-associated-package-group") => {
+                let format = q.format()?;
+                let name = q.required("package")?;
+                check_package_part(format, "package", name)?;
+                let namespace = q.get("namespace").unwrap_or_default();
+                if !namespace.is_empty() {
+                    check_package_part(format, "namespace", namespace)?;
+                }
+                Self::GetAssociatedPackageGroup {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    package: PackageCoordinates { format, namespace: namespace.to_owned(), name: name.to_owned() },
+                }
+            }
+            ("GET", "/v1/list-associated-packages") => Self::ListAssociatedPackages {
+                domain: q.domain()?,
+                owner: q.owner()?,
+                pattern: q.required("package-group")?.to_owned(),
+                preview: q.get("preview") == Some("true"),
+                page: q.page()?,
+            },
+            ("PUT", "/v1/package-group-origin-configuration") => {
+                let b: GroupOriginBody = body(bytes)?;
+                Self::UpdatePackageGroupOriginConfiguration {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    pattern: q.required("package-group")?.to_owned(),
+                    update: b.update()?,
+                }
+            }
+            ("GET", "/v1/package-group-allowed-repositories") => {
+                let rule = q.required("originRestrictionType")?;
+                Self::ListAllowedRepositoriesForGroup {
+                    domain: q.domain()?,
+                    owner: q.owner()?,
+                    pattern: q.required("package-group")?.to_owned(),
+                    rule: parse_rule(rule)?,
+                    page: q.page()?,
                 }
             }
             ("POST", "/v1/tag") => {

@@ -333,6 +333,93 @@ async fn dispatch(
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
         }
+        Endpoint::CreatePackageGroup { domain, owner, pattern, details } => {
+            let (found, groups, pattern) =
+                service.create_package_group(caller, &domain, owner.as_ref(), &pattern, details).await?;
+            ok(serde_json::json!({ "packageGroup": render::package_group(&found, &groups, &pattern, settings) }))
+        }
+        Endpoint::UpdatePackageGroup { domain, owner, pattern, details } => {
+            let (found, groups, pattern) =
+                service.update_package_group(caller, &domain, owner.as_ref(), &pattern, details).await?;
+            ok(serde_json::json!({ "packageGroup": render::package_group(&found, &groups, &pattern, settings) }))
+        }
+        Endpoint::DeletePackageGroup { domain, owner, pattern } => {
+            let (found, groups, pattern) =
+                service.delete_package_group(caller, &domain, owner.as_ref(), &pattern).await?;
+            ok(serde_json::json!({ "packageGroup": render::package_group(&found, &groups, &pattern, settings) }))
+        }
+        Endpoint::DescribePackageGroup { domain, owner, pattern } => {
+            let (found, groups, pattern) =
+                service.describe_package_group(caller, &domain, owner.as_ref(), &pattern).await?;
+            ok(serde_json::json!({ "packageGroup": render::package_group(&found, &groups, &pattern, settings) }))
+        }
+        Endpoint::ListPackageGroups { domain, owner, prefix, page } => {
+            let (found, groups) = service.list_package_groups(caller, &domain, owner.as_ref()).await?;
+            let mut patterns: Vec<_> = groups
+                .all()
+                .iter()
+                .map(|g| g.pattern.clone())
+                .filter(|p| prefix.as_deref().is_none_or(|prefix| p.to_string().starts_with(prefix)))
+                .collect();
+            patterns.sort_by_key(ToString::to_string);
+            let (patterns, next) = page.cut(patterns);
+            let items = patterns.iter().map(|p| render::package_group(&found, &groups, p, settings)).collect();
+            ok(render::page("packageGroups", items, next))
+        }
+        Endpoint::ListSubPackageGroups { domain, owner, pattern, page } => {
+            let (found, groups, pattern) =
+                service.describe_package_group(caller, &domain, owner.as_ref(), &pattern).await?;
+            let mut children: Vec<_> = groups.children_of(&pattern).into_iter().map(|g| g.pattern.clone()).collect();
+            children.sort_by_key(ToString::to_string);
+            let (children, next) = page.cut(children);
+            let items = children.iter().map(|p| render::package_group(&found, &groups, p, settings)).collect();
+            ok(render::page("packageGroups", items, next))
+        }
+        Endpoint::GetAssociatedPackageGroup { domain, owner, package } => {
+            let (found, groups, pattern) =
+                service.associated_package_group(caller, &domain, owner.as_ref(), &package).await?;
+            ok(serde_json::json!({
+                "packageGroup": render::package_group(&found, &groups, &pattern, settings),
+                "associationType": "STRONG",
+            }))
+        }
+        Endpoint::ListAssociatedPackages { domain, owner, pattern, preview, page } => {
+            let packages = service.associated_packages(caller, &domain, owner.as_ref(), &pattern, preview).await?;
+            let (packages, next) = page.cut(packages);
+            let items = packages
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "format": p.format.as_str(),
+                        "namespace": Some(p.namespace.as_str()).filter(|n| !n.is_empty()),
+                        "package": p.name,
+                        "associationType": "STRONG",
+                    })
+                })
+                .collect();
+            ok(render::page("packages", items, next))
+        }
+        Endpoint::UpdatePackageGroupOriginConfiguration { domain, owner, pattern, update } => {
+            let (found, groups, pattern, changes) =
+                service.update_group_origin_configuration(caller, &domain, owner.as_ref(), &pattern, update).await?;
+            let updates: serde_json::Map<String, serde_json::Value> = changes
+                .iter()
+                .map(|(rule, (added, removed))| {
+                    (rule.as_str().to_owned(), serde_json::json!({ "ADDED": added, "REMOVED": removed }))
+                })
+                .collect();
+            ok(serde_json::json!({
+                "packageGroup": render::package_group(&found, &groups, &pattern, settings),
+                "allowedRepositoryUpdates": updates,
+            }))
+        }
+        Endpoint::ListAllowedRepositoriesForGroup { domain, owner, pattern, rule, page } => {
+            let (_, groups, pattern) =
+                service.describe_package_group(caller, &domain, owner.as_ref(), &pattern).await?;
+            let allowed = groups.get(&pattern).map(|g| g.allowed(rule).to_vec()).unwrap_or_default();
+            let (allowed, next) = page.cut(allowed);
+            ok(render::page("allowedRepositories", allowed.into_iter().map(Into::into).collect(), next))
+        }
         Endpoint::TagResource { resource, tags } => {
             service.tag_resource(caller, &resource, &tags).await?;
             ok(serde_json::json!({}))

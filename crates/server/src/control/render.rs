@@ -33,6 +33,54 @@ pub(crate) fn policy(p: &tributary_engine::ResourcePolicy) -> Value {
     json!({ "policy": { "resourceArn": p.resource_arn, "revision": p.revision, "document": p.document } })
 }
 
+/// `PackageGroupDescription` of the group `pattern` (which `groups` holds) of `domain`: its
+/// origin rules as set, as they apply, and where they are inherited from.
+pub(crate) fn package_group(
+    domain: &Domain,
+    groups: &tributary_engine::PackageGroups,
+    pattern: &tributary_model::package_group::PackageGroupPattern,
+    settings: &Settings,
+) -> Value {
+    use tributary_model::package_group::OriginRule;
+    let arn = |p: &tributary_model::package_group::PackageGroupPattern| {
+        format!("arn:aws:codeartifact:{}:{}:package-group/{}{p}", settings.region, settings.owner, domain.name)
+    };
+    let reference =
+        |g: &tributary_engine::PackageGroup| json!({ "arn": arn(&g.pattern), "pattern": g.pattern.to_string() });
+    let Some(group) = groups.get(pattern) else {
+        return json!({ "pattern": pattern.to_string(), "arn": arn(pattern) });
+    };
+    let mut restrictions = serde_json::Map::new();
+    for rule in OriginRule::ALL {
+        let state = groups.rule(group, rule);
+        let mut restriction = json!({
+            "mode": state.mode.as_str(),
+            "effectiveMode": state.effective.as_str(),
+            "repositoriesCount": state.deciding.allowed(rule).len(),
+        });
+        if let Some(from) = state.inherited_from {
+            restriction["inheritedFrom"] = reference(from);
+        }
+        restrictions.insert(rule.as_str().to_owned(), restriction);
+    }
+    let created =
+        if group.record.created_at == DateTime::UNIX_EPOCH { domain.created_at } else { group.record.created_at };
+    let mut v = json!({
+        "arn": arn(pattern),
+        "pattern": pattern.to_string(),
+        "domainName": domain.name,
+        "domainOwner": domain.owner,
+        "createdTime": timestamp(created),
+        "contactInfo": group.record.contact_info,
+        "description": group.record.description,
+        "originConfiguration": { "restrictions": restrictions },
+    });
+    if let Some(parent) = groups.parent_of(pattern) {
+        v["parent"] = reference(parent);
+    }
+    v
+}
+
 /// A trusted publisher (Tributary extension).
 pub(crate) fn trusted_publisher(p: &tributary_engine::TrustedPublisherRecord) -> Value {
     json!({

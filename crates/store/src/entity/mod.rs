@@ -7,6 +7,7 @@ pub mod blob_collections;
 pub mod dist_tags;
 pub mod domains;
 pub mod fetch_leases;
+pub mod package_groups;
 pub mod package_versions;
 pub mod packages;
 pub mod permission_policies;
