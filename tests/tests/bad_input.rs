@@ -205,7 +205,14 @@ fn control_plane() -> Vec<Case> {
             400,
         ),
         case("max-results that is not a number", "POST", "/v1/repositories?max-results=x", Auth::Signed, 400),
-        case("a method the API has not", "PATCH", "/v1/domain?domain=acme", Auth::Signed, 404),
+        case(
+            "a method the API has not (an unknown operation, as CodeArtifact answers)",
+            "PATCH",
+            "/v1/domain?domain=acme",
+            Auth::Signed,
+            400,
+        )
+        .says(&["UNKNOWN_OPERATION"]),
         case(
             "a package address without a package",
             "GET",
