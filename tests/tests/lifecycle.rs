@@ -406,4 +406,10 @@ async fn copy_between_repositories(backend: Backend) {
         listed["versions"].as_array().expect("versions").iter().filter_map(|v| v["version"].as_str()).collect();
     versions.sort_unstable();
     assert_eq!(versions, ["1.0.0"]);
+
+    // The domain's blobs, each counted once: "version one" (in `dev` and `release`) and the
+    // upstream one (in `base` and `release`); the disposed version's files count no more.
+    let domain = server.aws(&["describe-domain", "--domain", "acme"]).ok();
+    let expected = b"version one".len() + b"version three, upstream".len();
+    assert_eq!(domain["domain"]["assetSizeBytes"], expected, "{domain}");
 }

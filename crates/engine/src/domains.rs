@@ -32,6 +32,11 @@ impl Service {
         self.domain(name, owner).await
     }
 
+    /// The bytes the blobs of `domain` take (each stored once, however many versions refer to it).
+    pub async fn domain_asset_bytes(&self, domain: &Domain) -> Result<u64, ServiceError> {
+        Ok(self.store.domain_asset_bytes(&domain.id).await?)
+    }
+
     /// ListDomains. A token caller sees only its own domain.
     pub async fn list_domains(
         &self,

@@ -224,6 +224,12 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn retains(&self, _file: &str) -> bool {
         true
     }
+    /// Whether ListPackageVersionAssets lists `file` among its version's assets. Files derived
+    /// from another, served but not the version's own (PyPI's core metadata), are not, as
+    /// CodeArtifact lists them.
+    fn lists_asset(&self, _file: &str) -> bool {
+        true
+    }
     /// For a file that describes its version (PyPI: a wheel, its METADATA inside), the reader
     /// of the version's metadata from the file's bytes; the engine calls it on files of at most
     /// [`MAX_DESCRIBING_FILE`] bytes fetched from upstream, so an ingested version gets its

@@ -283,6 +283,9 @@ impl Service {
         next_token: Option<&str>,
     ) -> Result<(PackageRecord, VersionRecord, Option<String>), ServiceError> {
         let (_, package, mut record) = self.stored_version(caller, address, version).await?;
+        if let Some(adapter) = self.formats.adapter(package.coordinates.format) {
+            record.assets.retain(|a| adapter.lists_asset(&a.name));
+        }
         let limit = usize::try_from(pagination::limit(max_results)?).unwrap_or(100);
         let after = next_token.map(|t| pagination::decode(t, 1)).transpose()?;
         record.assets.sort_by(|a, b| a.name.cmp(&b.name));

@@ -69,6 +69,10 @@ impl FormatAdapter for PypiAdapter {
         UPSTREAM_ACCEPT
     }
 
+    fn lists_asset(&self, file: &str) -> bool {
+        !is_core_metadata(file)
+    }
+
     fn retains(&self, file: &str) -> bool {
         // Resolvers read core metadata of versions they never install: only a distribution
         // keeps its version.

@@ -30,6 +30,27 @@ use crate::{Result, Store, StoreError};
 const MARK_BATCH: usize = 500;
 
 impl Store {
+    /// The bytes the blobs of the domain `domain_id` take, each counted once however many
+    /// assets refer to it (DescribeDomain's `assetSizeBytes`).
+    pub async fn domain_asset_bytes(&self, domain_id: &str) -> Result<u64> {
+        use sea_orm::{DbBackend, FromQueryResult, Statement};
+        #[derive(FromQueryResult)]
+        struct Total {
+            total: Option<i64>,
+        }
+        let backend = self.reads.get_database_backend();
+        let parameter = if backend == DbBackend::Postgres { "$1" } else { "?" };
+        let sql = format!(
+            "SELECT CAST(SUM(size) AS BIGINT) AS total FROM (SELECT DISTINCT a.sha256, a.size FROM assets a \
+             JOIN package_versions v ON a.version_id = v.id JOIN packages p ON v.package_id = p.id \
+             JOIN repositories r ON p.repository_id = r.id WHERE r.domain_id = {parameter}) blobs"
+        );
+        let found = Total::find_by_statement(Statement::from_sql_and_values(backend, sql, [domain_id.into()]))
+            .one(&self.reads)
+            .await?;
+        Ok(found.and_then(|t| t.total).and_then(|t| u64::try_from(t).ok()).unwrap_or(0))
+    }
+
     /// Those of `candidates` (hex SHA-256s) no asset of the domain `domain_id` refers to now.
     /// Only a look: nothing is marked (`tributary gc --dry-run`).
     pub async fn unreferenced_among(&self, domain_id: &str, candidates: &[String]) -> Result<Vec<String>> {

@@ -201,15 +201,16 @@ async fn dispatch(
     match endpoint {
         Endpoint::CreateDomain { domain, owner, encryption_key, tags } => {
             let created = service.create_domain(caller, &domain, owner.as_ref(), encryption_key, &tags).await?;
-            ok(serde_json::json!({ "domain": render::domain(&created, settings) }))
+            ok(serde_json::json!({ "domain": render::domain(&created, settings, 0) }))
         }
         Endpoint::DescribeDomain { domain, owner } => {
             let found = service.describe_domain(caller, &domain, owner.as_ref()).await?;
-            ok(serde_json::json!({ "domain": render::domain(&found, settings) }))
+            let bytes = service.domain_asset_bytes(&found).await?;
+            ok(serde_json::json!({ "domain": render::domain(&found, settings, bytes) }))
         }
         Endpoint::DeleteDomain { domain, owner } => {
             let deleted = service.delete_domain(caller, &domain, owner.as_ref()).await?;
-            ok(serde_json::json!({ "domain": render::domain(&deleted, settings) }))
+            ok(serde_json::json!({ "domain": render::domain(&deleted, settings, 0) }))
         }
         Endpoint::ListDomains { max_results, next_token } => {
             let page = service.list_domains(caller, max_results, next_token.as_deref()).await?;

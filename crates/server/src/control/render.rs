@@ -110,11 +110,11 @@ pub(crate) fn issued_key(k: &tributary_engine::IssuedKey) -> Value {
     json!({ "principal": principal(&k.principal), "secretAccessKey": k.secret_access_key })
 }
 
-/// `DomainDescription`: the summary plus counts.
-pub(crate) fn domain(d: &Domain, settings: &Settings) -> Value {
+/// `DomainDescription`: the summary plus counts, and the bytes its blobs take.
+pub(crate) fn domain(d: &Domain, settings: &Settings, asset_size_bytes: u64) -> Value {
     let mut v = domain_summary(d, settings);
     v["repositoryCount"] = d.repository_count.into();
-    v["assetSizeBytes"] = 0.into();
+    v["assetSizeBytes"] = asset_size_bytes.into();
     v
 }
 
