@@ -144,12 +144,10 @@ impl Service {
                 })
             })
             .flatten();
-        // A package whose every version was deleted is gone from listings: one query for the page.
+        // A package whose every version was deleted is gone from listings: one query for the
+        // page, of statuses only.
         let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-        let mut live: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-        for v in self.store.versions_of(&ids).await? {
-            *live.entry(v.package_id.clone()).or_default() |= v.status != VersionStatus::Deleted;
-        }
+        let live = self.store.package_liveness(&ids).await?;
         let items = rows
             .into_iter()
             .filter(|p| {
@@ -169,8 +167,8 @@ impl Service {
         address: &PackageAddress,
     ) -> Result<PackageRecord, ServiceError> {
         let (_, package) = self.stored_package(caller, address).await?;
-        let versions = self.store.versions_of(std::slice::from_ref(&package.id)).await?;
-        if !versions.is_empty() && versions.iter().all(|v| v.status == VersionStatus::Deleted) {
+        let live = self.store.package_liveness(std::slice::from_ref(&package.id)).await?;
+        if live.get(&package.id) == Some(&false) {
             return Err(package_not_found(address));
         }
         Ok(package)

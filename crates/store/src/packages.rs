@@ -517,6 +517,27 @@ impl Store {
 
     /// Packages of one repository, ordered by (format, namespace, name), after `after`, at most
     /// `limit`, filtered by format, namespace and name prefix when given.
+    /// The packages of `package_ids` that have versions, each with whether one of them is not
+    /// Deleted (a package is live while one is): read from the statuses alone, no version row
+    /// nor asset loaded (a page of ListPackages asks this of every package on it).
+    pub async fn package_liveness(&self, package_ids: &[String]) -> Result<HashMap<String, bool>> {
+        use sea_orm::QuerySelect as _;
+        let rows: Vec<(String, String)> = package_versions::Entity::find()
+            .select_only()
+            .column(package_versions::Column::PackageId)
+            .column(package_versions::Column::Status)
+            .distinct()
+            .filter(package_versions::Column::PackageId.is_in(package_ids.iter().cloned()))
+            .into_tuple()
+            .all(&self.reads)
+            .await?;
+        let mut live: HashMap<String, bool> = HashMap::new();
+        for (package_id, status) in rows {
+            *live.entry(package_id).or_default() |= status != VersionStatus::Deleted.as_str();
+        }
+        Ok(live)
+    }
+
     pub async fn list_packages(
         &self,
         repository_id: &str,
