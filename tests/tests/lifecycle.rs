@@ -12,7 +12,7 @@
 //! - `versions_by_revision`: `update-package-versions-status --version-revisions` changes a
 //!   version at its revision and refuses one at another (`MISMATCHED_REVISION`); a revision of a
 //!   version `versions` does not name is a ValidationException. A version's description omits
-//!   the members it lacks (no `null`); a deleted package is not described (404).
+//!   the members it lacks (no `null`); a deleted package is neither described (404) nor listed.
 //! - `tags`: the tags `create-domain` and `create-repository` take are listed by
 //!   `list-tags-for-resource`; `tag-resource` adds and replaces, `untag-resource` removes, on a
 //!   domain's and a repository's ARN; an ARN of another account is not found, a string that is
@@ -240,6 +240,8 @@ async fn versions_by_revision(backend: Backend) {
     on_package(&server, "delete-package", &[]).ok();
     let gone = on_package(&server, "describe-package", &[]).error("ResourceNotFoundException", "DescribePackage");
     assert_mentions(&gone, &["thing"]);
+    let listed = server.aws(&["list-packages", "--domain", "acme", "--repository", "files"]).ok();
+    assert_eq!(listed["packages"], serde_json::json!([]), "a deleted package is not listed: {listed}");
 }
 
 async fn unknown_operation(backend: Backend) {
