@@ -10,6 +10,9 @@
 //!   publishing"); deleted with the domain;
 //! - `package_groups`: a domain's package groups, by pattern, with their origin rules and the
 //!   repositories those allow (docs/DESIGN.md §2, "Package groups"); deleted with the domain;
+//! - `cleanup_policies`: per repository, which versions a cleanup disposes (issue 15; docs/DESIGN.md
+//!   §2, "Cleanup"); `package_versions.last_downloaded_at`: when a version was last downloaded
+//!   from its repository (stamped at most once a day a replica), what cleanup goes by;
 //! - principal names are unique, as the API names principals by them.
 
 use sea_orm_migration::prelude::*;
@@ -59,6 +62,22 @@ enum PackageGroups {
     Rules,
     AllowedRepositories,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CleanupPolicies {
+    Table,
+    RepositoryId,
+    UnusedDays,
+    KeepNewest,
+    IncludePublished,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PackageVersions {
+    Table,
+    LastDownloadedAt,
 }
 
 #[derive(DeriveIden)]
@@ -188,6 +207,33 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(CleanupPolicies::Table)
+                    .col(ColumnDef::new(CleanupPolicies::RepositoryId).text().not_null().primary_key())
+                    .col(ColumnDef::new(CleanupPolicies::UnusedDays).big_integer().null())
+                    .col(ColumnDef::new(CleanupPolicies::KeepNewest).big_integer().null())
+                    .col(ColumnDef::new(CleanupPolicies::IncludePublished).boolean().not_null())
+                    .col(ColumnDef::new(CleanupPolicies::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_cleanup_policies_repository")
+                            .from(CleanupPolicies::Table, CleanupPolicies::RepositoryId)
+                            .to(Repositories::Table, Repositories::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PackageVersions::Table)
+                    .add_column(ColumnDef::new(PackageVersions::LastDownloadedAt).timestamp_with_time_zone().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ux_principals_name")
@@ -201,6 +247,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("ux_principals_name").table(Principals::Table).to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter().table(PackageVersions::Table).drop_column(PackageVersions::LastDownloadedAt).to_owned(),
+            )
+            .await?;
+        manager.drop_table(Table::drop().table(CleanupPolicies::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PackageGroups::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(TrustedPublishers::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PublicRepositories::Table).to_owned()).await?;

@@ -16,7 +16,8 @@
 //!   strings in their enum, timestamps as epoch seconds, the required members present, the
 //!   model's status code) and as botocore parsed it (dicts, lists, `str`, `int`, `bool`,
 //!   `datetime`, the streaming asset a stream with the published bytes; required members
-//!   present, no `None`); the lists the world fills must have items, so that theirs are checked;
+//!   present, no `None`), and in both the model's lengths, ranges and patterns; the lists the
+//!   world fills must have items, so that theirs are checked;
 //! - fails on any violation (printed with its operation and path, such as
 //!   `DescribePackageGroup.packageGroup.originConfiguration.restrictions.PUBLISH.mode`), on any
 //!   call that raised (its error code and message, and whether it is an unknown-operation answer:

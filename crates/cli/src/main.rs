@@ -256,6 +256,11 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
                 Ok(freed) => tracing::info!(freed_bytes = freed, "removed abandoned uploads"),
                 Err(e) => tracing::warn!(error = %e, "cannot remove abandoned uploads"),
             }
+            match service.clean_up_all(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(disposed) => tracing::info!(disposed, "cleanup policies disposed versions"),
+                Err(e) => tracing::warn!(error.message = %e.message, "cannot run the cleanup policies"),
+            }
             match service.collect_garbage(grace).await {
                 Ok(report) if report.deleted > 0 => {
                     tracing::info!(deleted = report.deleted, idle = report.idle, "removed unreferenced blobs");

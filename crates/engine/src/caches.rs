@@ -161,6 +161,9 @@ pub(crate) struct Caches {
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
     /// Access rules (policies, public repositories), by domain id.
     pub(crate) access: Cache<String, Arc<crate::access::DomainAccess>>,
+    /// Downloads recorded in the last day, by a hash of (repository, package, version): a
+    /// version's `last_downloaded_at` is written at most once a day a replica.
+    pub(crate) download_stamps: Cache<u64, ()>,
     /// Package groups, by domain id.
     pub(crate) package_groups: Cache<String, Arc<crate::package_groups::PackageGroups>>,
     /// OIDC issuers' keys (trusted publishing), by JWKS URL or issuer.
@@ -193,6 +196,7 @@ impl Caches {
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            download_stamps: Cache::builder().max_capacity(1_000_000).time_to_live(Duration::from_secs(86_400)).build(),
             package_groups: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             issuer_keys: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(300)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
@@ -242,6 +246,7 @@ impl Caches {
             counted("graphs", &self.graphs),
             counted("access", &self.access),
             counted("package-groups", &self.package_groups),
+            counted("download-stamps", &self.download_stamps),
             counted("domains", &self.domains),
             counted("ingest-locks", &self.ingest_locks),
             weighed("documents", &self.documents),

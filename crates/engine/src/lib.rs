@@ -4,6 +4,7 @@
 
 pub mod access;
 mod caches;
+pub mod cleanup;
 mod copy;
 pub mod data_plane;
 mod documents;
@@ -48,6 +49,7 @@ pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use tags::TaggedResource;
 pub use tributary_store::TrustedPublisherRecord;
+pub use tributary_store::{CleanupCandidate, CleanupPolicy};
 pub use trusted_publishing::PUBLISHER_TOKEN_SECONDS;
 pub use upstream::{ConnectionHealth, UpstreamSettings};
 

@@ -10,6 +10,7 @@
 //!   constraint, reported as a conflict.
 
 mod access;
+mod cleanup;
 mod collections;
 mod entity;
 mod error;
@@ -30,6 +31,7 @@ use tributary_migrations::{Migrator, MigratorTrait};
 use tributary_model::{ResourceType, ServiceError};
 
 pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget, TrustedPublisherRecord};
+pub use cleanup::{CleanupCandidate, CleanupPolicy};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use package_groups::{PackageGroupRecord, package_group_not_found};

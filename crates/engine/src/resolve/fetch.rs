@@ -111,7 +111,10 @@ impl Service {
         })
         .await;
         match lookup {
-            Ok(stored) => return self.open_blob(&target.domain, stored).await,
+            Ok(stored) => {
+                self.note_download(target, coordinates, version);
+                return self.open_blob(&target.domain, stored).await;
+            }
             Err(miss) => {
                 if let AssetMiss::Failed(e) = &*miss {
                     return Err(e.clone());
@@ -121,6 +124,26 @@ impl Service {
         // Resolving through the chain has a large future: on the heap, so a warm download's
         // future stays small (docs/benchmarks.md, "Instructions per request").
         Box::pin(self.fetch_through_chain(target, adapter, coordinates, version, asset)).await
+    }
+
+    /// Records, at most once a day a replica, that `version` was downloaded from `target` (what
+    /// cleanup goes by); the write runs apart, and a failure only logs.
+    fn note_download(&self, target: &RepoTarget, coordinates: &PackageCoordinates, version: &str) {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (&target.repository_id, coordinates, version).hash(&mut hasher);
+        let key = hasher.finish();
+        if self.caches.download_stamps.contains_key(&key) {
+            return;
+        }
+        let (service, repository_id, coordinates, version) =
+            (self.clone(), target.repository_id.clone(), coordinates.clone(), version.to_owned());
+        tokio::spawn(async move {
+            service.caches.download_stamps.insert(key, ()).await;
+            if let Err(e) = service.store.stamp_download(&repository_id, &coordinates, &version, Utc::now()).await {
+                tracing::warn!(error.message = %e, "cannot record a download");
+            }
+        });
     }
 
     /// `fetch_asset` for a file not stored in the asking repository: found through its search

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
 use tributary_engine::{
-    CopyRequest, OriginConfigurationUpdate, PackageAddress, PackageFilter, PackageGroupDetails, RepoRef,
+    CleanupPolicy, CopyRequest, OriginConfigurationUpdate, PackageAddress, PackageFilter, PackageGroupDetails, RepoRef,
     TaggedResource, VersionFilter, VersionSelection,
 };
 use tributary_model::package_group::{OriginRule, RuleMode};
@@ -169,6 +169,12 @@ pub enum Endpoint {
         rule: OriginRule,
         page: PageRequest,
     },
+    /// `PUT /v1/repository/cleanup-policy` (Tributary extension); an empty body removes it
+    PutCleanupPolicy { repo: RepoRef, policy: Option<CleanupPolicy> },
+    /// `GET /v1/repository/cleanup-policy` (Tributary extension)
+    GetCleanupPolicy { repo: RepoRef },
+    /// `POST /v1/repository/cleanup` (Tributary extension)
+    CleanUpRepository { repo: RepoRef, dry_run: bool },
     /// `POST /v1/tag`
     TagResource { resource: TaggedResource, tags: Vec<Tag> },
     /// `POST /v1/untag`
@@ -427,6 +433,14 @@ impl PageRequest {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CleanupBody {
+    unused_days: Option<u32>,
+    keep_newest: Option<u32>,
+    include_published: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PackageGroupBody {
     package_group: Option<String>,
@@ -604,6 +618,9 @@ impl Endpoint {
             Self::ListAssociatedPackages { .. } => "ListAssociatedPackages",
             Self::UpdatePackageGroupOriginConfiguration { .. } => "UpdatePackageGroupOriginConfiguration",
             Self::ListAllowedRepositoriesForGroup { .. } => "ListAllowedRepositoriesForGroup",
+            Self::PutCleanupPolicy { .. } => "PutCleanupPolicy",
+            Self::GetCleanupPolicy { .. } => "GetCleanupPolicy",
+            Self::CleanUpRepository { .. } => "CleanUpRepository",
             Self::TagResource { .. } => "TagResource",
             Self::UntagResource { .. } => "UntagResource",
             Self::ListTagsForResource { .. } => "ListTagsForResource",
@@ -640,12 +657,16 @@ impl Endpoint {
             | Self::GetRepositoryPublicAccess { .. }
             | Self::ListTrustedPublishers { .. }
             | Self::ListTagsForResource { .. }
+            | Self::GetCleanupPolicy { .. }
             | Self::DescribePackageGroup { .. }
             | Self::ListPackageGroups { .. }
             | Self::ListSubPackageGroups { .. }
             | Self::GetAssociatedPackageGroup { .. }
             | Self::ListAssociatedPackages { .. }
             | Self::ListAllowedRepositoriesForGroup { .. } => None,
+            Self::PutCleanupPolicy { .. } => Some("PutCleanupPolicy"),
+            // A dry run changes nothing, but it is an administration all the same.
+            Self::CleanUpRepository { .. } => Some("CleanUpRepository"),
             Self::CreatePackageGroup { .. } => Some("CreatePackageGroup"),
             Self::UpdatePackageGroup { .. } => Some("UpdatePackageGroup"),
             Self::DeletePackageGroup { .. } => Some("DeletePackageGroup"),
@@ -812,6 +833,9 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            Self::PutCleanupPolicy { repo, .. } => vec![on("tributary:PutCleanupPolicy", repository(repo))],
+            Self::GetCleanupPolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
+            Self::CleanUpRepository { repo, .. } => vec![on("tributary:CleanUpRepository", repository(repo))],
             // A package group's operations are the domain's (its ARN names the domain).
             Self::CreatePackageGroup { domain, .. } => {
                 vec![on("codeartifact:CreatePackageGroup", Resource::Domain(domain))]
@@ -992,6 +1016,27 @@ impl Endpoint {
                     },
                 }
             }
+            ("PUT", "/v1/repository/cleanup-policy") => {
+                let b: CleanupBody = body(bytes)?;
+                let policy = (b.unused_days.is_some() || b.keep_newest.is_some() || b.include_published.is_some())
+                    .then(|| CleanupPolicy {
+                        unused_days: b.unused_days,
+                        keep_newest: b.keep_newest,
+                        include_published: b.include_published.unwrap_or(false),
+                    });
+                Self::PutCleanupPolicy { repo: q.repo()?, policy }
+            }
+            ("GET", "/v1/repository/cleanup-policy") => Self::GetCleanupPolicy { repo: q.repo()? },
+            ("POST", "/v1/repository/cleanup") => Self::CleanUpRepository {
+                repo: q.repo()?,
+                dry_run: match q.get("dry-run") {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(other) => {
+                        return Err(ServiceError::validation(format!("`dry-run` is `true` or `false`, not `{other}`")));
+                    }
+                },
+            },
             ("POST", "/v1/package-group") => {
                 let b: PackageGroupBody = body(bytes)?;
                 Self::CreatePackageGroup {

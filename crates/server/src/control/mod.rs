@@ -421,6 +421,18 @@ async fn dispatch(
             let (allowed, next) = page.cut(allowed);
             ok(render::page("allowedRepositories", allowed.into_iter().map(Into::into).collect(), next))
         }
+        Endpoint::PutCleanupPolicy { repo, policy } => {
+            service.set_cleanup_policy(caller, &repo, policy).await?;
+            ok(render::cleanup_policy(policy.as_ref()))
+        }
+        Endpoint::GetCleanupPolicy { repo } => {
+            let policy = service.cleanup_policy(caller, &repo).await?;
+            ok(render::cleanup_policy(policy.as_ref()))
+        }
+        Endpoint::CleanUpRepository { repo, dry_run } => {
+            let chosen = service.clean_up(caller, &repo, dry_run, Utc::now()).await?;
+            ok(render::cleanup(&chosen, dry_run))
+        }
         Endpoint::TagResource { resource, tags } => {
             service.tag_resource(caller, &resource, &tags).await?;
             ok(serde_json::json!({}))

@@ -81,6 +81,37 @@ pub(crate) fn package_group(
     v
 }
 
+/// A repository's cleanup policy (Tributary extension): `{}` without one.
+pub(crate) fn cleanup_policy(policy: Option<&tributary_engine::CleanupPolicy>) -> Value {
+    match policy {
+        None => json!({}),
+        Some(p) => json!({ "cleanupPolicy": {
+            "unusedDays": p.unused_days,
+            "keepNewest": p.keep_newest,
+            "includePublished": p.include_published,
+        } }),
+    }
+}
+
+/// What a cleanup disposed, or would (Tributary extension).
+pub(crate) fn cleanup(chosen: &[tributary_engine::CleanupCandidate], dry_run: bool) -> Value {
+    let versions: Vec<Value> = chosen
+        .iter()
+        .map(|c| {
+            json!({
+                "format": c.coordinates.format.as_str(),
+                "namespace": Some(c.coordinates.namespace.as_str()).filter(|n| !n.is_empty()),
+                "package": c.coordinates.name,
+                "version": c.version,
+                "status": c.status,
+                "originType": c.origin_type,
+                "lastUsedTime": timestamp(c.last_used_at),
+            })
+        })
+        .collect();
+    json!({ "dryRun": dry_run, "versions": versions })
+}
+
 /// A trusted publisher (Tributary extension).
 pub(crate) fn trusted_publisher(p: &tributary_engine::TrustedPublisherRecord) -> Value {
     json!({

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod blob_collections;
+pub mod cleanup_policies;
 pub mod dist_tags;
 pub mod domains;
 pub mod fetch_leases;
