@@ -246,6 +246,7 @@ async fn main_flow() {
     assert_eq!(names(&cli(&["list-repositories-in-domain", "--domain", "acme"]), "repositories"), Vec::<String>::new());
     let deleted = cli(&["delete-domain", "--domain", "acme"]);
     assert_eq!(deleted["domain"]["name"], "acme");
+    assert_eq!(deleted["domain"]["status"], "Deleted", "{deleted}");
     let message =
         server.aws(&["describe-domain", "--domain", "acme"]).error("ResourceNotFoundException", "DescribeDomain");
     assert_mentions(&message, &["`acme`"]);

@@ -210,7 +210,9 @@ async fn dispatch(
         }
         Endpoint::DeleteDomain { domain, owner } => {
             let deleted = service.delete_domain(caller, &domain, owner.as_ref()).await?;
-            ok(serde_json::json!({ "domain": render::domain(&deleted, settings, 0) }))
+            let mut domain = render::domain(&deleted, settings, 0);
+            domain["status"] = "Deleted".into();
+            ok(serde_json::json!({ "domain": domain }))
         }
         Endpoint::ListDomains { max_results, next_token } => {
             let page = service.list_domains(caller, max_results, next_token.as_deref()).await?;
