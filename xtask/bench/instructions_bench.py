@@ -15,16 +15,21 @@ after another on one keep-alive connection (gzip accepted, as wrk sends them), a
 dumped. Every thread is counted (the runtime's workers, the blocking pool, SQLite's).
 Prints a Markdown table of instructions per request, and each binary's ratio to the first.
 BENCH_CALLGRIND_DIR keeps the dumps there (`{label}.{workload number}`), for callgrind_annotate.
+BENCH_TOKENS (`admin`; `admin,reader` for both) says whose token the requests carry: the admin's
+(administrators skip the permissions policies) or that of a principal the domain's and the
+repository's policies allow to read (every request of it evaluates both); each is a column.
 """
 import http.client, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, run, tributary_binary, tributary_chain, wait_http
+from benchlib import (ADMIN_KEY, ADMIN_SECRET, FIXTURE, aws_cli, free_port, policy_reader_token, run, tributary_binary,
+                      tributary_chain, wait_http)
 import npm_bench
 import nuget_bench
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
 NUGET = os.environ.get("BENCH_FORMAT", "npm") == "nuget"
+TOKENS = os.environ.get("BENCH_TOKENS", "admin").split(",")
 
 
 def npm_workloads():
@@ -86,38 +91,45 @@ def measure(label, binary, aws, fixture_port, work):
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", proc=proc, timeout=300)
         connection = "public:nuget-org" if NUGET else "public:npmjs"
-        token = tributary_chain(aws, port, connection, ["gateway", "team", "app"], os.environ)
+        tokens = {"admin": tributary_chain(aws, port, connection, ["gateway", "team", "app"], os.environ)}
+        if "reader" in TOKENS:
+            tokens["reader"] = policy_reader_token(binary, aws, port, "bench", "app", os.environ)
         workloads = nuget_workloads() if NUGET else npm_workloads()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
+        measured, seen, instrumented = [], set(), False
+        for kind in TOKENS:
+            headers = {"Authorization": f"Bearer {tokens[kind]}", "Accept-Encoding": "gzip"}
 
-        def get(path, extra):
-            conn.request("GET", path, headers={**headers, **extra})
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{label}: GET {path} answered {response.status}")
+            def get(path, extra):
+                conn.request("GET", path, headers={**headers, **extra})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{label} ({kind}): GET {path} answered {response.status}")
 
-        for _, path, extra in workloads:  # through the whole chain once, and cached
-            get(path, extra)
-            get(path, extra)
-        callgrind(proc.pid, "-i", "on")
-        for _, path, extra in workloads:  # warm under instrumentation too
-            get(path, extra)
-        results, seen = {}, set()
-        for name, path, extra in workloads:
-            callgrind(proc.pid, "-z")
-            for _ in range(REQUESTS):
+            for _, path, extra in workloads:  # through the whole chain once, and cached
                 get(path, extra)
-            callgrind(proc.pid, "-d")
-            total, seen, dump = dumped_total(out_dir, proc.pid, seen)
-            results[name] = total / REQUESTS
-            keep = os.environ.get("BENCH_CALLGRIND_DIR")
-            if keep:
-                os.makedirs(keep, exist_ok=True)
-                shutil.copy(dump, os.path.join(keep, f"{label}.{len(results)}"))
+                get(path, extra)
+            if not instrumented:
+                callgrind(proc.pid, "-i", "on")
+                instrumented = True
+            for _, path, extra in workloads:  # warm under instrumentation too
+                get(path, extra)
+            results = {}
+            for name, path, extra in workloads:
+                callgrind(proc.pid, "-z")
+                for _ in range(REQUESTS):
+                    get(path, extra)
+                callgrind(proc.pid, "-d")
+                total, seen, dump = dumped_total(out_dir, proc.pid, seen)
+                results[name] = total / REQUESTS
+                keep = os.environ.get("BENCH_CALLGRIND_DIR")
+                if keep:
+                    os.makedirs(keep, exist_ok=True)
+                    shutil.copy(dump, os.path.join(keep, f"{label}-{kind}.{len(results)}"))
+            measured.append((label if len(TOKENS) == 1 else f"{label} ({kind})", results))
         conn.close()
-        return [name for name, _, _ in workloads], results
+        return [name for name, _, _ in workloads], measured
     except Exception:
         print(open(os.path.join(out_dir, "server.log")).read()[-3000:], file=sys.stderr)
         raise
@@ -144,8 +156,10 @@ def main():
             npm_bench.LATEST = npm_bench.build_fixture(os.path.join(work, "fixture"), fixture_port)
             served = FIXTURE
         fixture = subprocess.Popen([sys.executable, "-c", served, os.path.join(work, "fixture"), str(fixture_port)])
-        measured = [(label, *measure(label, binary, aws, fixture_port, work)) for label, binary in binaries()]
-        workloads = measured[0][1]
+        measured, workloads = [], []
+        for label, binary in binaries():
+            workloads, columns = measure(label, binary, aws, fixture_port, work)
+            measured.extend((column, workloads, results) for column, results in columns)
         labels = [label for label, _, _ in measured]
         print(f"\n| workload ({REQUESTS} requests, instructions per request) | " + " | ".join(labels)
               + "".join(f" | {label} / {labels[0]}" for label in labels[1:]) + " |")
