@@ -13,6 +13,8 @@
 //! - `cleanup_policies`: per repository, which versions a cleanup disposes (issue 15; docs/DESIGN.md
 //!   §2, "Cleanup"); `package_versions.last_downloaded_at`: when a version was last downloaded
 //!   from its repository (stamped at most once a day a replica), what cleanup goes by;
+//! - `version_views`: the versions promoted into a repository's `@prerelease` or `@release`
+//!   view (docs/DESIGN.md §2, "Views");
 //! - principal names are unique, as the API names principals by them.
 
 use sea_orm_migration::prelude::*;
@@ -77,7 +79,16 @@ enum CleanupPolicies {
 #[derive(DeriveIden)]
 enum PackageVersions {
     Table,
+    Id,
     LastDownloadedAt,
+}
+
+#[derive(DeriveIden)]
+enum VersionViews {
+    Table,
+    VersionId,
+    View,
+    PromotedAt,
 }
 
 #[derive(DeriveIden)]
@@ -226,6 +237,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(VersionViews::Table)
+                    .col(ColumnDef::new(VersionViews::VersionId).text().not_null())
+                    .col(ColumnDef::new(VersionViews::View).text().not_null())
+                    .col(ColumnDef::new(VersionViews::PromotedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(VersionViews::VersionId).col(VersionViews::View))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_version_views_version")
+                            .from(VersionViews::Table, VersionViews::VersionId)
+                            .to(PackageVersions::Table, PackageVersions::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter()
                     .table(PackageVersions::Table)
@@ -252,6 +281,7 @@ impl MigrationTrait for Migration {
                 Table::alter().table(PackageVersions::Table).drop_column(PackageVersions::LastDownloadedAt).to_owned(),
             )
             .await?;
+        manager.drop_table(Table::drop().table(VersionViews::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(CleanupPolicies::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(PackageGroups::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(TrustedPublishers::Table).to_owned()).await?;

@@ -84,6 +84,8 @@ pub struct Request<'a> {
     pub domain: DomainName,
     /// The repository named in the path.
     pub repository: RepositoryName,
+    /// The view named in the path (`REPOSITORY@release`), if any.
+    pub view: Option<tributary_model::view::RepositoryView>,
     /// The path after `/{format}/{domain}/{repository}`, still percent-encoded: empty, or from
     /// a `/` on.
     pub tail: &'a str,
@@ -486,7 +488,19 @@ impl Service {
             }
             None => return Err(ServiceError::new(ErrorKind::MissingAuthentication, login_hint)),
         };
-        let target = self.repo_target(&caller, &request.domain, &request.repository).await?;
+        let mut target = self.repo_target(&caller, &request.domain, &request.repository).await?;
+        if let Some(view) = request.view {
+            if access != Access::Read {
+                return Err(ServiceError::new(
+                    ErrorKind::AccessDenied,
+                    format!(
+                        "`{}@{view}` is a view, which is read-only: publish to `{}` and promote the version into `@{view}`",
+                        request.repository, request.repository
+                    ),
+                ));
+            }
+            target.view = Some(view);
+        }
         // Decided in memory from the rules the target holds (docs/benchmarks.md, "Access
         // control on the warm path"). Anyone may read a public repository (what it holds:
         // pulling from upstream is `ReadFromUpstream`'s, checked where it would happen).

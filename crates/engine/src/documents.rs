@@ -49,7 +49,7 @@ impl Service {
     where
         F: Future<Output = Result<Vec<u8>, ServiceError>>,
     {
-        let package = self.caches.seen_from(&target.domain.id, &target.repository, package).await;
+        let package = self.caches.seen_from(&target.domain.id, &target.cache_name(), package).await;
         let key = DocumentKey { package, rendering: rendering.to_owned() };
         get_or_try_init(&self.caches.documents, &key, || async {
             let body = render().await?;

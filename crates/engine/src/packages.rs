@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use tributary_model::view::RepositoryView;
+
 use tributary_model::{
     OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError,
     VersionStatus,
@@ -317,6 +319,47 @@ impl Service {
         })?;
         let body = self.open_stored(&target, found).await?;
         Ok((record, body))
+    }
+
+    /// Promotes `version` of a package, stored in the repository and Published or Unlisted,
+    /// into `view` (a Tributary extension; docs/DESIGN.md §2, "Views"); it is never demoted.
+    /// Returns the views it is in now.
+    pub async fn promote_version(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+        view: RepositoryView,
+    ) -> Result<(PackageRecord, VersionRecord, Vec<RepositoryView>), ServiceError> {
+        if !view.is_promoted() {
+            return Err(ServiceError::validation(
+                "`@local` holds what the repository holds; promote into `prerelease` or `release`",
+            ));
+        }
+        let (target, package, record) = self.stored_version(caller, address, version).await?;
+        if !matches!(record.status, VersionStatus::Published | VersionStatus::Unlisted) {
+            return Err(ServiceError::conflict(
+                ResourceType::PackageVersion,
+                version,
+                format!("version `{version}` is {}; only a Published or Unlisted version is promoted", record.status),
+            ));
+        }
+        self.store.promote(&record.id, view).await?;
+        self.caches.package_changed(&target.domain.id, &package.coordinates).await;
+        let views = self.store.views_of(&record.id).await?;
+        Ok((package, record, views))
+    }
+
+    /// The views `version` of a package was promoted into.
+    pub async fn version_views(
+        &self,
+        caller: &Caller,
+        address: &PackageAddress,
+        version: &str,
+    ) -> Result<(PackageRecord, VersionRecord, Vec<RepositoryView>), ServiceError> {
+        let (_, package, record) = self.stored_version(caller, address, version).await?;
+        let views = self.store.views_of(&record.id).await?;
+        Ok((package, record, views))
     }
 
     /// UpdatePackageVersionsStatus: to Published, Unlisted or Archived.

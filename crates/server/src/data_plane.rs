@@ -22,6 +22,7 @@ use tributary_engine::data_plane::{
     Access, BodyStream, Context, DataPlane, Endpoint as _, Request, RequestBody, RequestHeaders, Response, ResponseBody,
 };
 use tributary_engine::formats::FormatAdapter;
+use tributary_model::view::RepositoryView;
 use tributary_model::{DomainName, ErrorKind, RepositoryName, ServiceError};
 
 use crate::AppState;
@@ -154,17 +155,21 @@ fn request_of<'a>(
     format: &str,
     state: &AppState,
 ) -> Result<Request<'a>, ServiceError> {
-    let (domain, repository, tail) = repository_of(req, format)?;
+    let (domain, repository, view, tail) = repository_of(req, format)?;
     let method = Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| {
         ServiceError::new(ErrorKind::NotFound, format!("`{}` is not a method served here", req.method()))
     })?;
-    let path_prefix = format!("/{format}/{domain}/{repository}");
+    let path_prefix = match view {
+        None => format!("/{format}/{domain}/{repository}"),
+        Some(view) => format!("/{format}/{domain}/{repository}@{view}"),
+    };
     Ok(Request {
         method,
         public_base: format!("{}{path_prefix}", crate::control::public_url(req, state)),
         path_prefix,
         domain,
         repository,
+        view,
         tail,
         query: req.query_string(),
         headers,
@@ -172,11 +177,12 @@ fn request_of<'a>(
 }
 
 /// A data-plane request's repository, from its path `/{format}/{domain}/{repository}{tail}`:
-/// the names, checked, and the tail (empty, or from the `/` after the repository on).
+/// the names, checked, the view when the repository is written `REPOSITORY@VIEW`, and the tail
+/// (empty, or from the `/` after the repository on).
 pub(crate) fn repository_of<'a>(
     req: &'a HttpRequest,
     format: &str,
-) -> Result<(DomainName, RepositoryName, &'a str), ServiceError> {
+) -> Result<(DomainName, RepositoryName, Option<RepositoryView>, &'a str), ServiceError> {
     let path = req.uri().path();
     let rest = path.strip_prefix('/').and_then(|p| p.strip_prefix(format)).and_then(|p| p.strip_prefix('/'));
     let mut parts = rest.unwrap_or_default().splitn(3, '/');
@@ -190,7 +196,19 @@ pub(crate) fn repository_of<'a>(
         }
     };
     let tail = &path[1 + format.len() + 1 + domain.len() + 1 + repository.len()..];
-    Ok((DomainName::parse(domain)?, RepositoryName::parse(repository)?, tail))
+    let (repository, view) = match repository.split_once('@') {
+        None => (repository, None),
+        Some((name, view)) => {
+            let view = RepositoryView::parse(view).ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::NotFound,
+                    format!("a repository has no view `@{view}`: its views are `@local`, `@prerelease` and `@release`"),
+                )
+            })?;
+            (name, Some(view))
+        }
+    };
+    Ok((DomainName::parse(domain)?, RepositoryName::parse(repository)?, view, tail))
 }
 
 /// The request body as a stream the format may hold across threads: the server's body is read
@@ -309,7 +327,7 @@ mod tests {
     fn a_repository_path_splits_into_names_and_tail() {
         let split = |path: &str, format: &str| {
             let req = actix_web::test::TestRequest::get().uri(path).to_http_request();
-            repository_of(&req, format).map(|(d, r, tail)| (d.to_string(), r.to_string(), tail.to_owned()))
+            repository_of(&req, format).map(|(d, r, _, tail)| (d.to_string(), r.to_string(), tail.to_owned()))
         };
         let ok = |d: &str, r: &str, tail: &str| Ok((d.to_owned(), r.to_owned(), tail.to_owned()));
         assert_eq!(split("/npm/dd/rr/lodash", "npm"), ok("dd", "rr", "/lodash"));
@@ -321,5 +339,10 @@ mod tests {
             assert_eq!(split(missing, "npm").map_err(|e| e.kind), Err(ErrorKind::NotFound), "{missing}");
         }
         assert_eq!(split("/npm/DD/rr/x", "npm").map_err(|e| e.kind), Err(ErrorKind::Validation));
+        let req = actix_web::test::TestRequest::get().uri("/npm/dd/rr@release/x").to_http_request();
+        let (_, repository, view, tail) = repository_of(&req, "npm").expect("a view");
+        assert_eq!((repository.as_str(), view, tail), ("rr", Some(RepositoryView::Release), "/x"));
+        let req = actix_web::test::TestRequest::get().uri("/npm/dd/rr@nightly/x").to_http_request();
+        assert_eq!(repository_of(&req, "npm").map_err(|e| e.kind).err(), Some(ErrorKind::NotFound));
     }
 }

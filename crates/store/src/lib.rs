@@ -18,6 +18,7 @@ mod leases;
 mod package_groups;
 mod packages;
 mod records;
+mod views;
 
 use std::collections::HashMap;
 

@@ -68,6 +68,11 @@ impl Service {
         if !record.status.is_downloadable() {
             return Ok(None);
         }
+        if let Some(view) = target.view.filter(|v| v.is_promoted())
+            && self.store.promoted_among(std::slice::from_ref(&record.id), view).await?.is_empty()
+        {
+            return Ok(None);
+        }
         Ok(record.assets.into_iter().find(|a| a.name == asset))
     }
 
@@ -95,7 +100,7 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
-        let package = self.caches.seen_from(&target.domain.id, &target.repository, coordinates).await;
+        let package = self.caches.seen_from(&target.domain.id, &target.cache_name(), coordinates).await;
         let key = StoredAssetKey { package, version: version.to_owned(), asset: asset.to_owned() };
         // A file stored in the asking repository is looked up directly (one package row, one
         // version with its assets: the asking repository comes first in its own search order, so

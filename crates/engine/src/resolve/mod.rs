@@ -23,6 +23,7 @@ mod view;
 use std::sync::Arc;
 
 use tributary_blob::{BlobScope, Digests};
+use tributary_model::view::RepositoryView;
 use tributary_model::{DomainName, PackageCoordinates, RepositoryName, ServiceError};
 use tributary_store::{AssetRecord, Domain};
 
@@ -46,9 +47,21 @@ pub struct RepoTarget {
     graph: Arc<DomainGraph>,
     /// What the caller may do here, when it is no administrator (who may do all).
     pub(crate) rules: Option<Arc<RepositoryRules>>,
+    /// The view the request reads (`/npm/DOMAIN/REPOSITORY@release/`), if any: the repository's
+    /// own versions only, those promoted into it (docs/DESIGN.md §2, "Views").
+    pub view: Option<RepositoryView>,
 }
 
 impl RepoTarget {
+    /// How caches name what this target sees: the repository, or `repository@view`, so that a
+    /// view's documents and files are never another's.
+    pub(crate) fn cache_name(&self) -> std::borrow::Cow<'_, str> {
+        match self.view {
+            None => std::borrow::Cow::Borrowed(&self.repository),
+            Some(view) => std::borrow::Cow::Owned(format!("{}@{view}", self.repository)),
+        }
+    }
+
     /// Refuses to pull `version` of `coordinates` from upstream into the repository when the
     /// caller lacks `codeartifact:ReadFromUpstream` (docs/ARCHITECTURE.md, "Who may call what").
     pub(crate) fn check_reads_upstream(
@@ -119,7 +132,7 @@ impl Service {
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
         let rules = self.repository_rules(caller, &domain, repository.as_str(), &repository_id).await?;
-        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, rules })
+        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, rules, view: None })
     }
 }
 

@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use tributary_model::package_group::OriginRule;
 use tributary_model::{OriginSetting, PackageCoordinates, ServiceError};
 use tributary_store::{AssetRecord, PackageRecord, VersionRecord};
-
-use tributary_model::package_group::OriginRule;
 
 use super::{RepoTarget, connection_format};
 use crate::Service;
@@ -234,12 +233,23 @@ impl Service {
                 package_of(name).is_some_and(|p| p.restrictions.upstream == OriginSetting::Block)
             })
             .unwrap_or_default();
+        // A view (`REPOSITORY@release`) sees the repository's own versions only, those promoted
+        // into it (docs/DESIGN.md §2, "Views"): no upstream, no external connection.
+        let mut order = order;
+        if target.view.is_some() {
+            order.retain(|step| step.repository == target.repository);
+        }
         let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
         let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
-        let stored = match scope {
+        let mut stored = match scope {
             ViewScope::Whole => self.store.versions_of(&package_ids).await?,
             ViewScope::Version(version) => self.store.versions_named(&package_ids, version).await?,
         };
+        if let Some(view) = target.view.filter(|v| v.is_promoted()) {
+            let ids: Vec<String> = stored.iter().map(|v| v.id.clone()).collect();
+            let promoted = self.store.promoted_among(&ids, view).await?;
+            stored.retain(|v| promoted.contains(&v.id));
+        }
         for v in stored {
             versions_by_package.entry(v.package_id.clone()).or_default().push(v);
         }
@@ -273,6 +283,7 @@ impl Service {
             }
             if let Some(connection) = &step.external_connection {
                 if connection_format(connection) != Some(coordinates.format)
+                    || target.view.is_some()
                     || (upstream && internal_refused)
                     || groups.refusal(coordinates, OriginRule::ExternalUpstream, &step.repository).is_some()
                 {
@@ -313,6 +324,11 @@ impl Service {
                     Err(e) => view.upstream_error = Some(e),
                 }
             }
+        }
+        if target.view.is_some() {
+            // A tag of a version the view does not hold points nowhere (a client then takes the
+            // newest version the view holds).
+            view.dist_tags.retain(|_, version| view.versions.contains_key(version));
         }
         Ok(view)
     }

@@ -10,6 +10,7 @@ use tributary_engine::{
 };
 use tributary_model::package_group::{OriginRule, RuleMode};
 use tributary_model::records::Tag;
+use tributary_model::view::RepositoryView;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
     RepositoryName, ServiceError, VersionStatus,
@@ -169,6 +170,10 @@ pub enum Endpoint {
         rule: OriginRule,
         page: PageRequest,
     },
+    /// `POST /v1/package/version/promote` (Tributary extension)
+    PromotePackageVersion { address: PackageAddress, version: String, view: RepositoryView },
+    /// `GET /v1/package/version/views` (Tributary extension)
+    GetPackageVersionViews { address: PackageAddress, version: String },
     /// `PUT /v1/repository/cleanup-policy` (Tributary extension); an empty body removes it
     PutCleanupPolicy { repo: RepoRef, policy: Option<CleanupPolicy> },
     /// `GET /v1/repository/cleanup-policy` (Tributary extension)
@@ -618,6 +623,8 @@ impl Endpoint {
             Self::ListAssociatedPackages { .. } => "ListAssociatedPackages",
             Self::UpdatePackageGroupOriginConfiguration { .. } => "UpdatePackageGroupOriginConfiguration",
             Self::ListAllowedRepositoriesForGroup { .. } => "ListAllowedRepositoriesForGroup",
+            Self::PromotePackageVersion { .. } => "PromotePackageVersion",
+            Self::GetPackageVersionViews { .. } => "GetPackageVersionViews",
             Self::PutCleanupPolicy { .. } => "PutCleanupPolicy",
             Self::GetCleanupPolicy { .. } => "GetCleanupPolicy",
             Self::CleanUpRepository { .. } => "CleanUpRepository",
@@ -658,12 +665,14 @@ impl Endpoint {
             | Self::ListTrustedPublishers { .. }
             | Self::ListTagsForResource { .. }
             | Self::GetCleanupPolicy { .. }
+            | Self::GetPackageVersionViews { .. }
             | Self::DescribePackageGroup { .. }
             | Self::ListPackageGroups { .. }
             | Self::ListSubPackageGroups { .. }
             | Self::GetAssociatedPackageGroup { .. }
             | Self::ListAssociatedPackages { .. }
             | Self::ListAllowedRepositoriesForGroup { .. } => None,
+            Self::PromotePackageVersion { .. } => Some("PromotePackageVersion"),
             Self::PutCleanupPolicy { .. } => Some("PutCleanupPolicy"),
             // A dry run changes nothing, but it is an administration all the same.
             Self::CleanUpRepository { .. } => Some("CleanUpRepository"),
@@ -833,6 +842,12 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            Self::PromotePackageVersion { address, .. } => {
+                vec![on("tributary:PromotePackageVersion", package(address))]
+            }
+            Self::GetPackageVersionViews { address, .. } => {
+                vec![on("codeartifact:DescribePackageVersion", package(address))]
+            }
             Self::PutCleanupPolicy { repo, .. } => vec![on("tributary:PutCleanupPolicy", repository(repo))],
             Self::GetCleanupPolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
             Self::CleanUpRepository { repo, .. } => vec![on("tributary:CleanUpRepository", repository(repo))],
@@ -1016,6 +1031,20 @@ impl Endpoint {
                     },
                 }
             }
+            ("POST", "/v1/package/version/promote") => {
+                let view = q.required("view")?;
+                Self::PromotePackageVersion {
+                    address: q.package_address()?,
+                    version: q.required("version")?.to_owned(),
+                    view: RepositoryView::parse(view).ok_or_else(|| {
+                        ServiceError::validation(format!("`{view}` is not a view: `prerelease` or `release`"))
+                    })?,
+                }
+            }
+            ("GET", "/v1/package/version/views") => Self::GetPackageVersionViews {
+                address: q.package_address()?,
+                version: q.required("version")?.to_owned(),
+            },
             ("PUT", "/v1/repository/cleanup-policy") => {
                 let b: CleanupBody = body(bytes)?;
                 let policy = (b.unused_days.is_some() || b.keep_newest.is_some() || b.include_published.is_some())

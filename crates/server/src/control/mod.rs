@@ -423,6 +423,14 @@ async fn dispatch(
             let (allowed, next) = page.cut(allowed);
             ok(render::page("allowedRepositories", allowed.into_iter().map(Into::into).collect(), next))
         }
+        Endpoint::PromotePackageVersion { address, version, view } => {
+            let (package, record, views) = service.promote_version(caller, &address, &version, view).await?;
+            ok(render::version_views(&package, &record, &views))
+        }
+        Endpoint::GetPackageVersionViews { address, version } => {
+            let (package, record, views) = service.version_views(caller, &address, &version).await?;
+            ok(render::version_views(&package, &record, &views))
+        }
         Endpoint::PutCleanupPolicy { repo, policy } => {
             service.set_cleanup_policy(caller, &repo, policy).await?;
             ok(render::cleanup_policy(policy.as_ref()))

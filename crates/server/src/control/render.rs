@@ -81,6 +81,20 @@ pub(crate) fn package_group(
     v
 }
 
+/// The views a version is in (Tributary extension): `@local` always, and those it was promoted
+/// into.
+pub(crate) fn version_views(
+    p: &PackageRecord,
+    v: &VersionRecord,
+    views: &[tributary_model::view::RepositoryView],
+) -> Value {
+    let mut out = version_header(p, v);
+    let mut names = vec!["local"];
+    names.extend(views.iter().map(|view| view.as_str()));
+    out["views"] = names.into();
+    out
+}
+
 /// A repository's cleanup policy (Tributary extension): `{}` without one.
 pub(crate) fn cleanup_policy(policy: Option<&tributary_engine::CleanupPolicy>) -> Value {
     match policy {

@@ -18,3 +18,4 @@ pub mod repositories;
 pub mod repository_upstreams;
 pub mod server_secrets;
 pub mod trusted_publishers;
+pub mod version_views;

@@ -1,0 +1,116 @@
+//! Views and promotion (issue 15, item 5), on SQLite and PostgreSQL: the chain `aa -> bb ->
+//! gateway(public:npmjs)` on a fixture registry serving `lib` 1.0.0, 2.0.0 and 3.0.0; 1.0.0 and
+//! 2.0.0 are pulled into `aa`, 1.0.0 is promoted to `@release`.
+//! - `aa@local` lists what `aa` holds (1.0.0, 2.0.0), not what is only upstream (3.0.0);
+//!   `aa@release` lists 1.0.0 only, its `latest` tag gone (it pointed at 3.0.0), and serves
+//!   1.0.0's tarball but not 2.0.0's, which `aa` itself serves; `aa` still lists all three
+//!   (each endpoint's documents are its own, whatever was rendered before).
+//! - the real npm, pointed at `aa@release`, installs `lib` as 1.0.0, and cannot install 2.0.0.
+//! - promoting into `@local`, or a version `aa` does not hold, is refused; the version's views
+//!   read back; publishing to a view is refused (a view is read-only); `@nightly` is no view.
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::scenario::{chain, server_with_upstream};
+use tributary_tests::{Backend, TestServer, on_both_backends};
+
+on_both_backends!(promoted_versions_and_their_endpoints);
+
+async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
+    let answer =
+        server.http().get(format!("{}{path}", server.url())).bearer_auth(token).send().await.expect("an answer");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+fn versions(packument: &Value) -> Vec<String> {
+    let mut found: Vec<String> =
+        packument["versions"].as_object().map(|v| v.keys().cloned().collect()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+async fn promoted_versions_and_their_endpoints(backend: Backend) {
+    let packs = npm_pack(&[
+        PackageSpec::new("lib", "1.0.0"),
+        PackageSpec::new("lib", "2.0.0"),
+        PackageSpec::new("lib", "3.0.0"),
+    ]);
+    let fixture = NpmFixture::with(&packs);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    for packed in &packs[..2] {
+        let (status, _) = get(&server, &token, &format!("/npm/acme/aa/{}", packed.tarball_path())).await;
+        assert_eq!(status, 200);
+    }
+    let (_, whole) = get(&server, &token, "/npm/acme/aa/lib").await;
+    assert_eq!(versions(&whole), ["1.0.0", "2.0.0", "3.0.0"]);
+
+    let promote = |version: &str, view: &str| {
+        let path = format!(
+            "/v1/package/version/promote?domain=acme&repository=aa&format=npm&package=lib&version={version}&view={view}"
+        );
+        let request = server.signed("POST", &path, b"", SystemTime::now(), false);
+        async move {
+            let answer = request.send().await.expect("an answer");
+            (answer.status().as_u16(), answer.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, promoted) = promote("1.0.0", "release").await;
+    assert_eq!(status, 200, "{promoted}");
+    assert_eq!(promoted["views"], serde_json::json!(["local", "release"]));
+    let (status, _) = promote("1.0.0", "local").await;
+    assert_eq!(status, 400);
+    let (status, _) = promote("3.0.0", "release").await;
+    assert_eq!(status, 404, "3.0.0 is only upstream");
+    let views_path = "/v1/package/version/views?domain=acme&repository=aa&format=npm&package=lib&version=2.0.0";
+    let answer = server.signed("GET", views_path, b"", SystemTime::now(), false).send().await.expect("an answer");
+    assert_eq!(answer.json::<Value>().await.expect("json")["views"], serde_json::json!(["local"]));
+
+    let (status, local) = get(&server, &token, "/npm/acme/aa@local/lib").await;
+    assert_eq!(status, 200, "{local}");
+    assert_eq!(versions(&local), ["1.0.0", "2.0.0"]);
+    let (status, release) = get(&server, &token, "/npm/acme/aa@release/lib").await;
+    assert_eq!(status, 200, "{release}");
+    assert_eq!(versions(&release), ["1.0.0"]);
+    assert!(release["dist-tags"]["latest"].is_null() || release["dist-tags"]["latest"] == "1.0.0", "{release}");
+    let tarball_url = release["versions"]["1.0.0"]["dist"]["tarball"].as_str().unwrap_or_default().to_owned();
+    assert!(tarball_url.contains("/npm/acme/aa@release/"), "{tarball_url}");
+    assert_eq!(get(&server, &token, &format!("/npm/acme/aa@release/{}", packs[0].tarball_path())).await.0, 200);
+    assert_eq!(get(&server, &token, &format!("/npm/acme/aa@release/{}", packs[1].tarball_path())).await.0, 404);
+    assert_eq!(get(&server, &token, &format!("/npm/acme/aa/{}", packs[1].tarball_path())).await.0, 200);
+    let (_, whole) = get(&server, &token, "/npm/acme/aa/lib").await;
+    assert_eq!(versions(&whole), ["1.0.0", "2.0.0", "3.0.0"], "the repository's own document is untouched");
+    assert_eq!(get(&server, &token, "/npm/acme/aa@nightly/lib").await.0, 404);
+    let publish = server
+        .http()
+        .put(format!("{}/npm/acme/aa@release/lib", server.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "name": "lib" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(publish.status().as_u16(), 403);
+    assert!(publish.text().await.unwrap_or_default().contains("read-only"));
+
+    // The real npm, pointed at the view.
+    let home = tempfile::tempdir().expect("a HOME");
+    let registry = format!("{}/npm/acme/aa@release/", server.url());
+    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
+    std::fs::write(home.path().join(".npmrc"), npmrc).expect("an .npmrc");
+    let project = home.path().join("project");
+    std::fs::create_dir(&project).expect("a project");
+    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    let installed = npm_command(home.path()).current_dir(&project).args(["install", "lib"]).output().expect("npm runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&installed.stdout), String::from_utf8_lossy(&installed.stderr));
+    assert!(installed.status.success(), "{said}");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(project.join("node_modules/lib/package.json")).expect("installed"))
+            .expect("a manifest");
+    assert_eq!(manifest["version"], "1.0.0", "{said}");
+    let refused =
+        npm_command(home.path()).current_dir(&project).args(["install", "lib@2.0.0"]).output().expect("npm runs");
+    assert!(!refused.status.success(), "2.0.0 is not in the view");
+}
