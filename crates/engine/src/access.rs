@@ -55,9 +55,6 @@ pub enum Resource<'a> {
     Repository(&'a DomainName, &'a RepositoryName),
     /// A package of a repository.
     Package(&'a DomainName, &'a RepositoryName, &'a PackageCoordinates),
-    /// Every package of a repository: what the data plane checks before it knows the package
-    /// (its ARN ends in `/*`, which a policy's `package/DOMAIN/REPOSITORY/*` matches).
-    Packages(&'a DomainName, &'a RepositoryName),
 }
 
 impl Resource<'_> {
@@ -72,26 +69,20 @@ impl Resource<'_> {
                 "{prefix}:package/{domain}/{repository}/{}/{}/{}",
                 package.format, package.namespace, package.name
             ),
-            Self::Packages(domain, repository) => format!("{prefix}:package/{domain}/{repository}/*"),
         }
     }
 
     fn domain(&self) -> Option<&DomainName> {
         match self {
             Self::Server => None,
-            Self::Domain(domain)
-            | Self::Repository(domain, _)
-            | Self::Package(domain, _, _)
-            | Self::Packages(domain, _) => Some(domain),
+            Self::Domain(domain) | Self::Repository(domain, _) | Self::Package(domain, _, _) => Some(domain),
         }
     }
 
     fn repository(&self) -> Option<&RepositoryName> {
         match self {
             Self::Server | Self::Domain(_) => None,
-            Self::Repository(_, repository) | Self::Package(_, repository, _) | Self::Packages(_, repository) => {
-                Some(repository)
-            }
+            Self::Repository(_, repository) | Self::Package(_, repository, _) => Some(repository),
         }
     }
 }
@@ -104,6 +95,13 @@ pub fn domain_arn(settings: &Settings, name: &str) -> String {
 /// The ARN of the repository `name` of `domain`.
 pub fn repository_arn(settings: &Settings, domain: &str, name: &str) -> String {
     format!("arn:aws:codeartifact:{}:{}:repository/{domain}/{name}", settings.region, settings.owner)
+}
+
+/// The ARN of every package of the repository `name` of `domain`: what the data plane checks a
+/// package action on before it knows the package (a policy's `package/DOMAIN/REPOSITORY/*`
+/// matches it).
+pub fn packages_arn(settings: &Settings, domain: &str, name: &str) -> String {
+    format!("arn:aws:codeartifact:{}:{}:package/{domain}/{name}/*", settings.region, settings.owner)
 }
 
 /// An action on a resource.
@@ -302,10 +300,7 @@ impl Service {
             repository: repository.to_owned(),
             repository_id: repository_id.to_owned(),
             repository_arn: repository_arn(&self.settings, &domain.name, repository),
-            packages_arn: format!(
-                "arn:aws:codeartifact:{}:{}:package/{}/{repository}/*",
-                self.settings.region, self.settings.owner, domain.name
-            ),
+            packages_arn: packages_arn(&self.settings, &domain.name, repository),
         })))
     }
 
