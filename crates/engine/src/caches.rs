@@ -168,6 +168,8 @@ pub(crate) struct Caches {
     pub(crate) package_groups: Cache<String, Arc<crate::package_groups::PackageGroups>>,
     /// OIDC issuers' keys (trusted publishing), by JWKS URL or issuer.
     pub(crate) issuer_keys: Cache<String, Arc<tributary_auth::oidc::IssuerKeys>>,
+    /// The issuers' keys fetched in the last minute (refetches for unknown key ids are bounded).
+    pub(crate) issuer_keys_fetched: Cache<String, ()>,
     /// Domains, by name.
     pub(crate) domains: Cache<String, Domain>,
     /// One lock per file being fetched from upstream: concurrent requests make one fetch.
@@ -198,6 +200,7 @@ impl Caches {
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             download_stamps: Cache::builder().max_capacity(1_000_000).time_to_live(Duration::from_secs(86_400)).build(),
             package_groups: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
+            issuer_keys_fetched: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(60)).build(),
             issuer_keys: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(300)).build(),
             domains: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             ingest_locks: Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build(),

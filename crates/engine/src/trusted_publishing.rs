@@ -166,10 +166,13 @@ impl Service {
         key_id: Option<&str>,
     ) -> Result<Arc<IssuerKeys>, ServiceError> {
         let location = publisher.jwks_url.clone().unwrap_or_else(|| publisher.issuer.clone());
-        if let Some(keys) = self.caches.issuer_keys.get(&location).await
-            && key_id.is_none_or(|kid| keys.has_key(kid))
-        {
-            return Ok(keys);
+        if let Some(keys) = self.caches.issuer_keys.get(&location).await {
+            // A key id the keys lack is fetched again at most once a minute: tokens with made-up
+            // key ids must not make this server hammer the issuer.
+            let recently_fetched = self.caches.issuer_keys_fetched.contains_key(&location);
+            if key_id.is_none_or(|kid| keys.has_key(kid)) || recently_fetched {
+                return Ok(keys);
+            }
         }
         let unreachable = |why: String| {
             ServiceError::new(
@@ -203,6 +206,7 @@ impl Service {
             .map_err(unreachable)?
             .ok_or_else(|| unreachable(format!("`{jwks_url}` is not there")))?;
         let keys = Arc::new(IssuerKeys::parse(&bytes).map_err(|e| unreachable(format!("`{jwks_url}`: {e}")))?);
+        self.caches.issuer_keys_fetched.insert(location.clone(), ()).await;
         self.caches.issuer_keys.insert(location, keys.clone()).await;
         Ok(keys)
     }
