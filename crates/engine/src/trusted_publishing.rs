@@ -158,8 +158,8 @@ impl Service {
     }
 
     /// The keys of `publisher`'s issuer: its `jwksUrl`, else found through OpenID Connect
-    /// discovery. Kept five minutes, and fetched again at once for a key id they lack (the
-    /// issuer rotated its keys).
+    /// discovery. Kept five minutes, and fetched again for a key id they lack (the issuer
+    /// rotated its keys), at most once a minute.
     async fn issuer_keys(
         &self,
         publisher: &TrustedPublisherRecord,
