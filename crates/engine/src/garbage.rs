@@ -53,26 +53,27 @@ impl Service {
     /// (`tributary gc --dry-run`).
     pub async fn garbage_preview(&self, grace: Duration) -> Result<Vec<(String, String)>, ServiceError> {
         let mut found = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let domains = self.store.list_domains(after.as_deref(), 100).await?;
-            let Some(last) = domains.last() else { break };
-            after = Some(last.name.clone());
-            for domain in &domains {
-                let scope = crate::resolve::scope(domain)?;
-                let idle: Vec<String> = self
-                    .blobs
-                    .idle_blobs(&scope, grace)
-                    .await
-                    .map_err(blob_error)?
-                    .iter()
-                    .map(Sha256::to_hex)
-                    .collect();
-                let unreferenced = self.store.unreferenced_among(&domain.id, &idle).await?;
-                found.extend(unreferenced.into_iter().map(|sha256| (domain.name.clone(), sha256)));
-            }
+        for domain in self.every_domain().await? {
+            let scope = crate::resolve::scope(&domain)?;
+            let idle: Vec<String> =
+                self.blobs.idle_blobs(&scope, grace).await.map_err(blob_error)?.iter().map(Sha256::to_hex).collect();
+            let unreferenced = self.store.unreferenced_among(&domain.id, &idle).await?;
+            found.extend(unreferenced.into_iter().map(|sha256| (domain.name.clone(), sha256)));
         }
         Ok(found)
+    }
+
+    /// Every domain, read a page at a time.
+    async fn every_domain(&self) -> Result<Vec<tributary_store::Domain>, ServiceError> {
+        let mut all = Vec::new();
+        loop {
+            let page =
+                self.store.list_domains(all.last().map(|d: &tributary_store::Domain| d.name.as_str()), 100).await?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
     }
 
     /// Deletes, in every domain, the blobs no asset refers to that were not written for `grace`.
@@ -81,40 +82,34 @@ impl Service {
         let collector = format!("{}-{}", self.replica, hex::encode(&tributary_auth::generate_token_secret()[..4]));
         let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
         let mut report = GarbageReport::default();
-        let mut after: Option<String> = None;
-        loop {
-            let domains = self.store.list_domains(after.as_deref(), 100).await?;
-            let Some(last) = domains.last() else { break };
-            after = Some(last.name.clone());
-            for domain in &domains {
-                let scope = crate::resolve::scope(domain)?;
-                // What a collection that died mid-way left marked: nothing can refer to it.
-                let now = now_ms();
-                let unfinished =
-                    self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
-                for sha256 in unfinished {
-                    match self.blobs.delete(&scope, &marked_digest(&sha256)?).await {
-                        Ok(()) => report.deleted += 1,
-                        Err(e) => {
-                            tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted")
-                        }
+        for domain in &self.every_domain().await? {
+            let scope = crate::resolve::scope(domain)?;
+            // What a collection that died mid-way left marked: nothing can refer to it.
+            let now = now_ms();
+            let unfinished =
+                self.store.take_over_unfinished_deletions(&domain.id, &collector, now, now - grace_ms).await?;
+            for sha256 in unfinished {
+                match self.blobs.delete(&scope, &marked_digest(&sha256)?).await {
+                    Ok(()) => report.deleted += 1,
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, blob.sha256 = %sha256, "a blob taken over for deletion was not deleted")
                     }
-                    // Done either way: a version that would refer to it checks its bytes first.
-                    self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
                 }
-                // Every upload that found one of these blobs before its deletion is done by now.
-                self.store.forget_deletions(&domain.id, now_ms() - grace_ms).await?;
+                // Done either way: a version that would refer to it checks its bytes first.
+                self.store.blob_deleted(&domain.id, &sha256, &collector, now_ms()).await?;
+            }
+            // Every upload that found one of these blobs before its deletion is done by now.
+            self.store.forget_deletions(&domain.id, now_ms() - grace_ms).await?;
 
-                let idle = self.blobs.idle_blobs(&scope, grace).await.map_err(blob_error)?;
-                report.idle += idle.len() as u64;
-                // Marked and deleted a batch at a time: a mark lives seconds, not the whole run.
-                for batch in idle.chunks(BATCH) {
-                    let batch: Vec<String> = batch.iter().map(Sha256::to_hex).collect();
-                    let marked = self.store.mark_blobs_for_deletion(&domain.id, &batch, &collector, now_ms()).await?;
-                    for sha256 in marked {
-                        if self.delete_marked(&scope, &domain.id, &sha256, &collector, grace).await? {
-                            report.deleted += 1;
-                        }
+            let idle = self.blobs.idle_blobs(&scope, grace).await.map_err(blob_error)?;
+            report.idle += idle.len() as u64;
+            // Marked and deleted a batch at a time: a mark lives seconds, not the whole run.
+            for batch in idle.chunks(BATCH) {
+                let batch: Vec<String> = batch.iter().map(Sha256::to_hex).collect();
+                let marked = self.store.mark_blobs_for_deletion(&domain.id, &batch, &collector, now_ms()).await?;
+                for sha256 in marked {
+                    if self.delete_marked(&scope, &domain.id, &sha256, &collector, grace).await? {
+                        report.deleted += 1;
                     }
                 }
             }
