@@ -45,6 +45,7 @@ async fn groups_and_their_tree(backend: Backend) {
         assert_eq!(created["packageGroup"]["description"], "ours");
     }
     group(&server, "create-package-group", "/npm/acme/*", &[]).error("ConflictException", "CreatePackageGroup");
+    group(&server, "create-package-group", "/*", &[]).error("ConflictException", "CreatePackageGroup");
     let bad =
         group(&server, "create-package-group", "/npm/ac*me/*", &[]).error("ValidationException", "CreatePackageGroup");
     assert_mentions(&bad, &["/npm/ac*me/*", "not valid"]);

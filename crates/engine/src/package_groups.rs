@@ -233,10 +233,8 @@ impl Service {
         check_text("description", details.description.as_deref())?;
         check_text("contactInfo", details.contact_info.as_deref())?;
         let (domain, groups) = self.groups_now(caller, name, owner).await?;
-        if groups.get(&pattern).is_some()
-            && !(pattern.is_root()
-                && groups.get(&pattern).is_some_and(|g| g.record.created_at == chrono::DateTime::UNIX_EPOCH))
-        {
+        // The root `/*` is always there, as CodeArtifact makes it with the domain.
+        if groups.get(&pattern).is_some() {
             return Err(ServiceError::conflict(
                 tributary_model::ResourceType::Package,
                 pattern.to_string(),
