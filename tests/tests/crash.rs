@@ -198,6 +198,25 @@ async fn check_every_listed_file(server: &TestServer, repositories: &[&str]) -> 
                         "{what}: `{file}` has other bytes"
                     );
                     seen.insert(declared);
+                    // A PyPI distribution's core metadata is a file of the version, served but
+                    // not listed (as CodeArtifact lists a PyPI version's assets): its blob is
+                    // referred to as well.
+                    if format == PackageFormat::Pypi {
+                        let metadata = sdk
+                            .get_package_version_asset()
+                            .domain("acme")
+                            .repository(*repository)
+                            .format(format.clone())
+                            .package(name)
+                            .package_version(number)
+                            .asset(format!("{file}.metadata"))
+                            .send()
+                            .await;
+                        if let Ok(metadata) = metadata {
+                            let bytes = metadata.asset.collect().await.expect("the metadata's bytes").into_bytes();
+                            seen.insert(format!("{:x}", sha2::Sha256::digest(&bytes)));
+                        }
+                    }
                 }
             }
         }
