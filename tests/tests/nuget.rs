@@ -103,7 +103,17 @@ impl Nuget {
         let mut all: Vec<&str> = args.to_vec();
         let config = self.config.to_string_lossy().into_owned();
         all.extend(["-ConfigFile", &config, "-NonInteractive"]);
-        run(self.command(client, &all), &format!("nuget {}", args.join(" ")))
+        let display = format!("nuget {}", args.join(" "));
+        let first = run(self.command(client, &all), &display);
+        // Mono itself now and then aborts on an assertion of its thread code
+        // (`mono-threads.c`), whatever the server answered: that run says nothing of the server,
+        // so it is run once more (every command here may be repeated: a push of the same bytes
+        // changes nothing).
+        if first.output().contains("fatal error in the mono runtime") {
+            eprintln!("{display}: mono crashed, running it again:\n{}", first.output());
+            return run(self.command(client, &all), &display);
+        }
+        first
     }
 
     /// `nuget pack` of a nuspec written to `dir`; the `.nupkg`'s path.
