@@ -8,15 +8,20 @@
 //! - the real npm, pointed at `aa@release`, installs `lib` as 1.0.0, and cannot install 2.0.0.
 //! - promoting into `@local`, or a version `aa` does not hold, is refused; the version's views
 //!   read back; publishing to a view is refused (a view is read-only); `@nightly` is no view.
+//! - `pip_installs_from_a_view`: the same with PyPI: `vlib` 1.0 and 2.0 installed through `aa`,
+//!   1.0 promoted; the real pip pointed at `aa@release` installs `vlib` as 1.0 and cannot
+//!   install 2.0.
 
 use std::time::SystemTime;
 
 use serde_json::Value;
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_wheel};
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends};
+use tributary_tests::{PythonConfig, fresh_venv, python_tool_with};
 
-on_both_backends!(promoted_versions_and_their_endpoints);
+on_both_backends!(promoted_versions_and_their_endpoints, pip_installs_from_a_view);
 
 async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
     let answer =
@@ -113,4 +118,41 @@ async fn promoted_versions_and_their_endpoints(backend: Backend) {
     let refused =
         npm_command(home.path()).current_dir(&project).args(["install", "lib@2.0.0"]).output().expect("npm runs");
     assert!(!refused.status.success(), "2.0.0 is not in the view");
+}
+
+/// `pip install REQUIREMENT` from `index` into a fresh virtualenv: whether it worked, and what it
+/// printed.
+fn pip_install(home: &std::path::Path, index: &str, requirement: &str, n: u32) -> (bool, String) {
+    let config = home.join(".config/pip");
+    std::fs::create_dir_all(&config).expect("pip's configuration folder");
+    std::fs::write(config.join("pip.conf"), format!("[global]\nindex-url = {index}\n")).expect("pip.conf");
+    let venv = fresh_venv(&home.join(format!("venv-{n}")));
+    let mut command = python_tool_with("pip", home, PythonConfig::FromHome);
+    command.arg("--python").arg(venv.join("python")).args(["install", requirement]);
+    let output = command.output().expect("pip runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), said)
+}
+
+async fn pip_installs_from_a_view(backend: Backend) {
+    let fixture =
+        PypiFixture::with(&[build_wheel(&DistSpec::new("vlib", "1.0")), build_wheel(&DistSpec::new("vlib", "2.0"))]);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_PYPI_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:pypi").await;
+    let home = tempfile::tempdir().expect("a HOME");
+    let index =
+        |repository: &str| format!("http://aws:{token}@127.0.0.1:{}/pypi/acme/{repository}/simple/", server.port());
+    for (n, version) in [(1, "1.0"), (2, "2.0")] {
+        let (ok, said) = pip_install(home.path(), &index("aa"), &format!("vlib=={version}"), n);
+        assert!(ok, "{said}");
+    }
+    let path =
+        "/v1/package/version/promote?domain=acme&repository=aa&format=pypi&package=vlib&version=1.0&view=release";
+    let answer = server.signed("POST", path, b"", SystemTime::now(), false).send().await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let (ok, said) = pip_install(home.path(), &index("aa@release"), "vlib", 3);
+    assert!(ok, "{said}");
+    assert!(said.contains("vlib-1.0"), "pip installed the promoted version: {said}");
+    let (ok, said) = pip_install(home.path(), &index("aa@release"), "vlib==2.0", 4);
+    assert!(!ok, "2.0 is not in the view: {said}");
 }
