@@ -40,6 +40,17 @@ impl Caller {
         }
     }
 
+    /// The caller `principal` is, with a token's `domain_scope` (`None` for access keys).
+    pub(crate) fn of_principal(principal: &Principal, domain_scope: Option<String>) -> Self {
+        Caller {
+            principal_id: principal.id.clone(),
+            name: principal.name.clone(),
+            is_admin: principal.is_admin,
+            domain_scope,
+            repositories: None,
+        }
+    }
+
     /// Whether the caller sent no credentials.
     pub fn is_anonymous(&self) -> bool {
         self.principal_id.is_empty()
@@ -172,13 +183,7 @@ impl Service {
         })?;
         tributary_auth::check_region(&parsed, &self.settings.region).map_err(auth_error)?;
         tributary_auth::verify_sigv4(request, &parsed, &principal.secret_access_key, now).map_err(auth_error)?;
-        Ok(Caller {
-            principal_id: principal.id.clone(),
-            name: principal.name.clone(),
-            is_admin: principal.is_admin,
-            domain_scope: None,
-            repositories: None,
-        })
+        Ok(Caller::of_principal(&principal, None))
     }
 
     /// Authenticates a bearer token from GetAuthorizationToken.
@@ -203,13 +208,7 @@ impl Service {
         let principal = self.principal_by_id(&claims.sub).await?.ok_or_else(|| {
             ServiceError::new(ErrorKind::AccessDenied, "the principal of this authorization token no longer exists")
         })?;
-        Ok(Caller {
-            principal_id: principal.id.clone(),
-            name: principal.name.clone(),
-            is_admin: principal.is_admin,
-            domain_scope: Some(claims.domain.clone()),
-            repositories: None,
-        })
+        Ok(Caller::of_principal(&principal, Some(claims.domain.clone())))
     }
 }
 

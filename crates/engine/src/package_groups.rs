@@ -12,6 +12,7 @@ use tributary_model::package_group::{OriginRule, PackageGroupPattern, RuleMode};
 use tributary_model::{AccountId, DomainName, ErrorKind, PackageCoordinates, ServiceError};
 use tributary_store::{Domain, PackageGroupRecord, package_group_not_found};
 
+use crate::repositories::check_text;
 use crate::{Caller, Service};
 
 /// One group, parsed.
@@ -179,15 +180,6 @@ pub struct OriginConfigurationUpdate {
     pub remove: Vec<(OriginRule, String)>,
 }
 
-fn check_text(what: &str, value: Option<&str>) -> Result<(), ServiceError> {
-    if value.is_some_and(|v| v.chars().count() > 1000 || v.chars().any(char::is_control)) {
-        return Err(ServiceError::validation(format!(
-            "`{what}` must have at most 1000 characters and no control characters"
-        )));
-    }
-    Ok(())
-}
-
 fn pattern_of(text: &str) -> Result<PackageGroupPattern, ServiceError> {
     PackageGroupPattern::parse(text).map_err(ServiceError::validation)
 }
@@ -196,7 +188,7 @@ impl Service {
     /// The package groups of `domain`, cached a few seconds.
     pub(crate) async fn package_groups(&self, domain: &Domain) -> Result<Arc<PackageGroups>, ServiceError> {
         crate::caches::get_or_try_init(&self.caches.package_groups, domain.id.as_str(), || async {
-            Ok::<_, ServiceError>(Arc::new(PackageGroups::new(self.store.package_groups(&domain.id).await?)?))
+            Ok::<_, ServiceError>(Arc::new(self.groups_read(domain).await?))
         })
         .await
         .map_err(|e: Arc<ServiceError>| (*e).clone())
@@ -211,8 +203,14 @@ impl Service {
     ) -> Result<(Domain, PackageGroups), ServiceError> {
         caller.check_domain(name)?;
         let domain = self.domain(name, owner).await?;
-        let groups = PackageGroups::new(self.store.package_groups(&domain.id).await?)?;
+        let groups = self.groups_read(&domain).await?;
         Ok((domain, groups))
+    }
+
+    /// The groups of `domain` as stored now (an operation on them answers with these, not the
+    /// cached ones).
+    async fn groups_read(&self, domain: &Domain) -> Result<PackageGroups, ServiceError> {
+        PackageGroups::new(self.store.package_groups(&domain.id).await?)
     }
 
     async fn groups_changed(&self, domain: &Domain) {
@@ -251,7 +249,7 @@ impl Service {
         };
         self.store.create_package_group(&domain.id, &record).await?;
         self.groups_changed(&domain).await;
-        let groups = PackageGroups::new(self.store.package_groups(&domain.id).await?)?;
+        let groups = self.groups_read(&domain).await?;
         Ok((domain, groups, pattern))
     }
 
@@ -294,7 +292,7 @@ impl Service {
             record.contact_info = details.contact_info;
         }
         self.save_group(&domain, record).await?;
-        let groups = PackageGroups::new(self.store.package_groups(&domain.id).await?)?;
+        let groups = self.groups_read(&domain).await?;
         Ok((domain, groups, pattern))
     }
 
@@ -382,7 +380,7 @@ impl Service {
         }
         record.allowed_repositories.retain(|_, list| !list.is_empty());
         self.save_group(&domain, record).await?;
-        let groups = PackageGroups::new(self.store.package_groups(&domain.id).await?)?;
+        let groups = self.groups_read(&domain).await?;
         Ok((domain, groups, pattern, changes))
     }
 

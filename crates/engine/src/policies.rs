@@ -2,7 +2,7 @@
 //! PermissionsPolicy), and public repositories (docs/ARCHITECTURE.md, "Who may call what").
 
 use tributary_auth::policy::PolicyDocument;
-use tributary_model::{AccountId, DomainName, ErrorKind, ResourceType, ServiceError};
+use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, PolicyRecord, PolicyTarget, repository_not_found};
 
 use crate::access::Resource;
@@ -117,9 +117,6 @@ impl Service {
     /// Makes a repository public (anyone may read what it holds, without credentials) or
     /// private again. Returns whether it is public now.
     pub async fn set_public(&self, caller: &Caller, repo: &RepoRef, public: bool) -> Result<bool, ServiceError> {
-        if caller.domain_scope.is_some() {
-            return Err(ServiceError::new(ErrorKind::AccessDenied, "making a repository public needs access keys"));
-        }
         let attached = self.attached(caller, PolicyOf::Repository(repo)).await?;
         let id = attached.repository_id.as_deref().unwrap_or_default();
         self.store.set_public(&attached.domain.id, id, public).await?;

@@ -286,10 +286,16 @@ fn already_exists(domain: &Domain, name: &str) -> ServiceError {
 }
 
 fn check_description(description: Option<&str>) -> Result<(), ServiceError> {
-    match description {
-        Some(d) if d.chars().count() > 1000 || d.chars().any(char::is_control) => {
-            Err(ServiceError::validation("`description` must have at most 1000 characters and no control characters"))
-        }
-        _ => Ok(()),
+    check_text("description", description)
+}
+
+/// A free-text field (`description`, `contactInfo`): at most 1000 characters, none a control
+/// character.
+pub(crate) fn check_text(field: &str, value: Option<&str>) -> Result<(), ServiceError> {
+    if value.is_some_and(|v| v.chars().count() > 1000 || v.chars().any(char::is_control)) {
+        return Err(ServiceError::validation(format!(
+            "`{field}` must have at most 1000 characters and no control characters"
+        )));
     }
+    Ok(())
 }

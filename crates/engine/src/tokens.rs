@@ -48,13 +48,7 @@ impl Service {
         if !matches {
             return Err(denied());
         }
-        let caller = Caller {
-            principal_id: principal.id.clone(),
-            name: principal.name.clone(),
-            is_admin: principal.is_admin,
-            domain_scope: None,
-            repositories: None,
-        };
+        let caller = Caller::of_principal(&principal, None);
         let permission = Permission { action: actions::GET_AUTHORIZATION_TOKEN, resource: Resource::Domain(domain) };
         self.authorize(&caller, permission).await?;
         let domain = self.domain(domain, None).await?;
