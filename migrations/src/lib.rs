@@ -9,6 +9,7 @@ mod m20261121_000003_asset_attributes;
 mod m20261121_000004_fetch_leases;
 mod m20261206_000005_blob_collections;
 mod m20261207_000006_access_control;
+mod m20261208_000007_upstream_views;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_fetch_leases::Migration),
             Box::new(m20261206_000005_blob_collections::Migration),
             Box::new(m20261207_000006_access_control::Migration),
+            Box::new(m20261208_000007_upstream_views::Migration),
         ]
     }
 }

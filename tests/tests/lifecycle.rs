@@ -313,6 +313,36 @@ async fn tags(backend: Backend) {
     args.extend(many.iter().map(String::as_str));
     server.aws(&args).error("ValidationException", "TagResource");
     assert_eq!(tags_of(&repository_arn), [pair("tier", "silver")]);
+
+    // Package groups keep the tags CreatePackageGroup takes, and are tagged by their ARN; the
+    // root group `/*` too.
+    let group_arn = server
+        .aws(&[
+            "create-package-group",
+            "--domain",
+            "acme",
+            "--package-group",
+            "/npm/acme/*",
+            "--tags",
+            "key=owner,value=web",
+        ])
+        .ok()["packageGroup"]["arn"]
+        .as_str()
+        .expect("an ARN")
+        .to_owned();
+    assert_eq!(tags_of(&group_arn), [pair("owner", "web")]);
+    server.aws(&["tag-resource", "--resource-arn", &group_arn, "--tags", "key=tier,value=1"]).ok();
+    server.aws(&["untag-resource", "--resource-arn", &group_arn, "--tag-keys", "owner"]).ok();
+    assert_eq!(tags_of(&group_arn), [pair("tier", "1")]);
+    let root_arn = group_arn.replace("/npm/acme/*", "/*");
+    assert!(tags_of(&root_arn).is_empty());
+    server.aws(&["tag-resource", "--resource-arn", &root_arn, "--tags", "key=scope,value=all"]).ok();
+    assert_eq!(tags_of(&root_arn), [pair("scope", "all")]);
+    let described = server.aws(&["describe-package-group", "--domain", "acme", "--package-group", "/npm/acme/*"]).ok();
+    assert_eq!(described["packageGroup"]["pattern"], "/npm/acme/*");
+    server
+        .aws(&["list-tags-for-resource", "--resource-arn", &group_arn.replace("/npm/acme/*", "/npm/other/*")])
+        .error("ResourceNotFoundException", "ListTagsForResource");
 }
 
 async fn copy_between_repositories(backend: Backend) {

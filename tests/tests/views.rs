@@ -8,6 +8,9 @@
 //! - the real npm, pointed at `aa@release`, installs `lib` as 1.0.0, and cannot install 2.0.0.
 //! - promoting into `@local`, or a version `aa` does not hold, is refused; the version's views
 //!   read back; publishing to a view is refused (a view is read-only); `@nightly` is no view.
+//! - a view as an upstream: `team` lists `aa@release`; its search order names the view; it sees
+//!   1.0.0 only (not 2.0.0, which `aa` holds, nor 3.0.0, upstream of `aa`), fetches and keeps
+//!   it, and sees 2.0.0 as soon as it is promoted; `aa@nightly` and `team@release` are refused.
 //! - `pip_installs_from_a_view`: the same with PyPI: `vlib` 1.0 and 2.0 installed through `aa`,
 //!   1.0 promoted; the real pip pointed at `aa@release` installs `vlib` as 1.0 and cannot
 //!   install 2.0.
@@ -118,6 +121,78 @@ async fn promoted_versions_and_their_endpoints(backend: Backend) {
     let refused =
         npm_command(home.path()).current_dir(&project).args(["install", "lib@2.0.0"]).output().expect("npm runs");
     assert!(!refused.status.success(), "2.0.0 is not in the view");
+
+    // A view as the upstream of another repository: `team` searches `aa@release` alone (not
+    // what `aa` holds beyond it, not `aa`'s upstreams).
+    let created = server
+        .aws(&[
+            "create-repository",
+            "--domain",
+            "acme",
+            "--repository",
+            "team",
+            "--upstreams",
+            "repositoryName=aa@release",
+        ])
+        .ok();
+    assert_eq!(created["repository"]["upstreams"], serde_json::json!([{ "repositoryName": "aa@release" }]));
+    let order_path = "/v1/repository/search-order?domain=acme&repository=team";
+    let answer = server.signed("GET", order_path, b"", SystemTime::now(), false).send().await.expect("an answer");
+    let order: Value = answer.json().await.expect("json");
+    assert_eq!(
+        order["searchOrder"],
+        serde_json::json!([{ "repositoryName": "team" }, { "repositoryName": "aa", "view": "release" }])
+    );
+    let (status, seen) = get(&server, &token, "/npm/acme/team/lib").await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(versions(&seen), ["1.0.0"]);
+    assert_eq!(get(&server, &token, &format!("/npm/acme/team/{}", packs[1].tarball_path())).await.0, 404);
+    assert_eq!(get(&server, &token, &format!("/npm/acme/team/{}", packs[0].tarball_path())).await.0, 200);
+    // Promoting shows at once downstream.
+    let (status, _) = promote("2.0.0", "release").await;
+    assert_eq!(status, 200);
+    let (_, seen) = get(&server, &token, "/npm/acme/team/lib").await;
+    assert_eq!(versions(&seen), ["1.0.0", "2.0.0"]);
+    // What `team` fetched it keeps: 1.0.0 is now stored in `team` itself.
+    let kept = server
+        .aws(&[
+            "list-package-versions",
+            "--domain",
+            "acme",
+            "--repository",
+            "team",
+            "--format",
+            "npm",
+            "--package",
+            "lib",
+        ])
+        .ok();
+    let kept: Vec<&str> =
+        kept["versions"].as_array().expect("versions").iter().filter_map(|v| v["version"].as_str()).collect();
+    assert_eq!(kept, ["1.0.0"]);
+    // A view that does not exist, or the repository's own view, is no upstream.
+    server
+        .aws(&[
+            "update-repository",
+            "--domain",
+            "acme",
+            "--repository",
+            "team",
+            "--upstreams",
+            "repositoryName=aa@nightly",
+        ])
+        .error("ValidationException", "UpdateRepository");
+    server
+        .aws(&[
+            "update-repository",
+            "--domain",
+            "acme",
+            "--repository",
+            "team",
+            "--upstreams",
+            "repositoryName=team@release",
+        ])
+        .error("ValidationException", "UpdateRepository");
 }
 
 /// `pip install REQUIREMENT` from `index` into a fresh virtualenv: whether it worked, and what it

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use tributary_model::package_group::{OriginRule, PackageGroupPattern, RuleMode};
 use tributary_model::{AccountId, DomainName, ErrorKind, PackageCoordinates, ServiceError};
-use tributary_store::{Domain, PackageGroupRecord, package_group_not_found};
+use tributary_store::{Domain, PackageGroupRecord, Tag, package_group_not_found};
 
+use crate::domains::check_tags;
 use crate::repositories::check_text;
 use crate::{Caller, Service};
 
@@ -70,11 +71,8 @@ impl PackageGroups {
                 pattern: PackageGroupPattern::root(),
                 record: PackageGroupRecord {
                     pattern: "/*".to_owned(),
-                    description: None,
-                    contact_info: None,
-                    rules: BTreeMap::new(),
-                    allowed_repositories: BTreeMap::new(),
                     created_at: chrono::DateTime::UNIX_EPOCH,
+                    ..PackageGroupRecord::default()
                 },
             });
         }
@@ -226,6 +224,7 @@ impl Service {
         owner: Option<&AccountId>,
         pattern: &str,
         details: PackageGroupDetails,
+        tags: Vec<Tag>,
     ) -> Result<(Domain, PackageGroups, PackageGroupPattern), ServiceError> {
         let pattern = pattern_of(pattern)?;
         check_text("description", details.description.as_deref())?;
@@ -239,13 +238,14 @@ impl Service {
                 format!("package group `{pattern}` already exists"),
             ));
         }
+        check_tags(&tags)?;
         let record = PackageGroupRecord {
             pattern: pattern.to_string(),
             description: details.description,
             contact_info: details.contact_info,
-            rules: BTreeMap::new(),
-            allowed_repositories: BTreeMap::new(),
             created_at: chrono::Utc::now(),
+            tags,
+            ..PackageGroupRecord::default()
         };
         self.store.create_package_group(&domain.id, &record).await?;
         self.groups_changed(&domain).await;
@@ -294,6 +294,32 @@ impl Service {
         self.save_group(&domain, record).await?;
         let groups = self.groups_read(&domain).await?;
         Ok((domain, groups, pattern))
+    }
+
+    /// The tags of the package group `pattern` of `domain` (the tag operations' door; they
+    /// check the caller).
+    pub(crate) async fn package_group_tags(&self, domain: &Domain, pattern: &str) -> Result<Vec<Tag>, ServiceError> {
+        let pattern = pattern_of(pattern)?;
+        let groups = self.groups_read(domain).await?;
+        let group = groups.get(&pattern).ok_or_else(|| package_group_not_found(&pattern.to_string()))?;
+        Ok(group.record.tags.clone())
+    }
+
+    /// Replaces the tags of the package group `pattern` of `domain`.
+    pub(crate) async fn set_package_group_tags(
+        &self,
+        domain: &Domain,
+        pattern: &str,
+        tags: Vec<Tag>,
+    ) -> Result<(), ServiceError> {
+        let pattern = pattern_of(pattern)?;
+        let groups = self.groups_read(domain).await?;
+        let mut record = groups
+            .get(&pattern)
+            .map(|g| g.record.clone())
+            .ok_or_else(|| package_group_not_found(&pattern.to_string()))?;
+        record.tags = tags;
+        self.save_group(domain, record).await
     }
 
     /// Stores `record`, creating the root's row the first time it is changed.
@@ -427,11 +453,8 @@ impl Service {
                 pattern: pattern.clone(),
                 record: PackageGroupRecord {
                     pattern: pattern.to_string(),
-                    description: None,
-                    contact_info: None,
-                    rules: BTreeMap::new(),
-                    allowed_repositories: BTreeMap::new(),
                     created_at: chrono::Utc::now(),
+                    ..PackageGroupRecord::default()
                 },
             });
         }

@@ -2,6 +2,7 @@
 //! the search order.
 
 use tributary_graph::{RepoGraph, RepoNode, SearchStep};
+use tributary_model::view::Upstream;
 use tributary_model::{
     AccountId, DomainName, ExternalConnection, PackageFormat, RepositoryName, ResourceType, ServiceError,
 };
@@ -26,7 +27,7 @@ pub struct NewRepository {
     /// The description.
     pub description: Option<String>,
     /// The upstream list, in order.
-    pub upstreams: Vec<RepositoryName>,
+    pub upstreams: Vec<Upstream>,
     /// The tags.
     pub tags: Vec<Tag>,
 }
@@ -37,7 +38,7 @@ pub struct RepositoryUpdate {
     /// The new description.
     pub description: Option<String>,
     /// The new upstream list, in order.
-    pub upstreams: Option<Vec<RepositoryName>>,
+    pub upstreams: Option<Vec<Upstream>>,
 }
 
 impl Service {
@@ -55,7 +56,7 @@ impl Service {
         check_description(description.as_deref())?;
         check_tags(&tags)?;
         let domain = self.domain(domain, owner).await?;
-        let upstreams: Vec<String> = upstreams.iter().map(|u| u.as_str().to_owned()).collect();
+        let upstreams: Vec<String> = upstreams.iter().map(Upstream::to_string).collect();
         let node = RepoNode { upstreams: upstreams.clone(), external_connection: None };
         let change = RepositoryChange::Create { name: name.as_str().to_owned(), description, upstreams, tags };
         self.change(&domain, change, |graph| {
@@ -92,7 +93,7 @@ impl Service {
         check_description(update.description.as_deref())?;
         let domain = self.domain(domain, owner).await?;
         let upstreams: Option<Vec<String>> =
-            update.upstreams.map(|list| list.iter().map(|u| u.as_str().to_owned()).collect());
+            update.upstreams.map(|list| list.iter().map(Upstream::to_string).collect());
         let change = RepositoryChange::Update {
             name: name.as_str().to_owned(),
             description: update.description.map(Some),

@@ -1,5 +1,6 @@
-//! TagResource, UntagResource and ListTagsForResource: the tags of a domain or a repository,
-//! named by its ARN (those CreateDomain and CreateRepository take are the same tags).
+//! TagResource, UntagResource and ListTagsForResource: the tags of a domain, a repository or a
+//! package group, named by its ARN (those CreateDomain, CreateRepository and CreatePackageGroup
+//! take are the same tags).
 
 use tributary_model::{DomainName, RepositoryName, ResourceType, ServiceError};
 use tributary_store::Tag;
@@ -16,18 +17,30 @@ pub struct TaggedResource {
     /// Its region and account, which must be this server's.
     region: String,
     account: String,
-    /// The domain, and the repository for a repository's ARN.
+    /// The domain, and what of it the ARN names.
     domain: DomainName,
-    repository: Option<RepositoryName>,
+    within: Within,
+}
+
+/// What of a domain an ARN names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Within {
+    /// The domain itself.
+    Domain,
+    /// One of its repositories.
+    Repository(RepositoryName),
+    /// One of its package groups, by pattern (`/npm/acme/*`).
+    PackageGroup(String),
 }
 
 impl TaggedResource {
-    /// Reads `arn`: `arn:aws:codeartifact:REGION:ACCOUNT:domain/NAME` or
-    /// `...:repository/DOMAIN/NAME`.
+    /// Reads `arn`: `arn:aws:codeartifact:REGION:ACCOUNT:domain/NAME`,
+    /// `...:repository/DOMAIN/NAME` or `...:package-group/DOMAIN/PATTERN` (the pattern's leading
+    /// `/` being the separator: `package-group/acme/npm/acme/*` is `/npm/acme/*` of `acme`).
     pub fn parse(arn: &str) -> Result<Self, ServiceError> {
         let invalid = || {
             ServiceError::validation(format!(
-                "`{arn}` is not the ARN of a domain or repository: `arn:aws:codeartifact:REGION:ACCOUNT:domain/NAME` or `...:repository/DOMAIN/NAME`"
+                "`{arn}` is not the ARN of a domain, repository or package group: `arn:aws:codeartifact:REGION:ACCOUNT:domain/NAME`, `...:repository/DOMAIN/NAME` or `...:package-group/DOMAIN/PATTERN`"
             ))
         };
         let rest = arn.strip_prefix("arn:aws:codeartifact:").ok_or_else(invalid)?;
@@ -35,23 +48,27 @@ impl TaggedResource {
         let (Some(region), Some(account), Some(path)) = (fields.next(), fields.next(), fields.next()) else {
             return Err(invalid());
         };
-        let parts: Vec<&str> = path.split('/').collect();
-        let (domain, repository) = match parts.as_slice() {
-            ["domain", name] => (DomainName::parse(name).map_err(|_| invalid())?, None),
-            ["repository", domain, name] => (
-                DomainName::parse(domain).map_err(|_| invalid())?,
-                Some(RepositoryName::parse(name).map_err(|_| invalid())?),
-            ),
-            _ => return Err(invalid()),
+        let (domain, within) = if let Some(group) = path.strip_prefix("package-group/") {
+            let (domain, pattern) = group.split_once('/').ok_or_else(invalid)?;
+            (DomainName::parse(domain).map_err(|_| invalid())?, Within::PackageGroup(format!("/{pattern}")))
+        } else {
+            match path.split('/').collect::<Vec<_>>().as_slice() {
+                ["domain", name] => (DomainName::parse(name).map_err(|_| invalid())?, Within::Domain),
+                ["repository", domain, name] => (
+                    DomainName::parse(domain).map_err(|_| invalid())?,
+                    Within::Repository(RepositoryName::parse(name).map_err(|_| invalid())?),
+                ),
+                _ => return Err(invalid()),
+            }
         };
-        Ok(Self { arn: arn.to_owned(), region: region.to_owned(), account: account.to_owned(), domain, repository })
+        Ok(Self { arn: arn.to_owned(), region: region.to_owned(), account: account.to_owned(), domain, within })
     }
 
-    /// The resource, as permissions name it.
+    /// The resource, as permissions name it (a package group's operations are the domain's).
     pub fn resource(&self) -> Resource<'_> {
-        match &self.repository {
-            None => Resource::Domain(&self.domain),
-            Some(repository) => Resource::Repository(&self.domain, repository),
+        match &self.within {
+            Within::Domain | Within::PackageGroup(_) => Resource::Domain(&self.domain),
+            Within::Repository(repository) => Resource::Repository(&self.domain, repository),
         }
     }
 
@@ -113,9 +130,13 @@ impl Service {
         resource.check_here(&self.settings)?;
         caller.check_domain(&resource.domain)?;
         let domain = self.domain(&resource.domain, None).await?;
-        match &resource.repository {
-            None => Ok((domain.id, domain.tags)),
-            Some(name) => {
+        match &resource.within {
+            Within::Domain => Ok((domain.id, domain.tags)),
+            Within::PackageGroup(pattern) => {
+                let tags = self.package_group_tags(&domain, pattern).await?;
+                Ok((domain.id, tags))
+            }
+            Within::Repository(name) => {
                 let found = domain;
                 let repository = self
                     .store
@@ -128,12 +149,16 @@ impl Service {
     }
 
     async fn store_tags(&self, resource: &TaggedResource, id: &str, tags: &[Tag]) -> Result<(), ServiceError> {
-        match &resource.repository {
-            None => {
+        match &resource.within {
+            Within::Domain => {
                 self.store.set_domain_tags(id, tags).await?;
                 self.caches.domains.invalidate(resource.domain.as_str()).await;
             }
-            Some(_) => self.store.set_repository_tags(id, tags).await?,
+            Within::Repository(_) => self.store.set_repository_tags(id, tags).await?,
+            Within::PackageGroup(pattern) => {
+                let domain = self.domain(&resource.domain, None).await?;
+                self.set_package_group_tags(&domain, pattern, tags.to_vec()).await?;
+            }
         }
         Ok(())
     }

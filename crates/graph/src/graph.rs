@@ -1,7 +1,9 @@
 //! The repository graph of one domain on `petgraph` (docs/DESIGN.md §3).
 //!
 //! Nodes are repositories; an edge goes from a repository to each of its upstreams and carries
-//! the upstream's position in the list, so a search follows the list order. The graph is a
+//! the upstream's position in the list, so a search follows the list order, and the view the
+//! entry names (`shared@release`), if any: a search reaching a repository through such an edge
+//! searches that view only and goes no further. The graph is a
 //! function of the repositories given to [`RepoGraph::new`]: changes build a new graph.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -10,7 +12,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{EdgeRef, VisitMap, Visitable};
 
-use crate::{GraphError, MAX_DIRECT_UPSTREAMS, MAX_SEARCHED_REPOSITORIES, RepoNode, SearchStep};
+use crate::{GraphError, MAX_DIRECT_UPSTREAMS, MAX_SEARCHED_REPOSITORIES, RepoNode, SearchStep, upstream_parts};
 
 /// One repository: its name and what the graph knows of it.
 #[derive(Debug, Clone)]
@@ -19,14 +21,21 @@ struct Repo {
     node: RepoNode,
 }
 
+/// An upstream link: the upstream's position in the list, and the view the entry names.
+#[derive(Debug, Clone)]
+struct Link {
+    position: usize,
+    view: Option<String>,
+}
+
 /// The repositories of one domain and their upstream links.
 ///
 /// Cheap to query: a search order costs a walk over at most the searched repositories. Build it
 /// once per domain and rebuild (or use [`RepoGraph::with_change`]) when a repository changes.
 #[derive(Debug, Clone, Default)]
 pub struct RepoGraph {
-    /// Edge `a -> b` with weight `i`: `b` is the `i`-th upstream of `a`.
-    graph: DiGraph<Repo, usize>,
+    /// Edge `a -> b` with position `i`: `b` (or one of its views) is the `i`-th upstream of `a`.
+    graph: DiGraph<Repo, Link>,
     index: HashMap<String, NodeIndex>,
 }
 
@@ -37,7 +46,7 @@ impl RepoGraph {
     /// itself, and repeated upstreams are ignored for ordering (the first occurrence counts), and
     /// reported by [`RepoGraph::validate`]. If a name is given twice, the last node wins.
     pub fn new(repos: impl IntoIterator<Item = (String, RepoNode)>) -> Self {
-        let mut graph: DiGraph<Repo, usize> = DiGraph::default();
+        let mut graph: DiGraph<Repo, Link> = DiGraph::default();
         let mut index: HashMap<String, NodeIndex> = HashMap::new();
         for (name, node) in repos {
             if let Some(&idx) = index.get(&name) {
@@ -50,16 +59,17 @@ impl RepoGraph {
         let mut links = Vec::new();
         for idx in graph.node_indices() {
             for (position, upstream) in graph[idx].node.upstreams.iter().enumerate() {
-                if let Some(&target) = index.get(upstream)
+                let (repository, view) = upstream_parts(upstream);
+                if let Some(&target) = index.get(repository)
                     && target != idx
                 {
-                    links.push((idx, target, position));
+                    links.push((idx, target, Link { position, view: view.map(str::to_owned) }));
                 }
             }
         }
-        for (from, to, position) in links {
+        for (from, to, link) in links {
             if graph.find_edge(from, to).is_none() {
-                graph.add_edge(from, to, position);
+                graph.add_edge(from, to, link);
             }
         }
         Self { graph, index }
@@ -100,9 +110,10 @@ impl RepoGraph {
     pub fn search_order(&self, repo: &str) -> Option<Vec<SearchStep>> {
         let &start = self.index.get(repo)?;
         let mut steps = Vec::new();
-        self.walk(start, |idx| {
+        self.walk(start, |idx, view| {
             let Repo { name, node } = &self.graph[idx];
-            steps.push(SearchStep { repository: name.clone(), external_connection: node.external_connection.clone() });
+            let external_connection = if view.is_some() { None } else { node.external_connection.clone() };
+            steps.push(SearchStep { repository: name.clone(), external_connection, view: view.map(str::to_owned) });
             true
         });
         Some(steps)
@@ -115,11 +126,11 @@ impl RepoGraph {
     pub fn search_order_with(&self, repo: &str, blocks_upstream: impl Fn(&str) -> bool) -> Option<Vec<SearchStep>> {
         let &start = self.index.get(repo)?;
         let mut steps = Vec::new();
-        self.walk_with(start, |idx| {
+        self.walk_with(start, |idx, view| {
             let Repo { name, node } = &self.graph[idx];
-            let blocked = blocks_upstream(name);
+            let blocked = view.is_some() || blocks_upstream(name);
             let external_connection = if blocked { None } else { node.external_connection.clone() };
-            steps.push(SearchStep { repository: name.clone(), external_connection });
+            steps.push(SearchStep { repository: name.clone(), external_connection, view: view.map(str::to_owned) });
             if blocked { Visit::Skip } else { Visit::Descend }
         });
         Some(steps)
@@ -215,7 +226,7 @@ impl RepoGraph {
         }
         RepoGraph::new(self.graph.node_weights().filter(|r| r.name != repo).map(|r| {
             let mut node = r.node.clone();
-            node.upstreams.retain(|upstream| upstream != repo);
+            node.upstreams.retain(|upstream| upstream_parts(upstream).0 != repo);
             (r.name.clone(), node)
         }))
     }
@@ -236,36 +247,48 @@ impl RepoGraph {
         RepoGraph::new(others.map(|r| (r.name.clone(), r.node.clone())).chain(std::iter::once((repo.to_owned(), node))))
     }
 
-    /// Visits the search order of `start`, pre-order; stops when `visit` returns false.
-    fn walk(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex) -> bool) {
-        self.walk_with(start, |idx| if visit(idx) { Visit::Descend } else { Visit::Stop });
+    /// Visits the search order of `start`, pre-order; stops when `visit` returns false. A
+    /// repository reached through an entry naming one of its views is visited with that view
+    /// and not descended into.
+    fn walk(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex, Option<&str>) -> bool) {
+        self.walk_with(start, |idx, view| if visit(idx, view) { Visit::Descend } else { Visit::Stop });
     }
 
-    /// Visits the search order of `start`, pre-order, as `visit` says after each repository.
-    fn walk_with(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex) -> Visit) {
+    /// Visits the search order of `start`, pre-order, as `visit` says after each repository (a
+    /// view is never descended into). A repository is visited once as itself; a view of it
+    /// once, and not after the repository itself, which holds all its views hold.
+    fn walk_with(&self, start: NodeIndex, mut visit: impl FnMut(NodeIndex, Option<&str>) -> Visit) {
         let mut seen = self.graph.visit_map();
-        let mut stack = vec![start];
-        let mut upstreams: Vec<(usize, NodeIndex)> = Vec::new();
-        while let Some(idx) = stack.pop() {
-            if !seen.visit(idx) {
-                continue;
+        let mut seen_views: Vec<(NodeIndex, &str)> = Vec::new();
+        let mut stack: Vec<(NodeIndex, Option<&str>)> = vec![(start, None)];
+        let mut upstreams: Vec<(usize, NodeIndex, Option<&str>)> = Vec::new();
+        while let Some((idx, view)) = stack.pop() {
+            match view {
+                None if !seen.visit(idx) => continue,
+                Some(view) if seen.is_visited(&idx) || seen_views.contains(&(idx, view)) => continue,
+                Some(view) => seen_views.push((idx, view)),
+                None => {}
             }
-            match visit(idx) {
+            match visit(idx, view) {
                 Visit::Stop => return,
                 Visit::Skip => continue,
+                Visit::Descend if view.is_some() => continue,
                 Visit::Descend => {}
             }
             upstreams.clear();
-            upstreams.extend(self.graph.edges(idx).map(|edge| (*edge.weight(), edge.target())));
-            upstreams.sort_unstable_by_key(|&(position, _)| position);
-            stack.extend(upstreams.iter().rev().map(|&(_, upstream)| upstream));
+            upstreams.extend(self.graph.edges(idx).map(|edge| {
+                let link = edge.weight();
+                (link.position, edge.target(), link.view.as_deref())
+            }));
+            upstreams.sort_unstable_by_key(|&(position, _, _)| position);
+            stack.extend(upstreams.iter().rev().map(|&(_, upstream, view)| (upstream, view)));
         }
     }
 
     /// The number of repositories in the search order of `start`, counting at most to `cap`.
     fn search_len(&self, start: NodeIndex, cap: usize) -> usize {
         let mut count = 0;
-        self.walk(start, |_| {
+        self.walk(start, |_, _| {
             count += 1;
             count < cap
         });
@@ -275,7 +298,7 @@ impl RepoGraph {
     /// The upstreams of `idx` in list order.
     fn ordered_upstreams(&self, idx: NodeIndex) -> Vec<NodeIndex> {
         let mut upstreams: Vec<(usize, NodeIndex)> =
-            self.graph.edges(idx).map(|edge| (*edge.weight(), edge.target())).collect();
+            self.graph.edges(idx).map(|edge| (edge.weight().position, edge.target())).collect();
         upstreams.sort_unstable_by_key(|&(position, _)| position);
         upstreams.into_iter().map(|(_, upstream)| upstream).collect()
     }
@@ -329,18 +352,29 @@ impl RepoGraph {
     /// The checks of one repository that need nothing but its node and the set of names.
     fn check_node(&self, repo: &str, node: &RepoNode) -> Result<(), GraphError> {
         let repository = || repo.to_owned();
-        if node.upstreams.iter().any(|upstream| upstream == repo) {
+        // An entry naming a view counts as its repository: a repository is listed once, as
+        // itself or as one of its views.
+        fn listed_repository(upstream: &str) -> &str {
+            upstream_parts(upstream).0
+        }
+        if node.upstreams.iter().any(|upstream| listed_repository(upstream) == repo) {
             return Err(GraphError::SelfUpstream { repository: repository() });
         }
         let mut listed = HashSet::new();
-        if let Some(upstream) = node.upstreams.iter().find(|upstream| !listed.insert(upstream.as_str())) {
-            return Err(GraphError::DuplicateUpstream { repository: repository(), upstream: upstream.clone() });
+        if let Some(upstream) = node.upstreams.iter().find(|upstream| !listed.insert(listed_repository(upstream))) {
+            return Err(GraphError::DuplicateUpstream {
+                repository: repository(),
+                upstream: listed_repository(upstream).to_owned(),
+            });
         }
         if node.upstreams.len() > MAX_DIRECT_UPSTREAMS {
             return Err(GraphError::TooManyUpstreams { repository: repository(), count: node.upstreams.len() });
         }
-        if let Some(name) = node.upstreams.iter().find(|upstream| !self.contains(upstream)) {
-            return Err(GraphError::UnknownUpstream { repository: repository(), name: name.clone() });
+        if let Some(name) = node.upstreams.iter().find(|upstream| !self.contains(listed_repository(upstream))) {
+            return Err(GraphError::UnknownUpstream {
+                repository: repository(),
+                name: listed_repository(name).to_owned(),
+            });
         }
         if let (false, Some(connection)) = (node.upstreams.is_empty(), &node.external_connection) {
             return Err(GraphError::UpstreamsAndExternalConnection {

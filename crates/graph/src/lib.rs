@@ -45,7 +45,8 @@ pub const MAX_SEARCHED_REPOSITORIES: usize = 25;
 /// What the graph needs to know of one repository.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RepoNode {
-    /// Ordered direct upstream repository names.
+    /// Ordered direct upstreams: repository names, or `NAME@VIEW` for one of a repository's
+    /// views (see [`upstream_parts`]).
     pub upstreams: Vec<String>,
     /// At most one external connection name, e.g. `public:npmjs`.
     pub external_connection: Option<String>,
@@ -66,4 +67,18 @@ pub struct SearchStep {
     pub repository: String,
     /// The repository's external connection, searched right after its stored versions.
     pub external_connection: Option<String>,
+    /// The view of the repository this step searches, when an upstream list named one
+    /// (`NAME@release`): only what the repository stores in that view, with neither its external
+    /// connection nor its upstream repositories.
+    pub view: Option<String>,
+}
+
+/// An upstream list entry split into the repository and the view it names, if any:
+/// `shared@release` is (`shared`, `Some("release")`), `shared` is (`shared`, `None`).
+/// Repository names never hold `@`.
+pub fn upstream_parts(entry: &str) -> (&str, Option<&str>) {
+    match entry.split_once('@') {
+        Some((repository, view)) => (repository, Some(view)),
+        None => (entry, None),
+    }
 }

@@ -474,7 +474,15 @@ async fn upstream_names(db: &impl ConnectionTrait, repository_id: &str) -> Resul
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    Ok(links.iter().filter_map(|l| names.get(&l.upstream_id).cloned()).collect())
+    Ok(links.iter().filter_map(|l| names.get(&l.upstream_id).map(|name| upstream_entry(name, l))).collect())
+}
+
+/// An upstream list entry as the graph and the API write it: `NAME`, or `NAME@VIEW`.
+fn upstream_entry(name: &str, link: &repository_upstreams::Model) -> String {
+    match &link.view {
+        Some(view) => format!("{name}@{view}"),
+        None => name.to_owned(),
+    }
 }
 
 async fn graph_records(db: &impl ConnectionTrait, domain_id: &str) -> Result<Vec<GraphRecord>> {
@@ -493,7 +501,7 @@ async fn graph_records(db: &impl ConnectionTrait, domain_id: &str) -> Result<Vec
     let mut upstreams: HashMap<&str, Vec<String>> = HashMap::new();
     for link in &links {
         if let Some(name) = names.get(link.upstream_id.as_str()) {
-            upstreams.entry(link.repository_id.as_str()).or_default().push((*name).to_owned());
+            upstreams.entry(link.repository_id.as_str()).or_default().push(upstream_entry(name, link));
         }
     }
     Ok(repos
@@ -518,14 +526,16 @@ async fn write_upstreams(
         .exec(txn)
         .await?;
     let mut rows = Vec::with_capacity(upstreams.len());
-    for (position, name) in upstreams.iter().enumerate() {
-        let upstream_id = ids.get(name.as_str()).ok_or_else(|| {
+    for (position, entry) in upstreams.iter().enumerate() {
+        let (name, view) = tributary_model::view::Upstream::parts(entry);
+        let upstream_id = ids.get(name).ok_or_else(|| {
             StoreError::Corrupt(format!("upstream `{name}` passed validation but is not in the domain"))
         })?;
         rows.push(repository_upstreams::ActiveModel {
             repository_id: Set(repository_id.to_owned()),
             position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             upstream_id: Set((*upstream_id).to_owned()),
+            view: Set(view.map(str::to_owned)),
         });
     }
     if !rows.is_empty() {

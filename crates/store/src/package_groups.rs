@@ -11,7 +11,7 @@ use crate::entity::package_groups;
 use crate::{Result, Store, StoreError};
 
 /// A package group as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PackageGroupRecord {
     /// Its pattern, as written by `PackageGroupPattern`'s `Display` (its identity).
     pub pattern: String,
@@ -25,6 +25,8 @@ pub struct PackageGroupRecord {
     pub allowed_repositories: BTreeMap<String, Vec<String>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Its tags.
+    pub tags: Vec<crate::Tag>,
 }
 
 impl TryFrom<package_groups::Model> for PackageGroupRecord {
@@ -40,6 +42,7 @@ impl TryFrom<package_groups::Model> for PackageGroupRecord {
             description: m.description,
             contact_info: m.contact_info,
             created_at: m.created_at,
+            tags: crate::records::tags_from_json(&m.tags),
         })
     }
 }
@@ -55,6 +58,7 @@ fn active(domain_id: &str, group: &PackageGroupRecord) -> package_groups::Active
             serde_json::to_string(&group.allowed_repositories).unwrap_or_else(|_| "{}".to_owned())
         ),
         created_at: Set(group.created_at),
+        tags: Set(crate::records::tags_to_json(&group.tags)),
     }
 }
 

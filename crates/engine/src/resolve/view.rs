@@ -1,12 +1,14 @@
 //! The merged view of a package as one repository sees it through its search order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use std::sync::Arc;
 
 use chrono::Utc;
 
+use tributary_graph::SearchStep;
 use tributary_model::package_group::OriginRule;
+use tributary_model::view::RepositoryView;
 use tributary_model::{OriginSetting, PackageCoordinates, ServiceError};
 use tributary_store::{AssetRecord, PackageRecord, VersionRecord};
 
@@ -240,18 +242,34 @@ impl Service {
             order.retain(|step| step.repository == target.repository);
         }
         let package_ids: Vec<String> = packages.values().map(|p| p.id.clone()).collect();
-        let mut versions_by_package: HashMap<String, Vec<VersionRecord>> = HashMap::new();
-        let mut stored = match scope {
+        let mut versions_by_package: HashMap<String, Vec<Arc<VersionRecord>>> = HashMap::new();
+        let stored = match scope {
             ViewScope::Whole => self.store.versions_of(&package_ids).await?,
             ViewScope::Version(version) => self.store.versions_named(&package_ids, version).await?,
         };
-        if let Some(view) = target.view.filter(|v| v.is_promoted()) {
-            let ids: Vec<String> = stored.iter().map(|v| v.id.clone()).collect();
-            let promoted = self.store.promoted_among(&ids, view).await?;
-            stored.retain(|v| promoted.contains(&v.id));
-        }
         for v in stored {
-            versions_by_package.entry(v.package_id.clone()).or_default().push(v);
+            versions_by_package.entry(v.package_id.clone()).or_default().push(Arc::new(v));
+        }
+        // The promoted views the search reads: the endpoint's own (`REPOSITORY@release`), for
+        // the asking repository, and those upstream entries name (`shared@release`); a step
+        // reading one sees only the versions promoted into it.
+        let step_view = |step: &SearchStep| -> Option<RepositoryView> {
+            let view = match target.view {
+                Some(view) if step.repository == target.repository => Some(view),
+                _ => step.view.as_deref().and_then(RepositoryView::parse),
+            };
+            view.filter(|v| v.is_promoted())
+        };
+        let mut promoted: HashMap<RepositoryView, HashSet<String>> = HashMap::new();
+        for read in RepositoryView::ALL.into_iter().filter(|&v| order.iter().any(|step| step_view(step) == Some(v))) {
+            let ids: Vec<String> = order
+                .iter()
+                .filter(|step| step_view(step) == Some(read))
+                .filter_map(|step| package_of(&step.repository))
+                .flat_map(|package| versions_by_package.get(&package.id).into_iter().flatten())
+                .map(|v| v.id.clone())
+                .collect();
+            promoted.insert(read, self.store.promoted_among(&ids, read).await?);
         }
         let mut tags_by_package: HashMap<String, Vec<(String, String)>> = HashMap::new();
         if let ViewScope::Whole = scope {
@@ -271,14 +289,22 @@ impl Service {
                 && !(upstream && internal_refused)
             {
                 view.display_name.get_or_insert_with(|| package.display_name.clone());
-                for record in versions_by_package.remove(&package.id).unwrap_or_default() {
-                    let version = record.version.clone();
-                    let source =
-                        VersionSource::Stored { repository: step.repository.clone(), record: Arc::new(record) };
-                    view.add(version, source);
+                // A repository is searched once as itself and once per view of it at most: its
+                // versions and tags are read, not taken, as a later step may read them again.
+                let shown = step_view(step).and_then(|read| promoted.get(&read));
+                let mut added = HashSet::new();
+                for record in versions_by_package.get(&package.id).into_iter().flatten() {
+                    if shown.is_none_or(|ids| ids.contains(&record.id)) {
+                        added.insert(record.version.as_str());
+                        let source =
+                            VersionSource::Stored { repository: step.repository.clone(), record: Arc::clone(record) };
+                        view.add(record.version.clone(), source);
+                    }
                 }
-                for (tag, version) in tags_by_package.remove(&package.id).unwrap_or_default() {
-                    view.dist_tags.insert(tag, version);
+                for (tag, version) in tags_by_package.get(&package.id).into_iter().flatten() {
+                    if shown.is_none() || added.contains(version.as_str()) {
+                        view.dist_tags.insert(tag.clone(), version.clone());
+                    }
                 }
             }
             if let Some(connection) = &step.external_connection {

@@ -20,6 +20,7 @@ use tributary_engine::{
     VersionSource, asset_record,
 };
 use tributary_model::records::NewVersion;
+use tributary_model::view::Upstream;
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
     RepositoryName, VersionMetadata, VersionOrigin, VersionStatus,
@@ -177,6 +178,7 @@ async fn chain(dir: &std::path::Path, registry_url: &str, metadata_ttl: Duration
     let domain = DomainName::parse("acme").expect("name");
     service.create_domain(&admin(), &domain, None, None, &[]).await.expect("domain");
     for (repository, upstreams) in [("gateway", vec![]), ("team", vec![name("gateway")]), ("app", vec![name("team")])] {
+        let upstreams = upstreams.into_iter().map(|repository| Upstream { repository, view: None }).collect();
         let new = NewRepository { description: None, upstreams, tags: Vec::new() };
         service.create_repository(&admin(), &repo(repository), new).await.expect("repository");
     }

@@ -3,7 +3,11 @@
 use tributary_graph::{FoundAt, SearchStep, retention_targets};
 
 fn step(repository: &str, external_connection: Option<&str>) -> SearchStep {
-    SearchStep { repository: repository.to_owned(), external_connection: external_connection.map(str::to_owned) }
+    SearchStep {
+        repository: repository.to_owned(),
+        external_connection: external_connection.map(str::to_owned),
+        view: None,
+    }
 }
 
 #[test]

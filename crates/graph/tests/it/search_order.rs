@@ -37,6 +37,17 @@ fn search_order_table() {
         ("a: b c; b: g; c: g; g = public:npmjs", "a", "a b g(public:npmjs) c"),
         // A gateway before a plain repository in the list.
         ("a: g b; g = public:pypi", "a", "a g(public:pypi) b"),
+        // An entry naming a view searches that view only: not the repository's upstreams, not
+        // its external connection.
+        ("a: b@release c; b: d; c", "a", "a b@release c"),
+        ("a: g@prerelease; g = public:npmjs", "a", "a g@prerelease"),
+        // A view searched first does not stop the repository itself being searched later...
+        ("a: b@release c; c: b; b: d", "a", "a b@release c b d"),
+        // ...but a view after the repository itself adds nothing, and a view is searched once.
+        ("a: b c; c: b@release", "a", "a b c"),
+        ("a: b@release c; c: b@release", "a", "a b@release c"),
+        // Two views of one repository reached different ways are two steps.
+        ("a: b@release c; c: b@prerelease", "a", "a b@release c b@prerelease"),
         // Unknown repository.
         (CODEARTIFACT_EXAMPLE, "nope", "-"),
     ];

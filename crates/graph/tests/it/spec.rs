@@ -2,9 +2,10 @@
 //!
 //! `"my_repo: A B; A: C D; npm = public:npmjs"`: entries separated by `;`, `name: upstreams…` for
 //! upstreams in order, `name = connection` for a gateway, a bare `name` for a repository without
-//! either. Upstream names that are not declared become repositories without upstreams.
+//! either; `name@view` among upstreams names a view. Upstream names that are not declared become
+//! repositories without upstreams.
 
-use tributary_graph::{RepoGraph, RepoNode};
+use tributary_graph::{RepoGraph, RepoNode, upstream_parts};
 
 /// The repositories of a spec, in declaration order.
 pub fn repos(spec: &str) -> Vec<(String, RepoNode)> {
@@ -23,7 +24,10 @@ pub fn repos(spec: &str) -> Vec<(String, RepoNode)> {
             None => repos.push((name.to_owned(), node)),
         }
     }
-    let mentioned: Vec<String> = repos.iter().flat_map(|(_, node)| node.upstreams.clone()).collect();
+    let mentioned: Vec<String> = repos
+        .iter()
+        .flat_map(|(_, node)| node.upstreams.iter().map(|upstream| upstream_parts(upstream).0.to_owned()))
+        .collect();
     for name in mentioned {
         if !repos.iter().any(|(existing, _)| *existing == name) {
             repos.push((name, RepoNode::default()));
@@ -50,15 +54,16 @@ pub fn chain(prefix: &str, n: usize) -> String {
         .join("; ")
 }
 
-/// The search order of `repo` as text: `a b npm(public:npmjs)`; `-` if `repo` is unknown.
+/// The search order of `repo` as text: `a b@release npm(public:npmjs)`; `-` if `repo` is unknown.
 pub fn order(graph: &RepoGraph, repo: &str) -> String {
     match graph.search_order(repo) {
         None => "-".to_owned(),
         Some(steps) => steps
             .iter()
-            .map(|step| match &step.external_connection {
-                Some(connection) => format!("{}({connection})", step.repository),
-                None => step.repository.clone(),
+            .map(|step| match (&step.external_connection, &step.view) {
+                (Some(connection), _) => format!("{}({connection})", step.repository),
+                (None, Some(view)) => format!("{}@{view}", step.repository),
+                (None, None) => step.repository.clone(),
             })
             .collect::<Vec<_>>()
             .join(" "),

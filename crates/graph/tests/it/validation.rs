@@ -50,6 +50,33 @@ fn self_upstream() {
 }
 
 #[test]
+fn views_count_as_their_repository() {
+    let before = graph("b; c; d: a");
+    assert_eq!(
+        with_upstreams(&before, "a", &["a@release"]).err(),
+        Some(GraphError::SelfUpstream { repository: "a".to_owned() })
+    );
+    assert_eq!(
+        with_upstreams(&before, "a", &["b", "b@release"]).err(),
+        Some(GraphError::DuplicateUpstream { repository: "a".to_owned(), upstream: "b".to_owned() })
+    );
+    assert_eq!(
+        with_upstreams(&before, "a", &["ghost@release"]).err(),
+        Some(GraphError::UnknownUpstream { repository: "a".to_owned(), name: "ghost".to_owned() })
+    );
+    // A cycle through a view is a cycle: `d` lists `a`, `a` cannot list `d`'s view.
+    assert!(matches!(with_upstreams(&before, "a", &["d@release"]), Err(GraphError::Cycle { .. })));
+    let after = with_upstreams(&before, "a", &["c@release", "b"]).expect("views are upstreams");
+    assert_eq!(order(&after, "d"), "d a c@release b");
+    assert_eq!(after.direct_downstreams("c"), names(&["a"]));
+    assert_eq!(
+        after.check_delete("c"),
+        Err(GraphError::InUseAsUpstream { repository: "c".to_owned(), downstreams: names(&["a"]) })
+    );
+    assert_eq!(order(&after.without("c"), "d"), "d a b");
+}
+
+#[test]
 fn duplicate_upstream() {
     assert_eq!(
         with_upstreams(&graph("b; c"), "a", &["b", "c", "c", "b"]).err(),

@@ -10,7 +10,7 @@ use tributary_engine::{
 };
 use tributary_model::package_group::{OriginRule, RuleMode};
 use tributary_model::records::Tag;
-use tributary_model::view::RepositoryView;
+use tributary_model::view::{RepositoryView, Upstream};
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
     RepositoryName, ServiceError, VersionStatus,
@@ -74,11 +74,11 @@ pub enum Endpoint {
     /// `POST /v1/domains`
     ListDomains { max_results: Option<u32>, next_token: Option<String> },
     /// `POST /v1/repository`
-    CreateRepository { repo: RepoRef, description: Option<String>, upstreams: Vec<RepositoryName>, tags: Vec<Tag> },
+    CreateRepository { repo: RepoRef, description: Option<String>, upstreams: Vec<Upstream>, tags: Vec<Tag> },
     /// `GET /v1/repository`
     DescribeRepository { repo: RepoRef },
     /// `PUT /v1/repository`
-    UpdateRepository { repo: RepoRef, description: Option<String>, upstreams: Option<Vec<RepositoryName>> },
+    UpdateRepository { repo: RepoRef, description: Option<String>, upstreams: Option<Vec<Upstream>> },
     /// `DELETE /v1/repository`
     DeleteRepository { repo: RepoRef },
     /// `POST /v1/repositories`
@@ -134,7 +134,13 @@ pub enum Endpoint {
     /// `DELETE /v1/principal` (Tributary extension)
     DeletePrincipal { name: String },
     /// `POST /v1/package-group`
-    CreatePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String, details: PackageGroupDetails },
+    CreatePackageGroup {
+        domain: DomainName,
+        owner: Option<AccountId>,
+        pattern: String,
+        details: PackageGroupDetails,
+        tags: Vec<Tag>,
+    },
     /// `PUT /v1/package-group`
     UpdatePackageGroup { domain: DomainName, owner: Option<AccountId>, pattern: String, details: PackageGroupDetails },
     /// `DELETE /v1/package-group`
@@ -452,7 +458,6 @@ struct PackageGroupBody {
     contact_info: Option<String>,
     description: Option<String>,
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted as the model has it; package groups carry no tags here yet")]
     tags: Vec<Tag>,
 }
 
@@ -562,8 +567,10 @@ fn required_document(document: Option<String>) -> Result<String, ServiceError> {
     Ok(document)
 }
 
-fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<RepositoryName>, ServiceError> {
-    list.into_iter().map(|u| RepositoryName::parse(&u.repository_name).map_err(ServiceError::from)).collect()
+/// An upstream list: repository names, or `NAME@VIEW` for a repository's view (a Tributary
+/// extension; docs/DESIGN.md §2, "Views").
+fn upstream_names(list: Vec<UpstreamRepository>) -> Result<Vec<Upstream>, ServiceError> {
+    list.into_iter().map(|u| Upstream::parse(&u.repository_name).map_err(ServiceError::from)).collect()
 }
 
 impl Endpoint {
@@ -726,11 +733,11 @@ impl Endpoint {
         fn package(a: &PackageAddress) -> Resource<'_> {
             Resource::Package(&a.repo.domain, &a.repo.repository, &a.coordinates)
         }
-        fn upstreams<'a>(r: &'a RepoRef, list: &'a [RepositoryName]) -> Vec<Permission<'a>> {
+        fn upstreams<'a>(r: &'a RepoRef, list: &'a [Upstream]) -> Vec<Permission<'a>> {
             list.iter()
                 .map(|u| Permission {
                     action: actions::ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY,
-                    resource: Resource::Repository(&r.domain, u),
+                    resource: Resource::Repository(&r.domain, &u.repository),
                 })
                 .collect()
         }
@@ -1076,6 +1083,7 @@ impl Endpoint {
                         .clone()
                         .ok_or_else(|| ServiceError::validation("`packageGroup` is required"))?,
                     details: b.details(),
+                    tags: b.tags,
                 }
             }
             ("PUT", "/v1/package-group") => {
@@ -1398,11 +1406,14 @@ mod tests {
                 "POST",
                 "/v1/repository",
                 "domain=acme&repository=app",
-                r#"{"upstreams":[{"repositoryName":"bb"}, {"repositoryName":"c1"}]}"#,
+                r#"{"upstreams":[{"repositoryName":"bb"}, {"repositoryName":"c1@release"}]}"#,
                 Endpoint::CreateRepository {
                     repo: repo("acme", "app"),
                     description: None,
-                    upstreams: vec![r("bb"), r("c1")],
+                    upstreams: vec![
+                        Upstream { repository: r("bb"), view: None },
+                        Upstream { repository: r("c1"), view: Some(RepositoryView::Release) },
+                    ],
                     tags: vec![],
                 },
             ),

@@ -336,9 +336,9 @@ async fn dispatch(
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
         }
-        Endpoint::CreatePackageGroup { domain, owner, pattern, details } => {
+        Endpoint::CreatePackageGroup { domain, owner, pattern, details, tags } => {
             let (found, groups, pattern) =
-                service.create_package_group(caller, &domain, owner.as_ref(), &pattern, details).await?;
+                service.create_package_group(caller, &domain, owner.as_ref(), &pattern, details, tags).await?;
             ok(serde_json::json!({ "packageGroup": render::package_group(&found, &groups, &pattern, settings) }))
         }
         Endpoint::UpdatePackageGroup { domain, owner, pattern, details } => {

@@ -226,9 +226,10 @@ pub(crate) fn page(key: &str, items: Vec<Value>, next_token: Option<String>) -> 
 pub(crate) fn search_order(steps: &[SearchStep]) -> Value {
     let steps: Vec<Value> = steps
         .iter()
-        .map(|s| match &s.external_connection {
-            Some(c) => json!({ "repositoryName": s.repository, "externalConnectionName": c }),
-            None => json!({ "repositoryName": s.repository }),
+        .map(|s| match (&s.external_connection, &s.view) {
+            (Some(c), _) => json!({ "repositoryName": s.repository, "externalConnectionName": c }),
+            (None, Some(view)) => json!({ "repositoryName": s.repository, "view": view }),
+            (None, None) => json!({ "repositoryName": s.repository }),
         })
         .collect();
     json!({ "searchOrder": steps })

@@ -16,6 +16,8 @@ pub struct Model {
     /// A JSON object: origin rule → the repository names it allows.
     pub allowed_repositories: String,
     pub created_at: ChronoDateTimeUtc,
+    /// A JSON array of `{key, value}`.
+    pub tags: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
