@@ -14,17 +14,21 @@
 //! - `pip_installs_from_a_view`: the same with PyPI: `vlib` 1.0 and 2.0 installed through `aa`,
 //!   1.0 promoted; the real pip pointed at `aa@release` installs `vlib` as 1.0 and cannot
 //!   install 2.0.
+//! - `mvn_gets_from_a_view`: the same with Maven: `widget` 1.0 and 2.0 fetched through `aa` by
+//!   `mvn dependency:get`, 1.0 promoted; mvn mirrored by `aa@release` (its plugins already in
+//!   the local repository, as a view holds only what was promoted) gets 1.0 and cannot get 2.0.
 
 use std::time::SystemTime;
 
 use serde_json::Value;
+use tributary_tests::maven_fixture::{MavenFixture, maven_path};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
-use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_wheel};
-use tributary_tests::scenario::{chain, server_with_upstream};
-use tributary_tests::{Backend, TestServer, on_both_backends};
+use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_wheel, zip_of};
+use tributary_tests::scenario::{Run, chain, run, server_with_upstream};
+use tributary_tests::{Backend, TestServer, maven_settings, mvn_command, on_both_backends};
 use tributary_tests::{PythonConfig, fresh_venv, python_tool_with};
 
-on_both_backends!(promoted_versions_and_their_endpoints, pip_installs_from_a_view);
+on_both_backends!(promoted_versions_and_their_endpoints, pip_installs_from_a_view, mvn_gets_from_a_view);
 
 async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
     let answer =
@@ -230,4 +234,59 @@ async fn pip_installs_from_a_view(backend: Backend) {
     assert!(said.contains("vlib-1.0"), "pip installed the promoted version: {said}");
     let (ok, said) = pip_install(home.path(), &index("aa@release"), "vlib==2.0", 4);
     assert!(!ok, "2.0 is not in the view: {said}");
+}
+
+/// The group of the fixture's Maven artifact.
+const MAVEN_GROUP: &str = "com.example.views";
+/// The fixture's Maven artifact.
+const MAVEN_ARTIFACT: &str = "widget";
+
+/// `mvn -C dependency:get` of `widget` `version` through `mirror`, with the local repository
+/// `local_repo`.
+fn mvn_get(work: &std::path::Path, mirror: &str, token: &str, local_repo: &std::path::Path, version: &str) -> Run {
+    let settings = work.join("settings.xml");
+    maven_settings(&settings, mirror, "aws", token);
+    let dir = work.join("project");
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    let artifact = format!("-Dartifact={MAVEN_GROUP}:{MAVEN_ARTIFACT}:{version}");
+    let mut command = mvn_command(&work.join("home"), &settings, local_repo);
+    command.current_dir(&dir).args(["-C", "org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get", &artifact]);
+    run(command, &format!("mvn dependency:get {artifact} through {mirror}"))
+}
+
+async fn mvn_gets_from_a_view(backend: Backend) {
+    let fixture = MavenFixture::start();
+    for version in ["1.0", "2.0"] {
+        let pom = format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>{MAVEN_GROUP}</groupId>\
+             <artifactId>{MAVEN_ARTIFACT}</artifactId><version>{version}</version><packaging>jar</packaging></project>"
+        );
+        fixture.add_file(&maven_path(MAVEN_GROUP, MAVEN_ARTIFACT, version, None, "pom"), pom);
+        let manifest = format!("Manifest-Version: 1.0\nImplementation-Version: {version}\n");
+        let jar = zip_of(&[("META-INF/MANIFEST.MF", manifest.as_bytes())]);
+        fixture.add_file(&maven_path(MAVEN_GROUP, MAVEN_ARTIFACT, version, None, "jar"), jar);
+    }
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_MAVEN_CENTRAL_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:maven-central").await;
+    let work = tempfile::tempdir().expect("a work folder");
+    let local_repo = work.path().join("m2");
+    let mirror = |repository: &str| format!("{}/maven/acme/{repository}/", server.url());
+    for version in ["1.0", "2.0"] {
+        mvn_get(work.path(), &mirror("aa"), &token, &local_repo, version).ok();
+    }
+    let path = format!(
+        "/v1/package/version/promote?domain=acme&repository=aa&format=maven&namespace={MAVEN_GROUP}&package={MAVEN_ARTIFACT}&version=1.0&view=release"
+    );
+    let answer = server.signed("POST", &path, b"", SystemTime::now(), false).send().await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 200);
+
+    // The plugins stay in the local repository; the widget goes.
+    let widget_dir = local_repo.join(MAVEN_GROUP.replace('.', "/"));
+    std::fs::remove_dir_all(&widget_dir).expect("the widget was downloaded");
+    mvn_get(work.path(), &mirror("aa@release"), &token, &local_repo, "1.0").ok();
+    let jar = local_repo.join(maven_path(MAVEN_GROUP, MAVEN_ARTIFACT, "1.0", None, "jar"));
+    assert!(jar.is_file(), "mvn got no `{}`", jar.display());
+    mvn_get(work.path(), &mirror("aa@release"), &token, &local_repo, "2.0").fails(&["widget"]);
+    let jar = local_repo.join(maven_path(MAVEN_GROUP, MAVEN_ARTIFACT, "2.0", None, "jar"));
+    assert!(!jar.is_file(), "2.0 is not in the view");
 }
