@@ -332,12 +332,18 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/go_bench.py")).current_dir(root))
         }
+        Some("growth") => {
+            tools(root)?;
+            // Run by the tools' Python: it signs control-plane requests with botocore.
+            let python = root.join("target/tools/venv/bin/python3");
+            run(Command::new(python).arg(root.join("xtask/bench/growth_bench.py")).current_dir(root))
+        }
         Some("instructions") => {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/instructions_bench.py")).current_dir(root))
         }
         other => bail!(
-            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `go`, `soak`, `instructions`"
+            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `go`, `soak`, `instructions`, `growth`"
         ),
     }
 }
