@@ -6,8 +6,15 @@
 //! them Disposed, 3.0.0 and the published package untouched, the gateway's copies too); with
 //! `unusedDays: 30` nothing recently downloaded qualifies; the policy reads back, and once
 //! removed a cleanup disposes nothing. A policy with neither rule is refused.
+//!
+//! `download_stamps`, on both backends: the same chain, `lib` 1.0.0, 2.0.0 and 3.0.0 downloaded
+//! through `aa` in that order; a cleanup dry run (`keepNewest: 1`, `unusedDays: 0`) shows 1.0.0
+//! last used no later than 2.0.0. A second later 1.0.0's tarball is downloaded through `aa`
+//! again (now from `aa` itself), and the dry run comes to show 1.0.0 last used after that
+//! download began, later than 2.0.0 by over a second (the stamp is written off the response,
+//! so the dry run is polled, for 10 s at most): the download stamp is written and cleanup reads it.
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_pack};
@@ -15,7 +22,7 @@ use tributary_tests::pypi_fixture::sha256_hex;
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends};
 
-on_both_backends!(cleanup_by_policy);
+on_both_backends!(cleanup_by_policy, download_stamps);
 
 async fn call(server: &TestServer, method: &str, path: &str, body: Value) -> (u16, Value) {
     let body = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
@@ -161,4 +168,93 @@ async fn cleanup_by_policy(backend: Backend) {
     assert_eq!(read, json!({}));
     let (_, none) = call(&server, "POST", cleanup, Value::Null).await;
     assert_eq!(versions_of(&none), Vec::<String>::new());
+}
+
+/// The `lastUsedTime` (seconds since the epoch) of each `lib` version a cleanup dry run of `aa`
+/// lists.
+async fn last_used(server: &TestServer) -> std::collections::BTreeMap<String, f64> {
+    let (status, preview) =
+        call(server, "POST", "/v1/repository/cleanup?domain=acme&repository=aa&dry-run=true", Value::Null).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["dryRun"], true, "{preview}");
+    preview["versions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `versions` in {preview}"))
+        .iter()
+        .filter(|v| v["package"] == "lib")
+        .map(|v| {
+            let version = v["version"].as_str().unwrap_or_else(|| panic!("a version without a number: {preview}"));
+            let time = v["lastUsedTime"].as_f64().unwrap_or_else(|| panic!("no `lastUsedTime`: {preview}"));
+            (version.to_owned(), time)
+        })
+        .collect()
+}
+
+async fn download_stamps(backend: Backend) {
+    let packs = npm_pack(&[
+        PackageSpec::new("lib", "1.0.0"),
+        PackageSpec::new("lib", "2.0.0"),
+        PackageSpec::new("lib", "3.0.0"),
+    ]);
+    let fixture = NpmFixture::with(&packs);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    let download = |packed: &tributary_tests::npm_fixture::Packed| {
+        let request =
+            server.http().get(format!("{}/npm/acme/aa/{}", server.url(), packed.tarball_path())).bearer_auth(&token);
+        let expected = packed.tarball.clone();
+        async move {
+            let answer = request.send().await.expect("a download");
+            assert_eq!(answer.status().as_u16(), 200);
+            let bytes = answer.bytes().await.expect("a tarball");
+            assert!(bytes.as_ref() == expected.as_slice(), "the tarball's bytes changed on the way");
+        }
+    };
+    for packed in &packs {
+        download(packed).await;
+    }
+    let downloaded = Instant::now();
+    let (status, set) = call(
+        &server,
+        "PUT",
+        "/v1/repository/cleanup-policy?domain=acme&repository=aa",
+        json!({ "keepNewest": 1, "unusedDays": 0 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{set}");
+    let before = last_used(&server).await;
+    let keys: Vec<&str> = before.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["1.0.0", "2.0.0"], "the newest, 3.0.0, is kept");
+    assert!(
+        before["1.0.0"] <= before["2.0.0"],
+        "1.0.0 came into `aa` before 2.0.0 and was not downloaded since: {before:?}"
+    );
+
+    // Over a second later (the stamp must stand apart from 2.0.0's time), 1.0.0 again: stored in
+    // `aa` now, so served from there, and its download stamped.
+    tokio::time::sleep(Duration::from_millis(1100).saturating_sub(downloaded.elapsed())).await;
+    let began = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).expect("after the epoch").as_secs_f64();
+    download(&packs[0]).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stamped = loop {
+        let now = last_used(&server).await;
+        if now["1.0.0"] > now["2.0.0"] {
+            break now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "10 s after 1.0.0 was downloaded again through `aa`, the cleanup still shows it last used at \
+             {} (2.0.0: {}; before the download: {before:?}): the download stamp was not written, or not read",
+            now["1.0.0"],
+            now["2.0.0"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Milliseconds on the wire: a stamp taken after `began` may show up to 1 ms below it.
+    assert!(stamped["1.0.0"] >= began - 0.001, "1.0.0's stamp predates its download at {began}: {stamped:?}");
+    assert!(
+        stamped["1.0.0"] >= stamped["2.0.0"] + 1.0,
+        "1.0.0 was downloaded over a second after 2.0.0 last was: {stamped:?}"
+    );
+    assert_eq!(stamped["2.0.0"], before["2.0.0"], "2.0.0 was not downloaded again: {before:?} then {stamped:?}");
 }

@@ -9,6 +9,11 @@
 //!   those and keeps the one a version refers to, which still installs;
 //! - `missing_bucket_fails_the_start`: on a bucket that does not exist, `tributary serve` exits
 //!   non-zero at start and says the blob store is not usable.
+//! - `disposed_version_is_collected_from_the_bucket`: the real npm publishes two versions;
+//!   `aws codeartifact dispose-package-versions` disposes one (described as Disposed, npm can no
+//!   longer install it), and its tarball stays in the bucket until, past the grace period (1 s),
+//!   `tributary gc` deletes that object; the other version's object stays, and npm installs that
+//!   version from it.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -234,4 +239,150 @@ async fn blobs_of_refused_uploads_are_collected_from_the_bucket() {
         .expect("the download is answered");
     assert_eq!(download.status().as_u16(), 200);
     assert_eq!(download.bytes().await.expect("a body").as_ref(), tarballs[0].as_slice(), "the published tarball");
+}
+
+/// The SHA-256 of `bytes`, hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The keys of the objects of [`BUCKET`] whose key names `sha256`, each checked to hold `bytes`.
+#[track_caller]
+fn objects_named(s3: &S3sFs, sha256: &str, bytes: &[u8]) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (key, stored) in s3.objects(BUCKET) {
+        if key.contains(sha256) {
+            assert!(stored == bytes, "the object `{key}` names {sha256} but holds other bytes");
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// A client HOME whose `.npmrc` points npm at `DOMAIN/REPOSITORY` of `server` with `token`.
+fn npm_home(server: &TestServer, token: &str) -> (tempfile::TempDir, String) {
+    let home = tempfile::Builder::new().prefix("npm-home-").tempdir().expect("cannot make a temp HOME");
+    let registry = format!("{}/npm/{DOMAIN}/{REPOSITORY}/", server.url());
+    let auth_key = registry.trim_start_matches("http:");
+    std::fs::write(
+        home.path().join(".npmrc"),
+        format!("registry={registry}\n{auth_key}:_authToken={token}\nfetch-retries=0\n"),
+    )
+    .expect("cannot write .npmrc");
+    (home, registry)
+}
+
+/// A fresh project below `home`, named `name`, and a fresh npm cache for it (as an argument).
+fn fresh_project(home: &Path, name: &str) -> (std::path::PathBuf, String) {
+    let project = home.join(name);
+    std::fs::create_dir_all(&project).expect("cannot make the project folder");
+    std::fs::write(
+        project.join("package.json"),
+        json!({"name": name, "version": "1.0.0", "private": true}).to_string(),
+    )
+    .expect("cannot write package.json");
+    let cache = home.join(format!("{name}-cache")).to_str().expect("a UTF-8 temp path").to_owned();
+    (project, cache)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disposed_version_is_collected_from_the_bucket() {
+    const NAME: &str = "s3-dispose-check";
+    let s3 = S3sFs::start();
+    let mut env = s3.server_env(BUCKET);
+    env.push(("TRIBUTARY_BLOB_GC_GRACE_SECONDS", "1".to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = TestServer::start_with_env(Backend::Sqlite, AdminKeys::Fixed, &env);
+    let token = tributary_tests::scenario::one_repository(&server.sdk_client(), DOMAIN, REPOSITORY).await;
+    let (home, registry) = npm_home(&server, &token);
+
+    let packs = npm_pack(&[PackageSpec::new(NAME, "1.0.0"), PackageSpec::new(NAME, "2.0.0")]);
+    for packed in &packs {
+        let tarball = home.path().join(packed.filename());
+        std::fs::write(&tarball, &packed.tarball).expect("cannot write the tarball");
+        npm(home.path(), home.path(), &["publish", tarball.to_str().expect("a UTF-8 temp path")]);
+    }
+    let (doomed, kept) = (&packs[0], &packs[1]);
+    let (doomed_sha, kept_sha) = (sha256_hex(&doomed.tarball), sha256_hex(&kept.tarball));
+    assert_eq!(objects_named(&s3, &doomed_sha, &doomed.tarball).len(), 1, "1.0.0's tarball is an object");
+    assert_eq!(objects_named(&s3, &kept_sha, &kept.tarball).len(), 1, "2.0.0's tarball is an object");
+
+    let package = ["--domain", DOMAIN, "--repository", REPOSITORY, "--format", "npm", "--package", NAME];
+    let disposed = server.aws(&[&["dispose-package-versions"], &package[..], &["--versions", "1.0.0"]].concat()).ok();
+    assert_eq!(disposed["successfulVersions"]["1.0.0"]["status"], "Disposed", "{disposed}");
+    let status_of = |version: &str| {
+        let described =
+            server.aws(&[&["describe-package-version"], &package[..], &["--package-version", version]].concat()).ok();
+        described["packageVersion"]["status"].as_str().unwrap_or_else(|| panic!("no status in {described}")).to_owned()
+    };
+    assert_eq!(status_of("1.0.0"), "Disposed");
+    assert_eq!(status_of("2.0.0"), "Published");
+    assert_eq!(
+        objects_named(&s3, &doomed_sha, &doomed.tarball).len(),
+        1,
+        "a disposal deletes no bytes: the garbage collection does"
+    );
+    let (project, cache) = fresh_project(home.path(), "wants-disposed");
+    let refused = npm_command(home.path())
+        .args(["install", &format!("{NAME}@1.0.0"), "--cache", &cache])
+        .current_dir(&project)
+        .output()
+        .expect("npm runs");
+    assert!(
+        !refused.status.success(),
+        "npm installed the disposed 1.0.0:\n{}",
+        String::from_utf8_lossy(&refused.stdout)
+    );
+
+    // `tributary gc` deletes the object once it has been unreferenced for the grace period; it
+    // is run until then (the publishes may be younger than the grace period), never the server's
+    // own collection (at start and hourly: the server is not restarted).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut deleted = 0;
+    let mut runs = Vec::new();
+    loop {
+        let collected = server.run_tributary(&["gc"]);
+        let said = String::from_utf8_lossy(&collected.stdout).into_owned();
+        assert!(
+            collected.status.success(),
+            "`tributary gc` failed: {said}{}",
+            String::from_utf8_lossy(&collected.stderr)
+        );
+        deleted += said
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("`tributary gc` printed no count: {said}"));
+        runs.push(said.trim().to_owned());
+        assert_eq!(
+            objects_named(&s3, &kept_sha, &kept.tarball).len(),
+            1,
+            "the object of the version that stays was deleted: {runs:?}"
+        );
+        if objects_named(&s3, &doomed_sha, &doomed.tarball).is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the disposed version's object survived `tributary gc`: {runs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(deleted, 1, "one blob, the disposed tarball, was garbage: {runs:?}");
+
+    // The version that stays installs, with its bytes, from the bucket.
+    let (project, cache) = fresh_project(home.path(), "wants-kept");
+    npm(home.path(), &project, &["install", &format!("{NAME}@2.0.0"), "--cache", &cache]);
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read(project.join("package-lock.json")).expect("npm wrote a lockfile"))
+            .expect("the lockfile is JSON");
+    let locked = &lock["packages"][format!("node_modules/{NAME}")];
+    assert_eq!(locked["version"], "2.0.0", "{locked}");
+    assert_eq!(locked["integrity"], kept.integrity().as_str(), "the installed tarball's integrity: {locked}");
+    assert!(
+        locked["resolved"].as_str().is_some_and(|url| url.starts_with(&registry)),
+        "the tarball was not resolved from the repository: {locked}"
+    );
+    let installed: Value = serde_json::from_slice(
+        &std::fs::read(project.join("node_modules").join(NAME).join("package.json")).expect("npm installed it"),
+    )
+    .expect("the installed package.json is JSON");
+    assert_eq!(installed["version"], "2.0.0");
 }
