@@ -10,6 +10,7 @@ mod m20261121_000004_fetch_leases;
 mod m20261206_000005_blob_collections;
 mod m20261207_000006_access_control;
 mod m20261208_000007_upstream_views;
+mod m20261209_000008_tokens;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_blob_collections::Migration),
             Box::new(m20261207_000006_access_control::Migration),
             Box::new(m20261208_000007_upstream_views::Migration),
+            Box::new(m20261209_000008_tokens::Migration),
         ]
     }
 }

@@ -1,7 +1,6 @@
 //! Garbage collection racing uploads (docs/ARCHITECTURE.md, "Garbage collection"), on SQLite and
-//! PostgreSQL, with a grace period of 1 s: `gc_races_publishes_and_ingests`. (On SQLite it is
-//! ignored: requests fail with `database is locked` while a `tributary` command runs beside the
-//! server; see the `#[ignore]`.)
+//! PostgreSQL, with a grace period of 1 s: `gc_races_publishes_and_ingests`. (On SQLite the
+//! `tributary gc` runs are a second process on the database: no request may fail for it.)
 //!
 //! - Before the race, each of the 30 tarballs about to be published is already garbage in the
 //!   blob store: the same version was published to the repository `seed` with other bytes, then
@@ -29,25 +28,9 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 use tributary_tests::npm_fixture::{Mode, NpmFixture, PackageSpec, honest_body, npm_pack, tgz};
 use tributary_tests::scenario::{chain, server_with_upstream};
-use tributary_tests::{Backend, create_repository};
+use tributary_tests::{Backend, create_repository, on_both_backends};
 
-// `on_both_backends!` written out: the SQLite run cannot pass until the product bug below is fixed.
-mod gc_races_publishes_and_ingests {
-    use tributary_tests::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "product bug: on SQLite, a publish or an ingest answers 500 / a cut body, `database is locked` \
-                (code 517, SQLITE_BUSY_SNAPSHOT), while any `tributary` command (even `gc --dry-run`) runs \
-                against the database, though `tributary gc` is documented safe while servers run"]
-    async fn sqlite() {
-        super::gc_races_publishes_and_ingests(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::gc_races_publishes_and_ingests(Backend::Postgres).await;
-    }
-}
+on_both_backends!(gc_races_publishes_and_ingests);
 
 /// Versions published during the race.
 const PUBLISHED: usize = 30;

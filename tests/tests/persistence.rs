@@ -1,6 +1,7 @@
 //! Everything the control plane stores survives a restart (the process is killed, not asked to
 //! stop), on SQLite and on PostgreSQL; and the admin key generated on the first start is printed
-//! then, and only then.
+//! then, and only then. On SQLite a second `tributary serve` on the same database is refused at
+//! start, and the first keeps serving.
 
 use aws_credential_types::Credentials;
 use tributary_tests::{
@@ -121,4 +122,15 @@ async fn generated_admin_key_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_admin_key_postgres() {
     generated_admin_key(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_per_sqlite_database() {
+    let server = TestServer::start(Backend::Sqlite);
+    let second = server.run_tributary(&["serve", "--listen", "127.0.0.1:0"]);
+    let said = String::from_utf8_lossy(&second.stderr).into_owned();
+    assert!(!second.status.success(), "a second server started on the same SQLite database:\n{said}");
+    assert_mentions(&said, &["another `tributary serve`", "PostgreSQL"]);
+    let listed = server.sdk_client().list_domains().send().await.expect("the first server still answers");
+    assert!(listed.domains().is_empty());
 }

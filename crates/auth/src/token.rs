@@ -46,6 +46,9 @@ pub struct TokenClaims {
     /// For a trusted publisher's token: the only repositories it opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repositories: Option<Vec<String>>,
+    /// A token that only reads (`npm token create --read-only`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 /// Issues and verifies authorization tokens with one HS256 key.
@@ -84,7 +87,25 @@ impl TokenSigner {
             seconds if (MIN_TOKEN_SECONDS..=MAX_TOKEN_SECONDS).contains(&seconds) => seconds,
             seconds => return Err(AuthError::InvalidTokenDuration(seconds)),
         };
-        self.sign(principal_id, domain, owner, seconds, now, None)
+        self.sign(principal_id, domain, owner, seconds, now, None, false)
+    }
+
+    /// [`TokenSigner::issue`], for a token that only reads when `read_only`.
+    pub fn issue_with(
+        &self,
+        principal_id: &str,
+        domain: &str,
+        owner: &str,
+        duration_seconds: u64,
+        now: DateTime<Utc>,
+        read_only: bool,
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
+        let (token, expiration) = self.issue(principal_id, domain, owner, duration_seconds, now)?;
+        if !read_only {
+            return Ok((token, expiration));
+        }
+        let seconds = u64::try_from((expiration - now).num_seconds()).unwrap_or(DEFAULT_TOKEN_SECONDS);
+        self.sign(principal_id, domain, owner, seconds, now, None, true)
     }
 
     /// Issues a token for the trusted publisher `publisher` of `domain`, opening `repositories`
@@ -99,9 +120,10 @@ impl TokenSigner {
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let scope = Some((publisher, repositories));
-        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope)
+        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope, false)
     }
 
+    #[expect(clippy::too_many_arguments, reason = "every claim a token may carry")]
     fn sign(
         &self,
         principal_id: &str,
@@ -110,6 +132,7 @@ impl TokenSigner {
         seconds: u64,
         now: DateTime<Utc>,
         publisher: Option<(&str, &[String])>,
+        read_only: bool,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let lifetime =
             TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?);
@@ -125,6 +148,7 @@ impl TokenSigner {
             jti: hex::encode(jti),
             publisher: publisher.map(|(name, _)| name.to_owned()),
             repositories: publisher.map(|(_, repositories)| repositories.to_vec()),
+            read_only,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| AuthError::TokenEncoding(error.to_string()))?;

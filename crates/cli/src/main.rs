@@ -5,10 +5,12 @@
 //! - `tributary gc [--dry-run]`: collects (or lists) the blobs no version refers to.
 //! - `tributary go publish DIR --version V --endpoint URL`: publishes a Go module.
 //! - `tributary principal create|list|rotate|delete`: manages principals through the API.
+//! - `tributary token list|revoke`: the caller's tokens, through the API.
 
 mod config;
 mod go_publish;
 mod principal;
+mod token;
 
 use std::sync::Arc;
 
@@ -55,6 +57,9 @@ enum Command {
     /// Principals: the users and machines that hold access keys (an administrator's keys sign).
     #[command(subcommand)]
     Principal(principal::PrincipalCommand),
+    /// Your tokens: list them, revoke one.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +86,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(o) => serve(Config::load(*o)?).await,
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Principal(command) => principal::run(command).await,
+            Command::Token(command) => token::run(command).await,
             Command::Gc { dry_run, overrides } => collect_garbage(Config::load(*overrides)?, dry_run).await,
             Command::Migrate(o) => {
                 let config = Config::load(*o)?;
@@ -100,6 +106,29 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database_url).await.context("cannot connect to the metadata database")?;
     store.migrate().await.context("database migrations failed")?;
     Ok(store)
+}
+
+/// On SQLite, one server per database (docs/ARCHITECTURE.md, "Garbage collection"): an
+/// exclusive lock on `DATABASE.serve-lock`, held while the returned file is open (the OS drops it
+/// when the process ends, however it ends). A second server on the same file would take the
+/// first one's fetch leases for a dead run's and void them. Commands such as `tributary gc` do
+/// not take it: they may run beside the server.
+fn hold_sqlite_alone(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(rest) = config.database_url.strip_prefix("sqlite://") else { return Ok(None) };
+    let path = format!("{}.serve-lock", rest.split('?').next().unwrap_or(rest));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open `{path}`"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `tributary serve` uses the SQLite database of `{path}`; one server serves a SQLite database (run replicas on PostgreSQL)"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock `{path}`")),
+    }
 }
 
 /// `tributary gc`: one garbage collection (or its preview) against the configured database and
@@ -141,6 +170,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
     }
     let store = open_store(&config).await?;
+    let _only_server = hold_sqlite_alone(&config)?;
+    store.void_leases_of_a_previous_run().await.context("cannot void the fetch leases of a previous run")?;
     let blobs = open_blobs(&config)?;
     blobs.check().await.context("the blob store is not usable")?;
     let settings = Settings { owner: tributary_model::AccountId::parse(&config.owner)?, region: config.region.clone() };
@@ -180,6 +211,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         print_admin(&admin, &config);
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
+    follow_revocations(service.clone()).await;
     let state = AppState {
         service,
         public_url: config.public_url.clone(),
@@ -270,6 +302,23 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
             }
             idle_uploads = EVERY;
             actix_web::rt::time::sleep(EVERY).await;
+        }
+    });
+}
+
+/// Loads the revoked tokens, then reloads them every few seconds, so that a token revoked through
+/// another server is refused here too (docs/ARCHITECTURE.md, "Tokens").
+async fn follow_revocations(service: Service) {
+    if let Err(e) = service.refresh_revocations(chrono::Utc::now()).await {
+        tracing::warn!(error.message = %e.message, "cannot load the revoked tokens");
+    }
+    actix_web::rt::spawn(async move {
+        let every = std::time::Duration::from_secs(tributary_engine::REVOCATION_REFRESH_SECONDS);
+        loop {
+            actix_web::rt::time::sleep(every).await;
+            if let Err(e) = service.refresh_revocations(chrono::Utc::now()).await {
+                tracing::warn!(error.message = %e.message, "cannot reload the revoked tokens");
+            }
         }
     });
 }

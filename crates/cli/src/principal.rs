@@ -15,7 +15,7 @@ pub struct Connection {
     /// The server, e.g. `http://127.0.0.1:8080`.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: String,
-    /// An administrator's access key id.
+    /// An access key id (an administrator's, to manage principals).
     #[arg(long, env = "AWS_ACCESS_KEY_ID")]
     pub access_key_id: String,
     /// Its secret access key.
@@ -82,7 +82,7 @@ pub async fn run(command: PrincipalCommand) -> anyhow::Result<()> {
 }
 
 /// Sends one signed request; returns its JSON answer, or the server's error message.
-async fn call(
+pub(crate) async fn call(
     connection: &Connection,
     method: &str,
     path_and_query: &str,
@@ -134,7 +134,7 @@ async fn call(
 }
 
 /// `value` percent-encoded for a query string (names are plain, but `+` and `@` are allowed).
-fn url_encode(value: &str) -> String {
+pub(crate) fn url_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

@@ -248,6 +248,15 @@ impl Service {
         caller: &Caller,
         permission: Permission<'_>,
     ) -> Result<Option<Refusal>, ServiceError> {
+        if caller.read_only && !is_read_action(permission.action) {
+            let operation = permission.action.rsplit(':').next().unwrap_or(permission.action);
+            return Ok(Some(Refusal {
+                message: format!(
+                    "this token only reads, and `{operation}` writes; use a token created without `--read-only`"
+                ),
+                reason: "the token is read-only".to_owned(),
+            }));
+        }
         if caller.is_admin {
             return Ok(None);
         }
@@ -344,4 +353,11 @@ impl Service {
     pub(crate) async fn forget_access(&self, domain: &Domain) {
         self.caches.access.invalidate(&domain.id).await;
     }
+}
+
+/// Whether `action` (`codeartifact:ReadFromRepository`) only reads: what a read-only token may
+/// do (reading, describing, listing, getting).
+fn is_read_action(action: &str) -> bool {
+    let operation = action.rsplit(':').next().unwrap_or(action);
+    ["Read", "Describe", "List", "Get"].iter().any(|verb| operation.starts_with(verb))
 }

@@ -156,6 +156,10 @@ pub(crate) enum PrincipalKey {
 pub(crate) struct Caches {
     /// Tokens whose signature was checked, with their claims, by the token itself.
     pub(crate) verified_tokens: Cache<String, Arc<tributary_auth::TokenClaims>>,
+    /// The ids of the revoked tokens not expired yet, reloaded every few seconds
+    /// ([`crate::Service::refresh_revocations`]): a request checks its token here, never in the
+    /// database.
+    pub(crate) revoked_tokens: Arc<std::sync::RwLock<Arc<std::collections::HashSet<String>>>>,
     pub(crate) principals: Cache<PrincipalKey, Arc<Principal>>,
     /// Repository graphs, by domain id.
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
@@ -195,6 +199,7 @@ impl Caches {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             verified_tokens: Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(600)).build(),
+            revoked_tokens: Arc::default(),
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),

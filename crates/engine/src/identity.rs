@@ -26,6 +26,8 @@ pub struct Caller {
     /// For a trusted publisher's token: the only repositories it opens (it may read and publish
     /// there, nothing else; docs/ARCHITECTURE.md, "Trusted publishing").
     pub repositories: Option<Vec<String>>,
+    /// For a read-only token: it may only read (docs/ARCHITECTURE.md, "Tokens").
+    pub read_only: bool,
 }
 
 impl Caller {
@@ -37,6 +39,7 @@ impl Caller {
             is_admin: false,
             domain_scope: Some(domain.to_string()),
             repositories: None,
+            read_only: true,
         }
     }
 
@@ -48,6 +51,7 @@ impl Caller {
             is_admin: principal.is_admin,
             domain_scope,
             repositories: None,
+            read_only: false,
         }
     }
 
@@ -202,13 +206,21 @@ impl Service {
                 claims
             }
         };
+        if self.is_revoked(&claims.jti) {
+            return Err(ServiceError::new(
+                ErrorKind::UnrecognizedClient,
+                "this token was revoked; log in again (`npm login`, `aws codeartifact login`) for a new one",
+            ));
+        }
         if let Some(publisher) = &claims.publisher {
             return self.trusted_publisher_caller(&claims, publisher).await;
         }
         let principal = self.principal_by_id(&claims.sub).await?.ok_or_else(|| {
             ServiceError::new(ErrorKind::AccessDenied, "the principal of this authorization token no longer exists")
         })?;
-        Ok(Caller::of_principal(&principal, Some(claims.domain.clone())))
+        let mut caller = Caller::of_principal(&principal, Some(claims.domain.clone()));
+        caller.read_only = claims.read_only;
+        Ok(caller)
     }
 }
 

@@ -237,6 +237,7 @@ impl Service {
             is_admin: false,
             domain_scope: Some(claims.domain.clone()),
             repositories: Some(repositories),
+            read_only: false,
         })
     }
 }

@@ -18,7 +18,8 @@
 //! - [`metadata`]: control-plane metadata of a version (summary, licenses, dependencies...).
 //! - [`packument`]: rendering full and abbreviated packuments.
 //! - [`upstream`]: reading a packument from an upstream registry.
-//! - [`responses`]: the small JSON answers (errors, login, whoami, ping, search).
+//! - [`responses`]: the small JSON answers (errors, logins, tokens, whoami, ping, search).
+//! - [`login_page`]: the HTML page of npm's web login.
 //! - [`registry`]: the npm registry over the engine (with [`plane`], the only modules that do
 //!   I/O, through `tributary-engine`): one function per request.
 //! - [`plane`]: the endpoint on the engine's data-plane seam: requests parsed into endpoints
@@ -27,6 +28,7 @@
 pub mod dist_tags;
 pub mod error;
 pub mod integrity;
+pub mod login_page;
 pub mod metadata;
 pub mod name;
 pub mod packument;

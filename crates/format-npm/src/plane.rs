@@ -58,6 +58,20 @@ pub enum NpmEndpoint {
     Tarball { name: String, file: String },
     /// `DELETE /{name}/-/{file}/-rev/{rev}`: sent after an unpublish; the revision did it.
     TarballRemove { name: String, file: String },
+    /// `POST /-/v1/login`: npm's web login begins.
+    WebLogin,
+    /// `GET /-/v1/login/{id}`: the login page, opened in a browser.
+    WebLoginPage { id: String },
+    /// `POST /-/v1/login/{id}`: the login page's form.
+    WebLoginSignIn { id: String },
+    /// `GET /-/v1/done/{secret}`: what npm polls until the person signed in.
+    WebLoginDone { secret: String },
+    /// `GET /-/npm/v1/tokens`: `npm token list`.
+    Tokens,
+    /// `POST /-/npm/v1/tokens`: `npm token create`.
+    TokenCreate,
+    /// `DELETE /-/npm/v1/tokens/token/{key}`: `npm token revoke`.
+    TokenRevoke { key: String },
 }
 
 impl Endpoint for NpmEndpoint {
@@ -77,13 +91,28 @@ impl Endpoint for NpmEndpoint {
             Self::Version { .. } => "version",
             Self::Tarball { .. } => "tarball",
             Self::TarballRemove { .. } => "tarball-remove",
+            Self::WebLogin => "web-login",
+            Self::WebLoginPage { .. } => "web-login-page",
+            Self::WebLoginSignIn { .. } => "web-login-sign-in",
+            Self::WebLoginDone { .. } => "web-login-done",
+            Self::Tokens => "tokens",
+            Self::TokenCreate => "token-create",
+            Self::TokenRevoke { .. } => "token-revoke",
         }
     }
 
     fn access(&self) -> Access {
         match self {
-            // A login checks the credentials in its body.
-            Self::Ping | Self::Login { .. } => Access::Anonymous,
+            // A login checks the credentials in its body (or its page's form); the URL npm polls
+            // is its own secret.
+            Self::Ping
+            | Self::Login { .. }
+            | Self::WebLogin
+            | Self::WebLoginPage { .. }
+            | Self::WebLoginSignIn { .. }
+            | Self::WebLoginDone { .. } => Access::Anonymous,
+            // One's own tokens: any caller with a token the repository lets read.
+            Self::Tokens | Self::TokenCreate | Self::TokenRevoke { .. } => Access::Read,
             Self::Whoami
             | Self::Search
             | Self::DistTags { .. }
@@ -124,6 +153,17 @@ impl NpmEndpoint {
             ["-", "ping"] if read => return Some(Self::Ping),
             ["-", "whoami"] if read => return Some(Self::Whoami),
             ["-", "v1", "search"] if read => return Some(Self::Search),
+            ["-", "v1", "login"] if *method == Method::POST => return Some(Self::WebLogin),
+            ["-", "v1", "login", id] if read => return Some(Self::WebLoginPage { id: (*id).to_owned() }),
+            ["-", "v1", "login", id] if *method == Method::POST => {
+                return Some(Self::WebLoginSignIn { id: (*id).to_owned() });
+            }
+            ["-", "v1", "done", secret] if read => return Some(Self::WebLoginDone { secret: (*secret).to_owned() }),
+            ["-", "npm", "v1", "tokens"] if read => return Some(Self::Tokens),
+            ["-", "npm", "v1", "tokens"] if *method == Method::POST => return Some(Self::TokenCreate),
+            ["-", "npm", "v1", "tokens", "token", key] if delete => {
+                return Some(Self::TokenRevoke { key: (*key).to_owned() });
+            }
             ["-", "user", user] if put && user.starts_with("org.couchdb.user:") => {
                 return Some(Self::Login { user: (*user).to_owned() });
             }
@@ -225,6 +265,67 @@ impl DataPlane for NpmPlane {
                     "application/json",
                     responses::render_login(&login.name, &token),
                 ))
+            }
+            NpmEndpoint::WebLogin => {
+                let start = Box::pin(service.start_web_login(&request.domain, &request.repository, Utc::now())).await?;
+                Ok(Response::json(responses::render_web_login(endpoint_url, &start.login_id, &start.done_secret)))
+            }
+            NpmEndpoint::WebLoginPage { id } => {
+                let page = match Box::pin(service.web_login(&id, Utc::now())).await {
+                    Ok(login) => crate::login_page::form(&login, None),
+                    Err(e) => crate::login_page::ended(&e.message),
+                };
+                Ok(Response::bytes(StatusCode::OK, crate::login_page::CONTENT_TYPE, page))
+            }
+            NpmEndpoint::WebLoginSignIn { id } => {
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let (key, secret) = crate::login_page::credentials(&body);
+                let page = match Box::pin(service.sign_in_web_login(&id, &key, &secret, Utc::now())).await {
+                    Ok(login) => crate::login_page::signed_in(&login),
+                    Err(e) if e.kind == ErrorKind::UnrecognizedClient => {
+                        let login = Box::pin(service.web_login(&id, Utc::now())).await?;
+                        crate::login_page::form(&login, Some(&e.message))
+                    }
+                    Err(e) => crate::login_page::ended(&e.message),
+                };
+                Ok(Response::bytes(StatusCode::OK, crate::login_page::CONTENT_TYPE, page))
+            }
+            NpmEndpoint::WebLoginDone { secret } => {
+                match Box::pin(service.poll_web_login(&secret, Utc::now())).await? {
+                    tributary_engine::WebLoginState::Waiting => {
+                        let mut response = Response::bytes(StatusCode::ACCEPTED, "application/json", &b"{}"[..]);
+                        response.headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                        Ok(response)
+                    }
+                    tributary_engine::WebLoginState::Done(token) => {
+                        Ok(Response::json(responses::render_web_login_token(&token)))
+                    }
+                }
+            }
+            NpmEndpoint::Tokens => {
+                let (caller, _) = cx.authorized()?;
+                let tokens = Box::pin(service.tokens_of_caller(caller, Utc::now())).await?;
+                Ok(Response::json(responses::render_tokens(&tokens)))
+            }
+            NpmEndpoint::TokenCreate => {
+                let (caller, _) = cx.authorized()?;
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let asked = responses::parse_token_create(&body)?;
+                let (token, record) = Box::pin(service.create_token(
+                    caller,
+                    &request.domain,
+                    &asked.password,
+                    asked.read_only,
+                    asked.name,
+                    Utc::now(),
+                ))
+                .await?;
+                Ok(Response::json(responses::render_created_token(&token, &record)))
+            }
+            NpmEndpoint::TokenRevoke { key } => {
+                let (caller, _) = cx.authorized()?;
+                Box::pin(service.revoke_token(caller, &key, Utc::now())).await?;
+                Ok(Response::bytes(StatusCode::NO_CONTENT, "application/json", &b""[..]))
             }
             NpmEndpoint::Whoami => {
                 let (caller, _) = cx.authorized()?;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::NpmError;
+use tributary_engine::TokenRecord;
 
 /// `{"error": message}`, the body of every npm error answer.
 pub fn render_error(message: &str) -> Vec<u8> {
@@ -72,6 +73,90 @@ pub fn parse_login(user_segment: &str, body: &[u8]) -> Result<LoginRequest, NpmE
 /// The answer to a successful legacy login (send it with status 201): npm saves `token`.
 pub fn render_login(name: &str, token: &str) -> Vec<u8> {
     to_vec(&json!({ "ok": true, "id": format!("org.couchdb.user:{name}"), "token": token }))
+}
+
+/// The answer to `POST /-/v1/login` (npm's web login) of the endpoint at `endpoint`: the page
+/// the person signs in on, and the URL npm polls until then.
+pub fn render_web_login(endpoint: &str, login_id: &str, done_secret: &str) -> Vec<u8> {
+    to_vec(&json!({
+        "loginUrl": format!("{endpoint}/-/v1/login/{login_id}"),
+        "doneUrl": format!("{endpoint}/-/v1/done/{done_secret}"),
+    }))
+}
+
+/// The answer of the polled URL once the person signed in: npm saves `token`.
+pub fn render_web_login_token(token: &str) -> Vec<u8> {
+    to_vec(&json!({ "token": token }))
+}
+
+/// One token as `npm token list` reads it: `key` is its id (npm revokes by a prefix of it),
+/// `token` what npm shows of it (the id's start: the value is not kept).
+fn token_object(t: &TokenRecord) -> Value {
+    json!({
+        "key": t.id,
+        "token": t.id.chars().take(6).collect::<String>(),
+        "name": t.name.clone().unwrap_or_else(|| t.kind.clone()),
+        "readonly": t.read_only,
+        "automation": false,
+        "cidr_whitelist": null,
+        "created": t.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "updated": t.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "expires": t.expires_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    })
+}
+
+/// The answer to `GET /-/npm/v1/tokens`: one page, all of them.
+pub fn render_tokens(tokens: &[TokenRecord]) -> Vec<u8> {
+    let objects: Vec<Value> = tokens.iter().map(token_object).collect();
+    to_vec(&json!({ "objects": objects, "total": tokens.len(), "urls": {} }))
+}
+
+/// The answer to `POST /-/npm/v1/tokens`: the new token, its value shown this once.
+pub fn render_created_token(token: &str, record: &TokenRecord) -> Vec<u8> {
+    let mut object = token_object(record);
+    object["token"] = Value::String(token.to_owned());
+    object["cidr_whitelist"] = json!([]);
+    to_vec(&object)
+}
+
+/// What `npm token create` asks for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenCreateRequest {
+    /// The password: the principal's secret access key.
+    pub password: String,
+    /// Whether the token only reads (`--read-only` of older npm, or a read-only permission).
+    pub read_only: bool,
+    /// Its name (`--name`).
+    pub name: Option<String>,
+}
+
+impl std::fmt::Debug for TokenCreateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCreateRequest").field("read_only", &self.read_only).field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+const TOKEN_BODY: &str = "the `npm token create` body";
+
+/// Parses `POST /-/npm/v1/tokens`. An IP allow-list is refused (not enforced here).
+pub fn parse_token_create(body: &[u8]) -> Result<TokenCreateRequest, NpmError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        password: Option<String>,
+        readonly: Option<bool>,
+        name: Option<String>,
+        packages_and_scopes_permission: Option<String>,
+        cidr_whitelist: Option<Vec<String>>,
+    }
+    let raw: Raw = serde_json::from_slice(body).map_err(|e| NpmError::document(TOKEN_BODY, e.to_string()))?;
+    if raw.cidr_whitelist.is_some_and(|list| !list.is_empty()) {
+        return Err(NpmError::document(TOKEN_BODY, "IP allow-lists (`--cidr`) are not supported here; create the token without one"));
+    }
+    let password = raw.password.filter(|p| !p.is_empty()).ok_or_else(|| {
+        NpmError::document(TOKEN_BODY, "it has no `password`: give your secret access key when npm asks for the password")
+    })?;
+    let read_only = raw.readonly == Some(true) || raw.packages_and_scopes_permission.as_deref() == Some("read-only");
+    Ok(TokenCreateRequest { password, read_only, name: raw.name.filter(|n| !n.is_empty()) })
 }
 
 /// The answer to `GET /-/whoami`.

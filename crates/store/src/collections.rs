@@ -21,7 +21,7 @@
 //! `FOR UPDATE` / `FOR KEY SHARE` locks do.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::entity::{assets, blob_collections, domains, package_versions, packages, repositories};
 use crate::{Result, Store, StoreError};
@@ -81,7 +81,7 @@ impl Store {
             if batch.is_empty() {
                 continue;
             }
-            let txn = self.db.begin().await?;
+            let txn = self.begin_write().await?;
             domains::Entity::find_by_id(domain_id).lock_exclusive().one(&txn).await?;
             let referenced = referenced_among(&txn, domain_id, &batch).await?;
             let rows: Vec<blob_collections::ActiveModel> = batch

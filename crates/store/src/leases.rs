@@ -60,8 +60,10 @@ impl Store {
 
     /// On SQLite the server is the only replica, so a lease left in the database was left by a
     /// previous run of this server, killed while fetching: void. (On PostgreSQL other replicas
-    /// may be fetching; their leases stay, and lapse if they died.)
-    pub(crate) async fn void_leases_of_a_previous_run(&self) -> Result<()> {
+    /// may be fetching; their leases stay, and lapse if they died.) For `tributary serve` only,
+    /// once it holds the database alone: another command (`tributary gc`) may run beside a
+    /// server, whose leases are live.
+    pub async fn void_leases_of_a_previous_run(&self) -> Result<()> {
         if self.db.get_database_backend() == DbBackend::Sqlite {
             fetch_leases::Entity::delete_many().exec(&self.db).await?;
         }

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use tributary_model::{
     Dependency, ErrorKind, License, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -247,7 +246,7 @@ impl Store {
         default_restrictions: OriginRestrictions,
         tags: &BTreeMap<String, String>,
     ) -> Result<PutOutcome> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         crate::collections::refuse_collected(&txn, repository_id, new.assets.iter().map(|a| a.sha256.to_hex())).await?;
         let package = match find_package(&txn, repository_id, coordinates).await? {
             Some(p) => p,
@@ -433,7 +432,7 @@ impl Store {
         revisions: Option<&BTreeMap<String, String>>,
         target: VersionStatus,
     ) -> Result<BTreeMap<String, StatusOutcome>> {
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let rows = package_versions::Entity::find()
             .filter(package_versions::Column::PackageId.eq(package_id))
             .filter(package_versions::Column::Version.is_in(versions.iter().cloned()))

@@ -101,6 +101,7 @@ fn only_hs256_is_accepted() {
         jti: "j".to_owned(),
         publisher: None,
         repositories: None,
+        read_only: false,
     };
     let hs512 =
         jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(KEY)).expect("encoded");

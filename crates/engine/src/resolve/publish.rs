@@ -42,7 +42,8 @@ impl Service {
         tags: &BTreeMap<String, String>,
     ) -> Result<PutOutcome, ServiceError> {
         self.check_group_publish(&target.domain, coordinates, &target.repository).await?;
-        let view = self.package_view(target, adapter, coordinates).await?;
+        // One version's view: a publish costs the same whatever the package's size.
+        let view = self.version_view(target, adapter, coordinates, &new.version).await?;
         if let Some(local) = &view.local
             && local.restrictions.publish == OriginSetting::Block
         {

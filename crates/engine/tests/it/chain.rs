@@ -151,6 +151,7 @@ fn admin() -> Caller {
         is_admin: true,
         domain_scope: None,
         repositories: None,
+        read_only: false,
     }
 }
 

@@ -31,6 +31,7 @@ async fn a_token_kept_after_its_first_check_still_expires() {
         is_admin: true,
         domain_scope: None,
         repositories: None,
+        read_only: false,
     };
     let domain = DomainName::parse("acme").expect("name");
     service.create_domain(&admin, &domain, None, None, &[]).await.expect("domain");

@@ -133,6 +133,10 @@ pub enum Endpoint {
     RotateAccessKey { name: String },
     /// `DELETE /v1/principal` (Tributary extension)
     DeletePrincipal { name: String },
+    /// `POST /v1/tokens` (Tributary extension): the caller's live tokens.
+    ListTokens,
+    /// `DELETE /v1/token` (Tributary extension): revokes one, by id or value.
+    RevokeToken { id: String },
     /// `POST /v1/package-group`
     CreatePackageGroup {
         domain: DomainName,
@@ -620,6 +624,8 @@ impl Endpoint {
             Self::ListPrincipals => "ListPrincipals",
             Self::RotateAccessKey { .. } => "RotateAccessKey",
             Self::DeletePrincipal { .. } => "DeletePrincipal",
+            Self::ListTokens => "ListTokens",
+            Self::RevokeToken { .. } => "RevokeToken",
             Self::CreatePackageGroup { .. } => "CreatePackageGroup",
             Self::UpdatePackageGroup { .. } => "UpdatePackageGroup",
             Self::DeletePackageGroup { .. } => "DeletePackageGroup",
@@ -671,6 +677,7 @@ impl Endpoint {
             | Self::GetRepositoryPublicAccess { .. }
             | Self::ListTrustedPublishers { .. }
             | Self::ListTagsForResource { .. }
+            | Self::ListTokens
             | Self::GetCleanupPolicy { .. }
             | Self::GetPackageVersionViews { .. }
             | Self::DescribePackageGroup { .. }
@@ -701,6 +708,7 @@ impl Endpoint {
             Self::ListPrincipals => Some("ListPrincipals"),
             Self::RotateAccessKey { .. } => Some("RotateAccessKey"),
             Self::DeletePrincipal { .. } => Some("DeletePrincipal"),
+            Self::RevokeToken { .. } => Some("RevokeToken"),
             Self::PublishPackageVersion { .. } => Some("PublishPackageVersion"),
             Self::DeletePackage { .. } => Some("DeletePackage"),
             Self::PutPackageOriginConfiguration { .. } => Some("PutPackageOriginConfiguration"),
@@ -849,6 +857,8 @@ impl Endpoint {
             Self::ListPrincipals => vec![on("tributary:ListPrincipals", Resource::Server)],
             Self::RotateAccessKey { .. } => vec![on("tributary:RotateAccessKey", Resource::Server)],
             Self::DeletePrincipal { .. } => vec![on("tributary:DeletePrincipal", Resource::Server)],
+            // One's own tokens (an administrator's reach, any): the engine checks whose.
+            Self::ListTokens | Self::RevokeToken { .. } => Vec::new(),
             Self::PromotePackageVersion { address, .. } => {
                 vec![on("tributary:PromotePackageVersion", package(address))]
             }
@@ -1020,6 +1030,8 @@ impl Endpoint {
             ("POST", "/v1/principals") => Self::ListPrincipals,
             ("POST", "/v1/principal/access-key") => Self::RotateAccessKey { name: q.required("name")?.to_owned() },
             ("DELETE", "/v1/principal") => Self::DeletePrincipal { name: q.required("name")?.to_owned() },
+            ("POST", "/v1/tokens") => Self::ListTokens,
+            ("DELETE", "/v1/token") => Self::RevokeToken { id: q.required("id")?.to_owned() },
             ("PUT", "/v1/domain/trusted-publisher") => {
                 let b: TrustedPublisherBody = body(bytes)?;
                 let required = |field: Option<String>, name: &str| {

@@ -336,6 +336,14 @@ async fn dispatch(
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
         }
+        Endpoint::ListTokens => {
+            let tokens = service.tokens_of_caller(caller, Utc::now()).await?;
+            ok(serde_json::json!({ "tokens": tokens.iter().map(render::token).collect::<Vec<_>>() }))
+        }
+        Endpoint::RevokeToken { id } => {
+            let revoked = service.revoke_token(caller, &id, Utc::now()).await?;
+            ok(serde_json::json!({ "token": render::token(&revoked) }))
+        }
         Endpoint::CreatePackageGroup { domain, owner, pattern, details, tags } => {
             let (found, groups, pattern) =
                 service.create_package_group(caller, &domain, owner.as_ref(), &pattern, details, tags).await?;

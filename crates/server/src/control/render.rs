@@ -126,6 +126,19 @@ pub(crate) fn cleanup(chosen: &[tributary_engine::CleanupCandidate], dry_run: bo
     json!({ "dryRun": dry_run, "versions": versions })
 }
 
+/// A token (Tributary extension): never its value.
+pub(crate) fn token(t: &tributary_engine::TokenRecord) -> Value {
+    json!({
+        "id": t.id,
+        "kind": t.kind,
+        "name": t.name,
+        "readOnly": t.read_only,
+        "createdTime": timestamp(t.created_at),
+        "expirationTime": timestamp(t.expires_at),
+        "revokedTime": t.revoked_at.map(timestamp),
+    })
+}
+
 /// A trusted publisher (Tributary extension).
 pub(crate) fn trusted_publisher(p: &tributary_engine::TrustedPublisherRecord) -> Value {
     json!({

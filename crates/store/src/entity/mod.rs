@@ -17,5 +17,7 @@ pub mod public_repositories;
 pub mod repositories;
 pub mod repository_upstreams;
 pub mod server_secrets;
+pub mod tokens;
 pub mod trusted_publishers;
 pub mod version_views;
+pub mod web_logins;
