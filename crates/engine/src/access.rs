@@ -140,6 +140,12 @@ struct Asked<'a> {
 /// the domain's rules at hand: pure, no lookup.
 fn decide(access: &DomainAccess, asked: &Asked<'_>, action: &str, resource_arn: &str) -> Option<Refusal> {
     let caller = asked.caller;
+    if let Some(refusal) = read_only_refusal(caller, action) {
+        return Some(refusal);
+    }
+    if caller.is_admin {
+        return None;
+    }
     if let Some(scope) = &caller.repositories {
         return trusted_publisher_may(caller, scope, action, asked.repository.map(|(name, _)| name));
     }
@@ -248,14 +254,8 @@ impl Service {
         caller: &Caller,
         permission: Permission<'_>,
     ) -> Result<Option<Refusal>, ServiceError> {
-        if caller.read_only && !is_read_action(permission.action) {
-            let operation = permission.action.rsplit(':').next().unwrap_or(permission.action);
-            return Ok(Some(Refusal {
-                message: format!(
-                    "this token only reads, and `{operation}` writes; use a token created without `--read-only`"
-                ),
-                reason: "the token is read-only".to_owned(),
-            }));
+        if let Some(refusal) = read_only_refusal(caller, permission.action) {
+            return Ok(Some(refusal));
         }
         if caller.is_admin {
             return Ok(None);
@@ -290,7 +290,8 @@ impl Service {
     }
 
     /// What `caller` may do in the repository `target` names, decided later from its domain's
-    /// rules as they are now (no lookup then): `None` for an administrator, who may do all.
+    /// rules as they are now (no lookup then): `None` for an administrator, who may do all
+    /// (unless the token only reads).
     pub(crate) async fn repository_rules(
         &self,
         caller: &Caller,
@@ -298,7 +299,7 @@ impl Service {
         repository: &str,
         repository_id: &str,
     ) -> Result<Option<Arc<RepositoryRules>>, ServiceError> {
-        if caller.is_admin {
+        if caller.is_admin && !caller.read_only {
             return Ok(None);
         }
         Ok(Some(Arc::new(RepositoryRules {
@@ -353,6 +354,18 @@ impl Service {
     pub(crate) async fn forget_access(&self, domain: &Domain) {
         self.caches.access.invalidate(&domain.id).await;
     }
+}
+
+/// Why a read-only token may not do `action`, if it writes.
+fn read_only_refusal(caller: &Caller, action: &str) -> Option<Refusal> {
+    if !caller.read_only || is_read_action(action) {
+        return None;
+    }
+    let operation = action.rsplit(':').next().unwrap_or(action);
+    Some(Refusal {
+        message: format!("this token is read-only, and `{operation}` writes; use a token that is not read-only"),
+        reason: "the token is read-only".to_owned(),
+    })
 }
 
 /// Whether `action` (`codeartifact:ReadFromRepository`) only reads: what a read-only token may

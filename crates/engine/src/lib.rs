@@ -49,9 +49,9 @@ pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use tags::TaggedResource;
 pub use tokens::{AUTHORIZATION_TOKEN, NPM_TOKEN, REVOCATION_REFRESH_SECONDS, WebLoginStart, WebLoginState};
-pub use tributary_store::{TokenRecord, WebLogin};
 pub use tributary_store::TrustedPublisherRecord;
 pub use tributary_store::{CleanupCandidate, CleanupPolicy};
+pub use tributary_store::{TokenRecord, WebLogin};
 pub use trusted_publishing::PUBLISHER_TOKEN_SECONDS;
 pub use upstream::{ConnectionHealth, UpstreamSettings};
 

@@ -182,7 +182,11 @@ impl Service {
 
     /// The caller's tokens that are neither expired nor revoked, newest first (`npm token list`,
     /// `tributary token list`).
-    pub async fn tokens_of_caller(&self, caller: &Caller, now: DateTime<Utc>) -> Result<Vec<TokenRecord>, ServiceError> {
+    pub async fn tokens_of_caller(
+        &self,
+        caller: &Caller,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TokenRecord>, ServiceError> {
         if caller.is_anonymous() {
             return Err(ServiceError::new(ErrorKind::MissingAuthentication, "log in to list your tokens"));
         }
@@ -192,14 +196,18 @@ impl Service {
     /// Revokes a token, named by its id or by its value (`npm token revoke` sends either): the
     /// caller's own, or any for an administrator. It stops working on this replica at once, on
     /// the others within [`REVOCATION_REFRESH_SECONDS`].
-    pub async fn revoke_token(&self, caller: &Caller, key: &str, now: DateTime<Utc>) -> Result<TokenRecord, ServiceError> {
+    pub async fn revoke_token(
+        &self,
+        caller: &Caller,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenRecord, ServiceError> {
         let id = match self.tokens.verify(key, now) {
             Ok(claims) => claims.jti,
             Err(_) => key.to_owned(),
         };
-        let not_found = || {
-            ServiceError::new(ErrorKind::NotFound, "no token of yours has that id (`npm token list` shows them)")
-        };
+        let not_found =
+            || ServiceError::new(ErrorKind::NotFound, "no token of yours has that id (`npm token list` shows them)");
         let record = self.store.token(&id).await?.ok_or_else(not_found)?;
         if record.principal_id != caller.principal_id && !caller.is_admin {
             return Err(not_found());
@@ -287,7 +295,10 @@ impl Service {
     /// The URL npm polls: waiting, or the token once signed in (handed out once).
     pub async fn poll_web_login(&self, done_secret: &str, now: DateTime<Utc>) -> Result<WebLoginState, ServiceError> {
         let gone = || {
-            ServiceError::new(ErrorKind::NotFound, "this login expired, was completed, or never was; run `npm login` again")
+            ServiceError::new(
+                ErrorKind::NotFound,
+                "this login expired, was completed, or never was; run `npm login` again",
+            )
         };
         let login = self.store.poll_web_login(&sha256_hex(done_secret)).await?.ok_or_else(gone)?;
         if login.expires_at <= now {

@@ -132,7 +132,10 @@ pub struct TokenCreateRequest {
 
 impl std::fmt::Debug for TokenCreateRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCreateRequest").field("read_only", &self.read_only).field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("TokenCreateRequest")
+            .field("read_only", &self.read_only)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -150,10 +153,16 @@ pub fn parse_token_create(body: &[u8]) -> Result<TokenCreateRequest, NpmError> {
     }
     let raw: Raw = serde_json::from_slice(body).map_err(|e| NpmError::document(TOKEN_BODY, e.to_string()))?;
     if raw.cidr_whitelist.is_some_and(|list| !list.is_empty()) {
-        return Err(NpmError::document(TOKEN_BODY, "IP allow-lists (`--cidr`) are not supported here; create the token without one"));
+        return Err(NpmError::document(
+            TOKEN_BODY,
+            "IP allow-lists (`--cidr`) are not supported here; create the token without one",
+        ));
     }
     let password = raw.password.filter(|p| !p.is_empty()).ok_or_else(|| {
-        NpmError::document(TOKEN_BODY, "it has no `password`: give your secret access key when npm asks for the password")
+        NpmError::document(
+            TOKEN_BODY,
+            "it has no `password`: give your secret access key when npm asks for the password",
+        )
     })?;
     let read_only = raw.readonly == Some(true) || raw.packages_and_scopes_permission.as_deref() == Some("read-only");
     Ok(TokenCreateRequest { password, read_only, name: raw.name.filter(|n| !n.is_empty()) })

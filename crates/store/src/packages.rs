@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use tributary_model::{
     Dependency, ErrorKind, License, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
     ResourceType, ServiceError, VersionMetadata, VersionOrigin, VersionStatus,
