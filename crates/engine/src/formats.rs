@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tributary_blob::{DigestAlgorithm, ExpectedDigests};
-use tributary_model::records::VersionRecord;
 use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata, VersionStatus};
+use tributary_store::VersionOutline;
 
 /// A package as a public registry describes it.
 #[derive(Debug, Clone, Default)]
@@ -304,7 +304,7 @@ impl Formats {
 
 /// The default display version of a package: the version its format's display tag names, when
 /// there is one (`tagged`), else the newest published version.
-pub(crate) fn default_display_version(versions: &[VersionRecord], tagged: Option<&str>) -> Option<String> {
+pub(crate) fn default_display_version(versions: &[VersionOutline], tagged: Option<&str>) -> Option<String> {
     if let Some(tagged) = tagged.filter(|v| versions.iter().any(|r| r.version == *v && r.status.is_listed())) {
         return Some(tagged.to_owned());
     }
@@ -342,24 +342,14 @@ mod tests {
         assert_eq!(formats.normalize(&coordinates).name, "a.b");
     }
 
-    fn version(version: &str, status: VersionStatus, day: u32) -> VersionRecord {
+    fn version(version: &str, status: VersionStatus, day: u32) -> VersionOutline {
         let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, day, 0, 0, 0).single().expect("a date");
-        VersionRecord {
+        VersionOutline {
             id: version.to_owned(),
-            package_id: "p".to_owned(),
             version: version.to_owned(),
             status,
-            revision: String::new(),
-            origin: tributary_model::VersionOrigin {
-                origin_type: tributary_model::OriginType::Internal,
-                repository: None,
-                external_connection: None,
-            },
-            metadata: VersionMetadata::default(),
-            format_metadata: serde_json::Value::Null,
+            origin_type: tributary_model::OriginType::Internal,
             published_at: at,
-            updated_at: at,
-            assets: Vec::new(),
         }
     }
 

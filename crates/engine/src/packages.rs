@@ -9,7 +9,7 @@ use tributary_model::{
     OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat, ResourceType, ServiceError,
     VersionStatus,
 };
-use tributary_store::{PackageRecord, StatusOutcome, VersionRecord};
+use tributary_store::{PackageRecord, StatusOutcome, VersionOutline, VersionRecord};
 
 use crate::resolve::{AssetBody, RepoTarget};
 use crate::{Caller, Page, RepoRef, Service, pagination};
@@ -217,7 +217,9 @@ impl Service {
         let (_, package) = self.stored_package(caller, address).await?;
         let limit = usize::try_from(pagination::limit(max_results)?).unwrap_or(100);
         let after = next_token.map(|t| pagination::decode(t, 2)).transpose()?;
-        let mut versions = self.store.versions_of(std::slice::from_ref(&package.id)).await?;
+        // Sorted, filtered and paged on outlines; only the page's versions are read whole (a
+        // package of 10,000 versions pages as fast as one of ten: docs/benchmarks.md, "Growth").
+        let mut versions = self.store.version_outlines(&package.id).await?;
         versions.sort_by(|a, b| (a.published_at, &a.version).cmp(&(b.published_at, &b.version)));
         let display_tag = self.formats.adapter(package.coordinates.format).and_then(|a| a.default_display_tag());
         let tagged = match display_tag {
@@ -230,14 +232,14 @@ impl Service {
             None => None,
         };
         let default_display_version = crate::formats::default_display_version(&versions, tagged.as_deref());
-        let key = |v: &VersionRecord| (v.published_at.timestamp_micros().to_string(), v.version.clone());
-        let selected: Vec<VersionRecord> = versions
+        let key = |v: &VersionOutline| (v.published_at.timestamp_micros().to_string(), v.version.clone());
+        let selected: Vec<VersionOutline> = versions
             .into_iter()
             .filter(|v| match filter.status {
                 Some(s) => v.status == s,
                 None => v.status != VersionStatus::Deleted,
             })
-            .filter(|v| filter.origin_type.is_none_or(|o| o == v.origin.origin_type))
+            .filter(|v| filter.origin_type.is_none_or(|o| o == v.origin_type))
             .filter(|v| match &after {
                 Some(after) => {
                     let (t, version) = key(v);
@@ -257,7 +259,9 @@ impl Service {
                 })
             })
             .flatten();
-        Ok(VersionList { package, default_display_version, page: Page { items: selected, next_token } })
+        let ids: Vec<String> = selected.iter().map(|v| v.id.clone()).collect();
+        let items = self.store.versions_by_id(&ids).await?;
+        Ok(VersionList { package, default_display_version, page: Page { items, next_token } })
     }
 
     /// DescribePackageVersion, ListPackageVersionAssets, GetPackageVersionReadme and

@@ -13,6 +13,7 @@ pub mod names;
 pub mod package;
 pub mod package_group;
 pub mod records;
+pub mod release_age;
 pub mod view;
 
 pub use error::{ErrorKind, ResourceType, ServiceError};

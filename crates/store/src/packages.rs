@@ -55,6 +55,21 @@ fn asset_record(m: assets::Model) -> Result<AssetRecord> {
     })
 }
 
+/// A version as a listing sorts and filters it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionOutline {
+    /// Its id.
+    pub id: String,
+    /// The version string.
+    pub version: String,
+    /// Its status.
+    pub status: VersionStatus,
+    /// Where it came from.
+    pub origin_type: OriginType,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+}
+
 fn version_record(m: package_versions::Model, assets: Vec<AssetRecord>) -> Result<VersionRecord> {
     let status = VersionStatus::parse(&m.status)
         .ok_or_else(|| StoreError::Corrupt(format!("version `{}` has unknown status `{}`", m.id, m.status)))?;
@@ -211,6 +226,43 @@ impl Store {
             .all(&self.reads)
             .await?;
         versions_with_assets(&self.reads, models).await
+    }
+
+    /// Every version of `package_id` as a listing sorts and filters it: a few columns, no
+    /// metadata and no files (ListPackageVersions reads the whole page's records after).
+    pub async fn version_outlines(&self, package_id: &str) -> Result<Vec<VersionOutline>> {
+        let rows: Vec<(String, String, String, String, DateTime<Utc>)> = package_versions::Entity::find()
+            .select_only()
+            .columns([
+                package_versions::Column::Id,
+                package_versions::Column::Version,
+                package_versions::Column::Status,
+                package_versions::Column::OriginType,
+                package_versions::Column::PublishedAt,
+            ])
+            .filter(package_versions::Column::PackageId.eq(package_id))
+            .into_tuple()
+            .all(&self.reads)
+            .await?;
+        rows.into_iter()
+            .map(|(id, version, status, origin_type, published_at)| {
+                let status = VersionStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("version `{id}` has unknown status `{status}`")))?;
+                let origin_type = OriginType::parse(&origin_type).unwrap_or(OriginType::Unknown);
+                Ok(VersionOutline { id, version, status, origin_type, published_at })
+            })
+            .collect()
+    }
+
+    /// The versions (with assets) of `ids`, in that order (ids not found are left out).
+    pub async fn versions_by_id(&self, ids: &[String]) -> Result<Vec<VersionRecord>> {
+        let models = package_versions::Entity::find()
+            .filter(package_versions::Column::Id.is_in(ids.iter().cloned()))
+            .all(&self.reads)
+            .await?;
+        let mut found: HashMap<String, VersionRecord> =
+            versions_with_assets(&self.reads, models).await?.into_iter().map(|v| (v.id.clone(), v)).collect();
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// The version numbered `version` (with assets) of each of the given packages that has one.
