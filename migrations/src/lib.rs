@@ -11,6 +11,7 @@ mod m20261206_000005_blob_collections;
 mod m20261207_000006_access_control;
 mod m20261208_000007_upstream_views;
 mod m20261209_000008_tokens;
+mod m20261210_000009_release_age;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_access_control::Migration),
             Box::new(m20261208_000007_upstream_views::Migration),
             Box::new(m20261209_000008_tokens::Migration),
+            Box::new(m20261210_000009_release_age::Migration),
         ]
     }
 }

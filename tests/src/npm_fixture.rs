@@ -253,14 +253,23 @@ impl NpmFixture {
         self.add(packed, Some(served));
     }
 
+    /// Adds a version whose packument says it was published at `when` (RFC 3339).
+    pub fn publish_at(&self, packed: &Packed, when: &str) {
+        self.add_at(packed, None, Some(when.to_owned()));
+    }
+
     fn add(&self, packed: &Packed, served: Option<Vec<u8>>) {
+        self.add_at(packed, served, None);
+    }
+
+    fn add_at(&self, packed: &Packed, served: Option<Vec<u8>>, when: Option<String>) {
         let n = {
             let mut published = lock(&self.state().published);
             *published += 1;
             *published
         };
         // One minute apart, in the order published.
-        let published_at = format!("2024-01-01T{:02}:{:02}:00.000Z", n / 60 % 24, n % 60);
+        let published_at = when.unwrap_or_else(|| format!("2024-01-01T{:02}:{:02}:00.000Z", n / 60 % 24, n % 60));
         let mut packages = lock(&self.state().packages);
         let package = packages.entry(packed.name.clone()).or_default();
         let is_prerelease = packed.version.contains('-');

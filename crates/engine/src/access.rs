@@ -123,6 +123,8 @@ pub(crate) struct DomainAccess {
     public: HashSet<String>,
     /// Trusted publishers, by name.
     pub(crate) trusted_publishers: HashMap<String, tributary_store::TrustedPublisherRecord>,
+    /// Release-age policies, by repository id.
+    pub(crate) release_ages: HashMap<String, Arc<tributary_model::release_age::ReleaseAgePolicy>>,
 }
 
 /// Who asks, about what repository: what [`decide`] needs besides the rules.
@@ -326,6 +328,7 @@ impl Service {
             let mut access = DomainAccess {
                 public: record.public_repositories.into_iter().collect(),
                 trusted_publishers: record.trusted_publishers.into_iter().map(|p| (p.name.clone(), p)).collect(),
+                release_ages: record.release_ages.into_iter().map(|(id, p)| (id, Arc::new(p))).collect(),
                 ..Default::default()
             };
             for policy in record.policies {

@@ -24,6 +24,10 @@ pub struct Document {
     pub etag: String,
 }
 
+/// How long a document of a repository with a release-age quarantine is cached: versions come of
+/// age within this long of their time.
+const RELEASE_AGE_DOCUMENT_SECONDS: i64 = 5;
+
 fn gzip(body: &[u8]) -> Bytes {
     use std::io::Write as _;
     let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
@@ -50,7 +54,13 @@ impl Service {
         F: Future<Output = Result<Vec<u8>, ServiceError>>,
     {
         let package = self.caches.seen_from(&target.domain.id, &target.cache_name(), package).await;
-        let key = DocumentKey { package, rendering: rendering.to_owned() };
+        // Under a release-age quarantine a document changes as versions come of age, with no
+        // change to retire it: it is cached per few seconds.
+        let rendering = match &target.release_age {
+            Some(_) => format!("{rendering}@{}", chrono::Utc::now().timestamp() / RELEASE_AGE_DOCUMENT_SECONDS),
+            None => rendering.to_owned(),
+        };
+        let key = DocumentKey { package, rendering };
         get_or_try_init(&self.caches.documents, &key, || async {
             let body = render().await?;
             let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));

@@ -2,6 +2,7 @@
 //! PermissionsPolicy), and public repositories (docs/ARCHITECTURE.md, "Who may call what").
 
 use tributary_auth::policy::PolicyDocument;
+use tributary_model::release_age::ReleaseAgePolicy;
 use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, PolicyRecord, PolicyTarget, repository_not_found};
 
@@ -122,6 +123,31 @@ impl Service {
         self.store.set_public(&attached.domain.id, id, public).await?;
         self.forget_access(&attached.domain).await;
         Ok(public)
+    }
+
+    /// Sets a repository's release-age quarantine (docs/DESIGN.md §2, "Release age"); one that
+    /// holds nothing back removes it. Documents already rendered are retired.
+    pub async fn set_release_age(
+        &self,
+        caller: &Caller,
+        repo: &RepoRef,
+        policy: ReleaseAgePolicy,
+    ) -> Result<Option<ReleaseAgePolicy>, ServiceError> {
+        policy.check().map_err(ServiceError::validation)?;
+        let attached = self.attached(caller, PolicyOf::Repository(repo)).await?;
+        let id = attached.repository_id.as_deref().unwrap_or_default();
+        let kept = (!policy.is_empty()).then_some(policy);
+        self.store.set_release_age(&attached.domain.id, id, kept.as_ref()).await?;
+        self.forget_access(&attached.domain).await;
+        self.caches.graph_changed(&attached.domain.id).await;
+        Ok(kept)
+    }
+
+    /// A repository's release-age quarantine, if it has one.
+    pub async fn release_age(&self, caller: &Caller, repo: &RepoRef) -> Result<Option<ReleaseAgePolicy>, ServiceError> {
+        let attached = self.attached(caller, PolicyOf::Repository(repo)).await?;
+        let id = attached.repository_id.as_deref().unwrap_or_default();
+        Ok(self.domain_access(&attached.domain).await?.release_ages.get(id).map(|p| ReleaseAgePolicy::clone(p)))
     }
 
     /// Whether a repository is public.

@@ -8,7 +8,7 @@
 //!   version (`author`, `bugs`, `contributors`, `homepage`, `keywords`, `license`, `repository`),
 //!   and `readme`.
 //! - [`render_abbreviated`]: the install form npm, yarn and pnpm ask for with
-//!   `Accept: application/vnd.npm.install-v1+json` ("corgi"): `name`, `modified`, `dist-tags` and,
+//!   `Accept: application/vnd.npm.install-v1+json` ("corgi"): `name`, `modified`, `dist-tags`, `time` and,
 //!   per version, only the fields installers read (see [`ABBREVIATED_FIELDS`]).
 //!
 //! Versions appear in semver order. `latest` is kept when it points at a listed version, and
@@ -283,11 +283,14 @@ struct Abbreviated<'v, 'a>(&'v View<'a>);
 impl Serialize for Abbreviated<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = self.0;
-        let mut map = serializer.serialize_map(Some(4))?;
+        let mut map = serializer.serialize_map(Some(5))?;
         map.serialize_entry("name", &view.name)?;
         map.serialize_entry("modified", &time(&view.doc.modified))?;
         map.serialize_entry("dist-tags", &view.dist_tags)?;
         map.serialize_entry("versions", &Versions { view, full: false })?;
+        // When each version was published: what pnpm's `minimumReleaseAge` and npm's
+        // `min-release-age` go by, without asking for the full document.
+        map.serialize_entry("time", &Times(view))?;
         map.end()
     }
 }

@@ -6,7 +6,9 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use tributary_model::{ResourceType, ServiceError};
 
-use crate::entity::{permission_policies, principals, public_repositories, trusted_publishers};
+use tributary_model::release_age::ReleaseAgePolicy;
+
+use crate::entity::{permission_policies, principals, public_repositories, release_age_policies, trusted_publishers};
 use crate::{Principal, Result, Store, StoreError};
 
 /// A resource policy as stored.
@@ -37,6 +39,8 @@ pub struct DomainAccessRecord {
     pub public_repositories: Vec<String>,
     /// The domain's trusted publishers.
     pub trusted_publishers: Vec<TrustedPublisherRecord>,
+    /// The repositories' release-age policies, by repository id.
+    pub release_ages: Vec<(String, ReleaseAgePolicy)>,
 }
 
 /// An OIDC issuer a domain trusts for CI publishing, as stored.
@@ -132,7 +136,40 @@ impl Store {
             .map(|r| r.repository_id)
             .collect();
         let trusted_publishers = self.trusted_publishers(domain_id).await?;
-        Ok(DomainAccessRecord { policies, public_repositories, trusted_publishers })
+        let mut release_ages = Vec::new();
+        for row in release_age_policies::Entity::find()
+            .filter(release_age_policies::Column::DomainId.eq(domain_id))
+            .all(&self.reads)
+            .await?
+        {
+            let policy = serde_json::from_str(&row.policy).map_err(|e| {
+                StoreError::Corrupt(format!("the release-age policy of repository `{}`: {e}", row.repository_id))
+            })?;
+            release_ages.push((row.repository_id, policy));
+        }
+        Ok(DomainAccessRecord { policies, public_repositories, trusted_publishers, release_ages })
+    }
+
+    /// Sets (or, with `None`, removes) the release-age policy of the repository `repository_id`
+    /// of the domain `domain_id`.
+    pub async fn set_release_age(
+        &self,
+        domain_id: &str,
+        repository_id: &str,
+        policy: Option<&ReleaseAgePolicy>,
+    ) -> Result<()> {
+        release_age_policies::Entity::delete_by_id(repository_id.to_owned()).exec(&self.db).await?;
+        if let Some(policy) = policy {
+            release_age_policies::ActiveModel {
+                repository_id: Set(repository_id.to_owned()),
+                domain_id: Set(domain_id.to_owned()),
+                policy: Set(serde_json::to_string(policy).unwrap_or_else(|_| "{}".to_owned())),
+                updated_at: Set(Utc::now()),
+            }
+            .insert(&self.db)
+            .await?;
+        }
+        Ok(())
     }
 
     /// The trusted publishers of the domain `domain_id`, by name.

@@ -162,6 +162,17 @@ impl Service {
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
         let view = self.version_view(target, adapter, coordinates, version).await?;
+        if let Some(until) = view.held_back.get(version) {
+            return Err(ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!(
+                    "version `{version}` of {coordinates} is too recent for `{}`, which serves versions from public registries once they are old enough: it is available from {}",
+                    target.repository,
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            ));
+        }
         let not_found = || match &view.upstream_error {
             Some(e) => ServiceError::new(
                 e.kind,

@@ -50,6 +50,8 @@ pub struct RepoTarget {
     /// The view the request reads (`/npm/DOMAIN/REPOSITORY@release/`), if any: the repository's
     /// own versions only, those promoted into it (docs/DESIGN.md §2, "Views").
     pub view: Option<RepositoryView>,
+    /// The repository's release-age quarantine, if it has one (docs/DESIGN.md §2, "Release age").
+    pub(crate) release_age: Option<Arc<tributary_model::release_age::ReleaseAgePolicy>>,
 }
 
 impl RepoTarget {
@@ -132,7 +134,16 @@ impl Service {
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
         let rules = self.repository_rules(caller, &domain, repository.as_str(), &repository_id).await?;
-        Ok(RepoTarget { domain, repository: repository.as_str().to_owned(), repository_id, graph, rules, view: None })
+        let release_age = self.domain_access(&domain).await?.release_ages.get(&repository_id).cloned();
+        Ok(RepoTarget {
+            domain,
+            repository: repository.as_str().to_owned(),
+            repository_id,
+            graph,
+            rules,
+            view: None,
+            release_age,
+        })
     }
 }
 

@@ -4,12 +4,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use tributary_graph::SearchStep;
 use tributary_model::package_group::OriginRule;
+use tributary_model::release_age::ReleaseAgePolicy;
 use tributary_model::view::RepositoryView;
-use tributary_model::{OriginSetting, PackageCoordinates, ServiceError};
+use tributary_model::{OriginSetting, OriginType, PackageCoordinates, ServiceError};
 use tributary_store::{AssetRecord, PackageRecord, VersionRecord};
 
 use super::{RepoTarget, connection_format};
@@ -71,7 +72,7 @@ impl VersionSource {
     }
 
     /// When it was published, if known.
-    pub fn published_at(&self) -> Option<chrono::DateTime<Utc>> {
+    pub fn published_at(&self) -> Option<DateTime<Utc>> {
         match self {
             Self::Stored { record, .. } => Some(record.published_at),
             Self::External { version, .. } => version.published_at,
@@ -98,9 +99,38 @@ pub struct PackageView {
     pub upstream_error: Option<ServiceError>,
     /// The gateways (repository, external connection) of the package's format the search reached.
     pub gateways: Vec<(String, String)>,
+    /// Versions from an external connection the repository's release-age quarantine holds back,
+    /// with when they become available (docs/DESIGN.md §2, "Release age").
+    pub held_back: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl PackageView {
+    /// Takes out the versions from an external connection younger than `policy` wants at `now`
+    /// (by the time their registry says they were published), noting when each comes.
+    fn hold_back(&mut self, policy: &ReleaseAgePolicy, coordinates: &PackageCoordinates, now: DateTime<Utc>) {
+        let mut held = BTreeMap::new();
+        self.versions.retain(|version, source| {
+            let published = match source {
+                VersionSource::External { version, .. } => version.published_at,
+                VersionSource::Stored { record, .. } if record.origin.origin_type == OriginType::External => {
+                    Some(record.published_at)
+                }
+                VersionSource::Stored { .. } => None,
+            };
+            match published.and_then(|at| policy.held_until(coordinates, at, now)) {
+                Some(until) => {
+                    held.insert(version.clone(), until);
+                    false
+                }
+                None => true,
+            }
+        });
+        for version in held.keys() {
+            self.shadowed.remove(version);
+        }
+        self.held_back = held;
+    }
+
     fn add(&mut self, version: String, source: VersionSource) {
         match self.versions.entry(version) {
             std::collections::btree_map::Entry::Vacant(slot) => {
@@ -351,7 +381,10 @@ impl Service {
                 }
             }
         }
-        if target.view.is_some() {
+        if let Some(policy) = &target.release_age {
+            view.hold_back(policy, coordinates, Utc::now());
+        }
+        if target.view.is_some() || !view.held_back.is_empty() {
             // A tag of a version the view does not hold points nowhere (a client then takes the
             // newest version the view holds).
             view.dist_tags.retain(|_, version| view.versions.contains_key(version));

@@ -138,7 +138,8 @@ fn full_packument() {
 #[test]
 fn abbreviated_packument() {
     let corgi = parse(&render_abbreviated(&doc()));
-    assert_eq!(keys(&corgi), BTreeSet::from(["name", "modified", "dist-tags", "versions"]));
+    assert_eq!(keys(&corgi), BTreeSet::from(["name", "modified", "dist-tags", "versions", "time"]));
+    assert_eq!(corgi["time"], parse(&render_full(&doc()))["time"], "the full document's times, for release-age checks");
     assert_eq!(corgi["name"], "@acme/lib");
     assert_eq!(corgi["modified"], "2024-03-06T12:00:00.000Z");
     assert_eq!(corgi["dist-tags"]["latest"], "1.10.0");

@@ -10,6 +10,7 @@ use tributary_engine::{
 };
 use tributary_model::package_group::{OriginRule, RuleMode};
 use tributary_model::records::Tag;
+use tributary_model::release_age::ReleaseAgePolicy;
 use tributary_model::view::{RepositoryView, Upstream};
 use tributary_model::{
     AccountId, DomainName, OriginRestrictions, OriginSetting, OriginType, PackageCoordinates, PackageFormat,
@@ -188,6 +189,10 @@ pub enum Endpoint {
     PutCleanupPolicy { repo: RepoRef, policy: Option<CleanupPolicy> },
     /// `GET /v1/repository/cleanup-policy` (Tributary extension)
     GetCleanupPolicy { repo: RepoRef },
+    /// `PUT /v1/repository/release-age` (Tributary extension)
+    PutReleaseAgePolicy { repo: RepoRef, policy: ReleaseAgePolicy },
+    /// `GET /v1/repository/release-age` (Tributary extension)
+    GetReleaseAgePolicy { repo: RepoRef },
     /// `POST /v1/repository/cleanup` (Tributary extension)
     CleanUpRepository { repo: RepoRef, dry_run: bool },
     /// `POST /v1/tag`
@@ -640,6 +645,8 @@ impl Endpoint {
             Self::GetPackageVersionViews { .. } => "GetPackageVersionViews",
             Self::PutCleanupPolicy { .. } => "PutCleanupPolicy",
             Self::GetCleanupPolicy { .. } => "GetCleanupPolicy",
+            Self::PutReleaseAgePolicy { .. } => "PutReleaseAgePolicy",
+            Self::GetReleaseAgePolicy { .. } => "GetReleaseAgePolicy",
             Self::CleanUpRepository { .. } => "CleanUpRepository",
             Self::TagResource { .. } => "TagResource",
             Self::UntagResource { .. } => "UntagResource",
@@ -679,6 +686,7 @@ impl Endpoint {
             | Self::ListTagsForResource { .. }
             | Self::ListTokens
             | Self::GetCleanupPolicy { .. }
+            | Self::GetReleaseAgePolicy { .. }
             | Self::GetPackageVersionViews { .. }
             | Self::DescribePackageGroup { .. }
             | Self::ListPackageGroups { .. }
@@ -688,6 +696,7 @@ impl Endpoint {
             | Self::ListAllowedRepositoriesForGroup { .. } => None,
             Self::PromotePackageVersion { .. } => Some("PromotePackageVersion"),
             Self::PutCleanupPolicy { .. } => Some("PutCleanupPolicy"),
+            Self::PutReleaseAgePolicy { .. } => Some("PutReleaseAgePolicy"),
             // A dry run changes nothing, but it is an administration all the same.
             Self::CleanUpRepository { .. } => Some("CleanUpRepository"),
             Self::CreatePackageGroup { .. } => Some("CreatePackageGroup"),
@@ -867,6 +876,8 @@ impl Endpoint {
             }
             Self::PutCleanupPolicy { repo, .. } => vec![on("tributary:PutCleanupPolicy", repository(repo))],
             Self::GetCleanupPolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
+            Self::PutReleaseAgePolicy { repo, .. } => vec![on("tributary:PutReleaseAgePolicy", repository(repo))],
+            Self::GetReleaseAgePolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
             Self::CleanUpRepository { repo, .. } => vec![on("tributary:CleanUpRepository", repository(repo))],
             // A package group's operations are the domain's (its ARN names the domain).
             Self::CreatePackageGroup { domain, .. } => {
@@ -1075,6 +1086,10 @@ impl Endpoint {
                 Self::PutCleanupPolicy { repo: q.repo()?, policy }
             }
             ("GET", "/v1/repository/cleanup-policy") => Self::GetCleanupPolicy { repo: q.repo()? },
+            ("PUT", "/v1/repository/release-age") => {
+                Self::PutReleaseAgePolicy { repo: q.repo()?, policy: body(bytes)? }
+            }
+            ("GET", "/v1/repository/release-age") => Self::GetReleaseAgePolicy { repo: q.repo()? },
             ("POST", "/v1/repository/cleanup") => Self::CleanUpRepository {
                 repo: q.repo()?,
                 dry_run: match q.get("dry-run") {

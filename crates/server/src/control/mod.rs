@@ -336,6 +336,13 @@ async fn dispatch(
             let deleted = service.delete_principal(caller, &name).await?;
             ok(serde_json::json!({ "principal": render::principal(&deleted) }))
         }
+        Endpoint::PutReleaseAgePolicy { repo, policy } => {
+            let kept = service.set_release_age(caller, &repo, policy).await?;
+            ok(serde_json::json!({ "releaseAgePolicy": kept }))
+        }
+        Endpoint::GetReleaseAgePolicy { repo } => {
+            ok(serde_json::json!({ "releaseAgePolicy": service.release_age(caller, &repo).await? }))
+        }
         Endpoint::ListTokens => {
             let tokens = service.tokens_of_caller(caller, Utc::now()).await?;
             ok(serde_json::json!({ "tokens": tokens.iter().map(render::token).collect::<Vec<_>>() }))

@@ -14,6 +14,7 @@ pub mod packages;
 pub mod permission_policies;
 pub mod principals;
 pub mod public_repositories;
+pub mod release_age_policies;
 pub mod repositories;
 pub mod repository_upstreams;
 pub mod server_secrets;
