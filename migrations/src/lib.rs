@@ -12,6 +12,7 @@ mod m20261207_000006_access_control;
 mod m20261208_000007_upstream_views;
 mod m20261209_000008_tokens;
 mod m20261210_000009_release_age;
+mod m20261211_000010_sync_tasks;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000007_upstream_views::Migration),
             Box::new(m20261209_000008_tokens::Migration),
             Box::new(m20261210_000009_release_age::Migration),
+            Box::new(m20261211_000010_sync_tasks::Migration),
         ]
     }
 }

@@ -212,6 +212,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
     follow_revocations(service.clone()).await;
+    work_sync_tasks(service.clone());
     let state = AppState {
         service,
         public_url: config.public_url.clone(),
@@ -302,6 +303,22 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
             }
             idle_uploads = EVERY;
             actix_web::rt::time::sleep(EVERY).await;
+        }
+    });
+}
+
+/// Runs the queued sync tasks, one at a time, as one of the fleet's workers (docs/ARCHITECTURE.md,
+/// "Sync tasks"): claims the oldest, runs it, and looks again every second when none waits.
+fn work_sync_tasks(service: Service) {
+    let worker = format!("worker-{}-{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+    actix_web::rt::spawn(async move {
+        loop {
+            match service.run_one_sync(&worker).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error.message = %e.message, "cannot run a sync task"),
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     });
 }

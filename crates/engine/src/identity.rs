@@ -55,6 +55,18 @@ impl Caller {
         }
     }
 
+    /// The server itself, doing work queued by a caller already checked (a sync task).
+    pub(crate) fn system() -> Self {
+        Caller {
+            principal_id: "tributary".to_owned(),
+            name: "tributary".to_owned(),
+            is_admin: true,
+            domain_scope: None,
+            repositories: None,
+            read_only: false,
+        }
+    }
+
     /// Whether the caller sent no credentials.
     pub fn is_anonymous(&self) -> bool {
         self.principal_id.is_empty()

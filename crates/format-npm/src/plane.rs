@@ -58,6 +58,12 @@ pub enum NpmEndpoint {
     Tarball { name: String, file: String },
     /// `DELETE /{name}/-/{file}/-rev/{rev}`: sent after an unpublish; the revision did it.
     TarballRemove { name: String, file: String },
+    /// `PUT /-/package/{name}/syncs`: queues a sync (cnpmcore's).
+    SyncQueue { name: String },
+    /// `GET /-/package/{name}/syncs/{id}`: a sync's state.
+    SyncState { name: String, id: String },
+    /// `GET /-/package/{name}/syncs/{id}/log`: a sync's log.
+    SyncLog { name: String, id: String },
     /// `POST /-/v1/login`: npm's web login begins.
     WebLogin,
     /// `GET /-/v1/login/{id}`: the login page, opened in a browser.
@@ -91,6 +97,9 @@ impl Endpoint for NpmEndpoint {
             Self::Version { .. } => "version",
             Self::Tarball { .. } => "tarball",
             Self::TarballRemove { .. } => "tarball-remove",
+            Self::SyncQueue { .. } => "sync-queue",
+            Self::SyncState { .. } => "sync-state",
+            Self::SyncLog { .. } => "sync-log",
             Self::WebLogin => "web-login",
             Self::WebLoginPage { .. } => "web-login-page",
             Self::WebLoginSignIn { .. } => "web-login-sign-in",
@@ -111,6 +120,9 @@ impl Endpoint for NpmEndpoint {
             | Self::WebLoginPage { .. }
             | Self::WebLoginSignIn { .. }
             | Self::WebLoginDone { .. } => Access::Anonymous,
+            // A sync pulls what a download would: reading, and (checked when queued) pulling
+            // from upstream.
+            Self::SyncQueue { .. } | Self::SyncState { .. } | Self::SyncLog { .. } => Access::Read,
             // One's own tokens: any caller with a token the repository lets read.
             Self::Tokens | Self::TokenCreate | Self::TokenRevoke { .. } => Access::Read,
             Self::Whoami
@@ -175,6 +187,9 @@ impl NpmEndpoint {
                         Some(Self::DistTagSet { name, tag: (*tag).to_owned() })
                     }
                     ["dist-tags", tag] if delete => Some(Self::DistTagRemove { name, tag: (*tag).to_owned() }),
+                    ["syncs"] if put => Some(Self::SyncQueue { name }),
+                    ["syncs", id] if read => Some(Self::SyncState { name, id: (*id).to_owned() }),
+                    ["syncs", id, "log"] if read => Some(Self::SyncLog { name, id: (*id).to_owned() }),
                     _ => None,
                 };
             }
@@ -265,6 +280,20 @@ impl DataPlane for NpmPlane {
                     "application/json",
                     responses::render_login(&login.name, &token),
                 ))
+            }
+            NpmEndpoint::SyncQueue { name: n } => {
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let versions = responses::parse_sync(&body)?;
+                let task = Box::pin(registry::queue_sync(service, cx.target()?, &name(&n)?, &versions)).await?;
+                Ok(Response::bytes(StatusCode::CREATED, "application/json", responses::render_sync(&task)))
+            }
+            NpmEndpoint::SyncState { name: n, id } => {
+                let task = Box::pin(registry::sync_task(service, cx.target()?, &name(&n)?, &id)).await?;
+                Ok(Response::json(responses::render_sync(&task)))
+            }
+            NpmEndpoint::SyncLog { name: n, id } => {
+                let task = Box::pin(registry::sync_task(service, cx.target()?, &name(&n)?, &id)).await?;
+                Ok(Response::bytes(StatusCode::OK, "text/plain; charset=utf-8", task.log.into_bytes()))
             }
             NpmEndpoint::WebLogin => {
                 let start = Box::pin(service.start_web_login(&request.domain, &request.repository, Utc::now())).await?;

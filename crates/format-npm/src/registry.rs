@@ -409,6 +409,26 @@ pub async fn unpublish_package(
     Ok(ok_body())
 }
 
+/// `PUT /-/package/{name}/syncs`: queues a sync of `versions` (all when empty).
+pub async fn queue_sync(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    versions: &[String],
+) -> Result<tributary_engine::SyncTask, ServiceError> {
+    service.queue_sync(target, &coordinates(name), versions).await
+}
+
+/// `GET /-/package/{name}/syncs/{id}`.
+pub async fn sync_task(
+    service: &Service,
+    target: &RepoTarget,
+    name: &NpmName,
+    id: &str,
+) -> Result<tributary_engine::SyncTask, ServiceError> {
+    service.sync_task(target, &coordinates(name), id).await
+}
+
 /// `GET /-/package/{name}/dist-tags`.
 pub async fn dist_tags(service: &Service, target: &RepoTarget, name: &NpmName) -> Result<Vec<u8>, ServiceError> {
     let view = service.package_view(target, &NpmAdapter, &coordinates(name)).await?;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::NpmError;
-use tributary_engine::TokenRecord;
+use tributary_engine::{SyncTask, TokenRecord};
 
 /// `{"error": message}`, the body of every npm error answer.
 pub fn render_error(message: &str) -> Vec<u8> {
@@ -166,6 +166,35 @@ pub fn parse_token_create(body: &[u8]) -> Result<TokenCreateRequest, NpmError> {
     })?;
     let read_only = raw.readonly == Some(true) || raw.packages_and_scopes_permission.as_deref() == Some("read-only");
     Ok(TokenCreateRequest { password, read_only, name: raw.name.filter(|n| !n.is_empty()) })
+}
+
+/// A sync task as cnpmcore answers for it: `{"ok": true, "id", "type": "sync_package", "state"}`
+/// (`state`: `waiting`, `processing`, `success` or `fail`).
+pub fn render_sync(task: &SyncTask) -> Vec<u8> {
+    to_vec(&json!({
+        "ok": true,
+        "id": task.id,
+        "type": "sync_package",
+        "state": task.state.as_str(),
+        "attempts": task.attempts,
+        "createdAt": task.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "updatedAt": task.updated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }))
+}
+
+/// The versions a `PUT .../syncs` asks for (cnpmcore's `specificVersions`); empty for all. An
+/// empty body asks for all.
+pub fn parse_sync(body: &[u8]) -> Result<Vec<String>, NpmError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Raw {
+        specific_versions: Option<Vec<String>>,
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let raw: Raw = serde_json::from_slice(body).map_err(|e| NpmError::document("the sync request", e.to_string()))?;
+    Ok(raw.specific_versions.unwrap_or_default())
 }
 
 /// The answer to `GET /-/whoami`.

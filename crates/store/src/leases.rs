@@ -60,12 +60,20 @@ impl Store {
 
     /// On SQLite the server is the only replica, so a lease left in the database was left by a
     /// previous run of this server, killed while fetching: void. (On PostgreSQL other replicas
-    /// may be fetching; their leases stay, and lapse if they died.) For `tributary serve` only,
+    /// may be fetching; their leases stay, and lapse if they died.) A sync task it was running is
+    /// waiting again. For `tributary serve` only,
     /// once it holds the database alone: another command (`tributary gc`) may run beside a
     /// server, whose leases are live.
     pub async fn void_leases_of_a_previous_run(&self) -> Result<()> {
         if self.db.get_database_backend() == DbBackend::Sqlite {
             fetch_leases::Entity::delete_many().exec(&self.db).await?;
+            // Likewise a sync task it was running: waiting again, to be claimed at once.
+            crate::entity::sync_tasks::Entity::update_many()
+                .col_expr(crate::entity::sync_tasks::Column::State, Expr::value("waiting"))
+                .col_expr(crate::entity::sync_tasks::Column::ClaimedBy, Expr::value(Option::<String>::None))
+                .filter(crate::entity::sync_tasks::Column::State.eq("processing"))
+                .exec(&self.db)
+                .await?;
         }
         Ok(())
     }

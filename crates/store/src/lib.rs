@@ -18,6 +18,7 @@ mod leases;
 mod package_groups;
 mod packages;
 mod records;
+mod sync;
 mod tokens;
 mod views;
 
@@ -39,6 +40,7 @@ pub use error::StoreError;
 pub use package_groups::{PackageGroupRecord, package_group_not_found};
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionOutline, VersionRecord};
 pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
+pub use sync::{SyncState, SyncTask};
 pub use tokens::{TokenRecord, WebLogin};
 pub use tributary_model::records::{Domain, Repository, Tag};
 
@@ -206,6 +208,18 @@ impl Store {
     /// The domain called `name`, with its repository count.
     pub async fn domain(&self, name: &str) -> Result<Option<Domain>> {
         let Some(model) = domains::Entity::find().filter(domains::Column::Name.eq(name)).one(&self.reads).await? else {
+            return Ok(None);
+        };
+        let count = repositories::Entity::find()
+            .filter(repositories::Column::DomainId.eq(model.id.clone()))
+            .count(&self.reads)
+            .await?;
+        Ok(Some(records::domain_record(model, count)))
+    }
+
+    /// The domain whose id is `id`.
+    pub async fn domain_by_id(&self, id: &str) -> Result<Option<Domain>> {
+        let Some(model) = domains::Entity::find_by_id(id.to_owned()).one(&self.reads).await? else {
             return Ok(None);
         };
         let count = repositories::Entity::find()

@@ -18,6 +18,7 @@ pub mod release_age_policies;
 pub mod repositories;
 pub mod repository_upstreams;
 pub mod server_secrets;
+pub mod sync_tasks;
 pub mod tokens;
 pub mod trusted_publishers;
 pub mod version_views;

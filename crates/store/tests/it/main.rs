@@ -407,7 +407,8 @@ async fn a_start_voids_leases_on_sqlite_only() {
         let store = db.store.clone();
         let now = chrono::Utc::now().timestamp_millis();
         assert!(store.take_lease("acme/gw/file", "killed-run", now, 30_000).await.expect("take"));
-        store.migrate().await.expect("a start");
+        store.migrate().await.expect("migrations");
+        store.void_leases_of_a_previous_run().await.expect("a start of `tributary serve`");
         let taken = store.take_lease("acme/gw/file", "next-run", now + 1, 30_000).await.expect("take");
         assert_eq!(taken, voided, "voided on SQLite only");
         db.finish().await;

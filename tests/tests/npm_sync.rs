@@ -1,0 +1,192 @@
+//! Sync tasks (issue 16, item 3; cnpmcore's `PUT /-/package/{name}/syncs`), on SQLite and
+//! PostgreSQL: the chain `aa -> bb -> gateway(public:npmjs)` on a fixture registry serving `lib`
+//! 1.0.0, 1.1.0 and 2.0.0.
+//!
+//! - `sync_ingests_every_version`: a sync queued through `aa` answers cnpmcore's
+//!   `{"ok":true,"id":…,"type":"sync_package","state":"waiting"}`, then reaches `success`; its log
+//!   names each version; with the registry down, the real npm, pointed at `bb`, lists all three
+//!   versions (`npm view lib versions`) and installs 1.1.0: they are in the gateway. A second sync
+//!   of one version finds it there. A sync of a package no registry has ends `fail`, saying so;
+//!   another package's task id is not found under this one.
+//! - `a_killed_sync_resumes` (SQLite): the server is killed while a sync waits on a slow
+//!   registry; after the restart the task is taken up again and succeeds.
+//! - `replicas_share_sync_tasks` (PostgreSQL): two servers on one database work through 100
+//!   tasks queued through both: every task succeeds, was claimed once, and the registry served
+//!   each tarball once.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tributary_tests::fixture_server::Mode;
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::scenario::{chain, server_with_upstream};
+use tributary_tests::{Backend, TestServer, on_both_backends};
+
+on_both_backends!(sync_ingests_every_version);
+
+async fn call(
+    server: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, String) {
+    let mut request = server.http().request(method, format!("{}{path}", server.url())).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.expect("an answer");
+    (answer.status().as_u16(), answer.text().await.unwrap_or_default())
+}
+
+/// Queues a sync of `package` through `aa` and waits for it to end: its last status and log.
+async fn sync(server: &TestServer, token: &str, package: &str, body: Option<Value>) -> (Value, String) {
+    let base = format!("/npm/acme/aa/-/package/{package}/syncs");
+    let (status, queued) = call(server, token, reqwest::Method::PUT, &base, body).await;
+    assert_eq!(status, 201, "{queued}");
+    let queued: Value = serde_json::from_str(&queued).expect("json");
+    assert_eq!(queued["ok"], true);
+    assert_eq!(queued["type"], "sync_package");
+    assert_eq!(queued["state"], "waiting");
+    let id = queued["id"].as_str().expect("an id").to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, state) = call(server, token, reqwest::Method::GET, &format!("{base}/{id}"), None).await;
+        assert_eq!(status, 200, "{state}");
+        let state: Value = serde_json::from_str(&state).expect("json");
+        if state["state"] == "success" || state["state"] == "fail" {
+            let (status, log) = call(server, token, reqwest::Method::GET, &format!("{base}/{id}/log"), None).await;
+            assert_eq!(status, 200, "{log}");
+            return (state, log);
+        }
+        assert!(Instant::now() < deadline, "the sync did not end: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sync_ingests_every_version(backend: Backend) {
+    let packs = npm_pack(&[
+        PackageSpec::new("lib", "1.0.0"),
+        PackageSpec::new("lib", "1.1.0"),
+        PackageSpec::new("lib", "2.0.0"),
+    ]);
+    let fixture = NpmFixture::with(&packs);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+
+    let (state, log) = sync(&server, &token, "lib", None).await;
+    assert_eq!(state["state"], "success", "{state}\n{log}");
+    for version in ["1.0.0", "1.1.0", "2.0.0"] {
+        assert!(log.contains(&format!("{version}: ingested")), "{log}");
+    }
+    let (status, elsewhere) = call(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        &format!("/npm/acme/aa/-/package/other/syncs/{}", state["id"].as_str().unwrap_or("x")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{elsewhere}");
+
+    // With the registry down, `bb` (which never asked for them) sees every version, from the gateway.
+    fixture.set_mode(Mode::Down);
+    let home = tempfile::tempdir().expect("a HOME");
+    let registry = format!("{}/npm/acme/bb/", server.url());
+    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
+    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    let viewed = npm_command(home.path()).args(["view", "lib", "versions", "--json"]).output().expect("npm runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&viewed.stdout), String::from_utf8_lossy(&viewed.stderr));
+    assert!(viewed.status.success(), "{said}");
+    let listed: Value = serde_json::from_slice(&viewed.stdout).expect("npm view --json");
+    assert_eq!(listed, json!(["1.0.0", "1.1.0", "2.0.0"]), "{said}");
+    let project = home.path().join("project");
+    std::fs::create_dir(&project).expect("a project");
+    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    let installed =
+        npm_command(home.path()).current_dir(&project).args(["install", "lib@1.1.0"]).output().expect("npm runs");
+    assert!(installed.status.success(), "{}", String::from_utf8_lossy(&installed.stderr));
+
+    // One version again: already there (the registry is still down).
+    let (state, log) = sync(&server, &token, "lib", Some(json!({ "specificVersions": ["1.0.0"] }))).await;
+    assert_eq!(state["state"], "success", "{log}");
+    assert!(log.contains("1.0.0: already in"), "{log}");
+    fixture.set_mode(Mode::Up);
+    let (state, log) = sync(&server, &token, "nothing-here", None).await;
+    assert_eq!(state["state"], "fail", "{log}");
+    assert!(log.contains("nothing-here") && log.contains("no version"), "{log}");
+}
+
+/// Queues a sync of `package` through `server`'s `aa`: its id.
+async fn queue(server: &TestServer, token: &str, package: &str) -> String {
+    let path = format!("/npm/acme/aa/-/package/{package}/syncs");
+    let (status, queued) = call(server, token, reqwest::Method::PUT, &path, None).await;
+    assert_eq!(status, 201, "{queued}");
+    serde_json::from_str::<Value>(&queued).expect("json")["id"].as_str().expect("an id").to_owned()
+}
+
+/// The state of the sync `id` of `package`.
+async fn state(server: &TestServer, token: &str, package: &str, id: &str) -> Value {
+    let path = format!("/npm/acme/aa/-/package/{package}/syncs/{id}");
+    let (status, state) = call(server, token, reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{state}");
+    serde_json::from_str(&state).expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sync_resumes() {
+    let packs = npm_pack(&[PackageSpec::new("lib", "1.0.0"), PackageSpec::new("lib", "1.1.0")]);
+    let fixture = NpmFixture::with(&packs);
+    let mut server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    fixture.set_mode(Mode::Slow(Duration::from_secs(30)));
+    let id = queue(&server, &token, "lib").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state(&server, &token, "lib", &id).await["state"] != "processing" {
+        assert!(Instant::now() < deadline, "the task was not taken");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.restart();
+    fixture.set_mode(Mode::Up);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ended = loop {
+        let now = state(&server, &token, "lib", &id).await;
+        if now["state"] == "success" || now["state"] == "fail" {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the task did not end after the restart: {now}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(ended["state"], "success", "{ended}");
+    assert_eq!(ended["attempts"], 2, "taken once before the kill, once after: {ended}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_sync_tasks() {
+    const TASKS: usize = 100;
+    let specs: Vec<PackageSpec> = (0..TASKS).map(|i| PackageSpec::new(&format!("pkg{i:03}"), "1.0.0")).collect();
+    let packs = npm_pack(&specs);
+    let fixture = NpmFixture::with(&packs);
+    let first = server_with_upstream(Backend::Postgres, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let second = first.replica();
+    let token = chain(&first.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    let mut ids = Vec::new();
+    for (i, packed) in packs.iter().enumerate() {
+        let server = if i % 2 == 0 { &first } else { &second };
+        ids.push(queue(server, &token, &packed.name).await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for (packed, id) in packs.iter().zip(&ids) {
+        let ended = loop {
+            let now = state(&first, &token, &packed.name, id).await;
+            if now["state"] == "success" || now["state"] == "fail" {
+                break now;
+            }
+            assert!(Instant::now() < deadline, "the tasks did not all end: {now}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(ended["state"], "success", "{}: {ended}", packed.name);
+        assert_eq!(ended["attempts"], 1, "{} was claimed more than once: {ended}", packed.name);
+        assert_eq!(fixture.requests(&packed.tarball_path()), 1, "{}'s tarball was fetched more than once", packed.name);
+    }
+}
