@@ -8,7 +8,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tributary_blob::{DigestAlgorithm, ExpectedDigests};
 use tributary_model::{PackageCoordinates, PackageFormat, VersionMetadata, VersionStatus};
-use tributary_store::VersionOutline;
 
 /// A package as a public registry describes it.
 #[derive(Debug, Clone, Default)]
@@ -303,16 +302,15 @@ impl Formats {
 }
 
 /// The default display version of a package: the version its format's display tag names, when
-/// there is one (`tagged`), else the newest published version.
-pub(crate) fn default_display_version(versions: &[VersionOutline], tagged: Option<&str>) -> Option<String> {
-    if let Some(tagged) = tagged.filter(|v| versions.iter().any(|r| r.version == *v && r.status.is_listed())) {
-        return Some(tagged.to_owned());
+/// there is one and it is listed (`tagged`, with its status), else the newest published version.
+pub(crate) fn default_display_version(
+    tagged: Option<(String, VersionStatus)>,
+    newest_published: Option<String>,
+) -> Option<String> {
+    match tagged {
+        Some((version, status)) if status.is_listed() => Some(version),
+        _ => newest_published,
     }
-    versions
-        .iter()
-        .filter(|v| v.status == VersionStatus::Published)
-        .max_by_key(|v| v.published_at)
-        .map(|v| v.version.clone())
 }
 
 #[cfg(test)]
@@ -342,28 +340,14 @@ mod tests {
         assert_eq!(formats.normalize(&coordinates).name, "a.b");
     }
 
-    fn version(version: &str, status: VersionStatus, day: u32) -> VersionOutline {
-        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, day, 0, 0, 0).single().expect("a date");
-        VersionOutline {
-            id: version.to_owned(),
-            version: version.to_owned(),
-            status,
-            origin_type: tributary_model::OriginType::Internal,
-            published_at: at,
-        }
-    }
-
     #[test]
     fn the_default_display_version_is_the_tagged_one_else_the_newest_published() {
-        let versions = [
-            version("1.0.0", VersionStatus::Published, 1),
-            version("2.0.0-beta", VersionStatus::Published, 3),
-            version("1.1.0", VersionStatus::Unlisted, 4),
-        ];
-        assert_eq!(default_display_version(&versions, None).as_deref(), Some("2.0.0-beta"));
-        assert_eq!(default_display_version(&versions, Some("1.0.0")).as_deref(), Some("1.0.0"));
+        let newest = || Some("2.0.0-beta".to_owned());
+        assert_eq!(default_display_version(None, newest()).as_deref(), Some("2.0.0-beta"));
+        let tagged = |status| Some(("1.0.0".to_owned(), status));
+        assert_eq!(default_display_version(tagged(VersionStatus::Published), newest()).as_deref(), Some("1.0.0"));
         // A tag naming a version that is not listed here does not count.
-        assert_eq!(default_display_version(&versions, Some("1.1.0")).as_deref(), Some("2.0.0-beta"));
-        assert_eq!(default_display_version(&versions, Some("9.9.9")).as_deref(), Some("2.0.0-beta"));
+        assert_eq!(default_display_version(tagged(VersionStatus::Unlisted), newest()).as_deref(), Some("2.0.0-beta"));
+        assert_eq!(default_display_version(None, None), None);
     }
 }

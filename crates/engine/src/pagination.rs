@@ -28,9 +28,14 @@ pub(crate) fn encode(parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(parts.join("\n"))
 }
 
+/// The refusal of a token this server did not issue.
+pub(crate) fn invalid_token() -> ServiceError {
+    ServiceError::validation("`nextToken` is not a token this server issued; start again without it")
+}
+
 /// Decodes a token into `n` key parts.
 pub(crate) fn decode(token: &str, n: usize) -> Result<Vec<String>, ServiceError> {
-    let bad = || ServiceError::validation("`nextToken` is not a token this server issued; start again without it");
+    let bad = invalid_token;
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let parts: Vec<String> = text.split('\n').map(str::to_owned).collect();

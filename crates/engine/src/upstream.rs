@@ -71,6 +71,8 @@ struct CachedDoc {
     package: Option<Arc<ExternalPackage>>,
     etag: Option<String>,
     fetched_at: Instant,
+    /// Due for revalidation whatever its age ([`Upstreams::expire`]).
+    expired: bool,
 }
 
 /// One URL's cached document, behind the lock that makes its fetches single flight, and the
@@ -215,6 +217,7 @@ impl Upstreams {
         let slot = self.docs.get_with(url.to_owned(), async { Arc::new(DocSlot::default()) }).await;
         let mut cached = slot.doc.lock().await;
         if let Some(doc) = cached.as_ref()
+            && !doc.expired
             && doc.fetched_at.elapsed() < self.settings.metadata_ttl
         {
             return Ok(doc.package.clone());
@@ -230,13 +233,14 @@ impl Upstreams {
                 self.record(connection, Ok(()));
                 if let Some(doc) = cached.as_mut() {
                     doc.fetched_at = Instant::now();
+                    doc.expired = false;
                     return Ok(doc.package.clone());
                 }
                 Ok(None)
             }
             Ok(Fetched::NotFound) => {
                 self.record(connection, Ok(()));
-                *cached = Some(CachedDoc { package: None, etag: None, fetched_at: Instant::now() });
+                *cached = Some(CachedDoc { package: None, etag: None, fetched_at: Instant::now(), expired: false });
                 Ok(None)
             }
             Ok(Fetched::Document { bytes, etag, content_type }) => {
@@ -254,7 +258,12 @@ impl Upstreams {
                     Ok(package) => {
                         self.record(connection, Ok(()));
                         let package = Arc::new(package);
-                        *cached = Some(CachedDoc { package: Some(package.clone()), etag, fetched_at: Instant::now() });
+                        *cached = Some(CachedDoc {
+                            package: Some(package.clone()),
+                            etag,
+                            fetched_at: Instant::now(),
+                            expired: false,
+                        });
                         // Weighed again now that its size is known.
                         let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
                         slot.bytes.store(size, std::sync::atomic::Ordering::Release);
@@ -269,6 +278,21 @@ impl Upstreams {
                 self.record(connection, Err(message.clone()));
                 stale_or(cached.as_ref(), failure.into_error(message))
             }
+        }
+    }
+
+    /// Makes the cached document at `url` due for revalidation (a conditional request, next time
+    /// it is read), unless it was fetched or revalidated within `fresh`, so that a burst of
+    /// requests for versions it lacks asks the registry once: whether it did.
+    pub(crate) async fn expire(&self, url: &str, fresh: Duration) -> bool {
+        let Some(slot) = self.docs.get(url).await else { return false };
+        let mut cached = slot.doc.lock().await;
+        match cached.as_mut() {
+            Some(doc) if !doc.expired && doc.fetched_at.elapsed() >= fresh => {
+                doc.expired = true;
+                true
+            }
+            _ => false,
         }
     }
 

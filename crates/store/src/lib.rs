@@ -38,7 +38,7 @@ pub use cleanup::{CleanupCandidate, CleanupPolicy};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use package_groups::{PackageGroupRecord, package_group_not_found};
-pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionOutline, VersionRecord};
+pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
 pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
 pub use sync::{SyncState, SyncTask};
 pub use tokens::{TokenRecord, WebLogin};

@@ -55,21 +55,6 @@ fn asset_record(m: assets::Model) -> Result<AssetRecord> {
     })
 }
 
-/// A version as a listing sorts and filters it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionOutline {
-    /// Its id.
-    pub id: String,
-    /// The version string.
-    pub version: String,
-    /// Its status.
-    pub status: VersionStatus,
-    /// Where it came from.
-    pub origin_type: OriginType,
-    /// When it was published.
-    pub published_at: DateTime<Utc>,
-}
-
 fn version_record(m: package_versions::Model, assets: Vec<AssetRecord>) -> Result<VersionRecord> {
     let status = VersionStatus::parse(&m.status)
         .ok_or_else(|| StoreError::Corrupt(format!("version `{}` has unknown status `{}`", m.id, m.status)))?;
@@ -228,41 +213,73 @@ impl Store {
         versions_with_assets(&self.reads, models).await
     }
 
-    /// Every version of `package_id` as a listing sorts and filters it: a few columns, no
-    /// metadata and no files (ListPackageVersions reads the whole page's records after).
-    pub async fn version_outlines(&self, package_id: &str) -> Result<Vec<VersionOutline>> {
-        let rows: Vec<(String, String, String, String, DateTime<Utc>)> = package_versions::Entity::find()
-            .select_only()
-            .columns([
-                package_versions::Column::Id,
-                package_versions::Column::Version,
-                package_versions::Column::Status,
-                package_versions::Column::OriginType,
-                package_versions::Column::PublishedAt,
+    /// A page of ListPackageVersions, sorted and limited by the database: the versions (with
+    /// assets) of `package_id` after `after` in (publish time, version) order, at most `limit`,
+    /// of `status` (every status but Deleted when `None`) and `origin`.
+    pub async fn version_page(
+        &self,
+        package_id: &str,
+        status: Option<VersionStatus>,
+        origin: Option<OriginType>,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: u64,
+    ) -> Result<Vec<VersionRecord>> {
+        use sea_orm::sea_query::{Expr, IntoCondition};
+        let mut query = package_versions::Entity::find().filter(package_versions::Column::PackageId.eq(package_id));
+        query = match status {
+            Some(status) => query.filter(package_versions::Column::Status.eq(status.as_str())),
+            None => query.filter(package_versions::Column::Status.ne(VersionStatus::Deleted.as_str())),
+        };
+        if let Some(origin) = origin {
+            query = query.filter(package_versions::Column::OriginType.eq(origin.as_str()));
+        }
+        if let Some((published_at, version)) = after {
+            let cond = Expr::tuple([
+                Expr::col(package_versions::Column::PublishedAt).into(),
+                Expr::col(package_versions::Column::Version).into(),
             ])
-            .filter(package_versions::Column::PackageId.eq(package_id))
-            .into_tuple()
+            .gt(Expr::tuple([Expr::value(published_at), Expr::value(version)]))
+            .into_condition();
+            query = query.filter(cond);
+        }
+        let models = query
+            .order_by_asc(package_versions::Column::PublishedAt)
+            .order_by_asc(package_versions::Column::Version)
+            .limit(limit)
             .all(&self.reads)
             .await?;
-        rows.into_iter()
-            .map(|(id, version, status, origin_type, published_at)| {
-                let status = VersionStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("version `{id}` has unknown status `{status}`")))?;
-                let origin_type = OriginType::parse(&origin_type).unwrap_or(OriginType::Unknown);
-                Ok(VersionOutline { id, version, status, origin_type, published_at })
-            })
-            .collect()
+        versions_with_assets(&self.reads, models).await
     }
 
-    /// The versions (with assets) of `ids`, in that order (ids not found are left out).
-    pub async fn versions_by_id(&self, ids: &[String]) -> Result<Vec<VersionRecord>> {
-        let models = package_versions::Entity::find()
-            .filter(package_versions::Column::Id.is_in(ids.iter().cloned()))
-            .all(&self.reads)
+    /// The newest Published version of `package_id` by publish time, and the status of
+    /// `tagged` (if given): what the default display version is made of.
+    pub async fn display_candidates(
+        &self,
+        package_id: &str,
+        tagged: Option<&str>,
+    ) -> Result<(Option<String>, Option<VersionStatus>)> {
+        let newest: Option<String> = package_versions::Entity::find()
+            .select_only()
+            .column(package_versions::Column::Version)
+            .filter(package_versions::Column::PackageId.eq(package_id))
+            .filter(package_versions::Column::Status.eq(VersionStatus::Published.as_str()))
+            .order_by_desc(package_versions::Column::PublishedAt)
+            .into_tuple()
+            .one(&self.reads)
             .await?;
-        let mut found: HashMap<String, VersionRecord> =
-            versions_with_assets(&self.reads, models).await?.into_iter().map(|v| (v.id.clone(), v)).collect();
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        let tagged_status = match tagged {
+            Some(version) => package_versions::Entity::find()
+                .select_only()
+                .column(package_versions::Column::Status)
+                .filter(package_versions::Column::PackageId.eq(package_id))
+                .filter(package_versions::Column::Version.eq(version))
+                .into_tuple::<String>()
+                .one(&self.reads)
+                .await?
+                .and_then(|s| VersionStatus::parse(&s)),
+            None => None,
+        };
+        Ok((newest, tagged_status))
     }
 
     /// The version numbered `version` (with assets) of each of the given packages that has one.

@@ -52,6 +52,9 @@ enum AssetMiss {
     Elsewhere,
 }
 
+/// How often a registry's document is revalidated at most for versions it lacks.
+pub const FRESH_VERSION_SECONDS: u64 = 5;
+
 impl Service {
     /// The file `asset` of `version` when the asking repository itself holds it and may serve it
     /// (the version is downloadable there): the only lookup a warm download needs.
@@ -131,6 +134,26 @@ impl Service {
         Box::pin(self.fetch_through_chain(target, adapter, coordinates, version, asset)).await
     }
 
+    /// A version the cached registry documents lack (a lockfile made elsewhere names a version
+    /// published since) has them revalidated at once, at most once per document every
+    /// [`FRESH_VERSION_SECONDS`]: the version installs without waiting out the metadata TTL.
+    /// Whether any document is due again.
+    async fn revalidate_upstream(
+        &self,
+        view: &super::PackageView,
+        adapter: &dyn FormatAdapter,
+        coordinates: &PackageCoordinates,
+    ) -> bool {
+        let mut expired = false;
+        for (_, connection) in &view.gateways {
+            let Ok(base) = self.upstreams.discovered_base(connection, adapter).await else { continue };
+            if let Some(url) = adapter.upstream_metadata_url(&base, coordinates) {
+                expired |= self.upstreams.expire(&url, std::time::Duration::from_secs(FRESH_VERSION_SECONDS)).await;
+            }
+        }
+        expired
+    }
+
     /// Records, at most once a day a replica, that `version` was downloaded from `target` (what
     /// cleanup goes by); the write runs apart, and a failure only logs.
     fn note_download(&self, target: &RepoTarget, coordinates: &PackageCoordinates, version: &str) {
@@ -161,7 +184,13 @@ impl Service {
         version: &str,
         asset: &str,
     ) -> Result<AssetBody, ServiceError> {
-        let view = self.version_view(target, adapter, coordinates, version).await?;
+        let mut view = self.version_view(target, adapter, coordinates, version).await?;
+        if !view.versions.contains_key(version)
+            && !view.held_back.contains_key(version)
+            && self.revalidate_upstream(&view, adapter, coordinates).await
+        {
+            view = self.version_view(target, adapter, coordinates, version).await?;
+        }
         if let Some(until) = view.held_back.get(version) {
             return Err(ServiceError::not_found(
                 ResourceType::PackageVersion,
