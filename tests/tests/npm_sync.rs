@@ -10,6 +10,10 @@
 //!   another package's task id is not found under this one.
 //! - `a_killed_sync_resumes` (SQLite): the server is killed while a sync waits on a slow
 //!   registry; after the restart the task is taken up again and succeeds.
+//! - `bulk_sync_from_a_file` (SQLite): `tributary npm sync --from FILE --state STATE` queues a task
+//!   per name (a comment and a blank line skipped), follows them to the end and says how many
+//!   synced; the gateway then holds every package (the registry down, npm views them through
+//!   `bb`); run again, it finds every task done in its state file and queues nothing new.
 //! - `replicas_share_sync_tasks` (PostgreSQL): two servers on one database work through 100
 //!   tasks queued through both: every task succeeds, was claimed once, and the registry served
 //!   each tarball once.
@@ -20,7 +24,7 @@ use serde_json::{Value, json};
 use tributary_tests::fixture_server::Mode;
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
 use tributary_tests::scenario::{chain, server_with_upstream};
-use tributary_tests::{Backend, TestServer, on_both_backends};
+use tributary_tests::{Backend, TestServer, on_both_backends, tributary_bin};
 
 on_both_backends!(sync_ingests_every_version);
 
@@ -189,4 +193,51 @@ async fn replicas_share_sync_tasks() {
         assert_eq!(ended["attempts"], 1, "{} was claimed more than once: {ended}", packed.name);
         assert_eq!(fixture.requests(&packed.tarball_path()), 1, "{}'s tarball was fetched more than once", packed.name);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_sync_from_a_file() {
+    let specs: Vec<PackageSpec> = (0..5).map(|i| PackageSpec::new(&format!("bulk{i}"), "1.0.0")).collect();
+    let packs = npm_pack(&specs);
+    let fixture = NpmFixture::with(&packs);
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    let work = tempfile::tempdir().expect("a folder");
+    let names = work.path().join("names.txt");
+    let listed: Vec<String> = packs.iter().map(|p| p.name.clone()).collect();
+    std::fs::write(&names, format!("# the packages\n{}\n\n", listed.join("\n"))).expect("names");
+    let state = work.path().join("state.json");
+    let run = || {
+        std::process::Command::new(tributary_bin())
+            .args(["npm", "sync", "--registry", &format!("{}/npm/acme/aa/", server.url()), "--from"])
+            .arg(&names)
+            .arg("--state")
+            .arg(&state)
+            .env("CODEARTIFACT_AUTH_TOKEN", &token)
+            .output()
+            .expect("tributary runs")
+    };
+    let first = run();
+    let said = format!("{}{}", String::from_utf8_lossy(&first.stdout), String::from_utf8_lossy(&first.stderr));
+    assert!(first.status.success(), "{said}");
+    assert!(said.contains("5 synced, 0 failed"), "{said}");
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&state).expect("a state file")).expect("json");
+    assert_eq!(recorded.as_object().expect("an object").len(), 5, "{recorded}");
+
+    fixture.set_mode(Mode::Down);
+    let home = tempfile::tempdir().expect("a HOME");
+    let registry = format!("{}/npm/acme/bb/", server.url());
+    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
+    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    for name in &listed {
+        let viewed = npm_command(home.path()).args(["view", name, "version"]).output().expect("npm runs");
+        assert!(viewed.status.success(), "{name}: {}", String::from_utf8_lossy(&viewed.stderr));
+    }
+
+    // Again: every task already succeeded; nothing new is queued (the registry is down).
+    let again = run();
+    let said = format!("{}{}", String::from_utf8_lossy(&again.stdout), String::from_utf8_lossy(&again.stderr));
+    assert!(again.status.success(), "{said}");
+    let recorded_again: Value = serde_json::from_slice(&std::fs::read(&state).expect("a state file")).expect("json");
+    assert_eq!(recorded_again, recorded, "no task was queued again");
 }

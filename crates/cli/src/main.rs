@@ -6,9 +6,11 @@
 //! - `tributary go publish DIR --version V --endpoint URL`: publishes a Go module.
 //! - `tributary principal create|list|rotate|delete`: manages principals through the API.
 //! - `tributary token list|revoke`: the caller's tokens, through the API.
+//! - `tributary npm sync --from FILE|-`: bulk sync of npm packages, with a progress bar.
 
 mod config;
 mod go_publish;
+mod npm_sync;
 mod principal;
 mod token;
 
@@ -60,6 +62,16 @@ enum Command {
     /// Your tokens: list them, revoke one.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// npm: bulk sync.
+    #[command(subcommand)]
+    Npm(NpmCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum NpmCommand {
+    /// Queue a sync task per package name of a file (or standard input) through a repository's
+    /// npm endpoint, rate-limited, and follow them with a progress bar; resumable with `--state`.
+    Sync(npm_sync::SyncArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +99,7 @@ fn main() -> anyhow::Result<()> {
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Principal(command) => principal::run(command).await,
             Command::Token(command) => token::run(command).await,
+            Command::Npm(NpmCommand::Sync(args)) => npm_sync::run(args).await,
             Command::Gc { dry_run, overrides } => collect_garbage(Config::load(*overrides)?, dry_run).await,
             Command::Migrate(o) => {
                 let config = Config::load(*o)?;
