@@ -13,6 +13,7 @@ mod m20261208_000007_upstream_views;
 mod m20261209_000008_tokens;
 mod m20261210_000009_release_age;
 mod m20261211_000010_sync_tasks;
+mod m20261212_000011_changes_followers;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000008_tokens::Migration),
             Box::new(m20261210_000009_release_age::Migration),
             Box::new(m20261211_000010_sync_tasks::Migration),
+            Box::new(m20261212_000011_changes_followers::Migration),
         ]
     }
 }

@@ -218,6 +218,8 @@ struct FixturePackage {
 pub struct Registry {
     packages: Mutex<BTreeMap<String, FixturePackage>>,
     published: Mutex<u32>,
+    /// The CouchDB-style changes feed (`/_changes`): (sequence, package name), a line per publish.
+    changes: Mutex<Vec<(u32, String)>>,
 }
 
 /// The fixture registry, serving until dropped. It derefs to its [`FixtureServer`]: `url()`
@@ -270,6 +272,7 @@ impl NpmFixture {
         };
         // One minute apart, in the order published.
         let published_at = when.unwrap_or_else(|| format!("2024-01-01T{:02}:{:02}:00.000Z", n / 60 % 24, n % 60));
+        lock(&self.state().changes).push((n, packed.name.clone()));
         let mut packages = lock(&self.state().packages);
         let package = packages.entry(packed.name.clone()).or_default();
         let is_prerelease = packed.version.contains('-');
@@ -308,6 +311,29 @@ fn semver_gt(a: &str, b: &str) -> bool {
     parse(a) > parse(b)
 }
 
+/// `/_changes?since=N&limit=M`: the publishes after sequence `N`, as CouchDB (and npm's
+/// replication endpoint) list them.
+fn changes(request: &Request, registry: &Registry) -> Response {
+    let param = |key: &str| {
+        request
+            .query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{key}=")).and_then(|v| v.parse::<u32>().ok()))
+    };
+    let since = param("since").unwrap_or(0);
+    let limit = param("limit").unwrap_or(1000) as usize;
+    let changes = lock(&registry.changes);
+    let results: Vec<Value> = changes
+        .iter()
+        .filter(|(seq, _)| *seq > since)
+        .take(limit)
+        .map(|(seq, name)| serde_json::json!({ "seq": seq, "id": name, "changes": [{ "rev": format!("{seq}-fixture") }] }))
+        .collect();
+    let last = results.last().and_then(|r| r["seq"].as_u64()).unwrap_or(u64::from(since));
+    let body = serde_json::json!({ "results": results, "last_seq": last });
+    Response::new(200, "application/json", serde_json::to_vec(&body).expect("json"))
+}
+
 fn not_found() -> Response {
     Response::new(404, "application/json", br#"{"error":"Not found"}"#.to_vec())
 }
@@ -316,6 +342,9 @@ fn not_found() -> Response {
 /// `url` is the fixture's own.
 fn route(request: &Request, registry: &Registry, url: &str) -> Response {
     let path = request.path.trim_start_matches('/');
+    if path == "_changes" {
+        return changes(request, registry);
+    }
     let packages = lock(&registry.packages);
     // A tarball: `{name}/-/{file}`.
     if let Some((name, file)) = path.split_once("/-/") {

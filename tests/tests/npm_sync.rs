@@ -14,11 +14,16 @@
 //!   per name (a comment and a blank line skipped), follows them to the end and says how many
 //!   synced; the gateway then holds every package (the registry down, npm views them through
 //!   `bb`); run again, it finds every task done in its state file and queues nothing new.
+//! - `follower_picks_up_new_versions` (both backends): the gateway follows the registry's
+//!   `_changes` feed for the packages it holds: a version of `lib` published to the registry is in
+//!   the gateway within seconds, with nobody asking; `other`, which the gateway does not hold, is
+//!   not; paused, the follower takes nothing (a version published meanwhile stays out), and
+//!   resumed, it catches up; the follower's state (its sequence) reads back.
 //! - `replicas_share_sync_tasks` (PostgreSQL): two servers on one database work through 100
 //!   tasks queued through both: every task succeeds, was claimed once, and the registry served
 //!   each tarball once.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use tributary_tests::fixture_server::Mode;
@@ -26,7 +31,7 @@ use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pac
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends, tributary_bin};
 
-on_both_backends!(sync_ingests_every_version);
+on_both_backends!(sync_ingests_every_version, follower_picks_up_new_versions);
 
 async fn call(
     server: &TestServer,
@@ -150,8 +155,9 @@ async fn a_killed_sync_resumes() {
         assert!(Instant::now() < deadline, "the task was not taken");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.restart();
+    // The registry answers again (the killed server's request still hangs), then the kill.
     fixture.set_mode(Mode::Up);
+    server.restart();
     let deadline = Instant::now() + Duration::from_secs(30);
     let ended = loop {
         let now = state(&server, &token, "lib", &id).await;
@@ -240,4 +246,85 @@ async fn bulk_sync_from_a_file() {
     assert!(again.status.success(), "{said}");
     let recorded_again: Value = serde_json::from_slice(&std::fs::read(&state).expect("a state file")).expect("json");
     assert_eq!(recorded_again, recorded, "no task was queued again");
+}
+
+/// The versions of `package` the repository `repository` holds.
+fn held(server: &TestServer, repository: &str, package: &str) -> Vec<String> {
+    let listed = server
+        .aws(&[
+            "list-package-versions",
+            "--domain",
+            "acme",
+            "--repository",
+            repository,
+            "--format",
+            "npm",
+            "--package",
+            package,
+        ])
+        .ok();
+    let mut versions: Vec<String> = listed["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["version"].as_str().map(str::to_owned))
+        .collect();
+    versions.sort();
+    versions
+}
+
+async fn follower(server: &TestServer, method: &str, body: Value) -> Value {
+    let body = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+    let path = "/v1/repository/changes-follower?domain=acme&repository=gateway";
+    let answer = server.signed(method, path, &body, SystemTime::now(), false).send().await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    answer.json().await.expect("json")
+}
+
+async fn follower_picks_up_new_versions(backend: Backend) {
+    let packs = npm_pack(&[
+        PackageSpec::new("lib", "1.0.0"),
+        PackageSpec::new("other", "1.0.0"),
+        PackageSpec::new("lib", "1.1.0"),
+        PackageSpec::new("other", "2.0.0"),
+        PackageSpec::new("lib", "1.2.0"),
+    ]);
+    let fixture = NpmFixture::with(&packs[..2]);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    // The gateway holds `lib` (downloaded once through `aa`), not `other`.
+    let (status, _) =
+        call(&server, &token, reqwest::Method::GET, &format!("/npm/acme/aa/{}", packs[0].tarball_path()), None).await;
+    assert_eq!(status, 200);
+    let set = follower(&server, "PUT", json!({ "mode": "exist" })).await;
+    assert_eq!(set["changesFollower"]["mode"], "exist", "{set}");
+
+    fixture.publish(&packs[2]);
+    fixture.publish(&packs[3]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while held(&server, "gateway", "lib") != ["1.0.0", "1.1.0"] {
+        assert!(
+            Instant::now() < deadline,
+            "the follower did not bring lib 1.1.0: {:?}",
+            held(&server, "gateway", "lib")
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let other = server.aws(&["list-packages", "--domain", "acme", "--repository", "gateway"]).ok();
+    assert!(!other.to_string().contains("\"other\""), "`other` is not held, so not followed: {other}");
+    let state = follower(&server, "GET", Value::Null).await;
+    assert_ne!(state["changesFollower"]["since"], "0", "{state}");
+
+    // Paused, it takes nothing; resumed, it catches up.
+    follower(&server, "PUT", json!({ "mode": "exist", "paused": true })).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    fixture.publish(&packs[4]);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(held(&server, "gateway", "lib"), ["1.0.0", "1.1.0"], "a paused follower synced");
+    follower(&server, "PUT", json!({ "mode": "exist", "paused": false })).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while held(&server, "gateway", "lib") != ["1.0.0", "1.1.0", "1.2.0"] {
+        assert!(Instant::now() < deadline, "the resumed follower did not catch up");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }

@@ -321,9 +321,11 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
 }
 
 /// Runs the queued sync tasks, one at a time, as one of the fleet's workers (docs/ARCHITECTURE.md,
-/// "Sync tasks"): claims the oldest, runs it, and looks again every second when none waits.
+/// "Sync tasks"): claims the oldest, runs it, and looks again every second when none waits; and
+/// reads the changes feeds of the gateways that follow one, every two seconds.
 fn work_sync_tasks(service: Service) {
     let worker = format!("worker-{}-{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+    let follower = service.clone();
     actix_web::rt::spawn(async move {
         loop {
             match service.run_one_sync(&worker).await {
@@ -332,6 +334,15 @@ fn work_sync_tasks(service: Service) {
                 Err(e) => tracing::warn!(error.message = %e.message, "cannot run a sync task"),
             }
             actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    let reader = format!("changes-{}-{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+    actix_web::rt::spawn(async move {
+        loop {
+            if let Err(e) = follower.follow_changes_once(&reader).await {
+                tracing::warn!(error.message = %e.message, "cannot follow the changes feeds");
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(2)).await;
         }
     });
 }

@@ -93,7 +93,11 @@ impl Service {
             ServiceError::new(ErrorKind::Validation, format!("the format of {coordinates} is not served here"))
         })?;
         self.log_sync(worker, task, &format!("syncing {coordinates} through `{}`", task.repository)).await?;
-        let view = self.package_view(&target, adapter, coordinates).await?;
+        // A sync reads the registries as they are now, not as cached.
+        let mut view = self.package_view(&target, adapter, coordinates).await?;
+        if self.revalidate_upstream(&view, adapter, coordinates, 0).await {
+            view = self.package_view(&target, adapter, coordinates).await?;
+        }
         if let Some(e) = &view.upstream_error {
             self.log_sync(worker, task, &format!("an external connection failed: {}", e.message)).await?;
             return Ok(false);

@@ -40,7 +40,7 @@ pub use error::StoreError;
 pub use package_groups::{PackageGroupRecord, package_group_not_found};
 pub use packages::{AssetRecord, NewVersion, PackageRecord, PutOutcome, StatusOutcome, VersionRecord};
 pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
-pub use sync::{SyncState, SyncTask};
+pub use sync::{ChangesFollower, SyncState, SyncTask};
 pub use tokens::{TokenRecord, WebLogin};
 pub use tributary_model::records::{Domain, Repository, Tag};
 

@@ -205,3 +205,95 @@ impl Store {
             .await?)
     }
 }
+
+/// A gateway following its registry's `_changes` feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangesFollower {
+    /// The gateway.
+    pub repository_id: String,
+    /// Its domain.
+    pub domain_id: String,
+    /// `exist` (sync the packages it holds) or `all`.
+    pub mode: String,
+    /// Whether it is paused.
+    pub paused: bool,
+    /// The feed, when not the registry's own `/_changes`.
+    pub changes_url: Option<String>,
+    /// The sequence read up to.
+    pub since: String,
+    /// What went wrong last, if the last read failed.
+    pub last_error: Option<String>,
+    /// When it last moved.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<crate::entity::changes_followers::Model> for ChangesFollower {
+    fn from(m: crate::entity::changes_followers::Model) -> Self {
+        Self {
+            repository_id: m.repository_id,
+            domain_id: m.domain_id,
+            mode: m.mode,
+            paused: m.paused,
+            changes_url: m.changes_url,
+            since: m.since,
+            last_error: m.last_error,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl Store {
+    /// Sets the follower of the gateway `follower.repository_id` (its `since` kept when it
+    /// exists and `since` is not given).
+    pub async fn set_changes_follower(&self, follower: &ChangesFollower, since_given: bool) -> Result<ChangesFollower> {
+        use crate::entity::changes_followers;
+        let existing = changes_followers::Entity::find_by_id(follower.repository_id.clone()).one(&self.db).await?;
+        let since = match (&existing, since_given) {
+            (Some(found), false) => found.since.clone(),
+            _ => follower.since.clone(),
+        };
+        changes_followers::Entity::delete_by_id(follower.repository_id.clone()).exec(&self.db).await?;
+        let model = changes_followers::ActiveModel {
+            repository_id: Set(follower.repository_id.clone()),
+            domain_id: Set(follower.domain_id.clone()),
+            mode: Set(follower.mode.clone()),
+            paused: Set(follower.paused),
+            changes_url: Set(follower.changes_url.clone()),
+            since: Set(since),
+            last_error: Set(None),
+            updated_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(ChangesFollower::from(model))
+    }
+
+    /// The follower of the gateway `repository_id`, if any.
+    pub async fn changes_follower(&self, repository_id: &str) -> Result<Option<ChangesFollower>> {
+        use crate::entity::changes_followers;
+        Ok(changes_followers::Entity::find_by_id(repository_id.to_owned()).one(&self.db).await?.map(Into::into))
+    }
+
+    /// Every follower that is not paused.
+    pub async fn active_changes_followers(&self) -> Result<Vec<ChangesFollower>> {
+        use crate::entity::changes_followers;
+        let found = changes_followers::Entity::find()
+            .filter(changes_followers::Column::Paused.eq(false))
+            .all(&self.reads)
+            .await?;
+        Ok(found.into_iter().map(Into::into).collect())
+    }
+
+    /// Records that the follower of `repository_id` read up to `since` (or failed with `error`).
+    pub async fn advance_changes_follower(&self, repository_id: &str, since: &str, error: Option<&str>) -> Result<()> {
+        use crate::entity::changes_followers;
+        changes_followers::Entity::update_many()
+            .col_expr(changes_followers::Column::Since, Expr::value(since))
+            .col_expr(changes_followers::Column::LastError, Expr::value(error.map(str::to_owned)))
+            .col_expr(changes_followers::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(changes_followers::Column::RepositoryId.eq(repository_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

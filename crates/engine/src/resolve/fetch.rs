@@ -137,18 +137,19 @@ impl Service {
     /// A version the cached registry documents lack (a lockfile made elsewhere names a version
     /// published since) has them revalidated at once, at most once per document every
     /// [`FRESH_VERSION_SECONDS`]: the version installs without waiting out the metadata TTL.
-    /// Whether any document is due again.
-    async fn revalidate_upstream(
+    /// Whether any document is due again (those read within `fresh` seconds are not).
+    pub(crate) async fn revalidate_upstream(
         &self,
         view: &super::PackageView,
         adapter: &dyn FormatAdapter,
         coordinates: &PackageCoordinates,
+        fresh: u64,
     ) -> bool {
         let mut expired = false;
         for (_, connection) in &view.gateways {
             let Ok(base) = self.upstreams.discovered_base(connection, adapter).await else { continue };
             if let Some(url) = adapter.upstream_metadata_url(&base, coordinates) {
-                expired |= self.upstreams.expire(&url, std::time::Duration::from_secs(FRESH_VERSION_SECONDS)).await;
+                expired |= self.upstreams.expire(&url, std::time::Duration::from_secs(fresh)).await;
             }
         }
         expired
@@ -187,7 +188,7 @@ impl Service {
         let mut view = self.version_view(target, adapter, coordinates, version).await?;
         if !view.versions.contains_key(version)
             && !view.held_back.contains_key(version)
-            && self.revalidate_upstream(&view, adapter, coordinates).await
+            && self.revalidate_upstream(&view, adapter, coordinates, FRESH_VERSION_SECONDS).await
         {
             view = self.version_view(target, adapter, coordinates, version).await?;
         }

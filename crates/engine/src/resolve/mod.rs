@@ -148,6 +148,6 @@ impl Service {
 }
 
 /// The format an external connection serves.
-fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
+pub(crate) fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
     tributary_model::ExternalConnection::find(connection).map(|c| c.format)
 }

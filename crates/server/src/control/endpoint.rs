@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use tributary_engine::access::{Permission, Resource, actions};
 use tributary_engine::{
-    CleanupPolicy, CopyRequest, OriginConfigurationUpdate, PackageAddress, PackageFilter, PackageGroupDetails, RepoRef,
-    TaggedResource, VersionFilter, VersionSelection,
+    CleanupPolicy, CopyRequest, FollowerSettings, OriginConfigurationUpdate, PackageAddress, PackageFilter,
+    PackageGroupDetails, RepoRef, TaggedResource, VersionFilter, VersionSelection,
 };
 use tributary_model::package_group::{OriginRule, RuleMode};
 use tributary_model::records::Tag;
@@ -193,6 +193,10 @@ pub enum Endpoint {
     PutReleaseAgePolicy { repo: RepoRef, policy: ReleaseAgePolicy },
     /// `GET /v1/repository/release-age` (Tributary extension)
     GetReleaseAgePolicy { repo: RepoRef },
+    /// `PUT /v1/repository/changes-follower` (Tributary extension)
+    PutChangesFollower { repo: RepoRef, settings: FollowerSettings },
+    /// `GET /v1/repository/changes-follower` (Tributary extension)
+    GetChangesFollower { repo: RepoRef },
     /// `POST /v1/repository/cleanup` (Tributary extension)
     CleanUpRepository { repo: RepoRef, dry_run: bool },
     /// `POST /v1/tag`
@@ -536,6 +540,16 @@ struct UntagBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FollowerBody {
+    mode: Option<String>,
+    #[serde(default)]
+    paused: bool,
+    changes_url: Option<String>,
+    since: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct PublicAccessBody {
     public: Option<bool>,
 }
@@ -647,6 +661,8 @@ impl Endpoint {
             Self::GetCleanupPolicy { .. } => "GetCleanupPolicy",
             Self::PutReleaseAgePolicy { .. } => "PutReleaseAgePolicy",
             Self::GetReleaseAgePolicy { .. } => "GetReleaseAgePolicy",
+            Self::PutChangesFollower { .. } => "PutChangesFollower",
+            Self::GetChangesFollower { .. } => "GetChangesFollower",
             Self::CleanUpRepository { .. } => "CleanUpRepository",
             Self::TagResource { .. } => "TagResource",
             Self::UntagResource { .. } => "UntagResource",
@@ -687,6 +703,7 @@ impl Endpoint {
             | Self::ListTokens
             | Self::GetCleanupPolicy { .. }
             | Self::GetReleaseAgePolicy { .. }
+            | Self::GetChangesFollower { .. }
             | Self::GetPackageVersionViews { .. }
             | Self::DescribePackageGroup { .. }
             | Self::ListPackageGroups { .. }
@@ -697,6 +714,7 @@ impl Endpoint {
             Self::PromotePackageVersion { .. } => Some("PromotePackageVersion"),
             Self::PutCleanupPolicy { .. } => Some("PutCleanupPolicy"),
             Self::PutReleaseAgePolicy { .. } => Some("PutReleaseAgePolicy"),
+            Self::PutChangesFollower { .. } => Some("PutChangesFollower"),
             // A dry run changes nothing, but it is an administration all the same.
             Self::CleanUpRepository { .. } => Some("CleanUpRepository"),
             Self::CreatePackageGroup { .. } => Some("CreatePackageGroup"),
@@ -878,6 +896,8 @@ impl Endpoint {
             Self::GetCleanupPolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
             Self::PutReleaseAgePolicy { repo, .. } => vec![on("tributary:PutReleaseAgePolicy", repository(repo))],
             Self::GetReleaseAgePolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
+            // The engine checks these (the repository must be an npm gateway).
+            Self::PutChangesFollower { .. } | Self::GetChangesFollower { .. } => Vec::new(),
             Self::CleanUpRepository { repo, .. } => vec![on("tributary:CleanUpRepository", repository(repo))],
             // A package group's operations are the domain's (its ARN names the domain).
             Self::CreatePackageGroup { domain, .. } => {
@@ -1090,6 +1110,17 @@ impl Endpoint {
                 Self::PutReleaseAgePolicy { repo: q.repo()?, policy: body(bytes)? }
             }
             ("GET", "/v1/repository/release-age") => Self::GetReleaseAgePolicy { repo: q.repo()? },
+            ("PUT", "/v1/repository/changes-follower") => {
+                let b: FollowerBody = body(bytes)?;
+                let settings = FollowerSettings {
+                    mode: b.mode.unwrap_or_else(|| "exist".to_owned()),
+                    paused: b.paused,
+                    changes_url: b.changes_url,
+                    since: b.since,
+                };
+                Self::PutChangesFollower { repo: q.repo()?, settings }
+            }
+            ("GET", "/v1/repository/changes-follower") => Self::GetChangesFollower { repo: q.repo()? },
             ("POST", "/v1/repository/cleanup") => Self::CleanUpRepository {
                 repo: q.repo()?,
                 dry_run: match q.get("dry-run") {

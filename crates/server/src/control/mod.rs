@@ -343,6 +343,17 @@ async fn dispatch(
         Endpoint::GetReleaseAgePolicy { repo } => {
             ok(serde_json::json!({ "releaseAgePolicy": service.release_age(caller, &repo).await? }))
         }
+        Endpoint::PutChangesFollower { repo, settings } => {
+            let follower = service.set_changes_follower(caller, &repo, settings).await?;
+            ok(serde_json::json!({ "changesFollower": render::changes_follower(&follower) }))
+        }
+        Endpoint::GetChangesFollower { repo } => {
+            let (follower, pending) = service.changes_follower(caller, &repo).await?;
+            ok(serde_json::json!({
+                "changesFollower": follower.as_ref().map(render::changes_follower),
+                "pendingSyncTasks": pending,
+            }))
+        }
         Endpoint::ListTokens => {
             let tokens = service.tokens_of_caller(caller, Utc::now()).await?;
             ok(serde_json::json!({ "tokens": tokens.iter().map(render::token).collect::<Vec<_>>() }))

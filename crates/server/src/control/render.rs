@@ -126,6 +126,18 @@ pub(crate) fn cleanup(chosen: &[tributary_engine::CleanupCandidate], dry_run: bo
     json!({ "dryRun": dry_run, "versions": versions })
 }
 
+/// A gateway's changes follower (Tributary extension).
+pub(crate) fn changes_follower(f: &tributary_engine::ChangesFollower) -> Value {
+    json!({
+        "mode": f.mode,
+        "paused": f.paused,
+        "changesUrl": f.changes_url,
+        "since": f.since,
+        "lastError": f.last_error,
+        "updatedTime": timestamp(f.updated_at),
+    })
+}
+
 /// A token (Tributary extension): never its value.
 pub(crate) fn token(t: &tributary_engine::TokenRecord) -> Value {
     json!({

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod blob_collections;
+pub mod changes_followers;
 pub mod cleanup_policies;
 pub mod dist_tags;
 pub mod domains;
