@@ -18,7 +18,8 @@
 //!   `_changes` feed for the packages it holds: a version of `lib` published to the registry is in
 //!   the gateway within seconds, with nobody asking; `other`, which the gateway does not hold, is
 //!   not; paused, the follower takes nothing (a version published meanwhile stays out), and
-//!   resumed, it catches up; the follower's state (its sequence) reads back.
+//!   resumed, it catches up; the follower's state (its sequence) reads back; `/metrics` shows
+//!   the sync queue and the follower's lag.
 //! - `replicas_share_sync_tasks` (PostgreSQL): two servers on one database work through 100
 //!   tasks queued through both: every task succeeds, was claimed once, and the registry served
 //!   each tarball once.
@@ -327,4 +328,8 @@ async fn follower_picks_up_new_versions(backend: Backend) {
         assert!(Instant::now() < deadline, "the resumed follower did not catch up");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // `/metrics` shows the queue and how far behind the follower is.
+    let metrics = server.metrics().await;
+    assert!(metrics.contains("tributary_sync_tasks_pending "), "{metrics}");
+    assert!(metrics.contains("tributary_changes_follower_lag_seconds{repository_id="), "{metrics}");
 }

@@ -72,6 +72,21 @@ impl Service {
         Ok((self.store.changes_follower(&repository_id).await?, self.store.pending_syncs().await?))
     }
 
+    /// For `/metrics`: how many sync tasks wait or run, and for each followed gateway (by
+    /// repository id) how many seconds ago its follower last read its feed.
+    pub async fn sync_status(&self) -> Result<(u64, Vec<(String, i64)>), ServiceError> {
+        let pending = self.store.pending_syncs().await?;
+        let now = Utc::now();
+        let lags = self
+            .store
+            .active_changes_followers()
+            .await?
+            .into_iter()
+            .map(|f| (f.repository_id, (now - f.updated_at).num_seconds().max(0)))
+            .collect();
+        Ok((pending, lags))
+    }
+
     /// The domain's and the repository's ids of `repo`, an npm gateway.
     async fn npm_gateway(&self, caller: &Caller, repo: &RepoRef) -> Result<(String, String), ServiceError> {
         caller.check_domain(&repo.domain)?;

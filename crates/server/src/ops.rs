@@ -59,7 +59,8 @@ fn latency_histogram() -> Histogram {
 /// The server's metrics (`/metrics`, Prometheus text): requests by plane (`control` or a
 /// format's prefix), endpoint and status class; their latency (until the response head) by plane
 /// and endpoint; files served by each format that counts them
-/// (`tributary_{format}_downloads_total{kind}`, e.g. PyPI's metadata and distributions).
+/// (`tributary_{format}_downloads_total{kind}`, e.g. PyPI's metadata and distributions); the
+/// sync tasks pending and each changes follower's lag.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
@@ -68,6 +69,13 @@ pub struct Metrics {
     downloads: Vec<(&'static str, Family<KindLabels, Counter>)>,
     cache_entries: Family<CacheLabels, Gauge>,
     cache_bytes: Family<CacheLabels, Gauge>,
+    sync_pending: Gauge,
+    follower_lag: Family<FollowerLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FollowerLabels {
+    repository_id: String,
 }
 
 impl Default for Metrics {
@@ -108,7 +116,15 @@ impl Default for Metrics {
             "What each cache bounded by weight holds, in bytes",
             cache_bytes.clone(),
         );
-        Self { registry, requests, latency, downloads, cache_entries, cache_bytes }
+        let sync_pending = Gauge::default();
+        registry.register("tributary_sync_tasks_pending", "Sync tasks waiting or running", sync_pending.clone());
+        let follower_lag = Family::<FollowerLabels, Gauge>::default();
+        registry.register(
+            "tributary_changes_follower_lag_seconds",
+            "Seconds since each following gateway last read its registry's changes feed",
+            follower_lag.clone(),
+        );
+        Self { registry, requests, latency, downloads, cache_entries, cache_bytes, sync_pending, follower_lag }
     }
 }
 
@@ -129,7 +145,13 @@ impl Metrics {
         }
     }
 
-    fn render(&self, caches: &[tributary_engine::CacheSize]) -> String {
+    fn render(&self, caches: &[tributary_engine::CacheSize], sync: Option<(u64, Vec<(String, i64)>)>) -> String {
+        if let Some((pending, lags)) = sync {
+            self.sync_pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
+            for (repository_id, lag) in lags {
+                self.follower_lag.get_or_create(&FollowerLabels { repository_id }).set(lag);
+            }
+        }
         for cache in caches {
             let labels = CacheLabels { cache: cache.name };
             self.cache_entries.get_or_create(&labels).set(i64::try_from(cache.entries).unwrap_or(i64::MAX));
@@ -159,7 +181,10 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // The sync queue is the database's: a scrape that cannot read it leaves those gauges as
+    // they were.
+    let sync = state.service.sync_status().await.ok();
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state.service.cache_sizes()))
+        .body(state.metrics.render(&state.service.cache_sizes(), sync))
 }
