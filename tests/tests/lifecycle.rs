@@ -207,6 +207,12 @@ async fn versions_by_revision(backend: Backend) {
     let dir = tempfile::tempdir().expect("a directory");
     publish(&server, dir.path(), "1.0.0", &[("a.bin", b"one".to_vec())]);
     publish(&server, dir.path(), "2.0.0", &[("a.bin", b"two".to_vec())]);
+    publish(&server, dir.path(), "3.0.0", &[("a.bin", b"three".to_vec())]);
+    // Pages of one (the aws CLI follows `nextToken`): each version once, in publish order.
+    let paged = on_package(&server, "list-package-versions", &["--page-size", "1"]).ok();
+    let paged: Vec<&str> =
+        paged["versions"].as_array().expect("versions").iter().filter_map(|v| v["version"].as_str()).collect();
+    assert_eq!(paged, ["1.0.0", "2.0.0", "3.0.0"], "pages repeat or skip versions");
     let current = format!("1.0.0={}", revision_of(&server, "1.0.0"));
     let changed = on_package(
         &server,

@@ -9,6 +9,9 @@
 //!   a policy, serves both; `@corp/tool` is served at once (the exception);
 //! - the real npm, pointed at `aa`, installs `lib` as 1.0.0;
 //! - once 2.0.0 is an hour old, `aa` lists it and serves it, with no change to the policy.
+//! - `pnpm_minimum_release_age` (SQLite): no policy on the server; pnpm with `minimumReleaseAge`
+//!   (60 minutes) adds `lib` through `bb` as 1.0.0, not the 10-minute-old 2.0.0, from the
+//!   documents the server serves (the abbreviated one carries `time`).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,7 +19,7 @@ use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
 use tributary_tests::scenario::{chain, server_with_upstream};
-use tributary_tests::{Backend, TestServer, on_both_backends};
+use tributary_tests::{Backend, TestServer, on_both_backends, workspace_root};
 
 on_both_backends!(young_versions_wait);
 
@@ -125,4 +128,47 @@ async fn young_versions_wait(backend: Backend) {
     }
     let (status, said) = get(&server, &token, &format!("/npm/acme/aa/{}", packs[1].tarball_path()), false).await;
     assert_eq!(status, 200, "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pnpm_minimum_release_age() {
+    let at = |age: chrono::TimeDelta| (Utc::now() - age).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let packs = npm_pack(&[PackageSpec::new("lib", "1.0.0"), PackageSpec::new("lib", "2.0.0")]);
+    let fixture = NpmFixture::with(&[]);
+    fixture.publish_at(&packs[0], &at(chrono::TimeDelta::days(2)));
+    fixture.publish_at(&packs[1], &at(chrono::TimeDelta::minutes(10)));
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    let pnpm = std::env::var_os("TRIBUTARY_TEST_PNPM")
+        .map_or_else(|| workspace_root().join("target/tools/npm-global/bin/pnpm"), std::path::PathBuf::from);
+    let home = tempfile::tempdir().expect("a HOME");
+    let registry = format!("{}/npm/acme/bb/", server.url());
+    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
+    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    let project = home.path().join("project");
+    std::fs::create_dir(&project).expect("a project");
+    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    std::fs::write(project.join("pnpm-workspace.yaml"), "minimumReleaseAge: 60\n").expect("pnpm-workspace.yaml");
+    let store = home.path().join("pnpm-store");
+    let added = std::process::Command::new(&pnpm)
+        .args(["add", "lib", "--store-dir"])
+        .arg(&store)
+        .args(["--reporter", "append-only"])
+        .current_dir(&project)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("XDG_CACHE_HOME", home.path().join(".cache"))
+        .env("XDG_DATA_HOME", home.path().join(".local/share"))
+        .env("npm_config_userconfig", home.path().join(".npmrc"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("pnpm runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&added.stdout), String::from_utf8_lossy(&added.stderr));
+    assert!(added.status.success(), "{said}");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(project.join("node_modules/lib/package.json")).expect("installed"))
+            .expect("a manifest");
+    assert_eq!(manifest["version"], "1.0.0", "pnpm took a version younger than its minimumReleaseAge: {said}");
 }

@@ -224,7 +224,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         print_admin(&admin, &config);
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
-    follow_revocations(service.clone()).await;
+    follow_revocations(service.clone()).await?;
     work_sync_tasks(service.clone());
     let state = AppState {
         service,
@@ -349,10 +349,12 @@ fn work_sync_tasks(service: Service) {
 
 /// Loads the revoked tokens, then reloads them every few seconds, so that a token revoked through
 /// another server is refused here too (docs/ARCHITECTURE.md, "Tokens").
-async fn follow_revocations(service: Service) {
-    if let Err(e) = service.refresh_revocations(chrono::Utc::now()).await {
-        tracing::warn!(error.message = %e.message, "cannot load the revoked tokens");
-    }
+async fn follow_revocations(service: Service) -> anyhow::Result<()> {
+    // A server that cannot tell which tokens were revoked takes none.
+    service
+        .refresh_revocations(chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the revoked tokens: {}", e.message))?;
     actix_web::rt::spawn(async move {
         let every = std::time::Duration::from_secs(tributary_engine::REVOCATION_REFRESH_SECONDS);
         loop {
@@ -362,6 +364,7 @@ async fn follow_revocations(service: Service) {
             }
         }
     });
+    Ok(())
 }
 
 /// Shows the generated admin key once, with the lines that configure the aws CLI for it.

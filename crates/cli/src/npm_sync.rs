@@ -124,7 +124,10 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
         let mut still = Vec::new();
         for name in pending {
             let id = &tasks[name];
-            let (_, answer) = get(name, id).await?;
+            let (status, answer) = get(name, id).await?;
+            if !status.is_success() {
+                bail!("following `{name}`'s task was refused ({status}); run again to resume");
+            }
             match state_of(&answer) {
                 "success" => bar.inc(1),
                 "fail" => {

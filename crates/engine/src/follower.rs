@@ -117,6 +117,15 @@ impl Service {
             if !self.store.take_lease(&key, worker, now, 60_000).await? {
                 continue;
             }
+            // Read again under the lease, from the database itself: another server may have
+            // moved it since the list was read.
+            let follower = match self.store.changes_follower(&follower.repository_id).await? {
+                Some(current) if !current.paused => current,
+                _ => {
+                    self.store.release_lease(&key, worker).await?;
+                    continue;
+                }
+            };
             let outcome = self.follow(&follower).await;
             self.store.release_lease(&key, worker).await?;
             match outcome {

@@ -164,6 +164,12 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn normalize_name(&self, name: &str) -> String {
         name.to_owned()
     }
+    /// Whether a version ingested from this format's registry is stored with the registry's
+    /// publish time (npm's `time`), not the ingestion's: what a release-age policy can judge a
+    /// stored version by (docs/DESIGN.md §2, "Release age").
+    fn upstream_publish_times(&self) -> bool {
+        false
+    }
     /// The dist-tag that names a package's default display version (npm: `latest`, as
     /// CodeArtifact defines it); `None` where the default is the newest published version.
     fn default_display_tag(&self) -> Option<&'static str> {

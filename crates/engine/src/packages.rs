@@ -219,9 +219,10 @@ impl Service {
         let after = next_token.map(|t| pagination::decode(t, 2)).transpose()?;
         let after = match &after {
             Some(key) => {
-                let micros: i64 = key[0].parse().map_err(|_| pagination::invalid_token())?;
-                let at = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros)
-                    .ok_or_else(pagination::invalid_token)?;
+                // The time as stored, to the nanosecond (SQLite keeps them): a coarser one would
+                // bring the page's last version back on the next.
+                let nanos: i64 = key[0].parse().map_err(|_| pagination::invalid_token())?;
+                let at = chrono::DateTime::<chrono::Utc>::from_timestamp_nanos(nanos);
                 Some((at, key[1].as_str()))
             }
             None => None,
@@ -243,7 +244,10 @@ impl Service {
         let items = self.store.version_page(&package.id, filter.status, filter.origin_type, after, limit).await?;
         let next_token = (items.len() == usize::try_from(limit).unwrap_or(usize::MAX))
             .then(|| {
-                items.last().map(|v| pagination::encode(&[&v.published_at.timestamp_micros().to_string(), &v.version]))
+                items.last().and_then(|v| {
+                    let nanos = v.published_at.timestamp_nanos_opt()?;
+                    Some(pagination::encode(&[&nanos.to_string(), &v.version]))
+                })
             })
             .flatten();
         Ok(VersionList { package, default_display_version, page: Page { items, next_token } })

@@ -15,6 +15,9 @@ use crate::{Caller, Service};
 /// worker died is claimed again this long after its last line.
 pub const SYNC_LEASE_SECONDS: i64 = 60;
 
+/// A task taken more than this many times (its workers died each time) is not run again.
+pub const MAX_SYNC_ATTEMPTS: i32 = 3;
+
 impl Service {
     /// Queues a sync of `coordinates` through `target`: `versions`, or every version its search
     /// order offers. Pulling from upstream must be allowed to the caller (`ReadFromUpstream`).
@@ -54,6 +57,11 @@ impl Service {
         let Some(task) = self.store.claim_sync_task(worker, lease, Utc::now()).await? else {
             return Ok(false);
         };
+        if task.attempts > MAX_SYNC_ATTEMPTS {
+            self.log_sync(worker, &task, &format!("given up after {MAX_SYNC_ATTEMPTS} attempts")).await?;
+            self.store.finish_sync(&task.id, worker, SyncState::Failed, Utc::now()).await?;
+            return Ok(true);
+        }
         let state = match self.run_sync(worker, &task).await {
             Ok(true) => SyncState::Done,
             Ok(false) => SyncState::Failed,

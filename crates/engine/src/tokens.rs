@@ -156,6 +156,9 @@ impl Service {
         if caller.is_anonymous() || caller.repositories.is_some() {
             return Err(ServiceError::new(ErrorKind::AccessDenied, "only a principal's token makes tokens"));
         }
+        // What GetAuthorizationToken needs: a principal refused tokens makes none this way.
+        let permission = Permission { action: actions::GET_AUTHORIZATION_TOKEN, resource: Resource::Domain(domain) };
+        self.authorize(&Caller { read_only: false, ..caller.clone() }, permission).await?;
         let principal = self
             .principal_by_id(&caller.principal_id)
             .await?
@@ -202,6 +205,9 @@ impl Service {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<TokenRecord, ServiceError> {
+        if caller.read_only {
+            return Err(ServiceError::new(ErrorKind::AccessDenied, "a read-only token revokes no token"));
+        }
         let id = match self.tokens.verify(key, now) {
             Ok(claims) => claims.jti,
             Err(_) => key.to_owned(),

@@ -42,6 +42,10 @@ impl FormatAdapter for NpmAdapter {
         Some("latest")
     }
 
+    fn upstream_publish_times(&self) -> bool {
+        true
+    }
+
     fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
         let name = if package.namespace.is_empty() {
             package.name.clone()

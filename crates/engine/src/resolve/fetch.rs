@@ -61,6 +61,7 @@ impl Service {
     async fn stored_here(
         &self,
         target: &RepoTarget,
+        adapter: &dyn FormatAdapter,
         coordinates: &PackageCoordinates,
         version: &str,
         asset: &str,
@@ -68,6 +69,16 @@ impl Service {
         let Some(record) = self.version_in(&target.repository_id, coordinates, version).await? else {
             return Ok(None);
         };
+        // A version the repository's release-age policy holds back is not served even when
+        // stored here (a downstream without the policy fetched it through this repository): the
+        // chain path answers why.
+        if let Some(policy) = &target.release_age
+            && adapter.upstream_publish_times()
+            && record.origin.origin_type == OriginType::External
+            && policy.held_until(coordinates, record.published_at, Utc::now()).is_some()
+        {
+            return Ok(None);
+        }
         if !record.status.is_downloadable() {
             return Ok(None);
         }
@@ -111,7 +122,7 @@ impl Service {
         // request in flight when the entry expires) share one lookup. Only a file found there is
         // cached; anything else is resolved through the package view below.
         let lookup = get_or_try_init(&self.caches.stored_assets, &key, || async {
-            match self.stored_here(target, coordinates, version, asset).await {
+            match self.stored_here(target, adapter, coordinates, version, asset).await {
                 Ok(Some(stored)) => Ok(stored),
                 Ok(None) => Err(AssetMiss::Elsewhere),
                 Err(e) => Err(AssetMiss::Failed(e)),
@@ -587,7 +598,7 @@ impl Service {
                 return Err(ServiceError::new(ErrorKind::BadGateway, e.to_string()));
             }
             let (held_key, coordinates, version, asset_name) = held;
-            let stored = match self.stored_here(target, &coordinates, &version, &asset_name).await? {
+            let stored = match self.stored_here(target, adapter, &coordinates, &version, &asset_name).await? {
                 Some(stored) => Some(stored),
                 None => self.caches.passed_through.get(&held_key).await,
             };

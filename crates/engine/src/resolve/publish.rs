@@ -55,6 +55,10 @@ impl Service {
                 ),
             ));
         }
+        if view.held_back.contains_key(&new.version) {
+            let place = "an external connection (held back by this repository's release-age policy)";
+            return Err(version_exists(coordinates, &new.version, place));
+        }
         match view.versions.get(&new.version) {
             Some(VersionSource::Stored { repository, .. }) if *repository == target.repository => {}
             Some(VersionSource::Stored { repository, .. }) => {

@@ -106,13 +106,23 @@ pub struct PackageView {
 
 impl PackageView {
     /// Takes out the versions from an external connection younger than `policy` wants at `now`
-    /// (by the time their registry says they were published), noting when each comes.
-    fn hold_back(&mut self, policy: &ReleaseAgePolicy, coordinates: &PackageCoordinates, now: DateTime<Utc>) {
+    /// (by the time their registry says they were published), noting when each comes. Stored
+    /// ones count only when `stored_times` (their format stores the registry's time: elsewhere a
+    /// stored version's time is its ingestion's, which says nothing of its age).
+    fn hold_back(
+        &mut self,
+        policy: &ReleaseAgePolicy,
+        coordinates: &PackageCoordinates,
+        now: DateTime<Utc>,
+        stored_times: bool,
+    ) {
         let mut held = BTreeMap::new();
         self.versions.retain(|version, source| {
             let published = match source {
                 VersionSource::External { version, .. } => version.published_at,
-                VersionSource::Stored { record, .. } if record.origin.origin_type == OriginType::External => {
+                VersionSource::Stored { record, .. }
+                    if stored_times && record.origin.origin_type == OriginType::External =>
+                {
                     Some(record.published_at)
                 }
                 VersionSource::Stored { .. } => None,
@@ -382,7 +392,7 @@ impl Service {
             }
         }
         if let Some(policy) = &target.release_age {
-            view.hold_back(policy, coordinates, Utc::now());
+            view.hold_back(policy, coordinates, Utc::now(), adapter.upstream_publish_times());
         }
         if target.view.is_some() || !view.held_back.is_empty() {
             // A tag of a version the view does not hold points nowhere (a client then takes the
