@@ -133,12 +133,20 @@ impl Store {
         lease: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<Option<SyncTask>> {
+        let claimable = || {
+            Condition::any().add(sync_tasks::Column::State.eq(SyncState::Waiting.as_str())).add(
+                Condition::all()
+                    .add(sync_tasks::Column::State.eq(SyncState::Processing.as_str()))
+                    .add(sync_tasks::Column::LeaseUntil.lt(now)),
+            )
+        };
+        // Workers look every second: most looks find nothing, and take no write lock for it.
+        let any = sync_tasks::Entity::find().select_only().column(sync_tasks::Column::Id).filter(claimable());
+        if any.into_tuple::<String>().one(&self.reads).await?.is_none() {
+            return Ok(None);
+        }
         let txn = self.begin_write().await?;
-        let claimable = Condition::any().add(sync_tasks::Column::State.eq(SyncState::Waiting.as_str())).add(
-            Condition::all()
-                .add(sync_tasks::Column::State.eq(SyncState::Processing.as_str()))
-                .add(sync_tasks::Column::LeaseUntil.lt(now)),
-        );
+        let claimable = claimable();
         let mut query =
             sync_tasks::Entity::find().filter(claimable).order_by_asc(sync_tasks::Column::CreatedAt).limit(1);
         if self.db.get_database_backend() == DbBackend::Postgres {
