@@ -7,6 +7,7 @@
 //!   names each version; with the registry down, the real npm, pointed at `bb`, lists all three
 //!   versions (`npm view lib versions`) and installs 1.1.0: they are in the gateway. A second sync
 //!   of one version finds it there. A sync of a package no registry has ends `fail`, saying so;
+//!   an anonymous reader of the (public) repository cannot queue one;
 //!   another package's task id is not found under this one.
 //! - `a_killed_sync_resumes` (SQLite): the server is killed while a sync waits on a slow
 //!   registry; after the restart the task is taken up again and succeeds.
@@ -83,6 +84,26 @@ async fn sync_ingests_every_version(backend: Backend) {
     let fixture = NpmFixture::with(&packs);
     let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
     let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+
+    // A public repository's anonymous readers read; they do not queue syncs.
+    let public = server
+        .signed(
+            "PUT",
+            "/v1/repository/public-access?domain=acme&repository=aa",
+            br#"{"public": true}"#,
+            SystemTime::now(),
+            false,
+        )
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(public.status().as_u16(), 200);
+    let anonymous =
+        server.http().put(format!("{}/npm/acme/aa/-/package/lib/syncs", server.url())).send().await.expect("an answer");
+    assert_eq!(anonymous.status().as_u16(), 401, "an anonymous reader queued a sync");
+    assert!(anonymous.text().await.unwrap_or_default().contains("log in to queue a sync"));
+    let read = server.http().get(format!("{}/npm/acme/aa/lib", server.url())).send().await.expect("an answer");
+    assert_eq!(read.status().as_u16(), 200, "the repository is public to read");
 
     let (state, log) = sync(&server, &token, "lib", None).await;
     assert_eq!(state["state"], "success", "{state}\n{log}");

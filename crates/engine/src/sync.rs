@@ -19,14 +19,19 @@ pub const SYNC_LEASE_SECONDS: i64 = 60;
 pub const MAX_SYNC_ATTEMPTS: i32 = 3;
 
 impl Service {
-    /// Queues a sync of `coordinates` through `target`: `versions`, or every version its search
-    /// order offers. Pulling from upstream must be allowed to the caller (`ReadFromUpstream`).
+    /// Queues a sync of `coordinates` through `target` for `caller`: `versions`, or every
+    /// version its search order offers. Pulling from upstream must be allowed to the caller
+    /// (`ReadFromUpstream`), and an anonymous reader of a public repository queues nothing.
     pub async fn queue_sync(
         &self,
+        caller: &Caller,
         target: &RepoTarget,
         coordinates: &PackageCoordinates,
         versions: &[String],
     ) -> Result<SyncTask, ServiceError> {
+        if caller.is_anonymous() {
+            return Err(ServiceError::new(ErrorKind::MissingAuthentication, "log in to queue a sync"));
+        }
         target.check_reads_upstream(coordinates, "the versions to sync")?;
         Ok(self.store.queue_sync(&target.domain.id, &target.repository, coordinates, versions, Utc::now()).await?)
     }

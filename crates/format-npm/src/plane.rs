@@ -284,7 +284,8 @@ impl DataPlane for NpmPlane {
             NpmEndpoint::SyncQueue { name: n } => {
                 let body = read_body(MAX_SMALL_BODY_BYTES).await?;
                 let versions = responses::parse_sync(&body)?;
-                let task = Box::pin(registry::queue_sync(service, cx.target()?, &name(&n)?, &versions)).await?;
+                let (caller, target) = cx.authorized()?;
+                let task = Box::pin(registry::queue_sync(service, caller, target, &name(&n)?, &versions)).await?;
                 Ok(Response::bytes(StatusCode::CREATED, "application/json", responses::render_sync(&task)))
             }
             NpmEndpoint::SyncState { name: n, id } => {

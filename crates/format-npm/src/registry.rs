@@ -416,11 +416,12 @@ pub async fn unpublish_package(
 /// `PUT /-/package/{name}/syncs`: queues a sync of `versions` (all when empty).
 pub async fn queue_sync(
     service: &Service,
+    caller: &tributary_engine::Caller,
     target: &RepoTarget,
     name: &NpmName,
     versions: &[String],
 ) -> Result<tributary_engine::SyncTask, ServiceError> {
-    service.queue_sync(target, &coordinates(name), versions).await
+    service.queue_sync(caller, target, &coordinates(name), versions).await
 }
 
 /// `GET /-/package/{name}/syncs/{id}`.
