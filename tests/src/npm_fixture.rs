@@ -16,7 +16,7 @@
 //! [`FixtureServer::set_mode`]: crate::fixture_server::FixtureServer::set_mode
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
@@ -139,6 +139,20 @@ pub fn npm_command(home: &Path) -> Command {
         .env("npm_config_audit", "false")
         .stdin(Stdio::null());
     command
+}
+
+/// Writes `home/.npmrc` pointing npm at `registry` (ending in `/`) with `token`.
+pub fn write_npmrc(home: &Path, registry: &str, token: &str) {
+    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
+    std::fs::write(home.join(".npmrc"), npmrc).expect("cannot write .npmrc");
+}
+
+/// An empty consumer project `parent/name` (a `package.json` and nothing else): its folder.
+pub fn consumer_project(parent: &Path, name: &str) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir).expect("cannot make a project folder");
+    std::fs::write(dir.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    dir
 }
 
 /// Packs each spec with the real `npm pack` (one `npm` run for all of them).

@@ -10,7 +10,7 @@
 //!   have still answers 404, and asking again within seconds does not ask the registry again.
 
 use serde_json::{Value, json};
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends};
 
@@ -44,8 +44,7 @@ async fn a_new_version_installs_at_once(backend: Backend) {
     // A lockfile made elsewhere names 1.1.0 at `aa`: `npm ci` asks for its tarball directly.
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/aa/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    write_npmrc(home.path(), &registry, &token);
     let project = home.path().join("project");
     std::fs::create_dir(&project).expect("a project");
     let manifest = json!({ "name": "consumer", "version": "1.0.0", "dependencies": { "lib": "1.1.0" } });

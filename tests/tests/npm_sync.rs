@@ -29,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use tributary_tests::fixture_server::Mode;
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends, tributary_bin};
 
@@ -124,16 +124,13 @@ async fn sync_ingests_every_version(backend: Backend) {
     fixture.set_mode(Mode::Down);
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/bb/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    write_npmrc(home.path(), &registry, &token);
     let viewed = npm_command(home.path()).args(["view", "lib", "versions", "--json"]).output().expect("npm runs");
     let said = format!("{}{}", String::from_utf8_lossy(&viewed.stdout), String::from_utf8_lossy(&viewed.stderr));
     assert!(viewed.status.success(), "{said}");
     let listed: Value = serde_json::from_slice(&viewed.stdout).expect("npm view --json");
     assert_eq!(listed, json!(["1.0.0", "1.1.0", "2.0.0"]), "{said}");
-    let project = home.path().join("project");
-    std::fs::create_dir(&project).expect("a project");
-    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    let project = consumer_project(home.path(), "project");
     let installed =
         npm_command(home.path()).current_dir(&project).args(["install", "lib@1.1.0"]).output().expect("npm runs");
     assert!(installed.status.success(), "{}", String::from_utf8_lossy(&installed.stderr));
@@ -255,8 +252,7 @@ async fn bulk_sync_from_a_file() {
     fixture.set_mode(Mode::Down);
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/bb/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
+    write_npmrc(home.path(), &registry, &token);
     for name in &listed {
         let viewed = npm_command(home.path()).args(["view", name, "version"]).output().expect("npm runs");
         assert!(viewed.status.success(), "{name}: {}", String::from_utf8_lossy(&viewed.stderr));

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
-use tributary_tests::npm_fixture::npm_command;
+use tributary_tests::npm_fixture::{consumer_project, npm_command};
 use tributary_tests::{
     ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, Backend, TestServer, create_domain, create_repository,
     on_both_backends, token_for,
@@ -51,14 +51,6 @@ fn package(home: &Path, name: &str, version: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("a package folder");
     std::fs::write(dir.join("package.json"), format!(r#"{{"name": "{name}", "version": "{version}"}}"#))
         .expect("package.json");
-    dir
-}
-
-/// A project folder `name` under `home` that depends on nothing yet.
-fn project(home: &Path, name: &str) -> std::path::PathBuf {
-    let dir = home.join(name);
-    std::fs::create_dir_all(&dir).expect("a project folder");
-    std::fs::write(dir.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
     dir
 }
 
@@ -170,7 +162,7 @@ async fn web_login_and_tokens(backend: Backend) {
     let auth_line = |token: &str| format!("{}:_authToken={token}\n", registry.trim_start_matches("http:"));
     let npmrc_for = |token: &str| format!("registry={registry}\n{}", auth_line(token));
     std::fs::write(other.path().join(".npmrc"), npmrc_for(&read_only)).expect(".npmrc");
-    ok(npm(other.path(), &project(other.path(), "ro-project"), &["install", "lib"]));
+    ok(npm(other.path(), &consumer_project(other.path(), "ro-project"), &["install", "lib"]));
     let refused = npm(other.path(), &package(other.path(), "lib", "2.0.0"), &["publish"]);
     assert!(!refused.status.success(), "a read-only token published");
     assert!(said(&refused).contains("403") && said(&refused).contains("read"), "{}", said(&refused));
@@ -178,11 +170,12 @@ async fn web_login_and_tokens(backend: Backend) {
     // Revoking the login's token: the next install with it is a 401; the second token works.
     let revoked = ok(npm(home.path(), home.path(), &["token", "revoke", &login_key[..8]]));
     assert!(revoked.contains("Removed 1 token"), "{revoked}");
-    let failed = npm(home.path(), &project(home.path(), "after-revoke"), &["install", "lib", "--prefer-online"]);
+    let failed =
+        npm(home.path(), &consumer_project(home.path(), "after-revoke"), &["install", "lib", "--prefer-online"]);
     assert!(!failed.status.success(), "a revoked token installed");
     assert!(said(&failed).contains("E401") || said(&failed).contains("401"), "{}", said(&failed));
     std::fs::write(other.path().join(".npmrc"), npmrc_for(&second)).expect(".npmrc");
-    ok(npm(other.path(), &project(other.path(), "second-project"), &["install", "lib", "--prefer-online"]));
+    ok(npm(other.path(), &consumer_project(other.path(), "second-project"), &["install", "lib", "--prefer-online"]));
 
     // The extension API: a token from GetAuthorizationToken is listed without its value, and
     // revoked by its value.

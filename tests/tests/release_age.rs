@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{chain, server_with_upstream};
 use tributary_tests::{Backend, TestServer, on_both_backends, workspace_root};
 
@@ -102,11 +102,8 @@ async fn young_versions_wait(backend: Backend) {
     // The real npm installs the version old enough.
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/aa/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
-    let project = home.path().join("project");
-    std::fs::create_dir(&project).expect("a project");
-    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    write_npmrc(home.path(), &registry, &token);
+    let project = consumer_project(home.path(), "project");
     let installed = npm_command(home.path()).current_dir(&project).args(["install", "lib"]).output().expect("npm runs");
     let said = format!("{}{}", String::from_utf8_lossy(&installed.stdout), String::from_utf8_lossy(&installed.stderr));
     assert!(installed.status.success(), "{said}");
@@ -143,11 +140,8 @@ async fn pnpm_minimum_release_age() {
         .map_or_else(|| workspace_root().join("target/tools/npm-global/bin/pnpm"), std::path::PathBuf::from);
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/bb/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect(".npmrc");
-    let project = home.path().join("project");
-    std::fs::create_dir(&project).expect("a project");
-    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    write_npmrc(home.path(), &registry, &token);
+    let project = consumer_project(home.path(), "project");
     std::fs::write(project.join("pnpm-workspace.yaml"), "minimumReleaseAge: 60\n").expect("pnpm-workspace.yaml");
     let store = home.path().join("pnpm-store");
     let added = std::process::Command::new(&pnpm)

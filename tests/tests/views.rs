@@ -22,7 +22,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 use tributary_tests::maven_fixture::{MavenFixture, maven_path};
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_wheel, zip_of};
 use tributary_tests::scenario::{Run, chain, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, maven_settings, mvn_command, on_both_backends};
@@ -110,11 +110,8 @@ async fn promoted_versions_and_their_endpoints(backend: Backend) {
     // The real npm, pointed at the view.
     let home = tempfile::tempdir().expect("a HOME");
     let registry = format!("{}/npm/acme/aa@release/", server.url());
-    let npmrc = format!("registry={registry}\n{}:_authToken={token}\n", registry.trim_start_matches("http:"));
-    std::fs::write(home.path().join(".npmrc"), npmrc).expect("an .npmrc");
-    let project = home.path().join("project");
-    std::fs::create_dir(&project).expect("a project");
-    std::fs::write(project.join("package.json"), r#"{"name": "consumer", "version": "1.0.0"}"#).expect("package.json");
+    write_npmrc(home.path(), &registry, &token);
+    let project = consumer_project(home.path(), "project");
     let installed = npm_command(home.path()).current_dir(&project).args(["install", "lib"]).output().expect("npm runs");
     let said = format!("{}{}", String::from_utf8_lossy(&installed.stdout), String::from_utf8_lossy(&installed.stderr));
     assert!(installed.status.success(), "{said}");

@@ -71,7 +71,8 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), ServiceError> {
         let principal_id = self.signed_in(domain, access_key_id, secret).await?;
-        self.issue_recorded(&principal_id, domain, AUTHORIZATION_TOKEN, None, false, now).await
+        let (token, record) = self.issue_recorded(&principal_id, domain, AUTHORIZATION_TOKEN, None, false, now).await?;
+        Ok((token, record.expires_at))
     }
 
     /// The principal holding `access_key_id` and `secret`, if it may get tokens for `domain`.
@@ -105,17 +106,18 @@ impl Service {
         name: Option<String>,
         read_only: bool,
         now: DateTime<Utc>,
-    ) -> Result<(String, DateTime<Utc>), ServiceError> {
+    ) -> Result<(String, TokenRecord), ServiceError> {
         let domain = self.domain(domain, None).await?;
-        let issued = self
+        let (token, _) = self
             .tokens
             .issue_with(principal_id, &domain.name, &domain.owner, 0, now, read_only)
             .map_err(|e| ServiceError::internal(e.to_string()))?;
-        self.record_issued(&issued.0, &domain, kind, name, now).await?;
-        Ok(issued)
+        let record = self.record_issued(&token, &domain, kind, name, now).await?;
+        Ok((token, record))
     }
 
-    /// Records a token just issued for `domain`: its id and SHA-256, never its value.
+    /// Records a token just issued for `domain`: its id and SHA-256, never its value. Returns
+    /// the record.
     async fn record_issued(
         &self,
         token: &str,
@@ -123,7 +125,7 @@ impl Service {
         kind: &str,
         name: Option<String>,
         now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<TokenRecord, ServiceError> {
         let claims = self.tokens.verify(token, now).map_err(|e| ServiceError::internal(e.to_string()))?;
         let expires_at = DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or(now);
         let record = TokenRecord {
@@ -138,7 +140,8 @@ impl Service {
             expires_at,
             revoked_at: None,
         };
-        Ok(self.store.record_token(&record).await?)
+        self.store.record_token(&record).await?;
+        Ok(record)
     }
 
     /// `npm token create`: a new token of the caller's (a principal's, by its token) for the
@@ -173,14 +176,7 @@ impl Service {
         }
         // A read-only token makes no token that writes.
         let read_only = read_only || caller.read_only;
-        let (token, _) = self.issue_recorded(&principal.id, domain, NPM_TOKEN, name, read_only, now).await?;
-        let claims = self.tokens.verify(&token, now).map_err(|e| ServiceError::internal(e.to_string()))?;
-        let record = self
-            .store
-            .token(&claims.jti)
-            .await?
-            .ok_or_else(|| ServiceError::internal("a token just recorded is not there"))?;
-        Ok((token, record))
+        self.issue_recorded(&principal.id, domain, NPM_TOKEN, name, read_only, now).await
     }
 
     /// The caller's tokens that are neither expired nor revoked, newest first (`npm token list`,

@@ -84,11 +84,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let Some(domain) = crate::entity::domains::Entity::find_by_id(repository.domain_id).one(&self.reads).await?
-        else {
-            return Ok(None);
-        };
-        self.domain(&domain.name).await
+        self.domain_by_id(&repository.domain_id).await
     }
 
     /// The repositories that have a cleanup policy.

@@ -207,21 +207,19 @@ impl Store {
 
     /// The domain called `name`, with its repository count.
     pub async fn domain(&self, name: &str) -> Result<Option<Domain>> {
-        let Some(model) = domains::Entity::find().filter(domains::Column::Name.eq(name)).one(&self.reads).await? else {
-            return Ok(None);
-        };
-        let count = repositories::Entity::find()
-            .filter(repositories::Column::DomainId.eq(model.id.clone()))
-            .count(&self.reads)
-            .await?;
-        Ok(Some(records::domain_record(model, count)))
+        let model = domains::Entity::find().filter(domains::Column::Name.eq(name)).one(&self.reads).await?;
+        self.with_repository_count(model).await
     }
 
     /// The domain whose id is `id`.
     pub async fn domain_by_id(&self, id: &str) -> Result<Option<Domain>> {
-        let Some(model) = domains::Entity::find_by_id(id.to_owned()).one(&self.reads).await? else {
-            return Ok(None);
-        };
+        let model = domains::Entity::find_by_id(id.to_owned()).one(&self.reads).await?;
+        self.with_repository_count(model).await
+    }
+
+    /// A domain row as a record, with the number of its repositories.
+    async fn with_repository_count(&self, model: Option<domains::Model>) -> Result<Option<Domain>> {
+        let Some(model) = model else { return Ok(None) };
         let count = repositories::Entity::find()
             .filter(repositories::Column::DomainId.eq(model.id.clone()))
             .count(&self.reads)
