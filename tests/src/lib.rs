@@ -496,10 +496,28 @@ impl Default for Tls {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the server binds it right after).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a port on 127.0.0.1");
-    listener.local_addr().expect("a bound socket has an address").port()
+/// A free TCP port on 127.0.0.1 for a server to bind (free when asked; the server binds it right
+/// after). It is drawn below the kernel's ephemeral range: a port the kernel hands out itself
+/// (`bind` to port 0) can be taken again by any outgoing connection of the tests running beside
+/// this one before the server binds it, and the server then fails with "Address already in use".
+pub(crate) fn free_port() -> u16 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (10_000_u16, ephemeral_low.max(20_000));
+    for _ in 0..1000 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(DRAWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let port = low + u16::try_from(hasher.finish() % u64::from(high - low)).unwrap_or(0);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 between {low} and {high}")
 }
 
 /// A PostgreSQL database made for one server, dropped when this is dropped.
@@ -608,7 +626,7 @@ impl TestServer {
             starts: 0,
             env,
         };
-        server.spawn();
+        server.first_spawn();
         server
     }
 
@@ -630,7 +648,7 @@ impl TestServer {
             starts: 0,
             env: self.env.clone(),
         };
-        replica.spawn();
+        replica.first_spawn();
         replica
     }
 
@@ -710,6 +728,22 @@ impl TestServer {
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));
         *self.child_slot() = Some(child);
         self.wait_healthy();
+    }
+
+    /// The first start: [`Self::spawn`], once more on another port if the one drawn was taken
+    /// in the meantime by another test's server.
+    fn first_spawn(&mut self) {
+        for _ in 0..3 {
+            let taken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.spawn()));
+            match taken {
+                Ok(()) => return,
+                Err(_) if self.stderr().contains("Address already in use") && self.exit_status().is_some() => {
+                    self.port = free_port();
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        self.spawn();
     }
 
     /// Runs `tributary ARGS` (such as `gc --dry-run`) against this server's data directory,

@@ -8,12 +8,12 @@
 //! named by its key below it, so a test can check what the server stored by reading files.
 
 use std::fs::File;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::workspace_root;
+use crate::{free_port, workspace_root};
 
 /// Environment variable: the path of the `s3s-fs` binary to test against.
 pub const S3S_FS_ENV: &str = "TRIBUTARY_TEST_S3S_FS";
@@ -165,13 +165,6 @@ pub fn binary() -> PathBuf {
         path.display()
     );
     path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .expect("cannot find a free port")
-        .port()
 }
 
 fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
