@@ -14,6 +14,7 @@ mod m20261209_000008_tokens;
 mod m20261210_000009_release_age;
 mod m20261211_000010_sync_tasks;
 mod m20261212_000011_changes_followers;
+mod m20261213_000012_custom_connections;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000009_release_age::Migration),
             Box::new(m20261211_000010_sync_tasks::Migration),
             Box::new(m20261212_000011_changes_followers::Migration),
+            Box::new(m20261213_000012_custom_connections::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@
 //!   (`name`, `dist-tags`, `versions` with `dist.tarball` pointing at the fixture itself,
 //!   `dist.shasum`, `dist.integrity`, `time`), with an `ETag` (and `304` on `If-None-Match`);
 //!   `GET /{name}/-/{file}.tgz` answers the tarball.
+//! - [`NpmFixture::require_token`] makes it a private registry: a request without
+//!   `Authorization: Bearer {token}` is answered `401` (and still counted and logged).
 //! - Its [`FixtureServer`] counts the requests it answered per (percent-decoded) path, so a test
 //!   can assert that a burst of client requests made exactly one upstream request, and switches
 //!   [`Mode`] at runtime ([`FixtureServer::set_mode`]); it stops when the fixture drops.
@@ -234,6 +236,8 @@ pub struct Registry {
     published: Mutex<u32>,
     /// The CouchDB-style changes feed (`/_changes`): (sequence, package name), a line per publish.
     changes: Mutex<Vec<(u32, String)>>,
+    /// The bearer token every request must carry, when set ([`NpmFixture::require_token`]).
+    token: Mutex<Option<String>>,
 }
 
 /// The fixture registry, serving until dropped. It derefs to its [`FixtureServer`]: `url()`
@@ -256,6 +260,12 @@ impl NpmFixture {
             fixture.publish(packed);
         }
         fixture
+    }
+
+    /// From now on, answers `401` to any request (the changes feed too) that does not carry
+    /// `Authorization: Bearer {token}`: a private registry.
+    pub fn require_token(&self, token: &str) {
+        *lock(&self.state().token) = Some(token.to_owned());
     }
 
     /// Adds a version; `latest` moves to it unless it is a prerelease or lower than the current one.
@@ -355,6 +365,12 @@ fn not_found() -> Response {
 /// The answer to `request` (the path `/{name}`, scoped `/@scope/name`, or `/{name}/-/{file}`);
 /// `url` is the fixture's own.
 fn route(request: &Request, registry: &Registry, url: &str) -> Response {
+    if let Some(token) = lock(&registry.token).as_deref()
+        && request.header("authorization") != Some(format!("Bearer {token}").as_str())
+    {
+        return Response::new(401, "application/json", br#"{"error":"Unauthorized"}"#.to_vec())
+            .with_header("WWW-Authenticate", "Bearer");
+    }
     let path = request.path.trim_start_matches('/');
     if path == "_changes" {
         return changes(request, registry);
@@ -502,6 +518,24 @@ mod tests {
 
         crate::fixture_server::assert_switches_modes(&fixture, &url).await;
         assert_eq!(fixture.packument_requests("@acme/lib"), 5);
+    }
+
+    #[tokio::test]
+    async fn requires_its_token_once_told() {
+        let fixture = NpmFixture::with(&[fake("@corp/widget", "1.0.0")]);
+        let client = reqwest::Client::builder().no_proxy().build().expect("a client");
+        let url = format!("{}/@corp%2fwidget", fixture.url());
+        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 200);
+        fixture.require_token("s3cret");
+        assert_eq!(client.get(&url).send().await.expect("an answer").status(), 401);
+        let wrong = client.get(&url).bearer_auth("other").send().await.expect("an answer");
+        assert_eq!(wrong.status(), 401);
+        assert_eq!(client.get(&url).bearer_auth("s3cret").send().await.expect("an answer").status(), 200);
+        let changes = format!("{}/_changes?since=0", fixture.url());
+        assert_eq!(client.get(&changes).send().await.expect("an answer").status(), 401);
+        let log = fixture.request_log();
+        assert_eq!(log.len(), 5, "refused requests are counted too");
+        assert_eq!(log[3].header("authorization"), Some("Bearer s3cret"));
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub(crate) struct DomainAccess {
     pub(crate) trusted_publishers: HashMap<String, tributary_store::TrustedPublisherRecord>,
     /// Release-age policies, by repository id.
     pub(crate) release_ages: HashMap<String, Arc<tributary_model::release_age::ReleaseAgePolicy>>,
+    /// The external connections made in the domain and the scopes bound to them.
+    pub(crate) remotes: Arc<crate::remotes::DomainRemotes>,
 }
 
 /// Who asks, about what repository: what [`decide`] needs besides the rules.
@@ -329,6 +331,7 @@ impl Service {
                 public: record.public_repositories.into_iter().collect(),
                 trusted_publishers: record.trusted_publishers.into_iter().map(|p| (p.name.clone(), p)).collect(),
                 release_ages: record.release_ages.into_iter().map(|(id, p)| (id, Arc::new(p))).collect(),
+                remotes: Arc::new(crate::remotes::DomainRemotes::new(record.connections, record.scope_bindings)),
                 ..Default::default()
             };
             for policy in record.policies {

@@ -1,7 +1,10 @@
 //! Changes-stream followers (docs/ARCHITECTURE.md, "Sync tasks"; cnpmcore's `syncMode`): an npm
-//! gateway reads its registry's CouchDB-style `_changes` feed from where it stopped, and queues a
-//! sync task for each changed package it holds (`exist`) or for each (`all`). One server reads a
-//! feed at a time (a fetch lease per follower); the sequence read up to is kept in the database.
+//! gateway reads a registry's CouchDB-style `_changes` feed from where it stopped, and queues a
+//! sync task for each changed package it holds (`exist`) or for each (`all`). The registry is the
+//! gateway's own external connection, or one made in the domain (a gateway follows each at most
+//! once); either way only the packages the gateway reads from that registry are synced (a scope
+//! bound to another connection is not). One server reads a feed at a time (a fetch lease per
+//! follower); the sequence read up to is kept in the database.
 
 use chrono::Utc;
 use tributary_model::{ErrorKind, PackageCoordinates, PackageFormat, ServiceError};
@@ -24,6 +27,8 @@ pub struct FollowerSettings {
     pub changes_url: Option<String>,
     /// Where to start reading (the feed's sequence), when given; else where it stopped, or `0`.
     pub since: Option<String>,
+    /// The external connection followed, when not the gateway's own: one made in the domain.
+    pub connection: Option<String>,
 }
 
 impl Service {
@@ -42,11 +47,24 @@ impl Service {
             resource: Resource::Repository(&repo.domain, &repo.repository),
         };
         self.authorize(caller, permission).await?;
-        let (domain_id, repository_id) = self.npm_gateway(caller, repo).await?;
+        let (domain, repository_id) = self.npm_gateway(caller, repo).await?;
+        if let Some(connection) = &settings.connection {
+            let remotes = self.domain_remotes(&domain).await?;
+            if tributary_model::ExternalConnection::find(connection).is_some() || remotes.custom(connection).is_none() {
+                return Err(ServiceError::new(
+                    ErrorKind::NotFound,
+                    format!("external connection `{connection}` was not made in domain `{}`", domain.name),
+                ));
+            }
+            if crate::resolve::connection_format(connection) != Some(PackageFormat::Npm) {
+                return Err(ServiceError::validation(format!("`{connection}` is no npm registry")));
+            }
+        }
         let since_given = settings.since.is_some();
         let follower = ChangesFollower {
             repository_id,
-            domain_id,
+            connection: settings.connection.unwrap_or_default(),
+            domain_id: domain.id,
             mode: settings.mode,
             paused: settings.paused,
             changes_url: settings.changes_url,
@@ -57,11 +75,44 @@ impl Service {
         Ok(self.store.set_changes_follower(&follower, since_given).await?)
     }
 
-    /// The changes follower of a gateway, and how many sync tasks wait or run.
+    /// cnpmcore's `POST /-/registry/{id}/sync`: the first npm gateway of `target`'s search
+    /// order follows the feed of `connection` (one made in the domain, or the gateway's own)
+    /// from `since`, syncing every package it reads from that registry.
+    pub async fn follow_registry(
+        &self,
+        caller: &Caller,
+        target: &crate::RepoTarget,
+        connection: &str,
+        since: Option<String>,
+    ) -> Result<ChangesFollower, ServiceError> {
+        let (gateway, own) = target.gateways(PackageFormat::Npm).into_iter().next().ok_or_else(|| {
+            ServiceError::validation(format!(
+                "the search order of `{}` reaches no npm external connection: no gateway could follow a registry",
+                target.repository
+            ))
+        })?;
+        let repo = RepoRef {
+            domain: tributary_model::DomainName::parse(&target.domain.name)?,
+            owner: None,
+            repository: tributary_model::RepositoryName::parse(&gateway)?,
+        };
+        let settings = FollowerSettings {
+            mode: "all".to_owned(),
+            paused: false,
+            changes_url: None,
+            since,
+            connection: (connection != own).then(|| connection.to_owned()),
+        };
+        self.set_changes_follower(caller, &repo, settings).await
+    }
+
+    /// The changes follower of a gateway for `connection` (`None`: its own), and how many sync
+    /// tasks wait or run.
     pub async fn changes_follower(
         &self,
         caller: &Caller,
         repo: &RepoRef,
+        connection: Option<&str>,
     ) -> Result<(Option<ChangesFollower>, u64), ServiceError> {
         let permission = Permission {
             action: "codeartifact:DescribeRepository",
@@ -69,7 +120,8 @@ impl Service {
         };
         self.authorize(caller, permission).await?;
         let (_, repository_id) = self.npm_gateway(caller, repo).await?;
-        Ok((self.store.changes_follower(&repository_id).await?, self.store.pending_syncs().await?))
+        let follower = self.store.changes_follower(&repository_id, connection.unwrap_or_default()).await?;
+        Ok((follower, self.store.pending_syncs().await?))
     }
 
     /// For `/metrics`: how many sync tasks wait or run, and for each followed gateway (by
@@ -87,8 +139,12 @@ impl Service {
         Ok((pending, lags))
     }
 
-    /// The domain's and the repository's ids of `repo`, an npm gateway.
-    async fn npm_gateway(&self, caller: &Caller, repo: &RepoRef) -> Result<(String, String), ServiceError> {
+    /// The domain of `repo`, an npm gateway, and the repository's id.
+    async fn npm_gateway(
+        &self,
+        caller: &Caller,
+        repo: &RepoRef,
+    ) -> Result<(tributary_store::Domain, String), ServiceError> {
         caller.check_domain(&repo.domain)?;
         let domain = self.domain(&repo.domain, repo.owner.as_ref()).await?;
         let graph = self.graph(&domain).await?;
@@ -104,7 +160,7 @@ impl Service {
                 repo.repository
             )));
         }
-        Ok((domain.id, id))
+        Ok((domain, id))
     }
 
     /// Reads each active follower's feed once (those another server is reading are passed over):
@@ -112,14 +168,14 @@ impl Service {
     pub async fn follow_changes_once(&self, worker: &str) -> Result<usize, ServiceError> {
         let mut queued = 0;
         for follower in self.store.active_changes_followers().await? {
-            let key = format!("changes/{}", follower.repository_id);
+            let key = format!("changes/{}/{}", follower.repository_id, follower.connection);
             let now = Utc::now().timestamp_millis();
             if !self.store.take_lease(&key, worker, now, 60_000).await? {
                 continue;
             }
             // Read again under the lease, from the database itself: another server may have
             // moved it since the list was read.
-            let follower = match self.store.changes_follower(&follower.repository_id).await? {
+            let follower = match self.store.changes_follower(&follower.repository_id, &follower.connection).await? {
                 Some(current) if !current.paused => current,
                 _ => {
                     self.store.release_lease(&key, worker).await?;
@@ -132,7 +188,12 @@ impl Service {
                 Ok(n) => queued += n,
                 Err(e) => {
                     self.store
-                        .advance_changes_follower(&follower.repository_id, &follower.since, Some(&e.message))
+                        .advance_changes_follower(
+                            &follower.repository_id,
+                            &follower.connection,
+                            &follower.since,
+                            Some(&e.message),
+                        )
                         .await?;
                 }
             }
@@ -151,16 +212,19 @@ impl Service {
         let Some((gateway, _)) = graph.ids.iter().find(|(_, id)| **id == follower.repository_id) else {
             return Ok(0);
         };
-        let Some(connection) = graph.graph.node(gateway).and_then(|n| n.external_connection.clone()) else {
+        let Some(own) = graph.graph.node(gateway).and_then(|n| n.external_connection.clone()) else {
             return Ok(0);
         };
-        let feed = match &follower.changes_url {
-            Some(url) => url.clone(),
-            None => format!("{}/_changes", self.upstreams.base_url(&connection).trim_end_matches('/')),
+        let remotes = self.domain_remotes(&domain).await?;
+        let connection = if follower.connection.is_empty() { own.as_str() } else { follower.connection.as_str() };
+        let remote = self.remote(&remotes, connection)?;
+        let feed = match (&follower.changes_url, remotes.custom(connection).and_then(|c| c.changes_url.as_ref())) {
+            (Some(url), _) | (None, Some(url)) => url.clone(),
+            (None, None) => format!("{}/_changes", remote.base),
         };
         let separator = if feed.contains('?') { '&' } else { '?' };
         let url = format!("{feed}{separator}since={}&limit={CHANGES_PAGE}", follower.since);
-        let bytes = self.upstreams.file(&connection, &url, 64 * 1024 * 1024).await?.ok_or_else(|| {
+        let bytes = self.upstreams.file(&remote, &url, 64 * 1024 * 1024).await?.ok_or_else(|| {
             ServiceError::new(ErrorKind::BadGateway, format!("`{connection}` has no changes feed at `{feed}`"))
         })?;
         let page: serde_json::Value = serde_json::from_slice(&bytes)
@@ -169,6 +233,10 @@ impl Service {
         for change in page["results"].as_array().into_iter().flatten() {
             let Some(name) = change["id"].as_str().filter(|id| !id.starts_with("_design/")) else { continue };
             let Some(coordinates) = npm_coordinates(name) else { continue };
+            // Only what the gateway reads from this registry (a scope bound elsewhere is not).
+            if remotes.connection_for(&own, &coordinates) != connection {
+                continue;
+            }
             let wanted =
                 follower.mode == "all" || self.store.package(&follower.repository_id, &coordinates).await?.is_some();
             if wanted {
@@ -176,12 +244,14 @@ impl Service {
                 queued += 1;
             }
         }
-        let since = match &page["last_seq"] {
-            serde_json::Value::String(seq) => seq.clone(),
-            serde_json::Value::Number(seq) => seq.to_string(),
+        // CouchDB's `last_seq`; a feed without one (cnpmcore's) is read up to its last change.
+        let last = page["results"].as_array().and_then(|results| results.last()).map(|change| &change["seq"]);
+        let since = match page.get("last_seq").or(last) {
+            Some(serde_json::Value::String(seq)) => seq.clone(),
+            Some(serde_json::Value::Number(seq)) => seq.to_string(),
             _ => follower.since.clone(),
         };
-        self.store.advance_changes_follower(&follower.repository_id, &since, None).await?;
+        self.store.advance_changes_follower(&follower.repository_id, &follower.connection, &since, None).await?;
         Ok(queued)
     }
 }

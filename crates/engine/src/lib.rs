@@ -20,6 +20,7 @@ mod packages;
 mod pagination;
 mod policies;
 mod principals;
+mod remotes;
 mod repositories;
 mod resolve;
 mod sync;
@@ -48,6 +49,7 @@ pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter,
 pub use pagination::Page;
 pub use policies::{PolicyOf, ResourcePolicy};
 pub use principals::{IssuedKey, PrincipalInfo, check_principal_name};
+pub use remotes::{ConnectionInfo, NewConnection, ScopeBinding};
 pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
 pub use sync::SYNC_LEASE_SECONDS;

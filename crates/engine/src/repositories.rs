@@ -138,16 +138,20 @@ impl Service {
         let RepoRef { domain, owner, repository: name } = repo;
         let owner = owner.as_ref();
         caller.check_domain(domain)?;
-        let known = ExternalConnection::find(connection).ok_or_else(|| {
-            ServiceError::validation(format!(
-                "external connection `{connection}` is not known; use one of {}",
+        // A known connection, or one made in the domain (`FORMAT:LABEL`; the store checks that it
+        // exists there).
+        if ExternalConnection::find(connection).is_none()
+            && tributary_model::custom_connection_format(connection).is_err()
+        {
+            return Err(ServiceError::validation(format!(
+                "external connection `{connection}` is not known; use one of {}, or one made in the domain (`npm:corp`)",
                 ExternalConnection::known_names()
-            ))
-        })?;
+            )));
+        }
         let domain = self.domain(domain, owner).await?;
         let change = RepositoryChange::SetExternalConnection {
             name: name.as_str().to_owned(),
-            connection: Some(known.name.to_owned()),
+            connection: Some(connection.to_owned()),
         };
         self.change(&domain, change, |graph| {
             let current = graph.node(name.as_str()).ok_or_else(|| repository_not_found(&domain.name, name.as_str()))?;
@@ -160,7 +164,8 @@ impl Service {
                 )
                 .with_resource(ResourceType::Repository, name.as_str()));
             }
-            let node = RepoNode { upstreams: current.upstreams.clone(), external_connection: Some(known.name.to_owned()) };
+            let node =
+                RepoNode { upstreams: current.upstreams.clone(), external_connection: Some(connection.to_owned()) };
             validate(graph, name.as_str(), node)
         })
         .await

@@ -108,7 +108,7 @@ impl Service {
         self.log_sync(worker, task, &format!("syncing {coordinates} through `{}`", task.repository)).await?;
         // A sync reads the registries as they are now, not as cached.
         let mut view = self.package_view(&target, adapter, coordinates).await?;
-        if self.revalidate_upstream(&view, adapter, coordinates, 0).await {
+        if self.revalidate_upstream(&target, &view, adapter, coordinates, 0).await {
             view = self.package_view(&target, adapter, coordinates).await?;
         }
         if let Some(e) = &view.upstream_error {

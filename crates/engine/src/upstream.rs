@@ -89,6 +89,41 @@ const DOCUMENT_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 /// A parsed JSON document takes about this many times its text's size.
 const PARSED_PER_BYTE: u32 = 4;
 
+/// One external connection as requests to it are made: its name (in messages and the health
+/// listing), its base URL without a trailing slash, and what authorizes requests to it (a
+/// connection made in a domain may carry a token or a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Remote {
+    pub(crate) name: String,
+    pub(crate) base: String,
+    authorization: Option<String>,
+}
+
+impl Remote {
+    /// A connection reached at `base`, its requests authorized by `authorization` (an
+    /// `Authorization` header value).
+    pub(crate) fn new(name: &str, base: &str, authorization: Option<String>) -> Self {
+        Self { name: name.to_owned(), base: base.trim_end_matches('/').to_owned(), authorization }
+    }
+
+    /// `request` for `url`, with the connection's credentials when `url` is under its base URL
+    /// (a registry may link to files elsewhere, which are not sent them).
+    fn authorize(&self, url: &str, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.authorization {
+            Some(value) if url.starts_with(&format!("{}/", self.base)) || url == self.base => {
+                request.header("authorization", value)
+            }
+            _ => request,
+        }
+    }
+}
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
 /// The client of every external connection.
 #[derive(Debug)]
 pub(crate) struct Upstreams {
@@ -139,7 +174,12 @@ impl Upstreams {
         self.settings.checks.get(connection).map(String::as_str)
     }
 
-    /// The base URL of a connection, without a trailing slash.
+    /// A known connection (`public:…`) as configured.
+    pub(crate) fn known_remote(&self, connection: &str) -> Remote {
+        Remote::new(connection, &self.base_url(connection), None)
+    }
+
+    /// The base URL of a known connection, without a trailing slash.
     pub(crate) fn base_url(&self, connection: &str) -> String {
         let url = self
             .settings
@@ -156,10 +196,10 @@ impl Upstreams {
     /// metadata TTL, concurrent readers sharing one fetch).
     pub(crate) async fn discovered_base(
         &self,
-        connection: &str,
+        connection: &Remote,
         adapter: &dyn FormatAdapter,
     ) -> Result<String, ServiceError> {
-        let base = self.base_url(connection);
+        let base = connection.base.clone();
         let Some(index_url) = adapter.service_index_url(&base) else { return Ok(base) };
         let read = async {
             let bytes = self.small_file(connection, &index_url).await?.ok_or_else(|| {
@@ -210,7 +250,7 @@ impl Upstreams {
     /// does not have it.
     pub(crate) async fn package(
         &self,
-        connection: &str,
+        connection: &Remote,
         url: &str,
         adapter: &dyn FormatAdapter,
     ) -> Result<Option<Arc<ExternalPackage>>, ServiceError> {
@@ -222,15 +262,17 @@ impl Upstreams {
         {
             return Ok(doc.package.clone());
         }
-        let mut request =
-            self.client.get(url).timeout(self.settings.timeout).header("accept", adapter.metadata_accept());
+        let mut request = connection
+            .authorize(url, self.client.get(url))
+            .timeout(self.settings.timeout)
+            .header("accept", adapter.metadata_accept());
         if let Some(etag) = cached.as_ref().and_then(|d| d.etag.as_deref()) {
             request = request.header("if-none-match", etag);
         }
         let outcome = fetch_document(request).await;
         match outcome {
             Ok(Fetched::NotModified) => {
-                self.record(connection, Ok(()));
+                self.record(&connection.name, Ok(()));
                 if let Some(doc) = cached.as_mut() {
                     doc.fetched_at = Instant::now();
                     doc.expired = false;
@@ -239,7 +281,7 @@ impl Upstreams {
                 Ok(None)
             }
             Ok(Fetched::NotFound) => {
-                self.record(connection, Ok(()));
+                self.record(&connection.name, Ok(()));
                 *cached = Some(CachedDoc { package: None, etag: None, fetched_at: Instant::now(), expired: false });
                 Ok(None)
             }
@@ -247,7 +289,7 @@ impl Upstreams {
                 let parsed = adapter.parse_upstream(&bytes, content_type.as_deref(), url).map_err(|e| {
                     let message =
                         format!("`{connection}` answered `{}` with a document that cannot be read: {e}", redact(url));
-                    self.record(connection, Err(message.clone()));
+                    self.record(&connection.name, Err(message.clone()));
                     ServiceError::new(ErrorKind::BadGateway, message)
                 });
                 let parsed = match parsed {
@@ -256,7 +298,7 @@ impl Upstreams {
                 };
                 match parsed {
                     Ok(package) => {
-                        self.record(connection, Ok(()));
+                        self.record(&connection.name, Ok(()));
                         let package = Arc::new(package);
                         *cached = Some(CachedDoc {
                             package: Some(package.clone()),
@@ -275,7 +317,7 @@ impl Upstreams {
             }
             Err(failure) => {
                 let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
-                self.record(connection, Err(message.clone()));
+                self.record(&connection.name, Err(message.clone()));
                 stale_or(cached.as_ref(), failure.into_error(message))
             }
         }
@@ -300,7 +342,7 @@ impl Upstreams {
     /// fetched one after another: a registry serves them from a CDN, and a package has few).
     async fn read_pages(
         &self,
-        connection: &str,
+        connection: &Remote,
         mut package: ExternalPackage,
         adapter: &dyn FormatAdapter,
     ) -> Result<ExternalPackage, ServiceError> {
@@ -323,7 +365,7 @@ impl Upstreams {
             let versions = adapter.parse_upstream_page(&bytes, &page).map_err(|e| {
                 let message =
                     format!("`{connection}` answered `{}` with a page that cannot be read: {e}", redact(&page));
-                self.record(connection, Err(message.clone()));
+                self.record(&connection.name, Err(message.clone()));
                 ServiceError::new(ErrorKind::BadGateway, message)
             })?;
             package.versions.extend(versions);
@@ -332,7 +374,11 @@ impl Upstreams {
     }
 
     /// A small file (a checksum) at `url` of `connection`; `None` when the registry has none.
-    pub(crate) async fn small_file(&self, connection: &str, url: &str) -> Result<Option<bytes::Bytes>, ServiceError> {
+    pub(crate) async fn small_file(
+        &self,
+        connection: &Remote,
+        url: &str,
+    ) -> Result<Option<bytes::Bytes>, ServiceError> {
         self.file(connection, url, 64 * 1024).await
     }
 
@@ -340,15 +386,17 @@ impl Upstreams {
     /// page, a search result); `None` when the registry has none.
     pub(crate) async fn file(
         &self,
-        connection: &str,
+        connection: &Remote,
         url: &str,
         limit: usize,
     ) -> Result<Option<bytes::Bytes>, ServiceError> {
-        let request =
-            self.client.get(url).timeout(self.settings.timeout).header("accept", "application/json, */*;q=0.5");
+        let request = connection
+            .authorize(url, self.client.get(url))
+            .timeout(self.settings.timeout)
+            .header("accept", "application/json, */*;q=0.5");
         match fetch_document(request).await {
             Ok(Fetched::Document { bytes, .. }) if bytes.len() <= limit => {
-                self.record(connection, Ok(()));
+                self.record(&connection.name, Ok(()));
                 Ok(Some(bytes))
             }
             Ok(Fetched::Document { .. }) => Err(ServiceError::new(
@@ -358,7 +406,7 @@ impl Upstreams {
             Ok(Fetched::NotFound | Fetched::NotModified) => Ok(None),
             Err(failure) => {
                 let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
-                self.record(connection, Err(message.clone()));
+                self.record(&connection.name, Err(message.clone()));
                 Err(failure.into_error(message))
             }
         }
@@ -379,16 +427,16 @@ impl Upstreams {
     /// Opens a download of `url` from `connection`. A download has no total time bound (a large
     /// file may take long) but every read has one ([`UpstreamSettings::read_timeout`]): a
     /// registry that stalls mid-body fails the download instead of holding it open.
-    pub(crate) async fn open(&self, connection: &str, url: &str) -> Result<reqwest::Response, ServiceError> {
-        let response = send_with_retry(self.client.get(url)).await;
+    pub(crate) async fn open(&self, connection: &Remote, url: &str) -> Result<reqwest::Response, ServiceError> {
+        let response = send_with_retry(connection.authorize(url, self.client.get(url))).await;
         match response {
             Ok(r) if r.status().is_success() => {
-                self.record(connection, Ok(()));
+                self.record(&connection.name, Ok(()));
                 Ok(r)
             }
             Ok(r) => {
                 let message = format!("`{connection}` answered {} for `{}`", r.status(), redact(url));
-                self.record(connection, Err(message.clone()));
+                self.record(&connection.name, Err(message.clone()));
                 Err(match r.status() {
                     reqwest::StatusCode::NOT_FOUND => ServiceError::new(ErrorKind::NotFound, message),
                     status if is_throttled(status) => throttled(message, retry_after(&r)),
@@ -398,7 +446,7 @@ impl Upstreams {
             Err(e) => {
                 let failure = FetchFailure::from(e);
                 let message = format!("`{connection}` could not be reached for `{}`: {failure}", redact(url));
-                self.record(connection, Err(message.clone()));
+                self.record(&connection.name, Err(message.clone()));
                 Err(failure.into_error(message))
             }
         }

@@ -34,6 +34,7 @@ pub mod name;
 pub mod packument;
 pub mod plane;
 pub mod publish;
+pub mod registries;
 pub mod registry;
 pub mod responses;
 pub mod tarball;

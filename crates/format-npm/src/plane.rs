@@ -78,6 +78,22 @@ pub enum NpmEndpoint {
     TokenCreate,
     /// `DELETE /-/npm/v1/tokens/token/{key}`: `npm token revoke`.
     TokenRevoke { key: String },
+    /// `GET /-/registry`: the registries (cnpmcore's; [`crate::registries`]).
+    Registries,
+    /// `POST /-/registry`: a new registry.
+    RegistryCreate,
+    /// `GET /-/registry/{id}`
+    Registry { id: String },
+    /// `DELETE /-/registry/{id}`
+    RegistryRemove { id: String },
+    /// `GET /-/registry/{id}/scopes`
+    RegistryScopes { id: String },
+    /// `POST /-/registry/{id}/sync`: the gateway follows the registry's changes.
+    RegistrySync { id: String },
+    /// `POST /-/scope`: a scope bound to a registry.
+    ScopeCreate,
+    /// `DELETE /-/scope/{id}`
+    ScopeRemove { id: String },
 }
 
 impl Endpoint for NpmEndpoint {
@@ -107,6 +123,14 @@ impl Endpoint for NpmEndpoint {
             Self::Tokens => "tokens",
             Self::TokenCreate => "token-create",
             Self::TokenRevoke { .. } => "token-revoke",
+            Self::Registries => "registries",
+            Self::RegistryCreate => "registry-create",
+            Self::Registry { .. } => "registry",
+            Self::RegistryRemove { .. } => "registry-remove",
+            Self::RegistryScopes { .. } => "registry-scopes",
+            Self::RegistrySync { .. } => "registry-sync",
+            Self::ScopeCreate => "scope-create",
+            Self::ScopeRemove { .. } => "scope-remove",
         }
     }
 
@@ -125,6 +149,16 @@ impl Endpoint for NpmEndpoint {
             Self::SyncQueue { .. } | Self::SyncState { .. } | Self::SyncLog { .. } => Access::Read,
             // One's own tokens: any caller with a token the repository lets read.
             Self::Tokens | Self::TokenCreate | Self::TokenRevoke { .. } => Access::Read,
+            // The domain's administration: the engine checks the caller's permissions on the
+            // domain (and the gateway, for a sync).
+            Self::Registries
+            | Self::RegistryCreate
+            | Self::Registry { .. }
+            | Self::RegistryRemove { .. }
+            | Self::RegistryScopes { .. }
+            | Self::RegistrySync { .. }
+            | Self::ScopeCreate
+            | Self::ScopeRemove { .. } => Access::Read,
             Self::Whoami
             | Self::Search
             | Self::DistTags { .. }
@@ -176,6 +210,16 @@ impl NpmEndpoint {
             ["-", "npm", "v1", "tokens", "token", key] if delete => {
                 return Some(Self::TokenRevoke { key: (*key).to_owned() });
             }
+            ["-", "registry"] if read => return Some(Self::Registries),
+            ["-", "registry"] if *method == Method::POST => return Some(Self::RegistryCreate),
+            ["-", "registry", id] if read => return Some(Self::Registry { id: (*id).to_owned() }),
+            ["-", "registry", id] if delete => return Some(Self::RegistryRemove { id: (*id).to_owned() }),
+            ["-", "registry", id, "scopes"] if read => return Some(Self::RegistryScopes { id: (*id).to_owned() }),
+            ["-", "registry", id, "sync"] if *method == Method::POST => {
+                return Some(Self::RegistrySync { id: (*id).to_owned() });
+            }
+            ["-", "scope"] if *method == Method::POST => return Some(Self::ScopeCreate),
+            ["-", "scope", id] if delete => return Some(Self::ScopeRemove { id: (*id).to_owned() }),
             ["-", "user", user] if put && user.starts_with("org.couchdb.user:") => {
                 return Some(Self::Login { user: (*user).to_owned() });
             }
@@ -356,6 +400,41 @@ impl DataPlane for NpmPlane {
                 let (caller, _) = cx.authorized()?;
                 Box::pin(service.revoke_token(caller, &key, Utc::now())).await?;
                 Ok(Response::bytes(StatusCode::NO_CONTENT, "application/json", &b""[..]))
+            }
+            NpmEndpoint::Registries => {
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::list(service, caller, target)).await?))
+            }
+            NpmEndpoint::Registry { id } => {
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::show(service, caller, target, &id)).await?))
+            }
+            NpmEndpoint::RegistryCreate => {
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::create(service, caller, target, &body)).await?))
+            }
+            NpmEndpoint::RegistryRemove { id } => {
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::remove(service, caller, target, &id)).await?))
+            }
+            NpmEndpoint::RegistryScopes { id } => {
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::scopes(service, caller, target, &id)).await?))
+            }
+            NpmEndpoint::RegistrySync { id } => {
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::follow(service, caller, target, &id, &body)).await?))
+            }
+            NpmEndpoint::ScopeCreate => {
+                let body = read_body(MAX_SMALL_BODY_BYTES).await?;
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::bind(service, caller, target, &body)).await?))
+            }
+            NpmEndpoint::ScopeRemove { id } => {
+                let (caller, target) = cx.authorized()?;
+                Ok(Response::json(Box::pin(crate::registries::unbind(service, caller, target, &id)).await?))
             }
             NpmEndpoint::Whoami => {
                 let (caller, _) = cx.authorized()?;

@@ -70,6 +70,40 @@ impl ExternalConnection {
     }
 }
 
+/// The formats a connection made in a domain may serve: those read from registries.
+const CUSTOM_FORMATS: [PackageFormat; 5] =
+    [PackageFormat::Npm, PackageFormat::Pypi, PackageFormat::Maven, PackageFormat::Nuget, PackageFormat::Go];
+
+/// The format of the external connection `name`: a known connection's, or for one made in a
+/// domain (`FORMAT:LABEL`, e.g. `npm:corp`), the format its name begins with. Whether such a
+/// connection exists is the domain's to say.
+pub fn connection_format(name: &str) -> Option<PackageFormat> {
+    match ExternalConnection::find(name) {
+        Some(known) => Some(known.format),
+        None => custom_connection_format(name).ok(),
+    }
+}
+
+/// Checks the name of a connection made in a domain, `FORMAT:LABEL`: FORMAT is `npm`, `pypi`,
+/// `maven`, `nuget` or `go`, LABEL 1 to 64 letters, digits, `.`, `_` and `-`. Its format, or why
+/// the name is refused.
+pub fn custom_connection_format(name: &str) -> Result<PackageFormat, String> {
+    let Some((prefix, label)) = name.split_once(':') else {
+        return Err(format!("external connection name `{name}` is not `FORMAT:LABEL` (e.g. `npm:corp`)"));
+    };
+    let format = CUSTOM_FORMATS.into_iter().find(|f| f.as_str() == prefix).ok_or_else(|| {
+        format!("external connection name `{name}` must begin with `npm:`, `pypi:`, `maven:`, `nuget:` or `go:`")
+    })?;
+    let label_ok = (1..=64).contains(&label.len())
+        && label.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !label_ok {
+        return Err(format!(
+            "the label of external connection `{name}` must be 1 to 64 letters, digits, `.`, `_` or `-`"
+        ));
+    }
+    Ok(format)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +112,17 @@ mod tests {
     fn find_known_and_unknown() {
         assert_eq!(ExternalConnection::find("public:npmjs").map(|c| c.format), Some(PackageFormat::Npm));
         assert_eq!(ExternalConnection::find("public:nope"), None);
+    }
+
+    #[test]
+    fn custom_names() {
+        assert_eq!(connection_format("npm:corp"), Some(PackageFormat::Npm));
+        assert_eq!(connection_format("public:npmjs"), Some(PackageFormat::Npm));
+        assert_eq!(custom_connection_format("maven:corp-releases_2.x"), Ok(PackageFormat::Maven));
+        for refused in ["public:corp", "corp", "npm:", "generic:x", "npm:a/b", "npm:a b", "NPM:corp"] {
+            assert!(custom_connection_format(refused).is_err(), "{refused}");
+            assert_eq!(connection_format(refused), None, "{refused}");
+        }
+        assert!(custom_connection_format(&format!("npm:{}", "a".repeat(65))).is_err());
     }
 }

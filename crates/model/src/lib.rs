@@ -17,7 +17,7 @@ pub mod release_age;
 pub mod view;
 
 pub use error::{ErrorKind, ResourceType, ServiceError};
-pub use external::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
+pub use external::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS, connection_format, custom_connection_format};
 pub use format::PackageFormat;
 pub use names::{AccountId, DomainName, NameError, RepositoryName};
 pub use package::{

@@ -41,6 +41,10 @@ pub struct DomainAccessRecord {
     pub trusted_publishers: Vec<TrustedPublisherRecord>,
     /// The repositories' release-age policies, by repository id.
     pub release_ages: Vec<(String, ReleaseAgePolicy)>,
+    /// The external connections made in the domain.
+    pub connections: Vec<crate::CustomConnectionRecord>,
+    /// The scopes bound to them.
+    pub scope_bindings: Vec<crate::ScopeBindingRecord>,
 }
 
 /// An OIDC issuer a domain trusts for CI publishing, as stored.
@@ -147,7 +151,16 @@ impl Store {
             })?;
             release_ages.push((row.repository_id, policy));
         }
-        Ok(DomainAccessRecord { policies, public_repositories, trusted_publishers, release_ages })
+        let connections = self.custom_connections(domain_id).await?;
+        let scope_bindings = self.scope_bindings(domain_id).await?;
+        Ok(DomainAccessRecord {
+            policies,
+            public_repositories,
+            trusted_publishers,
+            release_ages,
+            connections,
+            scope_bindings,
+        })
     }
 
     /// Sets (or, with `None`, removes) the release-age policy of the repository `repository_id`

@@ -12,6 +12,7 @@
 mod access;
 mod cleanup;
 mod collections;
+mod connections;
 mod entity;
 mod error;
 mod leases;
@@ -35,6 +36,7 @@ use tributary_model::{ResourceType, ServiceError};
 
 pub use access::{DomainAccessRecord, PolicyRecord, PolicyTarget, TrustedPublisherRecord};
 pub use cleanup::{CleanupCandidate, CleanupPolicy};
+pub use connections::{CustomConnectionRecord, ScopeBindingRecord};
 use entity::{domains, principals, repositories, repository_upstreams, server_secrets};
 pub use error::StoreError;
 pub use package_groups::{PackageGroupRecord, package_group_not_found};
@@ -405,6 +407,20 @@ impl Store {
             }
             (RepositoryChange::SetExternalConnection { connection, .. }, Some(model)) => {
                 let id = model.id.clone();
+                // A connection made in the domain must still be there (its deletion takes the
+                // same lock).
+                if let Some(custom) =
+                    connection.as_deref().filter(|c| tributary_model::ExternalConnection::find(c).is_none())
+                    && entity::custom_connections::Entity::find_by_id((domain.id.clone(), custom.to_owned()))
+                        .one(&txn)
+                        .await?
+                        .is_none()
+                {
+                    return Err(StoreError::Rejected(ServiceError::new(
+                        tributary_model::ErrorKind::NotFound,
+                        format!("external connection `{custom}` does not exist in domain `{}`", domain.name),
+                    )));
+                }
                 let mut active: repositories::ActiveModel = model.into();
                 active.external_connection = Set(connection.clone());
                 active.update(&txn).await?;
@@ -455,7 +471,7 @@ pub fn repository_not_found(domain: &str, name: &str) -> ServiceError {
 }
 
 /// Bumps the domain's graph revision, which takes the domain's write lock, and returns the row.
-async fn lock_domain(txn: &DatabaseTransaction, name: &str) -> Result<domains::Model> {
+pub(crate) async fn lock_domain(txn: &DatabaseTransaction, name: &str) -> Result<domains::Model> {
     let updated = domains::Entity::update_many()
         .col_expr(domains::Column::GraphRevision, Expr::col(domains::Column::GraphRevision).add(1))
         .filter(domains::Column::Name.eq(name))

@@ -219,6 +219,9 @@ impl Store {
 pub struct ChangesFollower {
     /// The gateway.
     pub repository_id: String,
+    /// The external connection whose feed it reads: empty for the gateway's own, else one made
+    /// in the domain.
+    pub connection: String,
     /// Its domain.
     pub domain_id: String,
     /// `exist` (sync the packages it holds) or `all`.
@@ -239,6 +242,7 @@ impl From<crate::entity::changes_followers::Model> for ChangesFollower {
     fn from(m: crate::entity::changes_followers::Model) -> Self {
         Self {
             repository_id: m.repository_id,
+            connection: m.connection,
             domain_id: m.domain_id,
             mode: m.mode,
             paused: m.paused,
@@ -251,18 +255,20 @@ impl From<crate::entity::changes_followers::Model> for ChangesFollower {
 }
 
 impl Store {
-    /// Sets the follower of the gateway `follower.repository_id` (its `since` kept when it
-    /// exists and `since` is not given).
+    /// Sets the follower of the gateway `follower.repository_id` for `follower.connection` (its
+    /// `since` kept when it exists and `since` is not given).
     pub async fn set_changes_follower(&self, follower: &ChangesFollower, since_given: bool) -> Result<ChangesFollower> {
         use crate::entity::changes_followers;
-        let existing = changes_followers::Entity::find_by_id(follower.repository_id.clone()).one(&self.db).await?;
+        let key = (follower.repository_id.clone(), follower.connection.clone());
+        let existing = changes_followers::Entity::find_by_id(key.clone()).one(&self.db).await?;
         let since = match (&existing, since_given) {
             (Some(found), false) => found.since.clone(),
             _ => follower.since.clone(),
         };
-        changes_followers::Entity::delete_by_id(follower.repository_id.clone()).exec(&self.db).await?;
+        changes_followers::Entity::delete_by_id(key).exec(&self.db).await?;
         let model = changes_followers::ActiveModel {
             repository_id: Set(follower.repository_id.clone()),
+            connection: Set(follower.connection.clone()),
             domain_id: Set(follower.domain_id.clone()),
             mode: Set(follower.mode.clone()),
             paused: Set(follower.paused),
@@ -276,10 +282,11 @@ impl Store {
         Ok(ChangesFollower::from(model))
     }
 
-    /// The follower of the gateway `repository_id`, if any.
-    pub async fn changes_follower(&self, repository_id: &str) -> Result<Option<ChangesFollower>> {
+    /// The follower of the gateway `repository_id` for `connection` (empty: its own), if any.
+    pub async fn changes_follower(&self, repository_id: &str, connection: &str) -> Result<Option<ChangesFollower>> {
         use crate::entity::changes_followers;
-        Ok(changes_followers::Entity::find_by_id(repository_id.to_owned()).one(&self.db).await?.map(Into::into))
+        let key = (repository_id.to_owned(), connection.to_owned());
+        Ok(changes_followers::Entity::find_by_id(key).one(&self.db).await?.map(Into::into))
     }
 
     /// Every follower that is not paused.
@@ -292,14 +299,22 @@ impl Store {
         Ok(found.into_iter().map(Into::into).collect())
     }
 
-    /// Records that the follower of `repository_id` read up to `since` (or failed with `error`).
-    pub async fn advance_changes_follower(&self, repository_id: &str, since: &str, error: Option<&str>) -> Result<()> {
+    /// Records that the follower of `repository_id` for `connection` read up to `since` (or
+    /// failed with `error`).
+    pub async fn advance_changes_follower(
+        &self,
+        repository_id: &str,
+        connection: &str,
+        since: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
         use crate::entity::changes_followers;
         changes_followers::Entity::update_many()
             .col_expr(changes_followers::Column::Since, Expr::value(since))
             .col_expr(changes_followers::Column::LastError, Expr::value(error.map(str::to_owned)))
             .col_expr(changes_followers::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(changes_followers::Column::RepositoryId.eq(repository_id))
+            .filter(changes_followers::Column::Connection.eq(connection))
             .exec(&self.db)
             .await?;
         Ok(())

@@ -20,6 +20,7 @@ use super::{RepoTarget, asset_record, scope};
 use crate::Service;
 use crate::caches::{BlobKey, StoredAssetKey, UpstreamFile, get_or_try_init};
 use crate::formats::{CheckedFile, ExternalAsset, ExternalVersion, FormatAdapter, IngestCheck, RegistryReader};
+use crate::upstream::Remote;
 
 /// The bytes of an asset.
 pub struct AssetBody {
@@ -151,6 +152,7 @@ impl Service {
     /// Whether any document is due again (those read within `fresh` seconds are not).
     pub(crate) async fn revalidate_upstream(
         &self,
+        target: &RepoTarget,
         view: &super::PackageView,
         adapter: &dyn FormatAdapter,
         coordinates: &PackageCoordinates,
@@ -158,7 +160,8 @@ impl Service {
     ) -> bool {
         let mut expired = false;
         for (_, connection) in &view.gateways {
-            let Ok(base) = self.upstreams.discovered_base(connection, adapter).await else { continue };
+            let Ok(remote) = self.remote(&target.remotes, connection) else { continue };
+            let Ok(base) = self.upstreams.discovered_base(&remote, adapter).await else { continue };
             if let Some(url) = adapter.upstream_metadata_url(&base, coordinates) {
                 expired |= self.upstreams.expire(&url, std::time::Duration::from_secs(fresh)).await;
             }
@@ -199,7 +202,7 @@ impl Service {
         let mut view = self.version_view(target, adapter, coordinates, version).await?;
         if !view.versions.contains_key(version)
             && !view.held_back.contains_key(version)
-            && self.revalidate_upstream(&view, adapter, coordinates, FRESH_VERSION_SECONDS).await
+            && self.revalidate_upstream(target, &view, adapter, coordinates, FRESH_VERSION_SECONDS).await
         {
             view = self.version_view(target, adapter, coordinates, version).await?;
         }
@@ -240,7 +243,7 @@ impl Service {
         let Some((source, file)) = files.into_iter().find(|(_, f)| f.name() == asset) else {
             // A registry that serves files it does not list (Maven) is asked for this one.
             let unlisted = view.gateways.first().and_then(|(gateway, connection)| {
-                let base = self.upstreams.base_url(connection);
+                let base = self.remote(&target.remotes, connection).ok()?.base;
                 adapter.unlisted_asset(&base, coordinates, version, asset).map(|a| (gateway, connection, a))
             });
             let Some((gateway, connection, wanted)) = unlisted else {
@@ -378,6 +381,7 @@ impl Service {
         ingest: Ingest<'_>,
     ) -> Result<AssetBody, ServiceError> {
         let Ingest { adapter, gateway, connection, external, mut asset } = ingest;
+        let remote = self.remote(&target.remotes, connection)?;
         let reader = adapter.version_metadata_reader(&asset.name);
         let external_metadata = adapter.external_metadata(&external);
         let retain = adapter.retains(&asset.name);
@@ -432,21 +436,21 @@ impl Service {
         };
         if asset.expected == ExpectedDigests::default() && adapter.registry_declares_digests() {
             let sidecars = adapter.checksum_sidecars(&asset.url);
-            asset.expected = self.sidecar_digests(connection, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
+            asset.expected = self.sidecar_digests(&remote, &sidecars, |bytes| adapter.read_checksum(bytes)).await?;
         }
         // The format's check of the file, if it has one (Go's checksum database, when the
         // connection has its key set): the bytes are also written to a temporary file for it,
         // as they arrive.
         let check = match adapter.ingest_check(self.upstreams.check_setting(connection), &asset.name) {
             Some(check) => {
-                let base = self.upstreams.discovered_base(connection, adapter).await?;
+                let base = self.upstreams.discovered_base(&remote, adapter).await?;
                 let spooled = tempfile::tempfile()
                     .map_err(|e| ServiceError::internal(format!("cannot make a temporary file for a check: {e}")))?;
                 Some((check, base, spooled))
             }
             None => None,
         };
-        let response = self.upstreams.open(connection, &asset.url).await?;
+        let response = self.upstreams.open(&remote, &asset.url).await?;
         let (mut blob_tx, blob_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
         let (mut client_tx, client_rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(8);
         let service = self.clone();
@@ -526,7 +530,7 @@ impl Service {
                     let file = CheckTarget { package: &coordinates, version: &external.version, file: &name };
                     let checked = match written {
                         Ok(mut writer) => match tokio::io::AsyncWriteExt::flush(&mut writer).await {
-                            Ok(()) => service.run_ingest_check(&*check, spooled, file, &connection, &base).await,
+                            Ok(()) => service.run_ingest_check(&*check, spooled, file, &remote, &base).await,
                             Err(e) => Err(format!("its temporary copy cannot be written: {e}")),
                         },
                         Err(e) => Err(format!("its temporary copy cannot be written: {e}")),
@@ -629,7 +633,7 @@ struct CheckTarget<'a> {
 /// [`Service::passed_document`] caches them.
 struct ConnectionDocuments<'a> {
     service: &'a Service,
-    connection: &'a str,
+    connection: &'a Remote,
     base: &'a str,
 }
 
@@ -650,7 +654,7 @@ impl Service {
         check: &dyn IngestCheck,
         mut spooled: std::fs::File,
         target: CheckTarget<'_>,
-        connection: &str,
+        connection: &Remote,
         base: &str,
     ) -> Result<(), String> {
         std::io::Seek::rewind(&mut spooled).map_err(|e| format!("its temporary copy cannot be read: {e}"))?;
@@ -680,7 +684,7 @@ impl Service {
     /// The digests an upstream publishes beside a file (the first checksum file it has).
     async fn sidecar_digests(
         &self,
-        connection: &str,
+        connection: &Remote,
         sidecars: &[(String, tributary_blob::DigestAlgorithm)],
         read: impl Fn(&[u8]) -> Option<String>,
     ) -> Result<ExpectedDigests, ServiceError> {
@@ -709,11 +713,11 @@ impl Service {
         match sidecars.first() {
             Some((url, _)) => tracing::warn!(
                 url = %crate::upstream::redact(url),
-                connection,
+                connection = %connection,
                 "the registry publishes no checksum beside this file: it is stored unverified"
             ),
             None => {
-                tracing::warn!(connection, "the registry declares no checksum for this file: it is stored unverified")
+                tracing::warn!(connection = %connection, "the registry declares no checksum for this file: it is stored unverified")
             }
         }
         Ok(expected)

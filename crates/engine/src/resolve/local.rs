@@ -134,13 +134,15 @@ impl Service {
     ) -> Vec<(String, Result<Option<bytes::Bytes>, ServiceError>)> {
         let mut documents = Vec::new();
         for connection in target.external_connections(adapter.format()) {
-            let document = match self.upstreams.discovered_base(&connection, adapter).await {
-                Ok(base) => match url_of(&base) {
-                    Some(url) => self.upstreams.file(&connection, &url, 16 * 1024 * 1024).await,
+            let document = async {
+                let remote = self.remote(&target.remotes, &connection)?;
+                let base = self.upstreams.discovered_base(&remote, adapter).await?;
+                match url_of(&base) {
+                    Some(url) => self.upstreams.file(&remote, &url, 16 * 1024 * 1024).await,
                     None => Ok(None),
-                },
-                Err(e) => Err(e),
+                }
             };
+            let document = document.await;
             documents.push((connection, document));
         }
         documents
@@ -162,7 +164,8 @@ impl Service {
         let mut failure = None;
         let mut stale = None;
         for connection in target.external_connections(adapter.format()) {
-            let url = match self.upstreams.discovered_base(&connection, adapter).await {
+            let Ok(remote) = self.remote(&target.remotes, &connection) else { continue };
+            let url = match self.upstreams.discovered_base(&remote, adapter).await {
                 Ok(base) => match url_of(&base) {
                     Some(url) => url,
                     None => continue,
@@ -172,7 +175,7 @@ impl Service {
                     continue;
                 }
             };
-            match self.passed_document(&connection, &url, immutable).await {
+            match self.passed_document(&remote, &url, immutable).await {
                 Ok(Some(bytes)) => return Ok(Some(bytes)),
                 Ok(None) => {}
                 Err((e, cached)) => {
@@ -192,11 +195,11 @@ impl Service {
     /// other each time (its last answer kept). A failure comes with the last answer, if any.
     pub(crate) async fn passed_document(
         &self,
-        connection: &str,
+        connection: &crate::upstream::Remote,
         url: &str,
         immutable: bool,
     ) -> Result<Option<bytes::Bytes>, (ServiceError, Option<bytes::Bytes>)> {
-        let key = crate::caches::PassedDocumentKey { connection: connection.to_owned(), url: url.to_owned() };
+        let key = crate::caches::PassedDocumentKey { connection: connection.name.clone(), url: url.to_owned() };
         let cached = self.caches.passed_documents.get(&key).await;
         if immutable && let Some(bytes) = cached {
             return Ok(Some(bytes));

@@ -52,6 +52,8 @@ pub struct RepoTarget {
     pub view: Option<RepositoryView>,
     /// The repository's release-age quarantine, if it has one (docs/DESIGN.md §2, "Release age").
     pub(crate) release_age: Option<Arc<tributary_model::release_age::ReleaseAgePolicy>>,
+    /// The domain's own external connections and scope bindings.
+    pub(crate) remotes: Arc<crate::remotes::DomainRemotes>,
 }
 
 impl RepoTarget {
@@ -90,12 +92,18 @@ impl RepoTarget {
     }
 
     /// The external connections of `format` its search order reaches, in order.
-    pub(crate) fn external_connections(&self, format: tributary_model::PackageFormat) -> Vec<String> {
+    pub fn external_connections(&self, format: tributary_model::PackageFormat) -> Vec<String> {
+        self.gateways(format).into_iter().map(|(_, connection)| connection).collect()
+    }
+
+    /// The gateways of its search order whose external connection is of `format`, in order,
+    /// with that connection.
+    pub(crate) fn gateways(&self, format: tributary_model::PackageFormat) -> Vec<(String, String)> {
         let order = self.graph.graph.search_order(&self.repository).unwrap_or_default();
         order
             .into_iter()
-            .filter_map(|s| s.external_connection)
-            .filter(|c| connection_format(c) == Some(format))
+            .filter_map(|s| Some((s.repository, s.external_connection?)))
+            .filter(|(_, c)| connection_format(c) == Some(format))
             .collect()
     }
 }
@@ -134,7 +142,8 @@ impl Service {
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repository.as_str()))?;
         let rules = self.repository_rules(caller, &domain, repository.as_str(), &repository_id).await?;
-        let release_age = self.domain_access(&domain).await?.release_ages.get(&repository_id).cloned();
+        let access = self.domain_access(&domain).await?;
+        let release_age = access.release_ages.get(&repository_id).cloned();
         Ok(RepoTarget {
             domain,
             repository: repository.as_str().to_owned(),
@@ -143,11 +152,12 @@ impl Service {
             rules,
             view: None,
             release_age,
+            remotes: Arc::clone(&access.remotes),
         })
     }
 }
 
 /// The format an external connection serves.
 pub(crate) fn connection_format(connection: &str) -> Option<tributary_model::PackageFormat> {
-    tributary_model::ExternalConnection::find(connection).map(|c| c.format)
+    tributary_model::connection_format(connection)
 }

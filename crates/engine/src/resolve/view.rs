@@ -355,8 +355,15 @@ impl Service {
                 {
                     continue;
                 }
-                let base = match self.upstreams.discovered_base(connection, adapter).await {
-                    Ok(base) => base,
+                // A scope bound to a connection of the domain is read from it instead.
+                let connection = target.remotes.connection_for(connection, coordinates);
+                let found = async {
+                    let remote = self.remote(&target.remotes, connection)?;
+                    let base = self.upstreams.discovered_base(&remote, adapter).await?;
+                    Ok::<_, ServiceError>((remote, base))
+                };
+                let (remote, base) = match found.await {
+                    Ok(found) => found,
                     Err(e) => {
                         view.upstream_error = Some(e);
                         continue;
@@ -364,8 +371,8 @@ impl Service {
                 };
                 // A format with no upstream registry searches no external connection.
                 let Some(url) = adapter.upstream_metadata_url(&base, coordinates) else { continue };
-                view.gateways.push((step.repository.clone(), connection.clone()));
-                match self.upstreams.package(connection, &url, adapter).await {
+                view.gateways.push((step.repository.clone(), connection.to_owned()));
+                match self.upstreams.package(&remote, &url, adapter).await {
                     Ok(Some(external)) => {
                         view.display_name.get_or_insert_with(|| external.display_name.clone());
                         let wanted = |v: &ExternalVersion| match scope {
@@ -375,7 +382,7 @@ impl Service {
                         for version in external.versions.iter().filter(|v| wanted(v)) {
                             let source = VersionSource::External {
                                 gateway: step.repository.clone(),
-                                connection: connection.clone(),
+                                connection: connection.to_owned(),
                                 version: version.clone(),
                             };
                             view.add(version.version.clone(), source);

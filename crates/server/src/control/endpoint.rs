@@ -196,7 +196,19 @@ pub enum Endpoint {
     /// `PUT /v1/repository/changes-follower` (Tributary extension)
     PutChangesFollower { repo: RepoRef, settings: FollowerSettings },
     /// `GET /v1/repository/changes-follower` (Tributary extension)
-    GetChangesFollower { repo: RepoRef },
+    GetChangesFollower { repo: RepoRef, connection: Option<String> },
+    /// `PUT /v1/domain/external-connection` (Tributary extension)
+    PutExternalConnection { domain: DomainName, connection: tributary_engine::NewConnection },
+    /// `GET /v1/domain/external-connections` (Tributary extension)
+    ListExternalConnections { domain: DomainName },
+    /// `DELETE /v1/domain/external-connection` (Tributary extension)
+    DeleteExternalConnection { domain: DomainName, name: String },
+    /// `PUT /v1/domain/scope-binding` (Tributary extension)
+    PutScopeBinding { domain: DomainName, scope: String, connection: String },
+    /// `GET /v1/domain/scope-bindings` (Tributary extension)
+    ListScopeBindings { domain: DomainName },
+    /// `DELETE /v1/domain/scope-binding` (Tributary extension)
+    DeleteScopeBinding { domain: DomainName, scope: String },
     /// `POST /v1/repository/cleanup` (Tributary extension)
     CleanUpRepository { repo: RepoRef, dry_run: bool },
     /// `POST /v1/tag`
@@ -547,6 +559,25 @@ struct FollowerBody {
     paused: bool,
     changes_url: Option<String>,
     since: Option<String>,
+    external_connection: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ExternalConnectionBody {
+    name: Option<String>,
+    url: Option<String>,
+    changes_url: Option<String>,
+    auth_token: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScopeBindingBody {
+    scope: Option<String>,
+    external_connection: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -663,6 +694,12 @@ impl Endpoint {
             Self::GetReleaseAgePolicy { .. } => "GetReleaseAgePolicy",
             Self::PutChangesFollower { .. } => "PutChangesFollower",
             Self::GetChangesFollower { .. } => "GetChangesFollower",
+            Self::PutExternalConnection { .. } => "PutExternalConnection",
+            Self::ListExternalConnections { .. } => "ListExternalConnections",
+            Self::DeleteExternalConnection { .. } => "DeleteExternalConnection",
+            Self::PutScopeBinding { .. } => "PutScopeBinding",
+            Self::ListScopeBindings { .. } => "ListScopeBindings",
+            Self::DeleteScopeBinding { .. } => "DeleteScopeBinding",
             Self::CleanUpRepository { .. } => "CleanUpRepository",
             Self::TagResource { .. } => "TagResource",
             Self::UntagResource { .. } => "UntagResource",
@@ -704,6 +741,8 @@ impl Endpoint {
             | Self::GetCleanupPolicy { .. }
             | Self::GetReleaseAgePolicy { .. }
             | Self::GetChangesFollower { .. }
+            | Self::ListExternalConnections { .. }
+            | Self::ListScopeBindings { .. }
             | Self::GetPackageVersionViews { .. }
             | Self::DescribePackageGroup { .. }
             | Self::ListPackageGroups { .. }
@@ -715,6 +754,10 @@ impl Endpoint {
             Self::PutCleanupPolicy { .. } => Some("PutCleanupPolicy"),
             Self::PutReleaseAgePolicy { .. } => Some("PutReleaseAgePolicy"),
             Self::PutChangesFollower { .. } => Some("PutChangesFollower"),
+            Self::PutExternalConnection { .. } => Some("PutExternalConnection"),
+            Self::DeleteExternalConnection { .. } => Some("DeleteExternalConnection"),
+            Self::PutScopeBinding { .. } => Some("PutScopeBinding"),
+            Self::DeleteScopeBinding { .. } => Some("DeleteScopeBinding"),
             // A dry run changes nothing, but it is an administration all the same.
             Self::CleanUpRepository { .. } => Some("CleanUpRepository"),
             Self::CreatePackageGroup { .. } => Some("CreatePackageGroup"),
@@ -898,6 +941,13 @@ impl Endpoint {
             Self::GetReleaseAgePolicy { repo } => vec![on("codeartifact:DescribeRepository", repository(repo))],
             // The engine checks these (the repository must be an npm gateway).
             Self::PutChangesFollower { .. } | Self::GetChangesFollower { .. } => Vec::new(),
+            // The engine checks these (the npm endpoint's cnpmcore paths call them too).
+            Self::PutExternalConnection { .. }
+            | Self::ListExternalConnections { .. }
+            | Self::DeleteExternalConnection { .. }
+            | Self::PutScopeBinding { .. }
+            | Self::ListScopeBindings { .. }
+            | Self::DeleteScopeBinding { .. } => Vec::new(),
             Self::CleanUpRepository { repo, .. } => vec![on("tributary:CleanUpRepository", repository(repo))],
             // A package group's operations are the domain's (its ARN names the domain).
             Self::CreatePackageGroup { domain, .. } => {
@@ -1117,10 +1167,47 @@ impl Endpoint {
                     paused: b.paused,
                     changes_url: b.changes_url,
                     since: b.since,
+                    connection: b.external_connection,
                 };
                 Self::PutChangesFollower { repo: q.repo()?, settings }
             }
-            ("GET", "/v1/repository/changes-follower") => Self::GetChangesFollower { repo: q.repo()? },
+            ("GET", "/v1/repository/changes-follower") => Self::GetChangesFollower {
+                repo: q.repo()?,
+                connection: q.get("external-connection").map(str::to_owned),
+            },
+            ("PUT", "/v1/domain/external-connection") => {
+                let b: ExternalConnectionBody = body(bytes)?;
+                let required = |field: Option<String>, name: &str| {
+                    field.ok_or_else(|| ServiceError::validation(format!("`{name}` is required")))
+                };
+                let connection = tributary_engine::NewConnection {
+                    name: required(b.name, "name")?,
+                    url: required(b.url, "url")?,
+                    changes_url: b.changes_url,
+                    auth_token: b.auth_token,
+                    username: b.username,
+                    password: b.password,
+                };
+                Self::PutExternalConnection { domain: q.domain()?, connection }
+            }
+            ("GET", "/v1/domain/external-connections") => Self::ListExternalConnections { domain: q.domain()? },
+            ("DELETE", "/v1/domain/external-connection") => {
+                Self::DeleteExternalConnection { domain: q.domain()?, name: q.required("name")?.to_owned() }
+            }
+            ("PUT", "/v1/domain/scope-binding") => {
+                let b: ScopeBindingBody = body(bytes)?;
+                Self::PutScopeBinding {
+                    domain: q.domain()?,
+                    scope: b.scope.ok_or_else(|| ServiceError::validation("`scope` is required"))?,
+                    connection: b
+                        .external_connection
+                        .ok_or_else(|| ServiceError::validation("`externalConnection` is required"))?,
+                }
+            }
+            ("GET", "/v1/domain/scope-bindings") => Self::ListScopeBindings { domain: q.domain()? },
+            ("DELETE", "/v1/domain/scope-binding") => {
+                Self::DeleteScopeBinding { domain: q.domain()?, scope: q.required("scope")?.to_owned() }
+            }
             ("POST", "/v1/repository/cleanup") => Self::CleanUpRepository {
                 repo: q.repo()?,
                 dry_run: match q.get("dry-run") {

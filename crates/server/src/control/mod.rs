@@ -347,12 +347,37 @@ async fn dispatch(
             let follower = service.set_changes_follower(caller, &repo, settings).await?;
             ok(serde_json::json!({ "changesFollower": render::changes_follower(&follower) }))
         }
-        Endpoint::GetChangesFollower { repo } => {
-            let (follower, pending) = service.changes_follower(caller, &repo).await?;
+        Endpoint::GetChangesFollower { repo, connection } => {
+            let (follower, pending) = service.changes_follower(caller, &repo, connection.as_deref()).await?;
             ok(serde_json::json!({
                 "changesFollower": follower.as_ref().map(render::changes_follower),
                 "pendingSyncTasks": pending,
             }))
+        }
+        Endpoint::PutExternalConnection { domain, connection } => {
+            let made = service.put_external_connection(caller, &domain, connection).await?;
+            ok(serde_json::json!({ "externalConnection": render::custom_connection(&made) }))
+        }
+        Endpoint::ListExternalConnections { domain } => {
+            let connections = service.external_connections(caller, &domain).await?;
+            let rendered: Vec<_> = connections.iter().map(render::custom_connection).collect();
+            ok(serde_json::json!({ "externalConnections": rendered }))
+        }
+        Endpoint::DeleteExternalConnection { domain, name } => {
+            service.delete_external_connection(caller, &domain, &name).await?;
+            ok(serde_json::json!({}))
+        }
+        Endpoint::PutScopeBinding { domain, scope, connection } => {
+            let bound = service.put_scope_binding(caller, &domain, &scope, &connection).await?;
+            ok(serde_json::json!({ "scopeBinding": render::scope_binding(&bound) }))
+        }
+        Endpoint::ListScopeBindings { domain } => {
+            let bindings = service.scope_bindings(caller, &domain).await?;
+            ok(serde_json::json!({ "scopeBindings": bindings.iter().map(render::scope_binding).collect::<Vec<_>>() }))
+        }
+        Endpoint::DeleteScopeBinding { domain, scope } => {
+            service.delete_scope_binding(caller, &domain, &scope).await?;
+            ok(serde_json::json!({}))
         }
         Endpoint::ListTokens => {
             let tokens = service.tokens_of_caller(caller, Utc::now()).await?;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use tributary_engine::SearchStep;
 use tributary_engine::Settings;
 use tributary_engine::VersionList;
+use tributary_model::KNOWN_EXTERNAL_CONNECTIONS;
 use tributary_model::records::{Domain, PackageRecord, Repository, StatusOutcome, VersionRecord};
-use tributary_model::{ExternalConnection, KNOWN_EXTERNAL_CONNECTIONS};
 
 /// Epoch seconds with milliseconds.
 pub(crate) fn timestamp(t: DateTime<Utc>) -> f64 {
@@ -132,9 +132,32 @@ pub(crate) fn changes_follower(f: &tributary_engine::ChangesFollower) -> Value {
         "mode": f.mode,
         "paused": f.paused,
         "changesUrl": f.changes_url,
+        "externalConnection": (!f.connection.is_empty()).then_some(&f.connection),
         "since": f.since,
         "lastError": f.last_error,
         "updatedTime": timestamp(f.updated_at),
+    })
+}
+
+/// An external connection made in a domain (Tributary extension): never its credentials.
+pub(crate) fn custom_connection(c: &tributary_engine::ConnectionInfo) -> Value {
+    json!({
+        "name": c.name,
+        "packageFormat": c.format.as_str(),
+        "url": c.url,
+        "changesUrl": c.changes_url,
+        "hasCredentials": c.has_credentials,
+        "createdTime": timestamp(c.created_at),
+    })
+}
+
+/// A scope bound to an external connection (Tributary extension).
+pub(crate) fn scope_binding(b: &tributary_engine::ScopeBinding) -> Value {
+    json!({
+        "scope": b.scope,
+        "externalConnection": b.connection,
+        "packageFormat": b.format,
+        "createdTime": timestamp(b.created_at),
     })
 }
 
@@ -211,7 +234,7 @@ pub(crate) fn repository(r: &Repository, settings: &Settings) -> Value {
         .map(|name| {
             json!({
                 "externalConnectionName": name,
-                "packageFormat": ExternalConnection::find(name).map(|c| c.format.as_str()),
+                "packageFormat": tributary_model::connection_format(name).map(|f| f.as_str()),
                 "status": "Available",
             })
         })

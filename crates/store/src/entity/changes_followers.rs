@@ -7,6 +7,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub repository_id: String,
+    /// The connection followed: empty for the gateway's own.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub connection: String,
     pub domain_id: String,
     /// `exist` or `all`.
     pub mode: String,
