@@ -1,4 +1,4 @@
-//! External connections made in a domain (docs/DESIGN.md §2, "Custom external connections"):
+//! External connections made in a domain (docs/DESIGN.md §4, "Custom external connections"):
 //! `custom_connections`, a registry of one format at any URL (`FORMAT:LABEL`, e.g. `npm:corp`),
 //! with the credentials sent to it and its changes feed; and `scope_bindings`, the scopes whose
 //! packages are read from one of them instead of the search order's own connection. Both are

@@ -1,4 +1,4 @@
-//! External connections made in a domain, and the scopes bound to them (docs/DESIGN.md §2,
+//! External connections made in a domain, and the scopes bound to them (docs/DESIGN.md §4,
 //! "Custom external connections"): a registry of one format at any URL, with the credentials
 //! sent to it, named `FORMAT:LABEL` (`npm:corp`); a repository is associated with one as with
 //! `public:npmjs`. A scope binding (`@corp` → `npm:corp`) makes every step of a search order

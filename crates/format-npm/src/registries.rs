@@ -1,6 +1,6 @@
 //! cnpmcore's registry and scope administration under the npm endpoint (`/-/registry`,
 //! `/-/scope`, `/-/registry/{id}/sync`), as its documentation writes the requests, mapped onto
-//! the domain's external connections and scope bindings (docs/DESIGN.md §2, "Custom external
+//! the domain's external connections and scope bindings (docs/DESIGN.md §4, "Custom external
 //! connections"): a registry is the npm connection `npm:{name}` (its `registryId` is that name),
 //! a scope is a binding, and a registry's sync makes the repository's npm gateway follow its
 //! changes feed.

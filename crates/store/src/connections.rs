@@ -1,4 +1,4 @@
-//! External connections made in a domain and the scopes bound to them (docs/DESIGN.md §2,
+//! External connections made in a domain and the scopes bound to them (docs/DESIGN.md §4,
 //! "Custom external connections").
 
 use chrono::{DateTime, Utc};
