@@ -375,6 +375,12 @@ fn route(request: &Request, registry: &Registry, url: &str) -> Response {
     if path == "_changes" {
         return changes(request, registry);
     }
+    if path.is_empty() {
+        // The database's root, as CouchDB (and npm's replication endpoint) answer it.
+        let update_seq = lock(&registry.changes).last().map_or(0, |(seq, _)| *seq);
+        let body = serde_json::json!({ "db_name": "registry", "update_seq": update_seq });
+        return Response::new(200, "application/json", serde_json::to_vec(&body).expect("json"));
+    }
     let packages = lock(&registry.packages);
     // A tarball: `{name}/-/{file}`.
     if let Some((name, file)) = path.split_once("/-/") {

@@ -7,7 +7,9 @@
 //!   names each version; with the registry down, the real npm, pointed at `bb`, lists all three
 //!   versions (`npm view lib versions`) and installs 1.1.0: they are in the gateway. A second sync
 //!   of one version finds it there. A sync of a package no registry has ends `fail`, saying so;
-//!   an anonymous reader of the (public) repository cannot queue one;
+//!   an anonymous reader of the (public) repository cannot queue one; a sync of a `range`
+//!   (`^1.0.0`), of a dist-`tag` and of cnpmcore's string-encoded `specificVersions` looks at the
+//!   versions they name only; an unknown tag fails, an unreadable range is refused (400);
 //!   another package's task id is not found under this one.
 //! - `a_killed_sync_resumes` (SQLite): the server is killed while a sync waits on a slow
 //!   registry; after the restart the task is taken up again and succeeds.
@@ -140,6 +142,33 @@ async fn sync_ingests_every_version(backend: Backend) {
     assert_eq!(state["state"], "success", "{log}");
     assert!(log.contains("1.0.0: already in"), "{log}");
     fixture.set_mode(Mode::Up);
+
+    // A range and a dist-tag name versions as npm reads them, when the task runs; cnpmcore's
+    // `specificVersions` may come as a JSON array in a string, as its documentation writes it.
+    let (state, log) = sync(&server, &token, "lib", Some(json!({ "range": "^1.0.0" }))).await;
+    assert_eq!(state["state"], "success", "{log}");
+    assert!(log.contains("1.0.0: already in") && log.contains("1.1.0: already in"), "{log}");
+    assert!(!log.contains("2.0.0"), "2.0.0 is not in ^1.0.0: {log}");
+    let (state, log) = sync(&server, &token, "lib", Some(json!({ "tag": "latest" }))).await;
+    assert_eq!(state["state"], "success", "{log}");
+    assert!(log.contains("2.0.0: already in") && !log.contains("1.1.0"), "{log}");
+    let (state, log) = sync(&server, &token, "lib", Some(json!({ "specificVersions": "[\"1.1.0\"]" }))).await;
+    assert_eq!(state["state"], "success", "{log}");
+    assert!(log.contains("1.1.0: already in") && !log.contains("2.0.0"), "{log}");
+    let (state, log) = sync(&server, &token, "lib", Some(json!({ "tag": "nightly" }))).await;
+    assert_eq!(state["state"], "fail", "{log}");
+    assert!(log.contains("tag:nightly"), "{log}");
+    let (status, refused) = call(
+        &server,
+        &token,
+        reqwest::Method::PUT,
+        "/npm/acme/aa/-/package/lib/syncs",
+        Some(json!({ "range": "^^1" })),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.contains("^^1"), "{refused}");
+
     let (state, log) = sync(&server, &token, "nothing-here", None).await;
     assert_eq!(state["state"], "fail", "{log}");
     assert!(log.contains("nothing-here") && log.contains("no version"), "{log}");

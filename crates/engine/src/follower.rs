@@ -16,6 +16,12 @@ use crate::{Caller, RepoRef, Service};
 /// How many changes one read of a feed takes at most.
 pub const CHANGES_PAGE: usize = 500;
 
+/// The `since` that starts a follower at the registry's current sequence, read from the feed's
+/// database root (CouchDB's `update_seq`, as cnpmcore does) when the follower is set; a new
+/// follower's default (from its first change, one of the public registry would read its whole
+/// history first).
+const NOW: &str = "now";
+
 /// What a follower is set to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowerSettings {
@@ -25,7 +31,8 @@ pub struct FollowerSettings {
     pub paused: bool,
     /// The feed's URL, when not the registry's `/_changes`.
     pub changes_url: Option<String>,
-    /// Where to start reading (the feed's sequence), when given; else where it stopped, or `0`.
+    /// Where to start reading (the feed's sequence, or `now`: the registry's current one), when
+    /// given; else where it stopped, or, for a new follower, `now`.
     pub since: Option<String>,
     /// The external connection followed, when not the gateway's own: one made in the domain.
     pub connection: Option<String>,
@@ -47,7 +54,7 @@ impl Service {
             resource: Resource::Repository(&repo.domain, &repo.repository),
         };
         self.authorize(caller, permission).await?;
-        let (domain, repository_id) = self.npm_gateway(caller, repo).await?;
+        let (domain, repository_id, own) = self.npm_gateway(caller, repo).await?;
         if let Some(connection) = &settings.connection {
             let remotes = self.domain_remotes(&domain).await?;
             if tributary_model::ExternalConnection::find(connection).is_some() || remotes.custom(connection).is_none() {
@@ -60,19 +67,32 @@ impl Service {
                 return Err(ServiceError::validation(format!("`{connection}` is no npm registry")));
             }
         }
-        let since_given = settings.since.is_some();
+        let connection = settings.connection.unwrap_or_default();
+        let existing = self.store.changes_follower(&repository_id, &connection).await?;
+        // `now` (asked, or for a new follower by default) is read from the registry as the
+        // follower is set, so what it publishes after this answer is followed.
+        let since = match settings.since {
+            Some(since) if since != NOW => Some(since),
+            None if existing.is_some() => None,
+            _ => {
+                let remotes = self.domain_remotes(&domain).await?;
+                let followed = if connection.is_empty() { own.as_str() } else { connection.as_str() };
+                let (remote, feed) = self.feed(&remotes, followed, settings.changes_url.as_deref())?;
+                Some(self.current_sequence(&remote, &feed).await?)
+            }
+        };
         let follower = ChangesFollower {
             repository_id,
-            connection: settings.connection.unwrap_or_default(),
+            connection,
             domain_id: domain.id,
             mode: settings.mode,
             paused: settings.paused,
             changes_url: settings.changes_url,
-            since: settings.since.unwrap_or_else(|| "0".to_owned()),
+            since: since.clone().unwrap_or_default(),
             last_error: None,
             updated_at: Utc::now(),
         };
-        Ok(self.store.set_changes_follower(&follower, since_given).await?)
+        Ok(self.store.set_changes_follower(&follower, since.is_some()).await?)
     }
 
     /// cnpmcore's `POST /-/registry/{id}/sync`: the first npm gateway of `target`'s search
@@ -119,7 +139,7 @@ impl Service {
             resource: Resource::Repository(&repo.domain, &repo.repository),
         };
         self.authorize(caller, permission).await?;
-        let (_, repository_id) = self.npm_gateway(caller, repo).await?;
+        let (_, repository_id, _) = self.npm_gateway(caller, repo).await?;
         let follower = self.store.changes_follower(&repository_id, connection.unwrap_or_default()).await?;
         Ok((follower, self.store.pending_syncs().await?))
     }
@@ -139,12 +159,12 @@ impl Service {
         Ok((pending, lags))
     }
 
-    /// The domain of `repo`, an npm gateway, and the repository's id.
+    /// The domain of `repo`, an npm gateway, the repository's id and its external connection.
     async fn npm_gateway(
         &self,
         caller: &Caller,
         repo: &RepoRef,
-    ) -> Result<(tributary_store::Domain, String), ServiceError> {
+    ) -> Result<(tributary_store::Domain, String, String), ServiceError> {
         caller.check_domain(&repo.domain)?;
         let domain = self.domain(&repo.domain, repo.owner.as_ref()).await?;
         let graph = self.graph(&domain).await?;
@@ -154,13 +174,13 @@ impl Service {
             .cloned()
             .ok_or_else(|| tributary_store::repository_not_found(&domain.name, repo.repository.as_str()))?;
         let connection = graph.graph.node(repo.repository.as_str()).and_then(|n| n.external_connection.clone());
-        if connection.as_deref().and_then(crate::resolve::connection_format) != Some(PackageFormat::Npm) {
-            return Err(ServiceError::validation(format!(
+        match connection {
+            Some(own) if crate::resolve::connection_format(&own) == Some(PackageFormat::Npm) => Ok((domain, id, own)),
+            _ => Err(ServiceError::validation(format!(
                 "`{}` has no npm external connection: a changes follower belongs on an npm gateway",
                 repo.repository
-            )));
+            ))),
         }
-        Ok((domain, id))
     }
 
     /// Reads each active follower's feed once (those another server is reading are passed over):
@@ -217,11 +237,7 @@ impl Service {
         };
         let remotes = self.domain_remotes(&domain).await?;
         let connection = if follower.connection.is_empty() { own.as_str() } else { follower.connection.as_str() };
-        let remote = self.remote(&remotes, connection)?;
-        let feed = match (&follower.changes_url, remotes.custom(connection).and_then(|c| c.changes_url.as_ref())) {
-            (Some(url), _) | (None, Some(url)) => url.clone(),
-            (None, None) => format!("{}/_changes", remote.base),
-        };
+        let (remote, feed) = self.feed(&remotes, connection, follower.changes_url.as_deref())?;
         let separator = if feed.contains('?') { '&' } else { '?' };
         let url = format!("{feed}{separator}since={}&limit={CHANGES_PAGE}", follower.since);
         let bytes = self.upstreams.file(&remote, &url, 64 * 1024 * 1024).await?.ok_or_else(|| {
@@ -253,6 +269,48 @@ impl Service {
         };
         self.store.advance_changes_follower(&follower.repository_id, &follower.connection, &since, None).await?;
         Ok(queued)
+    }
+}
+
+impl Service {
+    /// The registry `connection` as requests to it are made, and its changes feed: `changes_url`,
+    /// else the connection's own (one made in the domain may name it), else `{base}/_changes`.
+    fn feed(
+        &self,
+        remotes: &crate::remotes::DomainRemotes,
+        connection: &str,
+        changes_url: Option<&str>,
+    ) -> Result<(crate::upstream::Remote, String), ServiceError> {
+        let remote = self.remote(remotes, connection)?;
+        let feed = match changes_url.or_else(|| remotes.custom(connection).and_then(|c| c.changes_url.as_deref())) {
+            Some(url) => url.to_owned(),
+            None => format!("{}/_changes", remote.base),
+        };
+        Ok((remote, feed))
+    }
+
+    /// The current sequence of the feed `feed`: `update_seq` of its database's root (the feed's
+    /// URL without `/_changes` and its query).
+    async fn current_sequence(&self, remote: &crate::upstream::Remote, feed: &str) -> Result<String, ServiceError> {
+        let path = feed.split('?').next().unwrap_or(feed);
+        let root = format!("{}/", path.trim_end_matches('/').trim_end_matches("_changes").trim_end_matches('/'));
+        let unknown = |why: String| {
+            ServiceError::new(
+                ErrorKind::BadGateway,
+                format!(
+                    "the current sequence of `{remote}` cannot be read at `{root}` ({why}): give the follower a `since`"
+                ),
+            )
+        };
+        let bytes =
+            self.upstreams.file(remote, &root, 1024 * 1024).await?.ok_or_else(|| unknown("not found".into()))?;
+        let document: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| unknown(format!("not JSON: {e}")))?;
+        match &document["update_seq"] {
+            serde_json::Value::String(seq) => Ok(seq.clone()),
+            serde_json::Value::Number(seq) => Ok(seq.to_string()),
+            _ => Err(unknown("no `update_seq`".to_owned())),
+        }
     }
 }
 

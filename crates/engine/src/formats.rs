@@ -170,6 +170,12 @@ pub trait FormatAdapter: Send + Sync + std::fmt::Debug {
     fn upstream_publish_times(&self) -> bool {
         false
     }
+    /// Whether `version` is in the version range `range` as this format's clients read ranges
+    /// (npm's `^1.2.0 || >=2`), or why `range` is none; by default the format has no ranges.
+    fn in_range(&self, range: &str, version: &str) -> Result<bool, String> {
+        let _ = version;
+        Err(format!("`{range}`: {} has no version ranges", self.format().as_str()))
+    }
     /// The dist-tag that names a package's default display version (npm: `latest`, as
     /// CodeArtifact defines it); `None` where the default is the newest published version.
     fn default_display_tag(&self) -> Option<&'static str> {

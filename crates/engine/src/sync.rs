@@ -2,6 +2,10 @@
 //! versions ingested ahead of need, from the search order of the repository asked, as downloads
 //! would ingest them (kept in that repository and in the gateway that fetched them). Tasks are
 //! rows; any replica's worker claims one under a lease and logs each version.
+//!
+//! A task names its versions with selectors, read when it runs (so a range takes the versions
+//! published by then): a version (`1.2.0`), a dist-tag (`tag:latest`), or a range of the
+//! format's (`range:^1.2.0`); none means every version.
 
 use chrono::{TimeDelta, Utc};
 use futures::StreamExt;
@@ -19,21 +23,35 @@ pub const SYNC_LEASE_SECONDS: i64 = 60;
 pub const MAX_SYNC_ATTEMPTS: i32 = 3;
 
 impl Service {
-    /// Queues a sync of `coordinates` through `target` for `caller`: `versions`, or every
-    /// version its search order offers. Pulling from upstream must be allowed to the caller
-    /// (`ReadFromUpstream`), and an anonymous reader of a public repository queues nothing.
+    /// Queues a sync of `coordinates` through `target` for `caller`: the versions `selectors`
+    /// name (see the module documentation), or every version its search order offers. Pulling
+    /// from upstream must be allowed to the caller (`ReadFromUpstream`), and an anonymous reader
+    /// of a public repository queues nothing.
     pub async fn queue_sync(
         &self,
         caller: &Caller,
         target: &RepoTarget,
         coordinates: &PackageCoordinates,
-        versions: &[String],
+        selectors: &[String],
     ) -> Result<SyncTask, ServiceError> {
         if caller.is_anonymous() {
             return Err(ServiceError::new(ErrorKind::MissingAuthentication, "log in to queue a sync"));
         }
+        let adapter = self.formats.adapter(coordinates.format).ok_or_else(|| {
+            ServiceError::new(ErrorKind::Validation, format!("the format of {coordinates} is not served here"))
+        })?;
+        for selector in selectors {
+            match selector.split_once(':') {
+                Some(("range", range)) => {
+                    adapter.in_range(range, "0.0.0").map_err(ServiceError::validation)?;
+                }
+                Some(("tag", tag)) if !tag.is_empty() => {}
+                _ if !selector.is_empty() && !selector.starts_with("tag:") => {}
+                _ => return Err(ServiceError::validation(format!("`{selector}` names no version"))),
+            }
+        }
         target.check_reads_upstream(coordinates, "the versions to sync")?;
-        Ok(self.store.queue_sync(&target.domain.id, &target.repository, coordinates, versions, Utc::now()).await?)
+        Ok(self.store.queue_sync(&target.domain.id, &target.repository, coordinates, selectors, Utc::now()).await?)
     }
 
     /// The sync task `id` of `target`'s repository and package `coordinates`.
@@ -119,9 +137,17 @@ impl Service {
             self.log_sync(worker, task, &format!("{coordinates} has no version in the search order")).await?;
             return Ok(false);
         }
-        let wanted: Vec<String> =
-            if task.versions.is_empty() { view.versions.keys().cloned().collect() } else { task.versions.clone() };
         let mut all_well = true;
+        let mut wanted = Vec::new();
+        for selected in select(&task.versions, &view, adapter) {
+            match selected {
+                Ok(version) => wanted.push(version),
+                Err(line) => {
+                    all_well = false;
+                    self.log_sync(worker, task, &line).await?;
+                }
+            }
+        }
         for version in &wanted {
             let line = match view.versions.get(version) {
                 None => {
@@ -167,4 +193,43 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// The versions `selectors` name in `view`, in the order named (each once), or for a selector
+/// that names none, the log line that says so; every version of the view when there is none.
+fn select(
+    selectors: &[String],
+    view: &crate::resolve::PackageView,
+    adapter: &dyn crate::formats::FormatAdapter,
+) -> Vec<Result<String, String>> {
+    if selectors.is_empty() {
+        return view.versions.keys().cloned().map(Ok).collect();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut selected = Vec::new();
+    let mut add = |version: &str, selected: &mut Vec<Result<String, String>>| {
+        if seen.insert(version.to_owned()) {
+            selected.push(Ok(version.to_owned()));
+        }
+    };
+    for selector in selectors {
+        match selector.split_once(':') {
+            Some(("tag", tag)) => match view.dist_tags.get(tag) {
+                Some(version) => add(version, &mut selected),
+                None => selected.push(Err(format!("{selector}: no such dist-tag in the search order"))),
+            },
+            Some(("range", range)) => {
+                let matched: Vec<&String> =
+                    view.versions.keys().filter(|v| adapter.in_range(range, v).unwrap_or(false)).collect();
+                if matched.is_empty() {
+                    selected.push(Err(format!("{selector}: no version in the search order is in that range")));
+                }
+                for version in matched {
+                    add(version, &mut selected);
+                }
+            }
+            _ => add(selector, &mut selected),
+        }
+    }
+    selected
 }

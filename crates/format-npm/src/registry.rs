@@ -46,6 +46,10 @@ impl FormatAdapter for NpmAdapter {
         true
     }
 
+    fn in_range(&self, range: &str, version: &str) -> Result<bool, String> {
+        crate::version::in_range(range, version)
+    }
+
     fn upstream_metadata_url(&self, base_url: &str, package: &PackageCoordinates) -> Option<String> {
         let name = if package.namespace.is_empty() {
             package.name.clone()

@@ -182,19 +182,38 @@ pub fn render_sync(task: &SyncTask) -> Vec<u8> {
     }))
 }
 
-/// The versions a `PUT .../syncs` asks for (cnpmcore's `specificVersions`); empty for all. An
-/// empty body asks for all.
+/// The versions a `PUT .../syncs` asks for, as the engine's sync selectors: cnpmcore's
+/// `specificVersions`, and (Tributary's) a `range` (`range:^1.2.0`) and a dist-`tag`
+/// (`tag:latest`); empty for all. An empty body asks for all.
 pub fn parse_sync(body: &[u8]) -> Result<Vec<String>, NpmError> {
+    /// cnpmcore documents `specificVersions` as a JSON array in a string; an array is taken too.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Versions {
+        List(Vec<String>),
+        Text(String),
+    }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Raw {
-        specific_versions: Option<Vec<String>>,
+        specific_versions: Option<Versions>,
+        range: Option<String>,
+        tag: Option<String>,
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let raw: Raw = serde_json::from_slice(body).map_err(|e| NpmError::document("the sync request", e.to_string()))?;
-    Ok(raw.specific_versions.unwrap_or_default())
+    let bad = |e: String| NpmError::document("the sync request", e);
+    let raw: Raw = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    let mut selectors = match raw.specific_versions {
+        None => Vec::new(),
+        Some(Versions::List(list)) => list,
+        Some(Versions::Text(text)) => serde_json::from_str(&text)
+            .map_err(|e| bad(format!("`specificVersions` is not a JSON array of versions: {e}")))?,
+    };
+    selectors.extend(raw.range.map(|range| format!("range:{range}")));
+    selectors.extend(raw.tag.map(|tag| format!("tag:{tag}")));
+    Ok(selectors)
 }
 
 /// The answer to `GET /-/whoami`.
@@ -272,6 +291,19 @@ mod tests {
         let login: Value = serde_json::from_slice(&render_login("AKIA1", "tok")).expect("json");
         assert_eq!(login["token"], "tok");
         assert_eq!(login["ok"], true);
+    }
+
+    #[test]
+    fn sync_bodies() {
+        assert_eq!(parse_sync(b"").expect("empty"), Vec::<String>::new());
+        assert_eq!(parse_sync(br#"{"specificVersions":["1.0.0"]}"#).expect("a list"), ["1.0.0"]);
+        // As cnpmcore documents it: a JSON array in a string.
+        let text = br#"{"specificVersions":"[\"1.0.0\", \"1.0.1\"]","tips":"why"}"#;
+        assert_eq!(parse_sync(text).expect("a string"), ["1.0.0", "1.0.1"]);
+        let both = parse_sync(br#"{"range":"^1.2.0","tag":"next"}"#).expect("a range and a tag");
+        assert_eq!(both, ["range:^1.2.0", "tag:next"]);
+        assert!(parse_sync(br#"{"specificVersions":"1.0.0"}"#).is_err());
+        assert!(parse_sync(b"[]").is_err());
     }
 
     #[test]

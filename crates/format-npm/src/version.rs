@@ -46,9 +46,39 @@ pub fn default_latest<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option
     best(true).or_else(|| best(false))
 }
 
+/// Whether `version` satisfies the npm range `range` (node-semver's rules: `^`, `~`, `x`,
+/// hyphens, `||`; pre-releases only where the range names one of the same version), or why the
+/// range cannot be read. A version that is not semver satisfies no range.
+pub fn in_range(range: &str, version: &str) -> Result<bool, String> {
+    let parsed =
+        nodejs_semver::Range::parse(range).map_err(|e| format!("`{range}` is not an npm version range: {e}"))?;
+    Ok(nodejs_semver::Version::parse(version).is_ok_and(|v| parsed.satisfies(&v)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_as_npm_reads_them() {
+        let cases = [
+            ("^1.2.0", "1.9.9", true),
+            ("^1.2.0", "2.0.0", false),
+            ("~1.2.0", "1.2.9", true),
+            ("~1.2.0", "1.3.0", false),
+            ("1.x", "1.4.0", true),
+            ("1.0.0 - 1.5.0", "1.5.0", true),
+            (">=2 <3 || 1.0.0", "1.0.0", true),
+            (">=2 <3 || 1.0.0", "1.1.0", false),
+            ("^1.0.0", "1.1.0-beta.1", false),
+            ("*", "3.0.0", true),
+            ("^1.0.0", "not-semver", false),
+        ];
+        for (range, version, expected) in cases {
+            assert_eq!(in_range(range, version), Ok(expected), "{version} in {range}");
+        }
+        assert!(in_range("^^1", "1.0.0").is_err());
+    }
 
     #[test]
     fn parses_strict_semver() {

@@ -174,14 +174,12 @@ impl Store {
     /// Appends `line` to the log of the task `id` held by `worker`, and extends its lease to
     /// `lease_until`; whether the worker still holds it.
     pub async fn log_sync(&self, id: &str, worker: &str, line: &str, lease_until: DateTime<Utc>) -> Result<bool> {
-        let Some(task) = sync_tasks::Entity::find_by_id(id.to_owned()).one(&self.db).await? else {
-            return Ok(false);
-        };
-        if task.claimed_by.as_deref() != Some(worker) {
-            return Ok(false);
-        }
+        // Appended in the database (`log || line`, SQL's concatenation on both backends): a long
+        // log is not read and written again for each line.
+        let appended = Expr::col(sync_tasks::Column::Log)
+            .binary(sea_orm::sea_query::BinOper::Custom("||"), Expr::value(format!("{line}\n")));
         let done = sync_tasks::Entity::update_many()
-            .col_expr(sync_tasks::Column::Log, Expr::value(format!("{}{line}\n", task.log)))
+            .col_expr(sync_tasks::Column::Log, appended)
             .col_expr(sync_tasks::Column::LeaseUntil, Expr::value(lease_until))
             .col_expr(sync_tasks::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(sync_tasks::Column::Id.eq(id))

@@ -40,6 +40,26 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.version_id).collect())
     }
 
+    /// The ids of the packages of the repository `repository_id` with a version promoted into
+    /// `view`.
+    pub async fn packages_promoted_into(&self, repository_id: &str, view: RepositoryView) -> Result<HashSet<String>> {
+        use sea_orm::{ConnectionTrait as _, DbBackend, FromQueryResult, Statement};
+        #[derive(FromQueryResult)]
+        struct Row {
+            package_id: String,
+        }
+        let backend = self.reads.get_database_backend();
+        let (first, second) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?", "?") };
+        let sql = format!(
+            "SELECT DISTINCT v.package_id FROM version_views w JOIN package_versions v ON w.version_id = v.id \
+             JOIN packages p ON v.package_id = p.id WHERE p.repository_id = {first} AND w.view = {second}"
+        );
+        let values = [repository_id.into(), view.as_str().into()];
+        let rows =
+            Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(&self.reads).await?;
+        Ok(rows.into_iter().map(|r| r.package_id).collect())
+    }
+
     /// The views the version `version_id` was promoted into.
     pub async fn views_of(&self, version_id: &str) -> Result<Vec<RepositoryView>> {
         let rows = version_views::Entity::find()

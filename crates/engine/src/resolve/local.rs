@@ -109,7 +109,20 @@ impl Service {
         let mut seen = std::collections::HashSet::new();
         for step in &order {
             let Some(id) = target.graph.ids.get(&step.repository) else { continue };
+            // A step that reads a view (`shared@release`, or the endpoint's own) shows only the
+            // packages with a version promoted into it.
+            let view = match target.view {
+                Some(view) if step.repository == target.repository => Some(view),
+                _ => step.view.as_deref().and_then(tributary_model::view::RepositoryView::parse),
+            };
+            let promoted = match view.filter(|v| v.is_promoted()) {
+                Some(view) => Some(self.store.packages_promoted_into(id, view).await?),
+                None => None,
+            };
             for package in self.store.list_packages(id, Some(format), None, None, None, 10_000).await? {
+                if promoted.as_ref().is_some_and(|ids| !ids.contains(&package.id)) {
+                    continue;
+                }
                 if seen.insert((package.coordinates.namespace.clone(), package.coordinates.name.clone())) {
                     found.push((step.repository.clone(), package));
                     if found.len() >= limit {
