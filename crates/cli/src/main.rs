@@ -225,6 +225,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
     follow_revocations(service.clone()).await?;
+    join_fleet(service.clone());
     work_sync_tasks(service.clone());
     let state = AppState {
         service,
@@ -365,6 +366,20 @@ async fn follow_revocations(service: Service) -> anyhow::Result<()> {
         }
     });
     Ok(())
+}
+
+/// On PostgreSQL, tells the other servers what this one changes and retires what they change
+/// (docs/ARCHITECTURE.md, "A fleet"); without it, their changes show here once cached entries
+/// expire.
+fn join_fleet(service: Service) {
+    actix_web::rt::spawn(async move {
+        if let Err(e) = service.run_fleet().await {
+            tracing::error!(
+                error.message = %e.message,
+                "cannot listen to the fleet: other servers' changes show here only as caches expire"
+            );
+        }
+    });
 }
 
 /// Shows the generated admin key once, with the lines that configure the aws CLI for it.

@@ -356,9 +356,10 @@ impl Service {
         .map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
-    /// Forgets the cached access rules of `domain` (after a change).
+    /// Forgets the cached access rules of `domain` (after a change), here and across the fleet.
     pub(crate) async fn forget_access(&self, domain: &Domain) {
         self.caches.access.invalidate(&domain.id).await;
+        self.caches.outbox.send(crate::fleet::Invalidation::Access { domain_id: domain.id.clone() });
     }
 }
 

@@ -160,6 +160,9 @@ pub(crate) struct Caches {
     /// ([`crate::Service::refresh_revocations`]): a request checks its token here, never in the
     /// database.
     pub(crate) revoked_tokens: Arc<std::sync::RwLock<Arc<std::collections::HashSet<String>>>>,
+    /// The tokens revoked on this replica lately, and when: a refresh of `revoked_tokens` whose
+    /// read raced one of them keeps it.
+    pub(crate) revoked_here: Arc<std::sync::Mutex<Vec<(std::time::Instant, String)>>>,
     pub(crate) principals: Cache<PrincipalKey, Arc<Principal>>,
     /// Repository graphs, by domain id.
     pub(crate) graphs: Cache<String, Arc<DomainGraph>>,
@@ -192,6 +195,8 @@ pub(crate) struct Caches {
     generations: Cache<Generation, u64>,
     /// The source of generations: it only grows.
     counter: Arc<AtomicU64>,
+    /// Where the fleet is told what this server changed (docs/ARCHITECTURE.md, "A fleet").
+    pub(crate) outbox: crate::fleet::Outbox,
 }
 
 impl Caches {
@@ -200,6 +205,7 @@ impl Caches {
         Self {
             verified_tokens: Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(600)).build(),
             revoked_tokens: Arc::default(),
+            revoked_here: Arc::default(),
             principals: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             graphs: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
             access: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(5)).build(),
@@ -229,6 +235,7 @@ impl Caches {
                 .build(),
             generations: Cache::builder().max_capacity(1_000_000).build(),
             counter: Arc::new(AtomicU64::new(0)),
+            outbox: crate::fleet::Outbox::default(),
         }
     }
 
@@ -287,14 +294,41 @@ impl Caches {
         }
     }
 
-    /// Retires what is cached of a package after a write to it.
+    /// Retires what is cached of a package after a write to it, here and across the fleet.
     pub(crate) async fn package_changed(&self, domain_id: &str, package: &PackageCoordinates) {
+        self.bump_package(domain_id, package).await;
+        self.outbox.send(crate::fleet::Invalidation::package(domain_id, package));
+    }
+
+    /// Retires what is cached of a domain's graph and packages after a change of its graph,
+    /// here and across the fleet.
+    pub(crate) async fn graph_changed(&self, domain_id: &str) {
+        self.graphs.invalidate(domain_id).await;
+        self.bump_graph(domain_id).await;
+        self.outbox.send(crate::fleet::Invalidation::Graph { domain_id: domain_id.to_owned() });
+    }
+
+    /// Retires what is cached of a package, here only.
+    pub(crate) async fn bump_package(&self, domain_id: &str, package: &PackageCoordinates) {
         self.bump(Generation::Package { domain_id: domain_id.to_owned(), coordinates: package.clone() }).await;
     }
 
-    /// Retires what is cached of a domain's packages after a change of its graph.
-    pub(crate) async fn graph_changed(&self, domain_id: &str) {
+    /// Retires what is cached of a domain's packages, here only.
+    pub(crate) async fn bump_graph(&self, domain_id: &str) {
         self.bump(Generation::Graph { domain_id: domain_id.to_owned() }).await;
+    }
+
+    /// Retires every package's cached entries, here only.
+    pub(crate) fn retire_all_generations(&self) {
+        // A generation read from now on is newer than any an entry was cached under.
+        self.counter.fetch_add(1, Ordering::AcqRel);
+        self.generations.invalidate_all();
+    }
+
+    /// Forgets a domain's cached record, here and across the fleet.
+    pub(crate) async fn domain_changed(&self, name: &str) {
+        self.domains.invalidate(name).await;
+        self.outbox.send(crate::fleet::Invalidation::Domain { name: name.to_owned() });
     }
 
     /// Gives `of` a generation nothing was cached under.

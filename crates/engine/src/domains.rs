@@ -74,8 +74,8 @@ impl Service {
         caller.check_access_keys("DeleteDomain")?;
         self.check_owner(owner)?;
         let deleted = self.store.delete_domain(name.as_str()).await?;
-        self.caches.graphs.invalidate(&deleted.id).await;
-        self.caches.domains.invalidate(&deleted.name).await;
+        self.caches.graph_changed(&deleted.id).await;
+        self.caches.domain_changed(&deleted.name).await;
         Ok(deleted)
     }
 }

@@ -9,6 +9,7 @@ mod copy;
 pub mod data_plane;
 mod documents;
 mod domains;
+mod fleet;
 mod follower;
 pub mod formats;
 mod garbage;

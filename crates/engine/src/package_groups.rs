@@ -213,6 +213,7 @@ impl Service {
 
     async fn groups_changed(&self, domain: &Domain) {
         self.caches.package_groups.invalidate(&domain.id).await;
+        self.caches.outbox.send(crate::fleet::Invalidation::PackageGroups { domain_id: domain.id.clone() });
         self.caches.graph_changed(&domain.id).await;
     }
 

@@ -99,6 +99,7 @@ impl Service {
             .ok_or_else(|| not_found(name))?;
         self.caches.principals.invalidate(&PrincipalKey::AccessKey(before.access_key_id)).await;
         self.caches.principals.invalidate(&PrincipalKey::Id(before.id)).await;
+        self.caches.outbox.send(crate::fleet::Invalidation::Principals);
         Ok(IssuedKey { principal: self.info(&after), secret_access_key })
     }
 
@@ -116,6 +117,7 @@ impl Service {
         let deleted = self.store.delete_principal(name).await?.ok_or_else(|| not_found(name))?;
         self.caches.principals.invalidate(&PrincipalKey::AccessKey(deleted.access_key_id.clone())).await;
         self.caches.principals.invalidate(&PrincipalKey::Id(deleted.id.clone())).await;
+        self.caches.outbox.send(crate::fleet::Invalidation::Principals);
         Ok(self.info(&deleted))
     }
 }

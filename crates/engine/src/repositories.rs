@@ -273,7 +273,6 @@ impl Service {
     ) -> Result<Repository, ServiceError> {
         let result =
             self.store.change_repository(domain, change, |records: &[GraphRecord]| check(&graph_of(records))).await;
-        self.caches.graphs.invalidate(&domain.id).await;
         self.caches.graph_changed(&domain.id).await;
         Ok(result?)
     }

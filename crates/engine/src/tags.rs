@@ -152,7 +152,7 @@ impl Service {
         match &resource.within {
             Within::Domain => {
                 self.store.set_domain_tags(id, tags).await?;
-                self.caches.domains.invalidate(resource.domain.as_str()).await;
+                self.caches.domain_changed(resource.domain.as_str()).await;
             }
             Within::Repository(_) => self.store.set_repository_tags(id, tags).await?,
             Within::PackageGroup(pattern) => {

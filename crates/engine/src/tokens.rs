@@ -216,18 +216,32 @@ impl Service {
         }
         self.store.revoke_token(&id, now).await?;
         self.note_revoked(&id);
+        self.caches.outbox.send(crate::fleet::Invalidation::Revoked { token_id: id.clone() });
         Ok(TokenRecord { revoked_at: Some(now), ..record })
     }
 
     /// Reloads the revoked tokens (a replica calls it every [`REVOCATION_REFRESH_SECONDS`]).
     pub async fn refresh_revocations(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        let revoked: HashSet<String> = self.store.revoked_token_ids(now).await?.into_iter().collect();
+        let mut revoked: HashSet<String> = self.store.revoked_token_ids(now).await?.into_iter().collect();
+        // A revocation made here while the read ran may be missing from it: those of the last
+        // refreshes' time are kept whatever it read.
+        {
+            let mut here = self.caches.revoked_here.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let keep = std::time::Duration::from_secs(4 * REVOCATION_REFRESH_SECONDS);
+            here.retain(|(when, _)| when.elapsed() < keep);
+            revoked.extend(here.iter().map(|(_, id)| id.clone()));
+        }
         let mut slot = self.caches.revoked_tokens.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         *slot = Arc::new(revoked);
         Ok(())
     }
 
-    fn note_revoked(&self, id: &str) {
+    pub(crate) fn note_revoked(&self, id: &str) {
+        self.caches
+            .revoked_here
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((std::time::Instant::now(), id.to_owned()));
         let mut slot = self.caches.revoked_tokens.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut revoked = HashSet::clone(&slot);
         revoked.insert(id.to_owned());

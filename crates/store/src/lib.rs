@@ -10,6 +10,7 @@
 //!   constraint, reported as a conflict.
 
 mod access;
+mod bus;
 mod cleanup;
 mod collections;
 mod connections;
