@@ -14,6 +14,9 @@
 //!   longer install it), and its tarball stays in the bucket until, past the grace period (1 s),
 //!   `tributary gc` deletes that object; the other version's object stays, and npm installs that
 //!   version from it.
+//! - `presigned_downloads_redirect_to_the_bucket`: with presigned downloads on, a tarball's
+//!   download answers 307 to a presigned URL of its object, which opens it without credentials
+//!   (and, changed, does not); the real npm follows it and installs the tarball's exact bytes.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -385,4 +388,55 @@ async fn disposed_version_is_collected_from_the_bucket() {
     )
     .expect("the installed package.json is JSON");
     assert_eq!(installed["version"], "2.0.0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presigned_downloads_redirect_to_the_bucket() {
+    const NAME: &str = "s3-presigned-check";
+    let s3 = S3sFs::start();
+    let mut env = s3.server_env(BUCKET);
+    env.push(("TRIBUTARY_BLOB_S3_PRESIGNED_DOWNLOADS_SECONDS", "300".to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = TestServer::start_with_env(Backend::Sqlite, AdminKeys::Fixed, &env);
+    server.aws(&["create-domain", "--domain", DOMAIN]).ok();
+    server.aws(&["create-repository", "--domain", DOMAIN, "--repository", REPOSITORY]).ok();
+    let token = server.aws(&["get-authorization-token", "--domain", DOMAIN]).ok()["authorizationToken"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let (home, registry) = npm_home(&server, &token);
+    let packed = npm_pack(&[PackageSpec::new(NAME, VERSION)]).remove(0);
+    let tarball = home.path().join(packed.filename());
+    std::fs::write(&tarball, &packed.tarball).expect("cannot write the tarball");
+    npm(home.path(), home.path(), &["publish", tarball.to_str().expect("a UTF-8 path")]);
+
+    // The download answers a redirect to the object, signed for a while; the URL alone opens it,
+    // and not once changed.
+    let no_redirects =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    let url = format!("{registry}{}", packed.tarball_path().trim_start_matches('/'));
+    let answer = no_redirects.get(&url).bearer_auth(&token).send().await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 307, "{}", answer.text().await.unwrap_or_default());
+    let location = answer.headers()["location"].to_str().expect("a location").to_owned();
+    assert!(
+        location.starts_with(s3.endpoint())
+            && location.contains("X-Amz-Signature=")
+            && location.contains("X-Amz-Expires=300"),
+        "{location}"
+    );
+    let direct = no_redirects.get(&location).send().await.expect("an answer");
+    assert_eq!(direct.status().as_u16(), 200);
+    assert_eq!(direct.bytes().await.expect("the bytes").as_ref(), packed.tarball.as_slice());
+    let tampered = location.replace("X-Amz-Expires=300", "X-Amz-Expires=3000");
+    let refused = no_redirects.get(&tampered).send().await.expect("an answer");
+    assert_eq!(refused.status().as_u16(), 403, "a changed presigned URL opened the object");
+
+    // The real npm follows it and installs the very bytes.
+    let (project, cache) = fresh_project(home.path(), "presigned");
+    npm(home.path(), &project, &["install", &format!("{NAME}@{VERSION}"), "--cache", &cache]);
+    let lock: Value =
+        serde_json::from_slice(&std::fs::read(project.join("package-lock.json")).expect("npm wrote a lockfile"))
+            .expect("the lockfile is JSON");
+    let locked = &lock["packages"][format!("node_modules/{NAME}")];
+    assert_eq!(locked["integrity"], packed.integrity().as_str(), "{locked}");
 }

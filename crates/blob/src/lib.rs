@@ -80,6 +80,13 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     /// [`BlobError::NotFound`] when no blob with this SHA-256 is stored in `scope`.
     async fn get(&self, scope: &BlobScope, sha256: &Sha256) -> Result<BlobBodyOut, BlobError>;
 
+    /// A URL a client may download the blob from directly, for a short while (an S3 store's
+    /// presigned URL, when it is set to give them); `None` when downloads go through the server.
+    async fn download_url(&self, scope: &BlobScope, sha256: &Sha256) -> Result<Option<String>, BlobError> {
+        let _ = (scope, sha256);
+        Ok(None)
+    }
+
     /// Whether a blob with this SHA-256 is stored in `scope`.
     async fn exists(&self, scope: &BlobScope, sha256: &Sha256) -> Result<bool, BlobError>;
 

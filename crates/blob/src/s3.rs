@@ -81,6 +81,9 @@ pub struct S3Config {
     /// The size of each part of a multipart upload. Default 8 MiB; between 5 MiB and 5 GiB. An
     /// upload may have 10,000 parts, so this also bounds the largest blob (80,000 MiB by default).
     pub part_size: usize,
+    /// When set, downloads are answered with a redirect to a presigned URL of the object, valid
+    /// this long ([`BlobStore::download_url`]); off by default.
+    pub presigned_downloads: Option<std::time::Duration>,
 }
 
 impl Default for S3Config {
@@ -95,6 +98,7 @@ impl Default for S3Config {
             prefix: None,
             multipart_threshold: 8 * MIB,
             part_size: 8 * MIB,
+            presigned_downloads: None,
         }
     }
 }
@@ -111,6 +115,7 @@ impl fmt::Debug for S3Config {
             .field("prefix", &self.prefix)
             .field("multipart_threshold", &self.multipart_threshold)
             .field("part_size", &self.part_size)
+            .field("presigned_downloads", &self.presigned_downloads)
             .finish()
     }
 }
@@ -124,6 +129,7 @@ pub struct S3BlobStore {
     prefix: String,
     multipart_threshold: usize,
     part_size: usize,
+    presigned_downloads: Option<aws_sdk_s3::presigning::PresigningConfig>,
 }
 
 impl S3BlobStore {
@@ -163,6 +169,11 @@ impl S3BlobStore {
             )));
         }
         let prefix = normalize_prefix(config.prefix.as_deref())?;
+        let presigned_downloads = config
+            .presigned_downloads
+            .map(aws_sdk_s3::presigning::PresigningConfig::expires_in)
+            .transpose()
+            .map_err(|e| BlobError::Config(format!("`presigned_downloads`: {e} (at most 7 days)")))?;
 
         let credentials = Credentials::new(access_key_id, secret_access_key, None, None, "tributary-config");
         let mut builder = aws_sdk_s3::Config::builder()
@@ -181,6 +192,7 @@ impl S3BlobStore {
             prefix,
             multipart_threshold: config.multipart_threshold,
             part_size: config.part_size,
+            presigned_downloads,
         })
     }
 
@@ -475,6 +487,21 @@ impl BlobStore for S3BlobStore {
 
     async fn exists(&self, scope: &BlobScope, sha256: &Sha256) -> Result<bool, BlobError> {
         self.head(&self.object_key(scope, sha256)).await
+    }
+
+    async fn download_url(&self, scope: &BlobScope, sha256: &Sha256) -> Result<Option<String>, BlobError> {
+        let Some(presigning) = &self.presigned_downloads else { return Ok(None) };
+        let key = self.object_key(scope, sha256);
+        // Signed here, with no request to the server.
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .presigned(presigning.clone())
+            .await
+            .map_err(|e| self.s3_error("GetObject (presigned)", &key, e))?;
+        Ok(Some(presigned.uri().to_owned()))
     }
 
     async fn delete(&self, scope: &BlobScope, sha256: &Sha256) -> Result<(), BlobError> {

@@ -85,6 +85,11 @@ pub struct Overrides {
     /// Key prefix inside the bucket.
     #[arg(long, env = "TRIBUTARY_BLOB_S3_PREFIX")]
     pub blob_s3_prefix: Option<String>,
+    /// Answer downloads with a redirect to a presigned URL of the S3 object, valid this many
+    /// seconds (the clients then download from the bucket, or a CDN in front of it); off by
+    /// default.
+    #[arg(long, env = "TRIBUTARY_BLOB_S3_PRESIGNED_DOWNLOADS_SECONDS")]
+    pub blob_s3_presigned_downloads_seconds: Option<u64>,
     /// Seconds an external connection's metadata is used before it is revalidated [default: 300].
     #[arg(long, env = "TRIBUTARY_METADATA_TTL_SECONDS")]
     pub metadata_ttl_seconds: Option<u64>,
@@ -166,6 +171,7 @@ struct BlobSection {
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
     prefix: Option<String>,
+    presigned_downloads_seconds: Option<u64>,
 }
 
 /// The configuration in force.
@@ -261,6 +267,11 @@ impl Config {
                 access_key_id: o.blob_s3_access_key_id.or(file.blob.access_key_id),
                 secret_access_key: o.blob_s3_secret_access_key.or(file.blob.secret_access_key),
                 prefix: o.blob_s3_prefix.or(file.blob.prefix),
+                presigned_downloads: o
+                    .blob_s3_presigned_downloads_seconds
+                    .or(file.blob.presigned_downloads_seconds)
+                    .filter(|seconds| *seconds > 0)
+                    .map(std::time::Duration::from_secs),
                 ..tributary_blob::S3Config::default()
             }),
         };

@@ -336,6 +336,11 @@ impl Response {
 
     /// An asset's bytes: stored ones with their length and ETag, fetched ones chunked.
     pub fn asset(asset: AssetBody) -> Self {
+        if let Some(url) = asset.redirect.as_deref().and_then(|url| HeaderValue::from_str(url).ok()) {
+            // The same bytes from the blob store (a presigned URL): the client follows, without
+            // its credentials for this server.
+            return Self::empty(StatusCode::TEMPORARY_REDIRECT).header(header::LOCATION, url);
+        }
         let mut response = Self::empty(StatusCode::OK)
             .header(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
         if let Some(sha256) = asset.sha256

@@ -189,8 +189,13 @@ fn open_file(path: &Path, sandbox: &Sandbox) -> Result<Response, ServiceError> {
     let file = std::fs::File::open(path).map_err(|e| failed("open the file", e))?;
     let size = file.metadata().map_err(|e| failed("open the file", e))?.len();
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-    let body =
-        tributary_engine::AssetBody { name: String::new(), sha256: None, size: Some(size), stream: Box::pin(stream) };
+    let body = tributary_engine::AssetBody {
+        name: String::new(),
+        sha256: None,
+        size: Some(size),
+        stream: Box::pin(stream),
+        redirect: None,
+    };
     Ok(Response::asset(body))
 }
 

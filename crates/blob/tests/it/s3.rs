@@ -30,6 +30,7 @@ fn config(server: &S3sFs) -> S3Config {
         prefix: Some(PREFIX.to_owned()),
         multipart_threshold: PART,
         part_size: PART,
+        presigned_downloads: None,
     }
 }
 

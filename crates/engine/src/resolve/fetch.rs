@@ -32,6 +32,10 @@ pub struct AssetBody {
     pub size: Option<u64>,
     /// The bytes; an error item means the download failed or did not match its digests.
     pub stream: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
+    /// Where a client may download the same bytes directly (a presigned URL of the blob store,
+    /// when it gives them): a download answers with a redirect there, and the stream, which
+    /// opens the blob only when first read, is never read.
+    pub redirect: Option<String>,
 }
 
 impl std::fmt::Debug for AssetBody {
@@ -306,13 +310,31 @@ impl Service {
         let read_error = |e: &dyn std::fmt::Display| {
             ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name))
         };
+        let blob_scope = scope(domain)?;
+        if let Some(url) = self.blobs.download_url(&blob_scope, &sha256).await.map_err(|e| read_error(&e))? {
+            let blobs = Arc::clone(&self.blobs);
+            let opened = async move {
+                match blobs.get(&blob_scope, &sha256).await {
+                    Ok(body) => body.stream,
+                    Err(e) => Box::pin(futures::stream::once(async move { Err(std::io::Error::other(e)) })),
+                }
+            };
+            return Ok(AssetBody {
+                name: asset.name,
+                sha256: Some(sha256),
+                size: Some(asset.size),
+                stream: Box::pin(futures::stream::once(opened).flatten()),
+                redirect: Some(url),
+            });
+        }
         if asset.size > crate::caches::MAX_CACHED_BLOB {
-            let body = self.blobs.get(&scope(domain)?, &sha256).await.map_err(|e| read_error(&e))?;
+            let body = self.blobs.get(&blob_scope, &sha256).await.map_err(|e| read_error(&e))?;
             return Ok(AssetBody {
                 name: asset.name,
                 sha256: Some(sha256),
                 size: Some(body.size),
                 stream: body.stream,
+                redirect: None,
             });
         }
         // Small blobs are read whole once and kept in memory while they are hot; concurrent
@@ -333,6 +355,7 @@ impl Service {
             sha256: Some(sha256),
             size: Some(bytes.len() as u64),
             stream: Box::pin(futures::stream::once(async move { Ok(bytes) })),
+            redirect: None,
         })
     }
 
@@ -618,7 +641,7 @@ impl Service {
         })
         .filter_map(std::future::ready);
         let stream = Box::pin(client_rx.chain(failed_if_left_behind));
-        Ok(AssetBody { name: asset.name, sha256: asset.expected.sha256, size: None, stream })
+        Ok(AssetBody { name: asset.name, sha256: asset.expected.sha256, size: None, stream, redirect: None })
     }
 }
 
