@@ -298,22 +298,37 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
     actix_web::rt::spawn(async move {
         let mut idle_uploads = std::time::Duration::ZERO;
         loop {
+            // Each job runs on one server of a fleet per hour (the first to claim it).
+            let claimed = |job: &'static str| {
+                let service = service.clone();
+                async move {
+                    service.claim_periodic_job(job, EVERY).await.unwrap_or_else(|e| {
+                        tracing::warn!(error.message = %e.message, job, "cannot claim a periodic job");
+                        false
+                    })
+                }
+            };
+            // A server's own abandoned uploads (its local temporary files) are its own to remove.
             match blobs.remove_abandoned_uploads(idle_uploads).await {
                 Ok(0) => {}
                 Ok(freed) => tracing::info!(freed_bytes = freed, "removed abandoned uploads"),
                 Err(e) => tracing::warn!(error = %e, "cannot remove abandoned uploads"),
             }
-            match service.clean_up_all(chrono::Utc::now()).await {
-                Ok(0) => {}
-                Ok(disposed) => tracing::info!(disposed, "cleanup policies disposed versions"),
-                Err(e) => tracing::warn!(error.message = %e.message, "cannot run the cleanup policies"),
-            }
-            match service.collect_garbage(grace).await {
-                Ok(report) if report.deleted > 0 => {
-                    tracing::info!(deleted = report.deleted, idle = report.idle, "removed unreferenced blobs");
+            if claimed("cleanup").await {
+                match service.clean_up_all(chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(disposed) => tracing::info!(disposed, "cleanup policies disposed versions"),
+                    Err(e) => tracing::warn!(error.message = %e.message, "cannot run the cleanup policies"),
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error.message = %e.message, "cannot collect unreferenced blobs"),
+            }
+            if claimed("gc").await {
+                match service.collect_garbage(grace).await {
+                    Ok(report) if report.deleted > 0 => {
+                        tracing::info!(deleted = report.deleted, idle = report.idle, "removed unreferenced blobs");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error.message = %e.message, "cannot collect unreferenced blobs"),
+                }
             }
             idle_uploads = EVERY;
             actix_web::rt::time::sleep(EVERY).await;

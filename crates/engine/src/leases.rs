@@ -78,3 +78,19 @@ impl Drop for FetchLease {
         }
     }
 }
+
+impl Service {
+    /// Whether this replica should run the periodic job `job` now: the first replica of the
+    /// fleet to ask in each `period` is told yes, the others no until the period has passed
+    /// (a lease in the database, kept, not given up: it marks the period as taken). On SQLite
+    /// (one server), always yes.
+    pub async fn claim_periodic_job(&self, job: &str, period: Duration) -> Result<bool, ServiceError> {
+        if !self.store.is_shared() {
+            return Ok(true);
+        }
+        // A little less than the period, so that the replica that ran it can take it again at
+        // its next turn, whatever the clocks' drift.
+        let ttl = i64::try_from(period.as_millis()).unwrap_or(i64::MAX).saturating_mul(9) / 10;
+        Ok(self.store.take_lease(&format!("periodic/{job}"), &self.replica, now_ms(), ttl).await?)
+    }
+}
