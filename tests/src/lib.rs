@@ -826,6 +826,15 @@ impl TestServer {
         }
     }
 
+    /// Asks the process to stop (SIGTERM, as an orchestrator does) and waits for it: how it
+    /// exited.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child_slot().take().expect("the server runs");
+        let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(sent.success(), "SIGTERM could not be sent");
+        child.wait().expect("the server is waited for")
+    }
+
     /// Stops the server and starts it again on the same data directory, database and port.
     pub fn restart(&mut self) {
         self.stop();

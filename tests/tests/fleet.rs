@@ -9,6 +9,9 @@
 //!   listing it and refuse its tarball within 2 s. A repository deleted through the first is gone
 //!   from the others as fast, and a token revoked through the first is refused by them too. Each
 //!   delay is printed.
+//! - `stops_cleanly_on_sigterm`: a server of a fleet asked to stop (SIGTERM, as an orchestrator
+//!   does at each rolling update) exits with success, having let go of its listening connection
+//!   inside its runtime (it once aborted there).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -131,4 +134,14 @@ async fn changes_reach_every_server_at_once() {
     assert_eq!(revoked.status().as_u16(), 200);
     let since = Instant::now();
     seen_at_once(&others, "a revoked token", since, async |server| status(server, &token, whoami).await == 401).await;
+}
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    let mut server = TestServer::start(Backend::Postgres);
+    let second = server.replica();
+    let status = server.terminate();
+    assert!(status.success(), "the server exited with {status}:\n{}", server.stderr());
+    assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
+    drop(second);
 }

@@ -225,7 +225,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
     follow_revocations(service.clone()).await?;
-    join_fleet(service.clone());
+    let fleet = join_fleet(service.clone());
     work_sync_tasks(service.clone());
     let state = AppState {
         service,
@@ -238,7 +238,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(tls) = &config.tls {
         tracing::info!(listen = %tls.listen, "tributary is serving HTTPS");
     }
-    tributary_server::run(state, &config.listen, config.tls.as_ref()).await.context("the HTTP server failed")
+    let served = tributary_server::run(state, &config.listen, config.tls.as_ref()).await;
+    // The fleet's listening connection is let go inside the runtime (dropped after it, its
+    // connection pool would abort the process).
+    fleet.abort();
+    let _ = fleet.await;
+    served.context("the HTTP server failed")
 }
 
 /// What the go command is given for an origin fetch, besides its sandbox: `PATH`; the proxies
@@ -386,7 +391,7 @@ async fn follow_revocations(service: Service) -> anyhow::Result<()> {
 /// On PostgreSQL, tells the other servers what this one changes and retires what they change
 /// (docs/ARCHITECTURE.md, "A fleet"); without it, their changes show here once cached entries
 /// expire.
-fn join_fleet(service: Service) {
+fn join_fleet(service: Service) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
         if let Err(e) = service.run_fleet().await {
             tracing::error!(
@@ -394,7 +399,7 @@ fn join_fleet(service: Service) {
                 "cannot listen to the fleet: other servers' changes show here only as caches expire"
             );
         }
-    });
+    })
 }
 
 /// Shows the generated admin key once, with the lines that configure the aws CLI for it.

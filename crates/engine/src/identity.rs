@@ -129,15 +129,21 @@ impl Service {
             Some((id, secret)) => (id, secret, false),
             None => (tributary_auth::generate_access_key_id(), tributary_auth::generate_secret_access_key(), true),
         };
-        self.store
+        let created = self
+            .store
             .create_principal(NewPrincipal {
                 name: "admin".to_owned(),
                 access_key_id: access_key_id.clone(),
                 secret_access_key: secret_access_key.clone(),
                 is_admin: true,
             })
-            .await?;
-        Ok(Some(AdminBootstrap { access_key_id, secret_access_key, generated }))
+            .await;
+        match created {
+            Ok(_) => Ok(Some(AdminBootstrap { access_key_id, secret_access_key, generated })),
+            // Servers of a fleet started together race to make it: one did.
+            Err(_) if self.store.principal_count().await? > 0 => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
