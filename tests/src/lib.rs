@@ -503,11 +503,19 @@ impl Default for Tls {
 pub(crate) fn free_port() -> u16 {
     use std::hash::{BuildHasher as _, Hasher as _};
     static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32768);
-    let (low, high) = (10_000_u16, ephemeral_low.max(20_000));
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let bounds: Vec<u16> = range.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    let (ephemeral_low, ephemeral_high) = match bounds[..] {
+        [low, high] => (low, high),
+        _ => (32768, 60999),
+    };
+    // Below the ephemeral range when there is room there, else above it.
+    let (low, high) = if ephemeral_low >= 15_000 {
+        (10_000_u16, ephemeral_low)
+    } else {
+        (ephemeral_high.saturating_add(1), u16::MAX)
+    };
+    assert!(high > low + 1000, "no room for test servers' ports outside {ephemeral_low}-{ephemeral_high}");
     for _ in 0..1000 {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u32(std::process::id());
@@ -595,6 +603,8 @@ pub struct TestServer {
     /// Behind a mutex so that `&self` methods can ask whether it still runs.
     child: Mutex<Option<Child>>,
     starts: u32,
+    /// How many times the current run's start was retried on another port.
+    retried: u32,
     env: Vec<(String, String)>,
 }
 
@@ -624,6 +634,7 @@ impl TestServer {
             shared_database: None,
             child: Mutex::new(None),
             starts: 0,
+            retried: 0,
             env,
         };
         server.first_spawn();
@@ -646,6 +657,7 @@ impl TestServer {
             shared_database: url,
             child: Mutex::new(None),
             starts: 0,
+            retried: 0,
             env: self.env.clone(),
         };
         replica.first_spawn();
@@ -681,9 +693,10 @@ impl TestServer {
         std::fs::read_to_string(self.log_path("stdout", start)).unwrap_or_default()
     }
 
-    /// What the server printed on standard output during its current run.
+    /// What the server printed on standard output during its current run (with what it printed
+    /// in a first start retried on another port: the generated admin key, say).
     pub fn stdout(&self) -> String {
-        self.stdout_of_start(self.starts)
+        (self.starts - self.retried..=self.starts).map(|start| self.stdout_of_start(start)).collect()
     }
 
     /// What the server logged (standard error) during its current run.
@@ -739,6 +752,7 @@ impl TestServer {
                 Ok(()) => return,
                 Err(_) if self.stderr().contains("Address already in use") && self.exit_status().is_some() => {
                     self.port = free_port();
+                    self.retried += 1;
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
@@ -837,6 +851,7 @@ impl TestServer {
 
     /// Stops the server and starts it again on the same data directory, database and port.
     pub fn restart(&mut self) {
+        self.retried = 0;
         self.stop();
         self.spawn();
     }

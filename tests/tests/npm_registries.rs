@@ -31,6 +31,9 @@
 //!   `npm view @custom/pkg versions` lists 1.0.0 and 1.1.0), while `stray`, published to B just
 //!   before, is of no bound scope and is not synced (neither registry is asked for it). The scope
 //!   and the registry are then deleted (`{"ok":true}`), and the registry is no longer found.
+//! - `a_private_registry_is_not_read_by_another_domain` (SQLite): a second domain's connection to
+//!   the same private registry URL, without the token, is refused by the registry and not
+//!   served what the first domain's token fetched (documents are cached per URL and credentials).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -405,4 +408,42 @@ async fn cnpmcore_workflow_as_documented() {
     let one = api(&format!("registry/{id}"));
     assert_eq!(npm_api(&server, admin, "DELETE", &one, None).await.ok(), json!({ "ok": true }));
     npm_api(&server, admin, "GET", &one, None).await.status(404);
+}
+
+/// A domain that makes a connection to another domain's private registry URL, without its
+/// credentials, is not served what the other domain's credentials fetched (cached by URL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_registry_is_not_read_by_another_domain() {
+    let packs = npm_pack(&[PackageSpec::new("lib", "1.0.0"), PackageSpec::new("@corp/widget", "1.0.0")]);
+    let public = NpmFixture::with(&packs[..1]);
+    let corp = NpmFixture::with(&packs[1..]);
+    corp.require_token(CORP_TOKEN);
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), &[]);
+    let sdk = server.sdk_client();
+    let corp_url = format!("{}/", corp.url());
+    let token = chain(&sdk, "acme", "gateway", "public:npmjs").await;
+    let with_token = json!({ "name": "npm:corp", "url": corp_url, "authToken": CORP_TOKEN });
+    control(&server, "PUT", CONNECTION, Some(&with_token)).await.ok();
+    let binding = json!({ "scope": "@corp", "externalConnection": "npm:corp" });
+    control(&server, "PUT", BINDING, Some(&binding)).await.ok();
+    let packument = "/-/package/@corp%2fwidget/dist-tags";
+    let read = npm_api(&server, Some(&token), "GET", &format!("{AA}{packument}"), None).await.ok();
+    assert_eq!(read["latest"], "1.0.0", "{read}");
+
+    // Another domain, the same URL, no token: the registry refuses it, and what acme's token
+    // fetched is not served in its place.
+    let other_connection = json!({ "name": "npm:corp", "url": corp_url });
+    control(&server, "PUT", "/v1/domain/external-connection?domain=other", Some(&other_connection)).await.status(404);
+    server.aws(&["create-domain", "--domain", "other"]).ok();
+    control(&server, "PUT", "/v1/domain/external-connection?domain=other", Some(&other_connection)).await.ok();
+    server.aws(&["create-repository", "--domain", "other", "--repository", "gateway"]).ok();
+    let connect = ["--domain", "other", "--repository", "gateway", "--external-connection", "npm:corp"];
+    server.aws(&[&["associate-external-connection"], &connect[..]].concat()).ok();
+    let other_token = server.aws(&["get-authorization-token", "--domain", "other"]).ok()["authorizationToken"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let refused = npm_api(&server, Some(&other_token), "GET", &format!("/npm/other/gateway{packument}"), None).await;
+    assert_ne!(refused.status, 200, "another domain read the private registry: {:?}", refused.body);
+    assert!(!refused.body.to_string().contains("1.0.0"), "{:?}", refused.body);
 }

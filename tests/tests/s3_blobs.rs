@@ -16,7 +16,8 @@
 //!   version from it.
 //! - `presigned_downloads_redirect_to_the_bucket`: with presigned downloads on, a tarball's
 //!   download answers 307 to a presigned URL of its object, which opens it without credentials
-//!   (and, changed, does not); the real npm follows it and installs the tarball's exact bytes.
+//!   (and, changed, does not); a HEAD is answered by the server (the URL is signed for GET); the
+//!   real npm follows the redirect and installs the tarball's exact bytes.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -427,6 +428,10 @@ async fn presigned_downloads_redirect_to_the_bucket() {
     let direct = no_redirects.get(&location).send().await.expect("an answer");
     assert_eq!(direct.status().as_u16(), 200);
     assert_eq!(direct.bytes().await.expect("the bytes").as_ref(), packed.tarball.as_slice());
+    // A HEAD (Maven's and Gradle's checks) is answered here: the URL is signed for GET only.
+    let head = no_redirects.head(&url).bearer_auth(&token).send().await.expect("an answer");
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-length"].to_str().ok(), Some(packed.tarball.len().to_string().as_str()));
     let tampered = location.replace("X-Amz-Expires=300", "X-Amz-Expires=3000");
     let refused = no_redirects.get(&tampered).send().await.expect("an answer");
     assert_eq!(refused.status().as_u16(), 403, "a changed presigned URL opened the object");

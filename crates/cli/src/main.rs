@@ -392,14 +392,7 @@ async fn follow_revocations(service: Service) -> anyhow::Result<()> {
 /// (docs/ARCHITECTURE.md, "A fleet"); without it, their changes show here once cached entries
 /// expire.
 fn join_fleet(service: Service) -> actix_web::rt::task::JoinHandle<()> {
-    actix_web::rt::spawn(async move {
-        if let Err(e) = service.run_fleet().await {
-            tracing::error!(
-                error.message = %e.message,
-                "cannot listen to the fleet: other servers' changes show here only as caches expire"
-            );
-        }
-    })
+    actix_web::rt::spawn(async move { service.run_fleet().await })
 }
 
 /// Shows the generated admin key once, with the lines that configure the aws CLI for it.

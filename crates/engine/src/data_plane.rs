@@ -270,12 +270,15 @@ pub struct Response {
     pub headers: HeaderMap,
     /// The body.
     pub body: ResponseBody,
+    /// Where a `GET` of this file is sent instead (a presigned URL of the blob store): the HTTP
+    /// layer answers a redirect there, and a `HEAD` with this response's headers.
+    pub redirect: Option<HeaderValue>,
 }
 
 impl Response {
     /// An empty response with `status`.
     pub fn empty(status: StatusCode) -> Self {
-        Self { status, reason: None, headers: HeaderMap::new(), body: ResponseBody::Empty }
+        Self { status, reason: None, headers: HeaderMap::new(), body: ResponseBody::Empty, redirect: None }
     }
 
     /// `bytes` with `status` and `content_type`.
@@ -336,11 +339,6 @@ impl Response {
 
     /// An asset's bytes: stored ones with their length and ETag, fetched ones chunked.
     pub fn asset(asset: AssetBody) -> Self {
-        if let Some(url) = asset.redirect.as_deref().and_then(|url| HeaderValue::from_str(url).ok()) {
-            // The same bytes from the blob store (a presigned URL): the client follows, without
-            // its credentials for this server.
-            return Self::empty(StatusCode::TEMPORARY_REDIRECT).header(header::LOCATION, url);
-        }
         let mut response = Self::empty(StatusCode::OK)
             .header(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
         if let Some(sha256) = asset.sha256
@@ -349,6 +347,7 @@ impl Response {
             response.headers.insert(header::ETAG, etag);
         }
         response.body = ResponseBody::Stream { size: asset.size, stream: asset.stream };
+        response.redirect = asset.redirect.as_deref().and_then(|url| HeaderValue::from_str(url).ok());
         response
     }
 

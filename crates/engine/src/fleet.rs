@@ -70,11 +70,11 @@ impl Outbox {
 
 impl Service {
     /// Runs this server's part of the fleet until the process ends: tells the others what it
-    /// changes, and retires what they tell it changed. On SQLite, returns at once. Fails only if
-    /// it cannot listen at first.
-    pub async fn run_fleet(&self) -> Result<(), tributary_model::ServiceError> {
+    /// changes, and retires what they tell it changed (listening again, and retiring everything,
+    /// whenever its connection is lost). On SQLite, returns at once.
+    pub async fn run_fleet(&self) {
         if !self.store.is_shared() {
-            return Ok(());
+            return;
         }
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
         let me = hex::encode(rand::random::<[u8; 16]>());
@@ -90,7 +90,7 @@ impl Service {
             }
         };
         if self.caches.outbox.sender.set(sender).is_err() {
-            return Ok(());
+            return;
         }
         let listening = self.store.listen(|heard| {
             let service = self.clone();
@@ -106,8 +106,7 @@ impl Service {
                 }
             }
         });
-        let (_, listened) = tokio::join!(telling, listening);
-        listened.map_err(Into::into)
+        tokio::join!(telling, listening);
     }
 
     /// Retires what another server changed.

@@ -241,7 +241,10 @@ impl Service {
         let separator = if feed.contains('?') { '&' } else { '?' };
         let url = format!("{feed}{separator}since={}&limit={CHANGES_PAGE}", follower.since);
         let bytes = self.upstreams.file(&remote, &url, 64 * 1024 * 1024).await?.ok_or_else(|| {
-            ServiceError::new(ErrorKind::BadGateway, format!("`{connection}` has no changes feed at `{feed}`"))
+            ServiceError::new(
+                ErrorKind::BadGateway,
+                format!("`{connection}` has no changes feed at `{}`", crate::upstream::redact(&feed)),
+            )
         })?;
         let page: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ServiceError::new(ErrorKind::BadGateway, format!("the changes feed is not JSON: {e}")))?;
@@ -292,13 +295,14 @@ impl Service {
     /// The current sequence of the feed `feed`: `update_seq` of its database's root (the feed's
     /// URL without `/_changes` and its query).
     async fn current_sequence(&self, remote: &crate::upstream::Remote, feed: &str) -> Result<String, ServiceError> {
-        let path = feed.split('?').next().unwrap_or(feed);
-        let root = format!("{}/", path.trim_end_matches('/').trim_end_matches("_changes").trim_end_matches('/'));
+        let root = feed_root(feed)
+            .ok_or_else(|| ServiceError::validation(format!("`{}` is not a URL", crate::upstream::redact(feed))))?;
         let unknown = |why: String| {
             ServiceError::new(
                 ErrorKind::BadGateway,
                 format!(
-                    "the current sequence of `{remote}` cannot be read at `{root}` ({why}): give the follower a `since`"
+                    "the current sequence of `{remote}` cannot be read at `{}` ({why}): give the follower a `since`",
+                    crate::upstream::redact(&root)
                 ),
             )
         };
@@ -314,6 +318,21 @@ impl Service {
     }
 }
 
+/// The database root of a CouchDB-style changes feed: its URL without the query and without a
+/// last path segment `_changes`, ending in `/`.
+fn feed_root(feed: &str) -> Option<String> {
+    let mut url = url::Url::parse(feed).ok()?;
+    url.set_query(None);
+    url.set_fragment(None);
+    let mut segments: Vec<String> = url.path_segments()?.filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if segments.last().is_some_and(|last| last == "_changes") {
+        segments.pop();
+    }
+    let path = segments.iter().map(|s| format!("{s}/")).collect::<String>();
+    url.set_path(&format!("/{path}"));
+    Some(url.to_string())
+}
+
 /// An npm package name (`name`, `@scope/name`) as coordinates; `None` for what is none.
 fn npm_coordinates(name: &str) -> Option<PackageCoordinates> {
     let (namespace, name) = match name.strip_prefix('@') {
@@ -324,4 +343,22 @@ fn npm_coordinates(name: &str) -> Option<PackageCoordinates> {
         return None;
     }
     Some(PackageCoordinates { format: PackageFormat::Npm, namespace: namespace.to_owned(), name: name.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_roots() {
+        for (feed, root) in [
+            ("https://replicate.npmjs.com/registry/_changes", "https://replicate.npmjs.com/registry/"),
+            ("http://127.0.0.1:9/_changes?since=3", "http://127.0.0.1:9/"),
+            ("https://r.example/npm_changes", "https://r.example/npm_changes/"),
+            ("https://r.example/feed/", "https://r.example/feed/"),
+        ] {
+            assert_eq!(feed_root(feed).as_deref(), Some(root), "{feed}");
+        }
+        assert_eq!(feed_root("not a url"), None);
+    }
 }

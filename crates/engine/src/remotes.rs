@@ -60,8 +60,8 @@ pub(crate) fn scope_of(coordinates: &PackageCoordinates) -> Option<String> {
         .then(|| format!("@{}", coordinates.namespace))
 }
 
-/// What PutExternalConnection is given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What PutExternalConnection is given (`Debug` shows no secret).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct NewConnection {
     /// `FORMAT:LABEL`.
     pub name: String,
@@ -75,6 +75,20 @@ pub struct NewConnection {
     pub username: Option<String>,
     /// See `username`.
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("changes_url", &self.changes_url)
+            .field("auth_token", &secret(&self.auth_token))
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .finish()
+    }
 }
 
 /// A connection as shown: never its secrets.
@@ -220,6 +234,8 @@ impl Service {
         };
         self.store.put_custom_connection(&found.id, &record).await?;
         self.forget_access(&found).await;
+        // Documents made through its former URL or credentials are retired.
+        self.caches.graph_changed(&found.id).await;
         Ok(ConnectionInfo::of(&record))
     }
 
@@ -244,6 +260,7 @@ impl Service {
         let found = self.authorize_domain(caller, domain, "tributary:DeleteExternalConnection").await?;
         let deleted = self.store.delete_custom_connection(&found, name).await?;
         self.forget_access(&found).await;
+        self.caches.graph_changed(&found.id).await;
         if !deleted {
             return Err(ServiceError::new(
                 ErrorKind::NotFound,
@@ -277,7 +294,7 @@ impl Service {
             connection: connection.to_owned(),
             created_at: Utc::now(),
         };
-        if !self.store.put_scope_binding(&found.id, &binding).await? {
+        if !self.store.put_scope_binding(&found, &binding).await? {
             return Err(ServiceError::new(
                 ErrorKind::NotFound,
                 format!("external connection `{connection}` does not exist in domain `{domain}`"),

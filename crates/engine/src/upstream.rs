@@ -91,8 +91,8 @@ const PARSED_PER_BYTE: u32 = 4;
 
 /// One external connection as requests to it are made: its name (in messages and the health
 /// listing), its base URL without a trailing slash, and what authorizes requests to it (a
-/// connection made in a domain may carry a token or a password).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// connection made in a domain may carry a token or a password; `Debug` shows neither).
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Remote {
     pub(crate) name: String,
     pub(crate) base: String,
@@ -106,6 +106,18 @@ impl Remote {
         Self { name: name.to_owned(), base: base.trim_end_matches('/').to_owned(), authorization }
     }
 
+    /// What a document read from `url` through this connection is cached under: the URL, and
+    /// for a connection with credentials a digest of them too, so that what one set of
+    /// credentials was answered (a private registry's documents, or its "not found") is never
+    /// served to a domain that reads the same URL with other credentials, or none.
+    pub(crate) fn cache_key(&self, url: &str) -> String {
+        use sha2::Digest as _;
+        match &self.authorization {
+            None => url.to_owned(),
+            Some(value) => format!("{url}\n{}", hex::encode(&sha2::Sha256::digest(value.as_bytes())[..12])),
+        }
+    }
+
     /// `request` for `url`, with the connection's credentials when `url` is under its base URL
     /// (a registry may link to files elsewhere, which are not sent them).
     fn authorize(&self, url: &str, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -115,6 +127,16 @@ impl Remote {
             }
             _ => request,
         }
+    }
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("name", &self.name)
+            .field("base", &redact(&self.base))
+            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
@@ -215,7 +237,8 @@ impl Upstreams {
                 )
             })
         };
-        self.indexes.try_get_with(index_url.clone(), read).await.map_err(|e: Arc<ServiceError>| (*e).clone())
+        let key = connection.cache_key(&index_url);
+        self.indexes.try_get_with(key, read).await.map_err(|e: Arc<ServiceError>| (*e).clone())
     }
 
     /// The size of the upstream caches.
@@ -254,7 +277,8 @@ impl Upstreams {
         url: &str,
         adapter: &dyn FormatAdapter,
     ) -> Result<Option<Arc<ExternalPackage>>, ServiceError> {
-        let slot = self.docs.get_with(url.to_owned(), async { Arc::new(DocSlot::default()) }).await;
+        let key = connection.cache_key(url);
+        let slot = self.docs.get_with(key.clone(), async { Arc::new(DocSlot::default()) }).await;
         let mut cached = slot.doc.lock().await;
         if let Some(doc) = cached.as_ref()
             && !doc.expired
@@ -309,7 +333,7 @@ impl Upstreams {
                         // Weighed again now that its size is known.
                         let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
                         slot.bytes.store(size, std::sync::atomic::Ordering::Release);
-                        self.docs.insert(url.to_owned(), slot.clone()).await;
+                        self.docs.insert(key, slot.clone()).await;
                         Ok(Some(package))
                     }
                     Err(e) => stale_or(cached.as_ref(), e),
@@ -323,11 +347,11 @@ impl Upstreams {
         }
     }
 
-    /// Makes the cached document at `url` due for revalidation (a conditional request, next time
+    /// Makes the cached document under `key` ([`Remote::cache_key`]) due for revalidation (a conditional request, next time
     /// it is read), unless it was fetched or revalidated within `fresh`, so that a burst of
     /// requests for versions it lacks asks the registry once: whether it did.
-    pub(crate) async fn expire(&self, url: &str, fresh: Duration) -> bool {
-        let Some(slot) = self.docs.get(url).await else { return false };
+    pub(crate) async fn expire(&self, key: &str, fresh: Duration) -> bool {
+        let Some(slot) = self.docs.get(key).await else { return false };
         let mut cached = slot.doc.lock().await;
         match cached.as_mut() {
             Some(doc) if !doc.expired && doc.fetched_at.elapsed() >= fresh => {

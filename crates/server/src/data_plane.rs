@@ -94,7 +94,7 @@ impl<P: DataPlane> MountedPlane for Mounted<P> {
             {
                 state.metrics.count_download(prefix, kind);
             }
-            to_actix(served.response)
+            to_actix(served.response, req.method() == actix_web::http::Method::HEAD)
         })
     }
 }
@@ -245,7 +245,17 @@ pub(crate) fn bounded(body: BodyStream, limit: u64) -> BodyStream {
 }
 
 /// A format's response as actix-web writes it.
-pub(crate) fn to_actix(response: Response) -> HttpResponse {
+pub(crate) fn to_actix(response: Response, head: bool) -> HttpResponse {
+    if let Some(location) = response.redirect.as_ref().filter(|_| !head) {
+        // The same bytes from the blob store (a presigned URL, signed for `GET`): the client
+        // follows, without its credentials for this server. The stream is never opened.
+        let mut builder = HttpResponse::TemporaryRedirect();
+        builder.append_header(("location", location.as_bytes()));
+        if let Some(etag) = response.headers.get("etag") {
+            builder.append_header(("etag", etag.as_bytes()));
+        }
+        return builder.finish();
+    }
     let status = ActixStatus::from_u16(response.status.as_u16()).unwrap_or(ActixStatus::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
     if let Some(reason) = response.reason.as_deref().and_then(reason_phrase) {

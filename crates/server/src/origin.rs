@@ -24,12 +24,12 @@ async fn handle(req: HttpRequest, settings: web::Data<OriginSettings>) -> HttpRe
         Err(e) => Err(e),
     };
     match answer {
-        Ok(response) => crate::data_plane::to_actix(response),
+        Ok(response) => crate::data_plane::to_actix(response, false),
         Err(e) => {
             if e.kind != tributary_model::ErrorKind::NotFound {
                 tracing::warn!(path = req.path(), error.message = %e.message, "origin fetch failed");
             }
-            crate::data_plane::to_actix(Response::plain_error(&e))
+            crate::data_plane::to_actix(Response::plain_error(&e), false)
         }
     }
 }

@@ -5,16 +5,12 @@
 use std::future::Future;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait as _, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait as _, DbBackend, Statement};
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 
 /// The channel.
 const CHANNEL: &str = "tributary_fleet";
-
-fn listener_error(e: &sea_orm::sqlx::Error) -> StoreError {
-    StoreError::Database(DbErr::Custom(format!("the fleet's listening connection: {e}")))
-}
 
 impl Store {
     /// Whether servers may share this store (PostgreSQL), so that what one caches another may
@@ -38,16 +34,17 @@ impl Store {
     }
 
     /// Hears the fleet's messages until the process ends: `heard(Some(message))` for each, and
-    /// `heard(None)` when the listening connection is lost and again once a new one listens
-    /// (messages sent meanwhile are lost). Fails only if it cannot listen at first.
-    pub async fn listen<F, Fut>(&self, mut heard: F) -> Result<()>
+    /// `heard(None)` each time a connection starts listening (what was told while none listened
+    /// is lost; the first time, what was told before this server listened) and when one is
+    /// lost. A connection that cannot be made is tried again every second.
+    pub async fn listen<F, Fut>(&self, mut heard: F)
     where
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = ()>,
     {
         use sea_orm::sqlx::postgres::PgListener;
         if !self.is_shared() {
-            return Ok(());
+            return;
         }
         let pool = self.db.get_postgres_connection_pool();
         let connect = || async {
@@ -55,25 +52,30 @@ impl Store {
             listener.listen(CHANNEL).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
-        let mut listener = connect().await.map_err(|e| listener_error(&e))?;
         loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => heard(Some(notification.payload().to_owned())).await,
-                outcome => {
-                    if let Err(e) = outcome {
-                        tracing::warn!(error = %e, "the fleet's listening connection failed");
-                    }
-                    heard(None).await;
-                    listener = loop {
+            let mut listener = loop {
+                match connect().await {
+                    Ok(listener) => break listener,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen to the fleet; trying again in a second");
                         tokio::time::sleep(Duration::from_secs(1)).await;
-                        match connect().await {
-                            Ok(listener) => break listener,
-                            Err(e) => tracing::warn!(error = %e, "cannot listen to the fleet again yet"),
+                    }
+                }
+            };
+            heard(None).await;
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => heard(Some(notification.payload().to_owned())).await,
+                    outcome => {
+                        if let Err(e) = outcome {
+                            tracing::warn!(error = %e, "the fleet's listening connection failed");
                         }
-                    };
-                    heard(None).await;
+                        heard(None).await;
+                        break;
+                    }
                 }
             }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }

@@ -3,15 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use tributary_model::{ErrorKind, ServiceError};
 
 use crate::entity::{changes_followers, custom_connections, repositories, scope_bindings};
 use crate::{Domain, Result, Store, StoreError};
 
 /// An external connection made in a domain, as stored (its credentials included: the server
-/// sends them to the registry, so it keeps them as they are).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// sends them to the registry, so it keeps them as they are; `Debug` shows none).
+#[derive(Clone, PartialEq, Eq)]
 pub struct CustomConnectionRecord {
     /// `FORMAT:LABEL`, e.g. `npm:corp`.
     pub name: String,
@@ -29,6 +29,22 @@ pub struct CustomConnectionRecord {
     pub password: Option<String>,
     /// When it was made (or last changed).
     pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for CustomConnectionRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("CustomConnectionRecord")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("url", &self.url)
+            .field("changes_url", &self.changes_url)
+            .field("auth_token", &secret(&self.auth_token))
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 impl From<custom_connections::Model> for CustomConnectionRecord {
@@ -153,8 +169,11 @@ impl Store {
 
     /// Binds `binding.scope` to `binding.connection` in the domain `domain_id` (replacing the
     /// scope's binding), if that connection exists there: whether it does.
-    pub async fn put_scope_binding(&self, domain_id: &str, binding: &ScopeBindingRecord) -> Result<bool> {
-        let txn = self.db.begin().await?;
+    pub async fn put_scope_binding(&self, domain: &Domain, binding: &ScopeBindingRecord) -> Result<bool> {
+        let txn = self.begin_write().await?;
+        // Serialized with the connection's deletion.
+        crate::lock_domain(&txn, &domain.name).await?;
+        let domain_id = domain.id.as_str();
         let exists = custom_connections::Entity::find()
             .filter(custom_connections::Column::DomainId.eq(domain_id))
             .filter(custom_connections::Column::Name.eq(binding.connection.as_str()))

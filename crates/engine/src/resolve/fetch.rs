@@ -167,7 +167,8 @@ impl Service {
             let Ok(remote) = self.remote(&target.remotes, connection) else { continue };
             let Ok(base) = self.upstreams.discovered_base(&remote, adapter).await else { continue };
             if let Some(url) = adapter.upstream_metadata_url(&base, coordinates) {
-                expired |= self.upstreams.expire(&url, std::time::Duration::from_secs(fresh)).await;
+                let key = remote.cache_key(&url);
+                expired |= self.upstreams.expire(&key, std::time::Duration::from_secs(fresh)).await;
             }
         }
         expired
@@ -299,34 +300,47 @@ impl Service {
         }
     }
 
-    /// Opens a stored asset of a version in `target`'s domain.
+    /// Opens a stored asset of a version in `target`'s domain, its bytes read through this
+    /// server (GetPackageVersionAsset: never a redirect).
     pub(crate) async fn open_stored(&self, target: &RepoTarget, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
-        self.open_blob(&target.domain, asset).await
+        self.open_blob_here(&target.domain, asset).await
     }
 
+    /// Opens a stored blob for a download: with a redirect to the blob store when it gives
+    /// download URLs (the stream beside it opens the blob only if read).
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
+        let blob_scope = scope(domain)?;
+        let url = self
+            .blobs
+            .download_url(&blob_scope, &asset.sha256)
+            .await
+            .map_err(|e| ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name)))?;
+        let Some(url) = url else { return self.open_blob_here(domain, asset).await };
+        let (blobs, sha256) = (Arc::clone(&self.blobs), asset.sha256);
+        let opened = async move {
+            match blobs.get(&blob_scope, &sha256).await {
+                Ok(body) => body.stream,
+                Err(e) => Box::pin(futures::stream::once(async move { Err(std::io::Error::other(e)) })),
+            }
+        };
+        Ok(AssetBody {
+            name: asset.name,
+            sha256: Some(sha256),
+            size: Some(asset.size),
+            stream: Box::pin(futures::stream::once(opened).flatten()),
+            redirect: Some(url),
+        })
+    }
+
+    /// Opens a stored blob, its bytes read through this server (the blob must be there: a
+    /// missing one is an error now, not a redirect to nothing).
+    async fn open_blob_here(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
         let sha256 = asset.sha256;
         let key = BlobKey { domain_id: domain.id.clone(), sha256 };
         let read_error = |e: &dyn std::fmt::Display| {
             ServiceError::internal(format!("the blob of `{}` cannot be read: {e}", asset.name))
         };
         let blob_scope = scope(domain)?;
-        if let Some(url) = self.blobs.download_url(&blob_scope, &sha256).await.map_err(|e| read_error(&e))? {
-            let blobs = Arc::clone(&self.blobs);
-            let opened = async move {
-                match blobs.get(&blob_scope, &sha256).await {
-                    Ok(body) => body.stream,
-                    Err(e) => Box::pin(futures::stream::once(async move { Err(std::io::Error::other(e)) })),
-                }
-            };
-            return Ok(AssetBody {
-                name: asset.name,
-                sha256: Some(sha256),
-                size: Some(asset.size),
-                stream: Box::pin(futures::stream::once(opened).flatten()),
-                redirect: Some(url),
-            });
-        }
         if asset.size > crate::caches::MAX_CACHED_BLOB {
             let body = self.blobs.get(&blob_scope, &sha256).await.map_err(|e| read_error(&e))?;
             return Ok(AssetBody {
@@ -429,7 +443,7 @@ impl Service {
         if !retain && let Some(stored) = self.caches.passed_through.get(&key).await {
             // No version refers to a passed-through file, so the garbage collector may have
             // taken its blob: then it is fetched again.
-            if let Ok(opened) = self.open_blob(&target.domain, stored).await {
+            if let Ok(opened) = self.open_blob_here(&target.domain, stored).await {
                 return Ok(opened);
             }
             self.caches.passed_through.invalidate(&key).await;

@@ -212,7 +212,10 @@ impl Service {
         url: &str,
         immutable: bool,
     ) -> Result<Option<bytes::Bytes>, (ServiceError, Option<bytes::Bytes>)> {
-        let key = crate::caches::PassedDocumentKey { connection: connection.name.clone(), url: url.to_owned() };
+        let key = crate::caches::PassedDocumentKey {
+            connection: connection.cache_key(&connection.name),
+            url: url.to_owned(),
+        };
         let cached = self.caches.passed_documents.get(&key).await;
         if immutable && let Some(bytes) = cached {
             return Ok(Some(bytes));
