@@ -137,11 +137,23 @@ fn authorization(record: &CustomConnectionRecord) -> Option<String> {
     }
 }
 
-fn check_url(field: &str, value: &str) -> Result<(), ServiceError> {
-    match url::Url::parse(value) {
-        Ok(parsed) if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() => Ok(()),
-        _ => Err(ServiceError::validation(format!("`{field}` must be an http(s) URL, not `{value}`"))),
+/// Checks a connection's URL: http(s), with a host, no credentials in it (they go in their own
+/// fields, never shown), and for a base URL no query nor fragment (paths are appended to it).
+fn check_url(field: &str, value: &str, base: bool) -> Result<(), ServiceError> {
+    let shown = crate::upstream::redact(value);
+    let parsed = url::Url::parse(value)
+        .ok()
+        .filter(|p| matches!(p.scheme(), "https" | "http") && p.host().is_some())
+        .ok_or_else(|| ServiceError::validation(format!("`{field}` must be an http(s) URL, not `{shown}`")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ServiceError::validation(format!(
+            "`{field}` must not hold credentials: give `authToken`, or `username` and `password`"
+        )));
     }
+    if base && (parsed.query().is_some() || parsed.fragment().is_some()) {
+        return Err(ServiceError::validation(format!("`{field}` is a base URL: no query nor fragment (`{shown}`)")));
+    }
+    Ok(())
 }
 
 /// Checks an npm scope: `@` and a name npm accepts as a scope.
@@ -204,9 +216,9 @@ impl Service {
         new: NewConnection,
     ) -> Result<ConnectionInfo, ServiceError> {
         let format = tributary_model::custom_connection_format(&new.name).map_err(ServiceError::validation)?;
-        check_url("url", &new.url)?;
+        check_url("url", &new.url, true)?;
         if let Some(changes) = &new.changes_url {
-            check_url("changesUrl", changes)?;
+            check_url("changesUrl", changes, false)?;
         }
         if new.auth_token.is_some() && new.username.is_some() {
             return Err(ServiceError::validation("give `authToken` or `username` and `password`, not both"));
@@ -364,6 +376,17 @@ mod tests {
         assert_eq!(remotes.connection_for("public:npmjs", &coordinates("other", "x")), "public:npmjs");
         // A step of another format keeps its own.
         assert_eq!(remotes.connection_for("public:pypi", &coordinates("corp", "widget")), "public:pypi");
+    }
+
+    #[test]
+    fn connection_urls() {
+        assert!(check_url("url", "https://npm.corp.example/registry/", true).is_ok());
+        assert!(check_url("changesUrl", "https://npm.corp.example/_changes?feed=normal", false).is_ok());
+        for bad in ["ftp://x/", "https://u:p@npm.corp.example/", "https://x/?a=1", "https://x/#f", "not a url"] {
+            assert!(check_url("url", bad, true).is_err(), "{bad}");
+        }
+        let refused = check_url("url", "https://u:secret@x/", true).expect_err("credentials in a URL");
+        assert!(!refused.message.contains("secret"), "{}", refused.message);
     }
 
     #[test]
