@@ -80,6 +80,12 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     /// [`BlobError::NotFound`] when no blob with this SHA-256 is stored in `scope`.
     async fn get(&self, scope: &BlobScope, sha256: &Sha256) -> Result<BlobBodyOut, BlobError>;
 
+    /// Whether [`BlobStore::download_url`] gives URLs (asked first, so that a download from a
+    /// store that gives none costs no call).
+    fn gives_download_urls(&self) -> bool {
+        false
+    }
+
     /// A URL a client may download the blob from directly, for a short while (an S3 store's
     /// presigned URL, when it is set to give them); `None` when downloads go through the server.
     async fn download_url(&self, scope: &BlobScope, sha256: &Sha256) -> Result<Option<String>, BlobError> {

@@ -489,6 +489,10 @@ impl BlobStore for S3BlobStore {
         self.head(&self.object_key(scope, sha256)).await
     }
 
+    fn gives_download_urls(&self) -> bool {
+        self.presigned_downloads.is_some()
+    }
+
     async fn download_url(&self, scope: &BlobScope, sha256: &Sha256) -> Result<Option<String>, BlobError> {
         let Some(presigning) = &self.presigned_downloads else { return Ok(None) };
         let key = self.object_key(scope, sha256);

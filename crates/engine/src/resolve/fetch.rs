@@ -309,6 +309,9 @@ impl Service {
     /// Opens a stored blob for a download: with a redirect to the blob store when it gives
     /// download URLs (the stream beside it opens the blob only if read).
     async fn open_blob(&self, domain: &Domain, asset: AssetRecord) -> Result<AssetBody, ServiceError> {
+        if !self.blobs.gives_download_urls() {
+            return self.open_blob_here(domain, asset).await;
+        }
         let blob_scope = scope(domain)?;
         let url = self
             .blobs
