@@ -43,7 +43,7 @@ use serde_json::{Value, json};
 use tributary_tests::fixture_server::Mode;
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, run, server_with_upstream};
-use tributary_tests::{ADMIN_SECRET_ACCESS_KEY, Backend, TestServer, assert_mentions, on_both_backends};
+use tributary_tests::{ADMIN_SECRET_ACCESS_KEY, Backend, TestServer, assert_mentions, on_both_backends, token_for};
 
 on_both_backends!(a_bound_scope_resolves_from_its_registry);
 
@@ -439,10 +439,7 @@ async fn a_private_registry_is_not_read_by_another_domain() {
     server.aws(&["create-repository", "--domain", "other", "--repository", "gateway"]).ok();
     let connect = ["--domain", "other", "--repository", "gateway", "--external-connection", "npm:corp"];
     server.aws(&[&["associate-external-connection"], &connect[..]].concat()).ok();
-    let other_token = server.aws(&["get-authorization-token", "--domain", "other"]).ok()["authorizationToken"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
+    let other_token = token_for(&sdk, "other").await;
     let refused = npm_api(&server, Some(&other_token), "GET", &format!("/npm/other/gateway{packument}"), None).await;
     assert_ne!(refused.status, 200, "another domain read the private registry: {:?}", refused.body);
     assert!(!refused.body.to_string().contains("1.0.0"), "{:?}", refused.body);

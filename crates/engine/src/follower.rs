@@ -58,10 +58,7 @@ impl Service {
         if let Some(connection) = &settings.connection {
             let remotes = self.domain_remotes(&domain).await?;
             if tributary_model::ExternalConnection::find(connection).is_some() || remotes.custom(connection).is_none() {
-                return Err(ServiceError::new(
-                    ErrorKind::NotFound,
-                    format!("external connection `{connection}` was not made in domain `{}`", domain.name),
-                ));
+                return Err(crate::remotes::connection_not_found(connection, &domain.name));
             }
             if crate::resolve::connection_format(connection) != Some(PackageFormat::Npm) {
                 return Err(ServiceError::validation(format!("`{connection}` is no npm registry")));

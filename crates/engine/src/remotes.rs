@@ -139,6 +139,11 @@ fn authorization(record: &CustomConnectionRecord) -> Option<String> {
 
 /// Checks a connection's URL: http(s), with a host, no credentials in it (they go in their own
 /// fields, never shown), and for a base URL no query nor fragment (paths are appended to it).
+/// The answer for a connection the domain does not have.
+pub(crate) fn connection_not_found(name: &str, domain: &str) -> ServiceError {
+    ServiceError::new(ErrorKind::NotFound, format!("external connection `{name}` does not exist in domain `{domain}`"))
+}
+
 fn check_url(field: &str, value: &str, base: bool) -> Result<(), ServiceError> {
     let shown = crate::upstream::redact(value);
     let parsed = url::Url::parse(value)
@@ -177,6 +182,14 @@ impl Service {
         domain: &tributary_store::Domain,
     ) -> Result<Arc<DomainRemotes>, ServiceError> {
         Ok(Arc::clone(&self.domain_access(domain).await?.remotes))
+    }
+
+    /// Retires, here and across the fleet, the domain's cached connections and bindings and the
+    /// documents made through them (a scope read from another registry now, a URL or
+    /// credentials changed).
+    async fn remotes_changed(&self, domain: &tributary_store::Domain) {
+        self.forget_access(domain).await;
+        self.caches.graph_changed(&domain.id).await;
     }
 
     /// The connection `name` as requests to it are made: a known one as configured, or one
@@ -245,9 +258,7 @@ impl Service {
             created_at: Utc::now(),
         };
         self.store.put_custom_connection(&found.id, &record).await?;
-        self.forget_access(&found).await;
-        // Documents made through its former URL or credentials are retired.
-        self.caches.graph_changed(&found.id).await;
+        self.remotes_changed(&found).await;
         Ok(ConnectionInfo::of(&record))
     }
 
@@ -271,13 +282,9 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let found = self.authorize_domain(caller, domain, "tributary:DeleteExternalConnection").await?;
         let deleted = self.store.delete_custom_connection(&found, name).await?;
-        self.forget_access(&found).await;
-        self.caches.graph_changed(&found.id).await;
+        self.remotes_changed(&found).await;
         if !deleted {
-            return Err(ServiceError::new(
-                ErrorKind::NotFound,
-                format!("external connection `{name}` does not exist in domain `{domain}`"),
-            ));
+            return Err(connection_not_found(name, domain.as_str()));
         }
         Ok(())
     }
@@ -307,14 +314,9 @@ impl Service {
             created_at: Utc::now(),
         };
         if !self.store.put_scope_binding(&found, &binding).await? {
-            return Err(ServiceError::new(
-                ErrorKind::NotFound,
-                format!("external connection `{connection}` does not exist in domain `{domain}`"),
-            ));
+            return Err(connection_not_found(connection, domain.as_str()));
         }
-        self.forget_access(&found).await;
-        // Documents made before the binding read the scope from its former registry.
-        self.caches.graph_changed(&found.id).await;
+        self.remotes_changed(&found).await;
         Ok(binding)
     }
 
@@ -337,8 +339,7 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let found = self.authorize_domain(caller, domain, "tributary:DeleteScopeBinding").await?;
         let deleted = self.store.delete_scope_binding(&found.id, PackageFormat::Npm.as_str(), scope).await?;
-        self.forget_access(&found).await;
-        self.caches.graph_changed(&found.id).await;
+        self.remotes_changed(&found).await;
         if !deleted {
             return Err(ServiceError::new(
                 ErrorKind::NotFound,
