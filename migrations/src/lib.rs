@@ -15,6 +15,7 @@ mod m20261210_000009_release_age;
 mod m20261211_000010_sync_tasks;
 mod m20261212_000011_changes_followers;
 mod m20261213_000012_custom_connections;
+mod m20261214_000013_upstream_documents;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000010_sync_tasks::Migration),
             Box::new(m20261212_000011_changes_followers::Migration),
             Box::new(m20261213_000012_custom_connections::Migration),
+            Box::new(m20261214_000013_upstream_documents::Migration),
         ]
     }
 }

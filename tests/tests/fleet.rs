@@ -9,6 +9,9 @@
 //!   listing it and refuse its tarball within 2 s. A repository deleted through the first is gone
 //!   from the others as fast, and a token revoked through the first is refused by them too. Each
 //!   delay is printed.
+//! - `a_registry_document_is_read_once_per_fleet`: three servers on one chain to the npm fixture
+//!   ask the registry once for a packument, whether they need it one after another or at the
+//!   same moment, once for a package it does not have, and once for a tarball.
 //! - `stops_cleanly_on_sigterm`: a server of a fleet asked to stop (SIGTERM, as an orchestrator
 //!   does at each rolling update) exits with success, having let go of its listening connection
 //!   inside its runtime (it once aborted there).
@@ -16,8 +19,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
-use tributary_tests::npm_fixture::{PackageSpec, honest_body, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, honest_body, npm_pack};
 use tributary_tests::s3s_fs::{BUCKET, S3sFs};
+use tributary_tests::scenario::chain;
 use tributary_tests::{AdminKeys, Backend, TestServer, create_domain, create_repository, token_for};
 
 /// Well below every TTL the changes would otherwise wait out (the shortest is 5 s).
@@ -134,6 +138,45 @@ async fn changes_reach_every_server_at_once() {
     assert_eq!(revoked.status().as_u16(), 200);
     let since = Instant::now();
     seen_at_once(&others, "a revoked token", since, async |server| status(server, &token, whoami).await == 401).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_document_is_read_once_per_fleet() {
+    let packs = npm_pack(&[PackageSpec::new("lib", "1.0.0"), PackageSpec::new("other", "2.0.0")]);
+    let registry = NpmFixture::with(&packs);
+    let s3 = S3sFs::start();
+    let mut env = s3.server_env(BUCKET);
+    env.push(("TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", registry.url()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = TestServer::start_with_env(Backend::Postgres, AdminKeys::Fixed, &env);
+    let (second, third) = (first.replica(), first.replica());
+    let fleet = [&first, &second, &third];
+    let token = chain(&first.sdk_client(), "acme", "gateway", "public:npmjs").await;
+
+    // One after another: the second and third read what the first read.
+    for server in fleet {
+        assert_eq!(status(server, &token, "/npm/acme/aa/lib").await, 200, "{}", server.url());
+    }
+    assert_eq!(registry.requests("/lib"), 1, "{:?}", registry.all_requests());
+    // At the same moment: one asks, the others wait for its answer.
+    let (a, b, c) = tokio::join!(
+        status(&first, &token, "/npm/acme/aa/other"),
+        status(&second, &token, "/npm/acme/aa/other"),
+        status(&third, &token, "/npm/acme/aa/other"),
+    );
+    assert_eq!([a, b, c], [200; 3]);
+    assert_eq!(registry.requests("/other"), 1, "{:?}", registry.all_requests());
+    // What the registry does not have, it is asked about once.
+    for server in fleet {
+        assert_eq!(status(server, &token, "/npm/acme/aa/missing").await, 404, "{}", server.url());
+    }
+    assert_eq!(registry.requests("/missing"), 1, "{:?}", registry.all_requests());
+    // A tarball, once (the file lease, and the shared blob store).
+    let tarball = packs[0].tarball_path();
+    for server in fleet {
+        assert_eq!(status(server, &token, &format!("/npm/acme/aa/{tarball}")).await, 200, "{}", server.url());
+    }
+    assert_eq!(registry.requests(&format!("/{tarball}")), 1, "{:?}", registry.all_requests());
 }
 
 #[test]

@@ -325,6 +325,11 @@ fn housekeeping(service: Service, blobs: Arc<dyn BlobStore>, grace: std::time::D
                     Ok(disposed) => tracing::info!(disposed, "cleanup policies disposed versions"),
                     Err(e) => tracing::warn!(error.message = %e.message, "cannot run the cleanup policies"),
                 }
+                match service.forget_unread_documents().await {
+                    Ok(0) => {}
+                    Ok(forgotten) => tracing::info!(forgotten, "deleted the fleet's unread registry documents"),
+                    Err(e) => tracing::warn!(error.message = %e.message, "cannot delete unread registry documents"),
+                }
             }
             if claimed("gc").await {
                 match service.collect_garbage(grace).await {

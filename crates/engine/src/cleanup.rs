@@ -118,4 +118,16 @@ impl Service {
         }
         Ok(disposed)
     }
+
+    /// Deletes the fleet's copies of registry documents that no replica asked the registry about
+    /// for a day (or a metadata TTL, if longer): copies still read are refreshed every TTL. How
+    /// many were deleted (none on one server, which keeps none).
+    pub async fn forget_unread_documents(&self) -> Result<u64, ServiceError> {
+        if !self.store.is_shared() {
+            return Ok(0);
+        }
+        let kept = self.upstreams.metadata_ttl().max(std::time::Duration::from_secs(24 * 3600));
+        let before = Utc::now().timestamp_millis() - i64::try_from(kept.as_millis()).unwrap_or(i64::MAX);
+        Ok(self.store.delete_shared_documents_before(before).await?)
+    }
 }

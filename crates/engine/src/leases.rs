@@ -32,7 +32,7 @@ pub(crate) struct FetchLease {
     renewer: JoinHandle<()>,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
@@ -43,14 +43,22 @@ fn ttl_ms() -> i64 {
 impl Service {
     /// Takes the fetch lease `key` for this replica, or `None` while another replica holds it.
     pub(crate) async fn take_fetch_lease(&self, key: &str) -> Result<Option<FetchLease>, ServiceError> {
-        if !self.store.take_lease(key, &self.replica, now_ms(), ttl_ms()).await? {
+        FetchLease::take(&self.store, &self.replica, key).await
+    }
+}
+
+impl FetchLease {
+    /// Takes the lease `key` for `holder` in `store`, or `None` while another replica holds it;
+    /// renewed until dropped.
+    pub(crate) async fn take(store: &Store, holder: &Arc<str>, key: &str) -> Result<Option<Self>, ServiceError> {
+        if !store.take_lease(key, holder, now_ms(), ttl_ms()).await? {
             return Ok(None);
         }
-        let (store, owned_key, holder) = (self.store.clone(), key.to_owned(), self.replica.clone());
+        let (renewing, owned_key, renewer_holder) = (store.clone(), key.to_owned(), holder.clone());
         let renewer = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(RENEW_EVERY).await;
-                match store.renew_lease(&owned_key, &holder, now_ms(), ttl_ms()).await {
+                match renewing.renew_lease(&owned_key, &renewer_holder, now_ms(), ttl_ms()).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(lease = %owned_key, "a fetch lease lapsed while its fetch ran");
@@ -60,7 +68,7 @@ impl Service {
                 }
             }
         });
-        Ok(Some(FetchLease { store: self.store.clone(), key: key.to_owned(), holder: self.replica.clone(), renewer }))
+        Ok(Some(Self { store: store.clone(), key: key.to_owned(), holder: holder.clone(), renewer }))
     }
 }
 

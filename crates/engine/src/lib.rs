@@ -151,6 +151,10 @@ impl Service {
         let key =
             store.secret_or_insert(TOKEN_KEY_SECRET, || hex::encode(tributary_auth::generate_token_secret())).await?;
         let key = hex::decode(key).map_err(|e| ServiceError::internal(format!("stored token key is not hex: {e}")))?;
+        let replica: Arc<str> = Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8]));
+        // A fleet shares the documents it reads from registries; one server has no one to share with.
+        let sharing =
+            store.is_shared().then(|| upstream::DocumentSharing { store: store.clone(), replica: replica.clone() });
         Ok(Self {
             store,
             settings,
@@ -158,9 +162,9 @@ impl Service {
             blobs,
             // A rendered document never outlives the external metadata it was made from.
             caches: caches::Caches::new(upstream.metadata_ttl.min(Duration::from_secs(30))),
-            upstreams: Arc::new(upstream::Upstreams::new(upstream)?),
+            upstreams: Arc::new(upstream::Upstreams::new(upstream, sharing)?),
             formats,
-            replica: Arc::from(hex::encode(&tributary_auth::generate_token_secret()[..8])),
+            replica,
         })
     }
 

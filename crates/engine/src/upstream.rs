@@ -6,6 +6,10 @@
 //! - A 404 is cached too (negative cache), for the same TTL; errors are never cached.
 //! - Concurrent requests for one URL wait on one lock: one upstream request, the rest read what
 //!   it brought (single flight).
+//! - In a fleet, the replicas share what they read (docs/DESIGN.md §4, "One fleet, one request"):
+//!   a replica whose copy is missing or old reads the fleet's copy from the database, and only
+//!   when that is old too does it ask the registry, under a fetch lease, so that the others wait
+//!   for its answer rather than ask again; it then stores the answer for them.
 //! - Each connection records its health: last success, last error.
 
 use std::collections::BTreeMap;
@@ -16,7 +20,10 @@ use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use tributary_model::{ErrorKind, ExternalConnection, ServiceError};
 
+use tributary_store::SharedDocument;
+
 use crate::formats::{ExternalPackage, FormatAdapter, MAX_UPSTREAM_PAGES};
+use crate::leases::{FetchLease, LEASE_POLL, now_ms};
 
 /// How a connection fared lately.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,9 +77,44 @@ impl Default for UpstreamSettings {
 struct CachedDoc {
     package: Option<Arc<ExternalPackage>>,
     etag: Option<String>,
-    fetched_at: Instant,
-    /// Due for revalidation whatever its age ([`Upstreams::expire`]).
-    expired: bool,
+    /// When the registry was asked for it, or last confirmed it unchanged (Unix milliseconds;
+    /// compared with the fleet's copy, which other replicas stamp the same way).
+    fetched_at_ms: i64,
+    /// When it was made due for revalidation whatever its age ([`Upstreams::expire`]): only a
+    /// copy read from the registry after that will do.
+    expired_at_ms: Option<i64>,
+}
+
+impl CachedDoc {
+    fn is_fresh(&self, ttl: Duration) -> bool {
+        self.expired_at_ms.is_none() && age(self.fetched_at_ms) < ttl
+    }
+}
+
+/// How long ago `stamp_ms` (Unix milliseconds) was; zero for a moment ahead of this clock.
+fn age(stamp_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(now_ms().saturating_sub(stamp_ms)).unwrap_or(0))
+}
+
+/// What a replica of a fleet shares the documents it reads through: the database, and its
+/// name as the holder of fetch leases.
+#[derive(Debug, Clone)]
+pub(crate) struct DocumentSharing {
+    pub(crate) store: tributary_store::Store,
+    pub(crate) replica: Arc<str>,
+}
+
+/// The largest document (with its pages) a replica shares with the fleet; a larger one is read
+/// from the registry by each replica that needs it.
+const SHARED_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// What a replica does for a document its copy of is missing or old, in a fleet.
+enum FleetTurn {
+    /// Its copy is fresh now: the fleet's copy was.
+    Served,
+    /// It asks the registry: under the fleet's lease for the document, or without one when the
+    /// lease could not be had in time or the database failed (then it asks as one server would).
+    Fetch(Option<FetchLease>),
 }
 
 /// One URL's cached document, behind the lock that makes its fetches single flight, and the
@@ -155,13 +197,15 @@ pub(crate) struct Upstreams {
     /// Service index URL → the base URL it names (see [`FormatAdapter::service_index_url`]).
     indexes: Cache<String, String>,
     health: Mutex<BTreeMap<String, ConnectionHealth>>,
+    /// In a fleet, where documents are shared.
+    sharing: Option<DocumentSharing>,
 }
 
 /// The largest metadata document read from a registry.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 
 impl Upstreams {
-    pub(crate) fn new(settings: UpstreamSettings) -> Result<Self, ServiceError> {
+    pub(crate) fn new(settings: UpstreamSettings, sharing: Option<DocumentSharing>) -> Result<Self, ServiceError> {
         let mut client = reqwest::Client::builder();
         for proxy in proxies(&settings)? {
             client = client.proxy(proxy);
@@ -188,7 +232,13 @@ impl Upstreams {
                 .max_capacity(DOCUMENT_CACHE_BYTES)
                 .build(),
             health: Mutex::new(BTreeMap::new()),
+            sharing,
         })
+    }
+
+    /// How long a metadata document is used before it is revalidated.
+    pub(crate) fn metadata_ttl(&self) -> Duration {
+        self.settings.metadata_ttl
     }
 
     /// The check setting of `connection`, if it has one.
@@ -281,11 +331,18 @@ impl Upstreams {
         let slot = self.docs.get_with(key.clone(), async { Arc::new(DocSlot::default()) }).await;
         let mut cached = slot.doc.lock().await;
         if let Some(doc) = cached.as_ref()
-            && !doc.expired
-            && doc.fetched_at.elapsed() < self.settings.metadata_ttl
+            && doc.is_fresh(self.settings.metadata_ttl)
         {
             return Ok(doc.package.clone());
         }
+        // Held until the answer is shared: the fleet's other replicas wait for it.
+        let _lease = match &self.sharing {
+            None => None,
+            Some(sharing) => match self.fleet_turn(sharing, &key, &slot, connection, url, adapter, &mut cached).await {
+                FleetTurn::Served => return Ok(cached.as_ref().and_then(|doc| doc.package.clone())),
+                FleetTurn::Fetch(lease) => lease,
+            },
+        };
         let mut request = connection
             .authorize(url, self.client.get(url))
             .timeout(self.settings.timeout)
@@ -293,20 +350,35 @@ impl Upstreams {
         if let Some(etag) = cached.as_ref().and_then(|d| d.etag.as_deref()) {
             request = request.header("if-none-match", etag);
         }
+        let asked_at_ms = now_ms();
         let outcome = fetch_document(request).await;
         match outcome {
             Ok(Fetched::NotModified) => {
                 self.record(&connection.name, Ok(()));
-                if let Some(doc) = cached.as_mut() {
-                    doc.fetched_at = Instant::now();
-                    doc.expired = false;
-                    return Ok(doc.package.clone());
+                let Some(doc) = cached.as_mut() else { return Ok(None) };
+                doc.fetched_at_ms = asked_at_ms;
+                doc.expired_at_ms = None;
+                if let (Some(sharing), Some(etag)) = (&self.sharing, doc.etag.as_deref())
+                    && let Err(e) = sharing.store.confirm_shared_document(&key, etag, asked_at_ms).await
+                {
+                    tracing::warn!(error.message = %e, "cannot share that a registry document is unchanged");
                 }
-                Ok(None)
+                Ok(doc.package.clone())
             }
             Ok(Fetched::NotFound) => {
                 self.record(&connection.name, Ok(()));
-                *cached = Some(CachedDoc { package: None, etag: None, fetched_at: Instant::now(), expired: false });
+                *cached =
+                    Some(CachedDoc { package: None, etag: None, fetched_at_ms: asked_at_ms, expired_at_ms: None });
+                self.share(SharedDocument {
+                    key,
+                    found: false,
+                    etag: None,
+                    content_type: None,
+                    body: bytes::Bytes::new(),
+                    pages: Vec::new(),
+                    fetched_at_ms: asked_at_ms,
+                })
+                .await;
                 Ok(None)
             }
             Ok(Fetched::Document { bytes, etag, content_type }) => {
@@ -317,23 +389,33 @@ impl Upstreams {
                     ServiceError::new(ErrorKind::BadGateway, message)
                 });
                 let parsed = match parsed {
-                    Ok(package) if !package.pages.is_empty() => self.read_pages(connection, package, adapter).await,
-                    other => other,
+                    Ok(package) => self.read_pages(connection, package, adapter, None).await,
+                    Err(e) => Err(e),
                 };
                 match parsed {
-                    Ok(package) => {
+                    Ok((package, pages)) => {
                         self.record(&connection.name, Ok(()));
                         let package = Arc::new(package);
                         *cached = Some(CachedDoc {
                             package: Some(package.clone()),
-                            etag,
-                            fetched_at: Instant::now(),
-                            expired: false,
+                            etag: etag.clone(),
+                            fetched_at_ms: asked_at_ms,
+                            expired_at_ms: None,
                         });
-                        // Weighed again now that its size is known.
-                        let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-                        slot.bytes.store(size, std::sync::atomic::Ordering::Release);
-                        self.docs.insert(key, slot.clone()).await;
+                        let size = bytes.len() + pages.iter().map(bytes::Bytes::len).sum::<usize>();
+                        self.weigh(key.clone(), &slot, size).await;
+                        if size <= SHARED_DOCUMENT_BYTES {
+                            let document = SharedDocument {
+                                key,
+                                found: true,
+                                etag,
+                                content_type,
+                                body: bytes,
+                                pages,
+                                fetched_at_ms: asked_at_ms,
+                            };
+                            self.share(document).await;
+                        }
                         Ok(Some(package))
                     }
                     Err(e) => stale_or(cached.as_ref(), e),
@@ -347,6 +429,114 @@ impl Upstreams {
         }
     }
 
+    /// Weighs `slot` in the cache again, now that the size of what it holds is known.
+    async fn weigh(&self, key: String, slot: &Arc<DocSlot>, size: usize) {
+        slot.bytes.store(u32::try_from(size).unwrap_or(u32::MAX), std::sync::atomic::Ordering::Release);
+        self.docs.insert(key, slot.clone()).await;
+    }
+
+    /// In a fleet, stores what the registry answered for the others (a failure to is only
+    /// logged: they ask the registry themselves then).
+    async fn share(&self, document: SharedDocument) {
+        if let Some(sharing) = &self.sharing
+            && let Err(e) = sharing.store.put_shared_document(&document).await
+        {
+            tracing::warn!(error.message = %e, "cannot share a registry document with the fleet");
+        }
+    }
+
+    /// In a fleet, for a document whose copy here (`cached`) is missing or old: takes the
+    /// fleet's copy when it is newer, and when that is not fresh either, takes the fleet's lease
+    /// to ask the registry, or waits while another replica asks (until the metadata timeout).
+    #[expect(clippy::too_many_arguments, reason = "one document's cache entry, key and source")]
+    async fn fleet_turn(
+        &self,
+        sharing: &DocumentSharing,
+        key: &str,
+        slot: &Arc<DocSlot>,
+        connection: &Remote,
+        url: &str,
+        adapter: &dyn FormatAdapter,
+        cached: &mut Option<CachedDoc>,
+    ) -> FleetTurn {
+        let deadline = Instant::now() + self.settings.timeout;
+        let lease_key = format!("document/{key}");
+        let mut lease = None;
+        loop {
+            let known = cached.as_ref().map_or(i64::MIN, |doc| doc.fetched_at_ms);
+            match sharing.store.shared_document_stamp(key).await {
+                Ok(Some(stamp)) if stamp > known => match sharing.store.shared_document(key).await {
+                    Ok(Some(shared)) => match self.adopt(connection, url, adapter, shared).await {
+                        Ok((mut doc, size)) => {
+                            // Made due before this copy was read: still due.
+                            if cached.as_ref().and_then(|c| c.expired_at_ms).is_some_and(|at| doc.fetched_at_ms <= at) {
+                                doc.expired_at_ms = cached.as_ref().and_then(|c| c.expired_at_ms);
+                            }
+                            *cached = Some(doc);
+                            self.weigh(key.to_owned(), slot, size).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error.message = %e.message, "cannot read the fleet's copy of a registry document")
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, "cannot read the fleet's copy of a registry document");
+                        return FleetTurn::Fetch(lease);
+                    }
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "cannot read the fleet's copy of a registry document");
+                    return FleetTurn::Fetch(lease);
+                }
+            }
+            if cached.as_ref().is_some_and(|doc| doc.is_fresh(self.settings.metadata_ttl)) {
+                return FleetTurn::Served;
+            }
+            if lease.is_some() {
+                // Held, and no newer copy came before it was: this replica asks.
+                return FleetTurn::Fetch(lease);
+            }
+            match FetchLease::take(&sharing.store, &sharing.replica, &lease_key).await {
+                // Another replica may have shared its answer just before giving the lease up:
+                // look once more before asking.
+                Ok(Some(taken)) => lease = Some(taken),
+                Ok(None) if Instant::now() < deadline => tokio::time::sleep(LEASE_POLL).await,
+                Ok(None) => return FleetTurn::Fetch(None),
+                Err(e) => {
+                    tracing::warn!(error.message = %e.message, "cannot take a fetch lease for a registry document");
+                    return FleetTurn::Fetch(None);
+                }
+            }
+        }
+    }
+
+    /// The fleet's copy of a document, parsed as if just read from the registry, and its size.
+    async fn adopt(
+        &self,
+        connection: &Remote,
+        url: &str,
+        adapter: &dyn FormatAdapter,
+        shared: SharedDocument,
+    ) -> Result<(CachedDoc, usize), ServiceError> {
+        let size = shared.body.len() + shared.pages.iter().map(bytes::Bytes::len).sum::<usize>();
+        let package = if shared.found {
+            let parsed = adapter.parse_upstream(&shared.body, shared.content_type.as_deref(), url).map_err(|e| {
+                ServiceError::new(
+                    ErrorKind::BadGateway,
+                    format!("the shared copy of `{}` cannot be read: {e}", redact(url)),
+                )
+            })?;
+            let (package, _) = self.read_pages(connection, parsed, adapter, Some(shared.pages)).await?;
+            Some(Arc::new(package))
+        } else {
+            None
+        };
+        let doc = CachedDoc { package, etag: shared.etag, fetched_at_ms: shared.fetched_at_ms, expired_at_ms: None };
+        Ok((doc, size))
+    }
+
     /// Makes the cached document under `key` ([`Remote::cache_key`]) due for revalidation (a conditional request, next time
     /// it is read), unless it was fetched or revalidated within `fresh`, so that a burst of
     /// requests for versions it lacks asks the registry once: whether it did.
@@ -354,22 +544,27 @@ impl Upstreams {
         let Some(slot) = self.docs.get(key).await else { return false };
         let mut cached = slot.doc.lock().await;
         match cached.as_mut() {
-            Some(doc) if !doc.expired && doc.fetched_at.elapsed() >= fresh => {
-                doc.expired = true;
+            Some(doc) if doc.expired_at_ms.is_none() && age(doc.fetched_at_ms) >= fresh => {
+                doc.expired_at_ms = Some(now_ms());
                 true
             }
             _ => false,
         }
     }
 
-    /// The versions of the pages a package document links to, added to it (the pages are
-    /// fetched one after another: a registry serves them from a CDN, and a package has few).
+    /// The versions of the pages a package document links to, added to it, and the pages as read
+    /// (fetched one after another: a registry serves them from a CDN, and a package has few), or
+    /// from `stored` (the fleet's copy of them) when it holds them all.
     async fn read_pages(
         &self,
         connection: &Remote,
         mut package: ExternalPackage,
         adapter: &dyn FormatAdapter,
-    ) -> Result<ExternalPackage, ServiceError> {
+        stored: Option<Vec<bytes::Bytes>>,
+    ) -> Result<(ExternalPackage, Vec<bytes::Bytes>), ServiceError> {
+        if package.pages.is_empty() {
+            return Ok((package, Vec::new()));
+        }
         if package.pages.len() > MAX_UPSTREAM_PAGES {
             return Err(ServiceError::new(
                 ErrorKind::BadGateway,
@@ -379,13 +574,18 @@ impl Upstreams {
                 ),
             ));
         }
+        let mut stored = stored.filter(|pages| pages.len() == package.pages.len()).map(Vec::into_iter);
+        let mut read = Vec::with_capacity(package.pages.len());
         for page in std::mem::take(&mut package.pages) {
-            let bytes = self.file(connection, &page, MAX_DOCUMENT_BYTES).await?.ok_or_else(|| {
-                ServiceError::new(
-                    ErrorKind::BadGateway,
-                    format!("`{connection}` links to the page `{}`, which it does not have", redact(&page)),
-                )
-            })?;
+            let bytes = match stored.as_mut().and_then(Iterator::next) {
+                Some(bytes) => bytes,
+                None => self.file(connection, &page, MAX_DOCUMENT_BYTES).await?.ok_or_else(|| {
+                    ServiceError::new(
+                        ErrorKind::BadGateway,
+                        format!("`{connection}` links to the page `{}`, which it does not have", redact(&page)),
+                    )
+                })?,
+            };
             let versions = adapter.parse_upstream_page(&bytes, &page).map_err(|e| {
                 let message =
                     format!("`{connection}` answered `{}` with a page that cannot be read: {e}", redact(&page));
@@ -393,8 +593,9 @@ impl Upstreams {
                 ServiceError::new(ErrorKind::BadGateway, message)
             })?;
             package.versions.extend(versions);
+            read.push(bytes);
         }
-        Ok(package)
+        Ok((package, read))
     }
 
     /// A small file (a checksum) at `url` of `connection`; `None` when the registry has none.

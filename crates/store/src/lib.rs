@@ -22,6 +22,7 @@ mod packages;
 mod records;
 mod sync;
 mod tokens;
+mod upstream_documents;
 mod views;
 
 use std::collections::HashMap;
@@ -46,6 +47,7 @@ pub use records::{GraphRecord, NewPrincipal, Principal, RepositoryChange};
 pub use sync::{ChangesFollower, SyncState, SyncTask};
 pub use tokens::{TokenRecord, WebLogin};
 pub use tributary_model::records::{Domain, Repository, Tag};
+pub use upstream_documents::SharedDocument;
 
 /// The metadata store.
 #[derive(Debug, Clone)]

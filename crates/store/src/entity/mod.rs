@@ -24,5 +24,6 @@ pub mod server_secrets;
 pub mod sync_tasks;
 pub mod tokens;
 pub mod trusted_publishers;
+pub mod upstream_documents;
 pub mod version_views;
 pub mod web_logins;
