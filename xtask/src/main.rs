@@ -26,7 +26,8 @@
 //!   first when it is missing; stops at the first crash, which `fuzz/artifacts/` keeps.
 //! - `tools`: only the installs.
 //!
-//! Besides its own directory, `tools` installs Debian packages with `apt-get` (as root) when one is
+//! Besides its own directory, `tools` builds Garage once into `~/.cache/tributary-tools/` (reused
+//! by every clone) and installs Debian packages with `apt-get` (as root) when one is
 //! missing: Maven's plugins, which land in `/usr/share/maven-repo`, the Maven tests' stand-in for
 //! Maven Central; mono and NuGet 2.8 for the NuGet tests (nuget.exe 5.8 and 3.4.4 come from the
 //! npm registry into `target/tools/nuget/`).
@@ -38,6 +39,11 @@ use anyhow::{Context, bail};
 
 /// The s3s-fs release the S3 tests run against (0.17 needs a newer rustc).
 const S3S_FS_VERSION: &str = "0.14.1";
+/// The Garage release the fleet test stores its blobs in (a distributed S3 store, run as one
+/// node). Built without optimization (a few minutes once, where a release build takes far
+/// longer on 2 cores), without LMDB, metrics and K2V, and kept outside the clone
+/// ([`cache_dir`]), so that CI's clean clones reuse it.
+const GARAGE_VERSION: &str = "2.5.0";
 /// The npm clients the npm tests also drive (pinned: the registry's `latest` of yarn is 2.x).
 const YARN_PACKAGE: &str = "yarn@1.22.22";
 const PNPM_PACKAGE: &str = "pnpm@12.21.0";
@@ -111,6 +117,7 @@ struct Tools {
     /// The tools virtualenv's `bin` directory: `python`, `pip`, `uv`, `twine`.
     python_bin: PathBuf,
     s3s_fs: PathBuf,
+    garage: PathBuf,
     yarn: PathBuf,
     pnpm: PathBuf,
     /// Debian's Maven repository: the plugins the Maven tests serve as their Maven Central.
@@ -136,6 +143,18 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
             .args(["install", "--locked", "--features", "binary", "--root"])
             .arg(&dir)
             .arg(format!("s3s-fs@{S3S_FS_VERSION}"))
+            .env("CARGO_TARGET_DIR", dir.join("build")))?;
+    }
+    // Garage, a distributed S3 store, for the fleet test.
+    let garage_root = cache_dir().join(format!("garage-{GARAGE_VERSION}"));
+    let garage = garage_root.join("bin/garage");
+    if !garage.exists() {
+        eprintln!("xtask: installing garage {GARAGE_VERSION} into {} (a few minutes, once)", garage_root.display());
+        run(Command::new("cargo")
+            .args(["install", "--locked", "--debug", "--no-default-features", "--features", "sqlite,bundled-libs"])
+            .arg("--root")
+            .arg(&garage_root)
+            .arg(format!("garage@{GARAGE_VERSION}"))
             .env("CARGO_TARGET_DIR", dir.join("build")))?;
     }
     // yarn classic and pnpm, for the npm tests.
@@ -174,7 +193,17 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
         nuget_exes.push(path);
     }
     let nuget_exes: [PathBuf; 2] = nuget_exes.try_into().map_err(|_| anyhow::anyhow!("two nuget.exe releases"))?;
-    Ok(Tools { aws_cli, python_bin, s3s_fs, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO), nuget_exes })
+    Ok(Tools { aws_cli, python_bin, s3s_fs, garage, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO), nuget_exes })
+}
+
+/// Where tools that take long to build are kept across clones: `$XDG_CACHE_HOME/tributary-tools`,
+/// else `~/.cache/tributary-tools`.
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tributary-tools")
 }
 
 /// Installs with `apt-get` those of the Debian `packages` not installed yet. Asking costs one
@@ -296,6 +325,7 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .env("TRIBUTARY_TEST_AWS_CLI", &tools.aws_cli)
         .env("TRIBUTARY_TEST_PYTHON_BIN", &tools.python_bin)
         .env("TRIBUTARY_TEST_S3S_FS", &tools.s3s_fs)
+        .env("TRIBUTARY_TEST_GARAGE", &tools.garage)
         .env("TRIBUTARY_TEST_YARN", &tools.yarn)
         .env("TRIBUTARY_TEST_PNPM", &tools.pnpm)
         .env("TRIBUTARY_TEST_MAVEN_REPO", &tools.maven_repo)
