@@ -1,13 +1,67 @@
 //! `/metrics` after real clients: an npm install, a pip install and a Maven deploy through one
 //! server count each request by plane, endpoint and status class, and time it.
+//!
+//! `warm_requests_send_no_statement` (both backends): once a packument and a tarball fetched
+//! through a chain are cached, serving them again sends nothing to the database (read off
+//! `tributary_database_statements`).
 
 use std::path::Path;
 
 use tributary_tests::maven_fixture::MavenFixture;
-use tributary_tests::npm_fixture::{honest_body, npm_command, tgz};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, honest_body, npm_command, npm_pack, tgz};
 use tributary_tests::pypi_fixture::{DistSpec, build_wheel, twine_fields, upload_form};
 use tributary_tests::scenario::{chain, client, run, server_with_upstream};
 use tributary_tests::{Backend, TestServer, fresh_venv, maven_project, maven_settings, mvn_command, python_tool};
+
+tributary_tests::on_both_backends!(warm_requests_send_no_statement);
+
+/// The database statements the server has sent, read off `/metrics`, and how many the reading
+/// itself sends (a scrape reads the sync queue): the counter's rise between two scrapes with
+/// nothing in between.
+async fn statements(server: &TestServer) -> (f64, f64) {
+    let read = async || {
+        let text = server.metrics().await;
+        let value = text.lines().find_map(|line| line.strip_prefix("tributary_database_statements_total "));
+        value.and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or_else(|| panic!("no statement count:\n{text}"))
+    };
+    let (first, second) = (read().await, read().await);
+    (second, second - first)
+}
+
+async fn warm_requests_send_no_statement(backend: Backend) {
+    let packs = npm_pack(&[PackageSpec::new("warm-lib", "1.0.0")]);
+    let fixture = NpmFixture::with(&packs);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &fixture.url(), &[]);
+    let token = chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    let http = client();
+    let paths = ["/npm/acme/aa/warm-lib".to_owned(), format!("/npm/acme/aa/{}", packs[0].tarball_path())];
+    let get = async |path: &str| {
+        let answer = http.get(format!("{}{path}", server.url())).bearer_auth(&token).send().await;
+        let answer = answer.expect("the server answers");
+        assert_eq!(answer.status().as_u16(), 200, "{path}");
+        answer.bytes().await.expect("a body");
+    };
+    for path in &paths {
+        let (before, scrape) = statements(&server).await;
+        get(path).await;
+        let (after, _) = statements(&server).await;
+        println!("{path}, cold: {} statements", after - before - scrape);
+        get(path).await;
+    }
+    // Background work (the revoked-token reload every 2 s) sends a few now and then: far
+    // fewer than one per request.
+    const REQUESTS: usize = 200;
+    for path in &paths {
+        let (before, scrape) = statements(&server).await;
+        for _ in 0..REQUESTS {
+            get(path).await;
+        }
+        let (after, _) = statements(&server).await;
+        let sent = after - before - scrape;
+        println!("{path}, warm: {sent} statements in {REQUESTS} requests");
+        assert!(sent < 10.0, "{path}: {sent} statements in {REQUESTS} warm requests");
+    }
+}
 
 /// The value of the series `name{labels}` in the Prometheus text `text` (0 when absent).
 fn series(text: &str, name: &str, labels: &str) -> f64 {

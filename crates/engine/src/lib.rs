@@ -176,6 +176,11 @@ impl Service {
         sizes
     }
 
+    /// How many statements this server sent to its database since it started.
+    pub fn database_statements(&self) -> u64 {
+        self.store.statements()
+    }
+
     /// The deployment settings.
     pub fn settings(&self) -> &Settings {
         &self.settings

@@ -71,6 +71,7 @@ pub struct Metrics {
     cache_bytes: Family<CacheLabels, Gauge>,
     sync_pending: Gauge,
     follower_lag: Family<FollowerLabels, Gauge>,
+    database_statements: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -124,7 +125,23 @@ impl Default for Metrics {
             "Seconds since each following gateway last read its registry's changes feed",
             follower_lag.clone(),
         );
-        Self { registry, requests, latency, downloads, cache_entries, cache_bytes, sync_pending, follower_lag }
+        let database_statements = Counter::default();
+        registry.register(
+            "tributary_database_statements",
+            "Statements sent to the database (this scrape's own included)",
+            database_statements.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            downloads,
+            cache_entries,
+            cache_bytes,
+            sync_pending,
+            follower_lag,
+            database_statements,
+        }
     }
 }
 
@@ -145,7 +162,13 @@ impl Metrics {
         }
     }
 
-    fn render(&self, caches: &[tributary_engine::CacheSize], sync: Option<(u64, Vec<(String, i64)>)>) -> String {
+    fn render(
+        &self,
+        caches: &[tributary_engine::CacheSize],
+        sync: Option<(u64, Vec<(String, i64)>)>,
+        statements: u64,
+    ) -> String {
+        self.database_statements.inc_by(statements.saturating_sub(self.database_statements.get()));
         if let Some((pending, lags)) = sync {
             self.sync_pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
             for (repository_id, lag) in lags {
@@ -186,5 +209,5 @@ pub(crate) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let sync = state.service.sync_status().await.ok();
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state.service.cache_sizes(), sync))
+        .body(state.metrics.render(&state.service.cache_sizes(), sync, state.service.database_statements()))
 }

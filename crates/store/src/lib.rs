@@ -58,6 +58,8 @@ pub struct Store {
     /// writer (WAL lets them read while it writes), so a burst of reads does not queue behind
     /// the writer nor behind each other; on PostgreSQL the same pool as `db`.
     pub(crate) reads: DatabaseConnection,
+    /// How many statements were sent to the database (both pools, transactions included).
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How many read-only connections a SQLite store keeps beside its writer.
@@ -71,6 +73,14 @@ fn read_only_sqlite_url(url: &str) -> String {
     format!("{path}?{}", parts.join("&"))
 }
 
+/// Counts each statement `db` sends into `counter`.
+fn count_statements(db: &mut DatabaseConnection, counter: &std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let counter = counter.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+}
+
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl Store {
@@ -78,9 +88,11 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false);
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         if !url.starts_with("sqlite:") {
-            let db = Database::connect(options).await?;
-            return Ok(Self { reads: db.clone(), db });
+            let mut db = Database::connect(options).await?;
+            count_statements(&mut db, &statements);
+            return Ok(Self { reads: db.clone(), db, statements });
         }
         // One writing connection: SQLite has one writer anyway, and a deferred transaction that
         // reads then writes fails with `database is locked` when another connection wrote in
@@ -94,8 +106,17 @@ impl Store {
         // through them by mistake.
         let mut read_options = ConnectOptions::new(read_only_sqlite_url(url));
         read_options.sqlx_logging(false).max_connections(SQLITE_READERS).min_connections(1);
-        let reads = Database::connect(read_options).await?;
-        Ok(Self { db, reads })
+        let mut reads = Database::connect(read_options).await?;
+        let mut db = db;
+        count_statements(&mut db, &statements);
+        count_statements(&mut reads, &statements);
+        Ok(Self { db, reads, statements })
+    }
+
+    /// How many statements this store sent to its database since it connected (for `/metrics`,
+    /// and the benches' round trips per request).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Begins a transaction that writes. On SQLite it takes the write lock at once (a no-op
