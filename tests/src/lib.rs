@@ -737,6 +737,9 @@ impl TestServer {
         if let Some(url) = self.database.as_ref().map(|d| &d.url).or(self.shared_database.as_ref()) {
             command.arg("--database-url").arg(url);
         }
+        // No quick start: each test makes the domains it needs (one that tests the quick start
+        // sets `TRIBUTARY_NO_DEFAULTS=false` in its own variables, which come after).
+        command.env("TRIBUTARY_NO_DEFAULTS", "true");
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", tributary_bin().display()));
         *self.child_slot() = Some(child);

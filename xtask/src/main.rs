@@ -17,6 +17,9 @@
 //!   a chain from the public npm registry (needs the network; `bench/npm_ci_bench.py`).
 //! - `bench soak`: 30 minutes of mixed traffic at a steady rate against one server; error rate,
 //!   and the slope of its RSS and open file descriptors (`bench/soak_bench.py`).
+//! - `bench fleet`: 1, 2 and 3 replicas on one PostgreSQL database and one S3 bucket (s3s-fs)
+//!   behind nginx, on a warm tarball and a warm packument; and the database statements a warm, a
+//!   cold and a fleet-shared request sends (`bench/fleet_bench.py`; needs PostgreSQL, as `test`).
 //! - `bench instructions`: the server's instructions per request on the `bench npm` workloads
 //!   (`BENCH_FORMAT=nuget`: the `bench nuget` ones),
 //!   counted by callgrind, to compare builds where requests per second are too noisy
@@ -99,7 +102,7 @@ fn main() -> anyhow::Result<()> {
         Some("fuzz") => fuzz(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|nuget|soak|instructions | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test [FILTER...] | ci | tools | bench graph|npm|npm-ci|pypi|nuget|soak|instructions|fleet | fuzz [TARGET...] [--seconds N]>"
             );
             std::process::exit(2);
         }
@@ -372,8 +375,12 @@ fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             tools(root)?;
             run(Command::new("python3").arg(root.join("xtask/bench/instructions_bench.py")).current_dir(root))
         }
+        Some("fleet") => {
+            tools(root)?;
+            run(Command::new("python3").arg(root.join("xtask/bench/fleet_bench.py")).current_dir(root))
+        }
         other => bail!(
-            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `go`, `soak`, `instructions`, `growth`"
+            "unknown bench {other:?}; available: `graph`, `npm`, `npm-ci`, `pypi`, `nuget`, `go`, `soak`, `instructions`, `growth`, `fleet`"
         ),
     }
 }

@@ -8,10 +8,14 @@
 //! - `tributary token list|revoke`: the caller's tokens, through the API.
 //! - `tributary npm sync --from FILE|-`: bulk sync of npm packages, with a progress bar.
 
+mod clients;
 mod config;
 mod go_publish;
+mod login;
 mod npm_sync;
 mod principal;
+mod profile;
+mod quick_start;
 mod token;
 
 use std::sync::Arc;
@@ -40,8 +44,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the server.
-    Serve(#[command(flatten)] Box<Overrides>),
+    /// Run the server. On its first start with an empty database it makes the quick start's
+    /// domain and repositories (`default`, a gateway per public registry, and `public`) and
+    /// prints how to point each client at them.
+    Serve {
+        /// Make nothing on the first start: no domain, no repository (only the admin).
+        #[arg(long, env = "TRIBUTARY_NO_DEFAULTS")]
+        no_defaults: bool,
+        #[command(flatten)]
+        overrides: Box<Overrides>,
+    },
+    /// Point a package manager at a repository: writes the client's own configuration with a
+    /// token (`--dry-run` prints it).
+    Login(Box<login::LoginArgs>),
     /// Run database migrations and exit.
     Migrate(#[command(flatten)] Box<Overrides>),
     /// Delete the blobs no version refers to (idle for `blob_gc_grace_seconds`), as the server
@@ -95,7 +110,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     actix_web::rt::System::new().block_on(async move {
         match cli.command {
-            Command::Serve(o) => serve(Config::load(*o)?).await,
+            Command::Serve { no_defaults, overrides } => serve(Config::load(*overrides)?, !no_defaults).await,
+            Command::Login(args) => login::run(*args).await,
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Principal(command) => principal::run(command).await,
             Command::Token(command) => token::run(command).await,
@@ -175,7 +191,7 @@ fn open_blobs(config: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
     })
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, defaults: bool) -> anyhow::Result<()> {
     // Every connection, blob and database handle is a file descriptor: take all the system
     // allows (the soft limit is often 1,024, the hard one far higher).
     match rlimit::increase_nofile_limit(u64::MAX) {
@@ -222,6 +238,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         service.bootstrap_admin(config.admin_keys.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?
     {
         print_admin(&admin, &config);
+        if defaults {
+            let made = service.create_quick_start(&admin.access_key_id, chrono::Utc::now()).await;
+            let made =
+                made.map_err(|e| anyhow::anyhow!("cannot make the quick start's repositories: {}", e.message))?;
+            quick_start::print(&made, &config);
+        }
     }
     housekeeping(service.clone(), blobs, config.blob_gc_grace);
     follow_revocations(service.clone()).await?;
@@ -406,7 +428,7 @@ fn print_admin(admin: &tributary_engine::AdminBootstrap, config: &Config) {
         tracing::info!(access_key_id = %admin.access_key_id, "created the admin principal with the configured access key");
         return;
     }
-    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let url = quick_start::base_url(config);
     println!(
         "\nCreated the admin principal. Its secret is shown this once; keep it.\n\n    \
          aws configure set aws_access_key_id {}\n    \

@@ -7,22 +7,20 @@
 //! options.
 
 use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 
-/// Where the server is and who signs.
-#[derive(Debug, Args)]
+use crate::profile::Server;
+
+/// A server and the access key that signs requests to it.
+#[derive(Debug, Clone)]
 pub struct Connection {
     /// The server, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: String,
     /// An access key id (an administrator's, to manage principals).
-    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
     pub access_key_id: String,
     /// Its secret access key.
-    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub secret_access_key: String,
     /// The server's region.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     pub region: String,
 }
 
@@ -37,26 +35,26 @@ pub enum PrincipalCommand {
         #[arg(long)]
         admin: bool,
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
     /// List the principals (never their secrets).
     List {
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
     /// Give a principal a new access key; the old one stops working. The secret is printed once.
     Rotate {
         /// The principal's name.
         name: String,
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
     /// Delete a principal: its key and its tokens stop working.
     Delete {
         /// The principal's name.
         name: String,
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
 }
 
@@ -76,7 +74,7 @@ pub async fn run(command: PrincipalCommand) -> anyhow::Result<()> {
             (connection, "DELETE", format!("/v1/principal?{}", query(name)), String::new())
         }
     };
-    let answer = call(connection, method, &path, body.as_bytes()).await?;
+    let answer = call(&connection.resolve()?, method, &path, body.as_bytes()).await?;
     println!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(())
 }

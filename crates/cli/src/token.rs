@@ -4,7 +4,8 @@
 
 use clap::Subcommand;
 
-use crate::principal::{Connection, call, url_encode};
+use crate::principal::{call, url_encode};
+use crate::profile::Server;
 
 /// `tributary token ...`.
 #[derive(Debug, Subcommand)]
@@ -12,7 +13,7 @@ pub enum TokenCommand {
     /// List your tokens that have neither expired nor been revoked (never their values).
     List {
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
     /// Revoke a token, by its id (as `list` shows it) or its value: it stops working on every
     /// server within seconds. An administrator may revoke anyone's.
@@ -20,16 +21,16 @@ pub enum TokenCommand {
         /// The token's id, or the token itself.
         id: String,
         #[command(flatten)]
-        connection: Connection,
+        connection: Server,
     },
 }
 
 /// Runs one `tributary token` command and prints the server's answer.
 pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
     let answer = match &command {
-        TokenCommand::List { connection } => call(connection, "POST", "/v1/tokens", b"").await?,
+        TokenCommand::List { connection } => call(&connection.resolve()?, "POST", "/v1/tokens", b"").await?,
         TokenCommand::Revoke { id, connection } => {
-            call(connection, "DELETE", &format!("/v1/token?id={}", url_encode(id)), b"").await?
+            call(&connection.resolve()?, "DELETE", &format!("/v1/token?id={}", url_encode(id)), b"").await?
         }
     };
     println!("{}", serde_json::to_string_pretty(&answer)?);

@@ -21,6 +21,7 @@ mod packages;
 mod pagination;
 mod policies;
 mod principals;
+mod quick_start;
 mod remotes;
 mod repositories;
 mod resolve;
@@ -50,6 +51,7 @@ pub use packages::{PackageAddress, PackageFilter, PublishedAsset, VersionFilter,
 pub use pagination::Page;
 pub use policies::{PolicyOf, ResourcePolicy};
 pub use principals::{IssuedKey, PrincipalInfo, check_principal_name};
+pub use quick_start::{DEFAULT_DOMAIN, PUBLIC_REPOSITORY, QuickStart, gateway_name};
 pub use remotes::{ConnectionInfo, NewConnection, ScopeBinding};
 pub use repositories::{NewRepository, RepoRef, RepositoryUpdate};
 pub use resolve::{AssetBody, PackageView, RepoTarget, VersionFile, VersionSource, asset_record};
