@@ -12,6 +12,7 @@ mod clients;
 mod config;
 mod go_publish;
 mod login;
+mod manage;
 mod npm_sync;
 mod principal;
 mod profile;
@@ -80,6 +81,26 @@ enum Command {
     /// npm: bulk sync.
     #[command(subcommand)]
     Npm(NpmCommand),
+    /// Domains: list, create, describe, delete.
+    #[command(subcommand)]
+    Domain(manage::DomainCommand),
+    /// Repositories: list, create, describe, delete, set upstreams, connect to a public registry.
+    #[command(subcommand)]
+    Repo(manage::RepoCommand),
+    /// Packages: list, describe, delete.
+    #[command(subcommand)]
+    Package(manage::PackageCommand),
+    /// Package versions: list, describe, change status, delete.
+    #[command(subcommand)]
+    Version(manage::VersionCommand),
+    /// The order in which a repository searches itself, its upstreams and their connections.
+    SearchOrder(manage::SearchOrderArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g.
+    /// `tributary completions bash > /etc/bash_completion.d/tributary`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +133,16 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve { no_defaults, overrides } => serve(Config::load(*overrides)?, !no_defaults).await,
             Command::Login(args) => login::run(*args).await,
+            Command::Domain(command) => manage::domain(command).await,
+            Command::Repo(command) => manage::repo(command).await,
+            Command::Package(command) => manage::package(command).await,
+            Command::Version(command) => manage::version(command).await,
+            Command::SearchOrder(args) => manage::search_order(args).await,
+            Command::Completions { shell } => {
+                use clap::CommandFactory as _;
+                clap_complete::generate(shell, &mut Cli::command(), "tributary", &mut std::io::stdout());
+                Ok(())
+            }
             Command::Go(GoCommand::Publish(args)) => go_publish::publish(args).await,
             Command::Principal(command) => principal::run(command).await,
             Command::Token(command) => token::run(command).await,
