@@ -249,7 +249,7 @@ def main():
                    TRIBUTARY_BLOB_S3_ACCESS_KEY_ID=S3_KEY, TRIBUTARY_BLOB_S3_SECRET_ACCESS_KEY=S3_SECRET,
                    TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
                    TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
-                   TRIBUTARY_LOG="warn")
+                   TRIBUTARY_NO_DEFAULTS="1", TRIBUTARY_LOG="warn")
         run(tributary_bin, "migrate", "--data-dir", os.path.join(work, "migrate"), env=env,
             stdout=subprocess.DEVNULL)
         ports = []

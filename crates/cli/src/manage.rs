@@ -600,7 +600,7 @@ pub async fn version(command: VersionCommand) -> anyhow::Result<()> {
         VersionCommand::Describe { package, version, shown } => {
             let path = format!("/v1/package/version?{}&version={}", package.query(), url_encode(&version));
             let answer = call(&shown.server.resolve()?, "GET", &path, b"").await.map_err(|e| {
-                hinted(e, &format!("list the versions with `tributary version list` and the same options"))
+                hinted(e, "list the versions with `tributary version list` and the same options")
             })?;
             show(&shown, &answer, version_details)
         }
