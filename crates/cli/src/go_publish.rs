@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use futures::TryStreamExt as _;
 use tributary_format_go::module::{check_path, check_version_of, escape};
 use tributary_format_go::modzip::{check_file_path, inspect, module_line};
 use tributary_format_go::version::GoVersion;
@@ -96,7 +97,12 @@ pub async fn publish(args: PublishArgs) -> anyhow::Result<()> {
     let size = zip.metadata()?.len();
     let url =
         format!("{}/{}/@v/{}.zip", args.endpoint.trim_end_matches('/'), escape(&module), escape(version.as_str()));
-    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(zip)));
+    let bar = crate::progress::bytes(size, &format!("uploading {module}@{version}"));
+    let counted = bar.clone();
+    let chunks = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(zip)).inspect_ok(move |chunk| {
+        counted.inc(chunk.len() as u64);
+    });
+    let body = reqwest::Body::wrap_stream(chunks);
     let response = reqwest::Client::new()
         .put(&url)
         .bearer_auth(&args.token)
@@ -106,6 +112,7 @@ pub async fn publish(args: PublishArgs) -> anyhow::Result<()> {
         .send()
         .await
         .with_context(|| format!("cannot reach `{}`", args.endpoint))?;
+    bar.finish_and_clear();
     let status = response.status();
     let message = response.text().await.unwrap_or_default();
     match status.as_u16() {

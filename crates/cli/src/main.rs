@@ -16,6 +16,7 @@ mod manage;
 mod npm_sync;
 mod principal;
 mod profile;
+mod progress;
 mod quick_start;
 mod token;
 
@@ -209,7 +210,10 @@ async fn collect_garbage(config: Config, dry_run: bool) -> anyhow::Result<()> {
         }
         println!("{} blobs no version refers to, idle for {} s, would be deleted", found.len(), grace.as_secs());
     } else {
-        let report = service.collect_garbage(grace).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let spinner = progress::spinner("collecting blobs no version refers to");
+        let report = service.collect_garbage(grace).await.map_err(|e| anyhow::anyhow!("{}", e.message));
+        spinner.finish_and_clear();
+        let report = report?;
         println!("{} blobs deleted ({} idle blobs looked at)", report.deleted, report.idle);
     }
     Ok(())

@@ -599,9 +599,9 @@ pub async fn version(command: VersionCommand) -> anyhow::Result<()> {
         }
         VersionCommand::Describe { package, version, shown } => {
             let path = format!("/v1/package/version?{}&version={}", package.query(), url_encode(&version));
-            let answer = call(&shown.server.resolve()?, "GET", &path, b"").await.map_err(|e| {
-                hinted(e, "list the versions with `tributary version list` and the same options")
-            })?;
+            let answer = call(&shown.server.resolve()?, "GET", &path, b"")
+                .await
+                .map_err(|e| hinted(e, "list the versions with `tributary version list` and the same options"))?;
             show(&shown, &answer, version_details)
         }
         VersionCommand::Status { package, versions, to, shown } => {
