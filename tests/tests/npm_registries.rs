@@ -31,6 +31,9 @@
 //!   `npm view @custom/pkg versions` lists 1.0.0 and 1.1.0), while `stray`, published to B just
 //!   before, is of no bound scope and is not synced (neither registry is asked for it). The scope
 //!   and the registry are then deleted (`{"ok":true}`), and the registry is no longer found.
+//! - `a_domain_connection_reaches_no_local_address` (SQLite): without the operator's
+//!   `allow_local_connections`, a connection to 127.0.0.1, `localhost`, `[::1]` or the
+//!   link-local metadata address is refused (a ValidationException saying why), and none is made.
 //! - `a_private_registry_is_not_read_by_another_domain` (SQLite): a second domain's connection to
 //!   the same private registry URL, without the token, is refused by the registry and not
 //!   served what the first domain's token fetched (documents are cached per URL and credentials).
@@ -44,6 +47,10 @@ use tributary_tests::fixture_server::Mode;
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, run, server_with_upstream};
 use tributary_tests::{ADMIN_SECRET_ACCESS_KEY, Backend, TestServer, assert_mentions, on_both_backends, token_for};
+
+/// The fixture registries listen on 127.0.0.1, which a connection made in a domain may reach
+/// only when the operator allows it.
+const LOCAL: &[(&str, &str)] = &[("TRIBUTARY_ALLOW_LOCAL_CONNECTIONS", "true")];
 
 on_both_backends!(a_bound_scope_resolves_from_its_registry);
 
@@ -175,7 +182,7 @@ async fn a_bound_scope_resolves_from_its_registry(backend: Backend) {
     let public = NpmFixture::with(&packs[..3]);
     let corp = NpmFixture::with(&packs[3..]);
     corp.require_token(CORP_TOKEN);
-    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), &[]);
+    let server = server_with_upstream(backend, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), LOCAL);
     let sdk = server.sdk_client();
     let token = chain(&sdk, "acme", "gateway", "public:npmjs").await;
     let corp_url = format!("{}/", corp.url());
@@ -301,7 +308,7 @@ async fn cnpmcore_workflow_as_documented() {
     let public = NpmFixture::with(&packs[..1]);
     // B's changes feed starts at sequence 1, `@custom/pkg` 1.0.0.
     let custom = NpmFixture::with(&packs[1..2]);
-    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), &[]);
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), LOCAL);
     let sdk = server.sdk_client();
     let token = chain(&sdk, "acme", "gateway", "public:npmjs").await;
     let registry = format!("{}{AA}/", server.url());
@@ -418,7 +425,7 @@ async fn a_private_registry_is_not_read_by_another_domain() {
     let public = NpmFixture::with(&packs[..1]);
     let corp = NpmFixture::with(&packs[1..]);
     corp.require_token(CORP_TOKEN);
-    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), &[]);
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), LOCAL);
     let sdk = server.sdk_client();
     let corp_url = format!("{}/", corp.url());
     let token = chain(&sdk, "acme", "gateway", "public:npmjs").await;
@@ -443,4 +450,28 @@ async fn a_private_registry_is_not_read_by_another_domain() {
     let refused = npm_api(&server, Some(&other_token), "GET", &format!("/npm/other/gateway{packument}"), None).await;
     assert_ne!(refused.status, 200, "another domain read the private registry: {:?}", refused.body);
     assert!(!refused.body.to_string().contains("1.0.0"), "{:?}", refused.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_connection_reaches_no_local_address() {
+    let public = NpmFixture::start();
+    let server = server_with_upstream(Backend::Sqlite, "TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL", &public.url(), &[]);
+    chain(&server.sdk_client(), "acme", "gateway", "public:npmjs").await;
+    for url in [
+        public.url(),
+        "http://localhost:4873/".to_owned(),
+        "http://[::1]:4873/".to_owned(),
+        "http://169.254.169.254/latest/".to_owned(),
+    ] {
+        let body = json!({ "name": "npm:inside", "url": url });
+        control(&server, "PUT", CONNECTION, Some(&body)).await.refused(
+            400,
+            "ValidationException",
+            &["`url`", "local address"],
+        );
+        let changes = json!({ "name": "npm:inside", "url": "https://registry.example/", "changesUrl": url });
+        let refused = control(&server, "PUT", CONNECTION, Some(&changes)).await;
+        refused.refused(400, "ValidationException", &["`changesUrl`", "local address"]);
+    }
+    assert!(!names(&connections(&server).await).iter().any(|n| n == "npm:inside"));
 }

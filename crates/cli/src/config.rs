@@ -99,6 +99,11 @@ pub struct Overrides {
     /// The longest pause, in seconds, between two reads of a registry's answer (downloads included) [default: 30].
     #[arg(long, env = "TRIBUTARY_UPSTREAM_READ_TIMEOUT_SECONDS")]
     pub upstream_read_timeout_seconds: Option<u64>,
+    /// Let external connections made in domains reach loopback and link-local addresses (a
+    /// registry on this machine) [default: false: a domain's administrator could otherwise make
+    /// the server fetch its own services or a cloud's metadata].
+    #[arg(long, env = "TRIBUTARY_ALLOW_LOCAL_CONNECTIONS")]
+    pub allow_local_connections: Option<bool>,
     /// The longest pause, in seconds, between two parts of a request body before the request is dropped [default: 30].
     #[arg(long, env = "TRIBUTARY_BODY_READ_TIMEOUT_SECONDS")]
     pub body_read_timeout_seconds: Option<u64>,
@@ -140,6 +145,7 @@ pub struct FileConfig {
     metadata_ttl_seconds: Option<u64>,
     max_upload_bytes: Option<u64>,
     upstream_read_timeout_seconds: Option<u64>,
+    allow_local_connections: Option<bool>,
     body_read_timeout_seconds: Option<u64>,
     max_connections_per_client: Option<usize>,
     blob_gc_grace_seconds: Option<u64>,
@@ -209,6 +215,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The longest pause between two reads of a registry's answer.
     pub upstream_read_timeout: std::time::Duration,
+    /// Whether connections made in domains may reach local addresses.
+    pub allow_local_connections: bool,
     /// The limits that keep one client from exhausting the server.
     pub limits: tributary_server::ConnectionLimits,
     /// How long a blob no version refers to is kept.
@@ -315,6 +323,7 @@ impl Config {
             go_sumdb,
             metadata_ttl_seconds: o.metadata_ttl_seconds.or(file.metadata_ttl_seconds).unwrap_or(300),
             max_upload_bytes: o.max_upload_bytes.or(file.max_upload_bytes).unwrap_or(5 * 1024 * 1024 * 1024),
+            allow_local_connections: o.allow_local_connections.or(file.allow_local_connections).unwrap_or(false),
             upstream_read_timeout: std::time::Duration::from_secs(
                 o.upstream_read_timeout_seconds.or(file.upstream_read_timeout_seconds).unwrap_or(30),
             ),

@@ -264,6 +264,7 @@ async fn serve(config: Config, defaults: bool) -> anyhow::Result<()> {
         // The server's own loopback services (the origin fetcher) are never reached through a proxy.
         direct_hosts: vec!["127.0.0.1".to_owned()],
         checks: config.go_sumdb.iter().map(|key| ("public:go-proxy".to_owned(), key.clone())).collect(),
+        allow_local_connections: config.allow_local_connections,
         ..UpstreamSettings::default()
     };
     let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())

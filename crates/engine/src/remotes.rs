@@ -161,6 +161,33 @@ fn check_url(field: &str, value: &str, base: bool) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// Checks that `value` (a checked URL) names no local address, written as one or resolved to
+/// one: a connection made in a domain may not reach the server's own machine or a cloud's
+/// metadata service (the request-time guard in `upstream.rs` checks again, for names that
+/// resolve elsewhere later). A name that does not resolve now is let through to that guard.
+async fn check_not_local(field: &str, value: &str) -> Result<(), ServiceError> {
+    let refused = |address: &str| {
+        ServiceError::validation(format!(
+            "`{field}` reaches {address}, a local address: a connection made in a domain may not reach the \
+             server's own machine or a link-local address (the operator allows it with `allow_local_connections`)"
+        ))
+    };
+    let Ok(parsed) = url::Url::parse(value) else { return Ok(()) };
+    if let Some(address) = crate::upstream::local_host(&parsed) {
+        return Err(refused(&address));
+    }
+    if let (Some(url::Host::Domain(name)), Some(port)) = (parsed.host(), parsed.port_or_known_default())
+        && let Ok(addresses) = tokio::net::lookup_host((name, port)).await
+    {
+        for address in addresses {
+            if crate::upstream::is_local(address.ip()) {
+                return Err(refused(&address.ip().to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks an npm scope: `@` and a name npm accepts as a scope.
 fn check_scope(scope: &str) -> Result<(), ServiceError> {
     let name = scope.strip_prefix('@').unwrap_or_default();
@@ -232,6 +259,13 @@ impl Service {
         check_url("url", &new.url, true)?;
         if let Some(changes) = &new.changes_url {
             check_url("changesUrl", changes, false)?;
+        }
+        if !self.upstreams.allows_local_connections() {
+            for (field, url) in [("url", Some(&new.url)), ("changesUrl", new.changes_url.as_ref())] {
+                if let Some(url) = url {
+                    check_not_local(field, url).await?;
+                }
+            }
         }
         if new.auth_token.is_some() && new.username.is_some() {
             return Err(ServiceError::validation("give `authToken` or `username` and `password`, not both"));

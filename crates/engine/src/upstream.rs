@@ -11,6 +11,10 @@
 //!   when that is old too does it ask the registry, under a fetch lease, so that the others wait
 //!   for its answer rather than ask again; it then stores the answer for them.
 //! - Each connection records its health: last success, last error.
+//! - A connection made in a domain (not the operator's) never reaches the server's own machine
+//!   nor a link-local address (a cloud's metadata service), unless the operator allows it
+//!   (`allow_local_connections`): its requests go through a client whose resolver refuses such
+//!   addresses, and a URL or redirect naming one is refused (docs/DESIGN.md §4).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -57,6 +61,10 @@ pub struct UpstreamSettings {
     /// ([`crate::formats::FormatAdapter::ingest_check`]; `public:go-proxy`: the checksum
     /// database's key). A connection without one is not checked so.
     pub checks: BTreeMap<String, String>,
+    /// Whether connections made in a domain may reach loopback and link-local addresses (a
+    /// registry on the server's own machine). Off by default: a domain's administrator could
+    /// otherwise make the server fetch its own loopback services or a cloud's metadata.
+    pub allow_local_connections: bool,
 }
 
 impl Default for UpstreamSettings {
@@ -69,6 +77,7 @@ impl Default for UpstreamSettings {
             outbound_proxy: None,
             direct_hosts: Vec::new(),
             checks: BTreeMap::new(),
+            allow_local_connections: false,
         }
     }
 }
@@ -139,13 +148,17 @@ pub(crate) struct Remote {
     pub(crate) name: String,
     pub(crate) base: String,
     authorization: Option<String>,
+    /// Made in a domain (not one of the operator's `public:` connections): kept off local
+    /// addresses.
+    guarded: bool,
 }
 
 impl Remote {
     /// A connection reached at `base`, its requests authorized by `authorization` (an
     /// `Authorization` header value).
     pub(crate) fn new(name: &str, base: &str, authorization: Option<String>) -> Self {
-        Self { name: name.to_owned(), base: base.trim_end_matches('/').to_owned(), authorization }
+        let guarded = !name.starts_with("public:");
+        Self { name: name.to_owned(), base: base.trim_end_matches('/').to_owned(), authorization, guarded }
     }
 
     /// What a document read from `url` through this connection is cached under: the URL, and
@@ -192,6 +205,8 @@ impl std::fmt::Display for Remote {
 #[derive(Debug)]
 pub(crate) struct Upstreams {
     client: reqwest::Client,
+    /// The client of connections made in domains: kept off local addresses, unless allowed.
+    guarded: reqwest::Client,
     settings: UpstreamSettings,
     docs: Cache<String, Arc<DocSlot>>,
     /// Service index URL → the base URL it names (see [`FormatAdapter::service_index_url`]).
@@ -206,19 +221,29 @@ const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 
 impl Upstreams {
     pub(crate) fn new(settings: UpstreamSettings, sharing: Option<DocumentSharing>) -> Result<Self, ServiceError> {
-        let mut client = reqwest::Client::builder();
-        for proxy in proxies(&settings)? {
-            client = client.proxy(proxy);
-        }
-        let client = client
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .read_timeout(settings.read_timeout)
-            .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ServiceError::internal(format!("cannot build the HTTP client: {e}")))?;
+        let builder = || -> Result<reqwest::ClientBuilder, ServiceError> {
+            let mut client = reqwest::Client::builder();
+            for proxy in proxies(&settings)? {
+                client = client.proxy(proxy);
+            }
+            Ok(client
+                .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+                .read_timeout(settings.read_timeout)
+                .user_agent(concat!("tributary/", env!("CARGO_PKG_VERSION"))))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build().map_err(|e| ServiceError::internal(format!("cannot build the HTTP client: {e}")))
+        };
+        let client = built(builder()?)?;
+        let guarded = if settings.allow_local_connections {
+            client.clone()
+        } else {
+            built(builder()?.dns_resolver(Arc::new(GuardedResolver)).redirect(guarded_redirects()))?
+        };
         let indexes = Cache::builder().max_capacity(1_000).time_to_live(settings.metadata_ttl).build();
         Ok(Self {
             client,
+            guarded,
             indexes,
             settings,
             // Weighed by size: a few huge documents cannot hold the memory of a hundred thousand.
@@ -234,6 +259,27 @@ impl Upstreams {
             health: Mutex::new(BTreeMap::new()),
             sharing,
         })
+    }
+
+    /// The client for requests to `url` through `connection`: a connection made in a domain gets
+    /// the guarded one, and a URL naming a local address is refused outright (no resolver sees
+    /// it).
+    fn client_for(&self, connection: &Remote, url: &str) -> Result<&reqwest::Client, ServiceError> {
+        if !connection.guarded || self.settings.allow_local_connections {
+            return Ok(&self.client);
+        }
+        match url::Url::parse(url).ok().as_ref().and_then(local_host) {
+            Some(address) => Err(ServiceError::new(
+                ErrorKind::BadGateway,
+                format!("`{connection}` links to `{}`, a local address ({address}): refused", redact(url)),
+            )),
+            None => Ok(&self.guarded),
+        }
+    }
+
+    /// Whether connections made in domains may reach local addresses.
+    pub(crate) fn allows_local_connections(&self) -> bool {
+        self.settings.allow_local_connections
     }
 
     /// How long a metadata document is used before it is revalidated.
@@ -344,7 +390,7 @@ impl Upstreams {
             },
         };
         let mut request = connection
-            .authorize(url, self.client.get(url))
+            .authorize(url, self.client_for(connection, url)?.get(url))
             .timeout(self.settings.timeout)
             .header("accept", adapter.metadata_accept());
         if let Some(etag) = cached.as_ref().and_then(|d| d.etag.as_deref()) {
@@ -616,7 +662,7 @@ impl Upstreams {
         limit: usize,
     ) -> Result<Option<bytes::Bytes>, ServiceError> {
         let request = connection
-            .authorize(url, self.client.get(url))
+            .authorize(url, self.client_for(connection, url)?.get(url))
             .timeout(self.settings.timeout)
             .header("accept", "application/json, */*;q=0.5");
         match fetch_document(request).await {
@@ -653,7 +699,7 @@ impl Upstreams {
     /// file may take long) but every read has one ([`UpstreamSettings::read_timeout`]): a
     /// registry that stalls mid-body fails the download instead of holding it open.
     pub(crate) async fn open(&self, connection: &Remote, url: &str) -> Result<reqwest::Response, ServiceError> {
-        let response = send_with_retry(connection.authorize(url, self.client.get(url))).await;
+        let response = send_with_retry(connection.authorize(url, self.client_for(connection, url)?.get(url))).await;
         match response {
             Ok(r) if r.status().is_success() => {
                 self.record(&connection.name, Ok(()));
@@ -816,6 +862,68 @@ impl std::fmt::Display for FetchFailure {
     }
 }
 
+/// Whether `ip` is this machine (loopback, unspecified), link-local (where clouds answer their
+/// metadata requests), or no one host (multicast, broadcast).
+pub(crate) fn is_local(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast()
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_local(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// The local address `url`'s host is written as, if it is one (`localhost` counts).
+pub(crate) fn local_host(url: &url::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Ipv4(v4) if is_local(v4.into()) => Some(v4.to_string()),
+        url::Host::Ipv6(v6) if is_local(v6.into()) => Some(v6.to_string()),
+        url::Host::Domain(name) if name.eq_ignore_ascii_case("localhost") || name.ends_with(".localhost") => {
+            Some(name.to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Resolves names for connections made in domains, refusing any that resolves to a local address.
+#[derive(Debug)]
+struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(local) = addresses.iter().find(|a| is_local(a.ip())) {
+                let refused = format!("`{host}` resolves to {}, a local address: refused", local.ip());
+                return Err(refused.into());
+            }
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The redirects a connection made in a domain follows: at most 10, none to a local address
+/// written as such (a name is checked by the resolver).
+fn guarded_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else if let Some(address) = local_host(attempt.url()) {
+            attempt.error(format!("a redirect to a local address ({address}): refused"))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Reads a metadata document, at most [`MAX_DOCUMENT_BYTES`] of it: the limit holds for chunked
 /// answers too, checked as the bytes arrive (a declared length above it is refused unread).
 async fn fetch_document(request: reqwest::RequestBuilder) -> Result<Fetched, FetchFailure> {
@@ -845,5 +953,56 @@ async fn fetch_document(request: reqwest::RequestBuilder) -> Result<Fetched, Fet
             ..FetchFailure::new(format!("it answered HTTP {status}"))
         }),
         status => Err(FetchFailure::new(format!("it answered HTTP {status}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_addresses_are_told_apart() {
+        for local in [
+            "127.0.0.1",
+            "127.8.0.1",
+            "0.0.0.0",
+            "169.254.169.254",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(is_local(local.parse().expect("an address")), "{local}");
+        }
+        for remote in ["10.0.0.5", "192.168.1.10", "8.8.8.8", "2001:db8::1", "fd00::1"] {
+            assert!(!is_local(remote.parse().expect("an address")), "{remote}");
+        }
+        let host = |url: &str| local_host(&url::Url::parse(url).expect("a URL"));
+        assert_eq!(host("http://localhost:8080/"), Some("localhost".to_owned()));
+        assert_eq!(host("http://api.localhost/"), Some("api.localhost".to_owned()));
+        assert_eq!(host("http://[::1]:80/"), Some("::1".to_owned()));
+        assert_eq!(host("https://registry.npmjs.org/"), None);
+    }
+
+    #[tokio::test]
+    async fn the_guarded_resolver_refuses_a_name_of_this_machine() {
+        use reqwest::dns::Resolve as _;
+        let name: reqwest::dns::Name = "localhost".parse().expect("a name");
+        let refused = GuardedResolver.resolve(name).await.err().expect("localhost is refused");
+        assert!(refused.to_string().contains("local address"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_domain_connection_is_not_sent_to_a_local_address() {
+        let upstreams = Upstreams::new(UpstreamSettings::default(), None).expect("a client");
+        let corp = Remote::new("npm:corp", "https://registry.example", None);
+        let refused = upstreams.client_for(&corp, "http://127.0.0.1:9/x").err().expect("refused");
+        assert!(refused.message.contains("local address"), "{}", refused.message);
+        assert!(upstreams.client_for(&corp, "https://registry.example/x").is_ok());
+        // The operator's own connections are trusted with any address (a mirror on this machine).
+        let public = upstreams.known_remote("public:npmjs");
+        assert!(upstreams.client_for(&public, "http://127.0.0.1:9/x").is_ok());
     }
 }

@@ -454,10 +454,12 @@ impl Service {
         // Someone may have ingested it while we waited: a request here, or another replica of
         // the fleet, which holds the file's fetch lease while it fetches. Files that keep no
         // version are not shared between replicas, so each fetches its own.
+        let mut held = None;
         let lease = loop {
             if let Some(record) = self.version_in(&gateway_id, coordinates, &external.version).await?
                 && let Some(stored) = record.assets.iter().find(|a| a.name == asset.name).cloned()
             {
+                drop(held);
                 drop(guard);
                 if gateway_id != target.repository_id {
                     let new = retained_copy(&record);
@@ -469,8 +471,15 @@ impl Service {
             if !retain {
                 break None;
             }
+            if held.is_some() {
+                // Held, and the file was not stored before it was: this replica fetches it.
+                break held;
+            }
             match self.take_fetch_lease(&key.to_string()).await? {
-                Some(lease) => break Some(lease),
+                // The replica that held the lease may have stored the file and given the lease up
+                // between the look above and this take: look once more before fetching (once,
+                // two replicas in 900 files fetched the same one).
+                Some(lease) => held = Some(lease),
                 None => tokio::time::sleep(crate::leases::LEASE_POLL).await,
             }
         };
