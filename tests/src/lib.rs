@@ -279,6 +279,20 @@ pub fn maven_repo() -> PathBuf {
 
 /// A `Command` for the machine's `mvn`, isolated from the developer's and the machine's Maven
 /// settings: `mvn -B -s {settings} --no-transfer-progress -Dmaven.repo.local={local_repo}`, plus
+/// what [`mvn_in_home`] sets.
+///
+/// Add the goals and the project: `.current_dir(project).arg("deploy")`. mvn checks checksums
+/// leniently (a warning) by default: add `-C` to fail on a mismatch.
+pub fn mvn_command(home: &Path, settings: &Path, local_repo: &Path) -> Command {
+    let mut command = mvn_in_home(home);
+    command.arg("-s").arg(settings).arg(format!("-Dmaven.repo.local={}", local_repo.display()));
+    command
+}
+
+/// A `Command` for the machine's `mvn` that reads its user settings and keeps its local
+/// repository where a user's does, in `home`: `{home}/.m2/settings.xml` and
+/// `{home}/.m2/repository` (what `tributary login --tool maven` writes is read as mvn finds it);
+/// `mvn -B --no-transfer-progress`, plus
 /// - no colours (`-Dstyle.color=never`) and no retries of a failed HTTP request
 ///   (`-Dmaven.wagon.http.retryHandler.count=0`: a failure is seen, and counted, once);
 /// - the environment cleared but for `PATH` and `JAVA_HOME`: no `MAVEN_OPTS`, `JAVA_TOOL_OPTIONS`
@@ -287,10 +301,7 @@ pub fn maven_repo() -> PathBuf {
 ///   `~/.m2/settings*.xml` or `~/.mavenrc` of the machine is read; short runs start faster
 ///   (`-XX:TieredStopAtLevel=1`);
 /// - no standard input.
-///
-/// Add the goals and the project: `.current_dir(project).arg("deploy")`. mvn checks checksums
-/// leniently (a warning) by default: add `-C` to fail on a mismatch.
-pub fn mvn_command(home: &Path, settings: &Path, local_repo: &Path) -> Command {
+pub fn mvn_in_home(home: &Path) -> Command {
     std::fs::create_dir_all(home).unwrap_or_else(|e| panic!("cannot make the home `{}`: {e}", home.display()));
     let mut command = Command::new("mvn");
     command
@@ -300,9 +311,6 @@ pub fn mvn_command(home: &Path, settings: &Path, local_repo: &Path) -> Command {
         .env("LANG", "C.UTF-8")
         .env("MAVEN_OPTS", format!("-Duser.home={} -XX:TieredStopAtLevel=1", home.display()))
         .args(["-B", "--no-transfer-progress", "-Dstyle.color=never", "-Dmaven.wagon.http.retryHandler.count=0"])
-        .arg("-s")
-        .arg(settings)
-        .arg(format!("-Dmaven.repo.local={}", local_repo.display()))
         .stdin(Stdio::null());
     if let Some(java_home) = std::env::var_os("JAVA_HOME") {
         command.env("JAVA_HOME", java_home);
@@ -606,6 +614,8 @@ pub struct TestServer {
     /// How many times the current run's start was retried on another port.
     retried: u32,
     env: Vec<(String, String)>,
+    /// More arguments of `tributary serve`, after the harness's own.
+    args: Vec<String>,
 }
 
 impl TestServer {
@@ -622,6 +632,12 @@ impl TestServer {
     /// Starts a server on `backend`, its admin made as `admin` says, with extra environment
     /// variables (`TRIBUTARY_*` settings).
     pub fn start_with_env(backend: Backend, admin: AdminKeys, env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(backend, admin, env, &[])
+    }
+
+    /// Starts a server on `backend`, its admin made as `admin` says, with extra environment
+    /// variables and more arguments of `tributary serve` (`--no-defaults`), given at every start.
+    pub fn start_with_args(backend: Backend, admin: AdminKeys, env: &[(&str, &str)], args: &[&str]) -> Self {
         let data_dir = tempfile::Builder::new().prefix("tributary-e2e-").tempdir().expect("cannot make a temp dir");
         let database = (backend == Backend::Postgres).then(PostgresDatabase::create);
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
@@ -636,6 +652,7 @@ impl TestServer {
             starts: 0,
             retried: 0,
             env,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.first_spawn();
         server
@@ -659,6 +676,7 @@ impl TestServer {
             starts: 0,
             retried: 0,
             env: self.env.clone(),
+            args: self.args.clone(),
         };
         replica.first_spawn();
         replica
@@ -725,6 +743,7 @@ impl TestServer {
             .arg(self.data_dir.path())
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
+            .args(&self.args)
             .env("TRIBUTARY_LOG", "info")
             .stdin(Stdio::null())
             .stdout(stdout)

@@ -17,7 +17,8 @@ pub enum Tool {
     Npm,
     /// pnpm (`.npmrc`).
     Pnpm,
-    /// yarn: classic reads `.npmrc`, berry `.yarnrc.yml`; both are written.
+    /// yarn: classic reads `.npmrc` (written with `always-auth` for the repository), berry
+    /// `.yarnrc.yml`; both are written.
     Yarn,
     /// pip (`pip.conf`).
     Pip,
@@ -129,11 +130,11 @@ impl Target {
         Some(self.with_credentials(&url))
     }
 
-    /// npm's key for the token of this registry: `//host/path/:_authToken`.
-    fn npm_auth_key(&self) -> String {
+    /// npm's key for the setting `name` of this registry only: `//host/path/:{name}`.
+    fn npm_key(&self, name: &str) -> String {
         let endpoint = self.endpoint("npm");
         let without_scheme = endpoint.split_once("://").map_or(endpoint.as_str(), |(_, rest)| rest);
-        format!("//{without_scheme}:_authToken")
+        format!("//{without_scheme}:{name}")
     }
 }
 
@@ -150,9 +151,9 @@ pub fn edits(tool: Tool, target: &Target, places: &Places, read: &dyn Fn(&Path) 
     };
     let npmrc = || places.npmrc.clone().unwrap_or_else(|| places.home.join(".npmrc"));
     match tool {
-        Tool::Npm | Tool::Pnpm => vec![line_edit(npmrc(), &|old| npmrc_with(old, target))],
+        Tool::Npm | Tool::Pnpm => vec![line_edit(npmrc(), &|old| npmrc_with(old, target, false))],
         Tool::Yarn => vec![
-            line_edit(npmrc(), &|old| npmrc_with(old, target)),
+            line_edit(npmrc(), &|old| npmrc_with(old, target, true)),
             line_edit(places.home.join(".yarnrc.yml"), &|old| yarnrc_with(old, target)),
         ],
         Tool::Pip => {
@@ -175,16 +176,23 @@ pub fn edits(tool: Tool, target: &Target, places: &Places, read: &dyn Fn(&Path) 
     }
 }
 
-/// `.npmrc` with `registry` and this registry's token set, every other line kept.
-fn npmrc_with(old: &str, target: &Target) -> String {
-    let auth_key = target.npm_auth_key();
+/// `.npmrc` with `registry` and this registry's token set, every other line kept. With
+/// `always_auth` (for yarn classic), also `always-auth` for this registry only: yarn classic sends
+/// the token with a request for an unscoped package only then, and the repository answers `401`
+/// without it (npm 9 and later ignore the key, with a warning).
+fn npmrc_with(old: &str, target: &Target, always_auth: bool) -> String {
+    let auth_key = target.npm_key("_authToken");
+    let always_auth_key = target.npm_key("always-auth");
     let is_ours = |line: &str| {
         let key = line.split('=').next().unwrap_or_default().trim();
-        key == "registry" || key == auth_key
+        key == "registry" || key == auth_key || (always_auth && key == always_auth_key)
     };
     let mut lines: Vec<String> = old.lines().filter(|l| !is_ours(l)).map(str::to_owned).collect();
     lines.push(format!("registry={}", target.endpoint("npm")));
     lines.push(format!("{auth_key}={}", target.token));
+    if always_auth {
+        lines.push(format!("{always_auth_key}=true"));
+    }
     lines.join("\n") + "\n"
 }
 
@@ -462,6 +470,22 @@ mod tests {
     fn go_env_sets_an_https_proxy() {
         let edit = one(Tool::Go, Some("GOPRIVATE=corp.example\nGOPROXY=direct\n"));
         assert_eq!(edit.content, "GOPRIVATE=corp.example\nGOPROXY=https://aws:TOKEN@127.0.0.1:8443/go/acme/app/\n");
+    }
+
+    #[test]
+    fn yarn_classic_gets_always_auth_for_this_registry_only() {
+        let old = "save-exact=true\n//127.0.0.1:8080/npm/acme/app/:always-auth=true\n";
+        let edit = edits(Tool::Yarn, &target(), &places(), &|_| Some(old.to_owned())).remove(0);
+        assert_eq!(edit.path, PathBuf::from("/home/u/.npmrc"));
+        assert_eq!(
+            edit.content,
+            "save-exact=true\nregistry=http://127.0.0.1:8080/npm/acme/app/\n//127.0.0.1:8080/npm/acme/app/:_authToken=TOKEN\n//127.0.0.1:8080/npm/acme/app/:always-auth=true\n"
+        );
+        let again = edits(Tool::Yarn, &target(), &places(), &|_| Some(edit.content.clone())).remove(0);
+        assert_eq!(again.content, edit.content);
+        // npm's login neither writes it nor drops the one yarn's wrote.
+        assert!(!one(Tool::Npm, None).content.contains("always-auth"));
+        assert!(one(Tool::Npm, Some(&edit.content)).content.contains(":always-auth=true\n"));
     }
 
     #[test]

@@ -53,17 +53,19 @@ pub fn print(made: &QuickStart, config: &Config) {
          which reads them all in that order.\n\
          Point each client at `{repository}` (this token lasts until {expires}; `tributary login --tool TOOL \
          --domain {domain} --repository {repository}` gives a new one):\n\n  \
-         npm, pnpm, yarn:\n    \
+         npm, pnpm:\n    \
          npm config set registry {npm}\n    \
          npm config set \"//{npm_auth}:_authToken={token}\"\n  \
+         yarn:\n    \
+         tributary login --tool yarn {login}\n  \
          pip:\n    \
          pip config set global.index-url {index}\n  \
          uv:\n    \
          export UV_DEFAULT_INDEX={index}\n  \
          Maven:\n    \
-         tributary login --tool maven --endpoint-url {base} --token {token} --domain {domain} --repository {repository}\n  \
+         tributary login --tool maven {login}\n  \
          NuGet:\n    \
-         nuget sources add -Name tributary -Source {nuget} -Username aws -Password {token} -StorePasswordInClearText\n  \
+         tributary login --tool nuget {login}\n  \
          Go:\n{go}\n",
         domain = made.domain,
         repository = made.repository,
@@ -71,8 +73,10 @@ pub fn print(made: &QuickStart, config: &Config) {
         expires = made.token.1.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         token = target.token,
         index = target.simple_index(),
-        base = target.base,
-        nuget = target.nuget_index(),
+        login = format!(
+            "--endpoint-url {} --token {} --domain {} --repository {}",
+            target.base, target.token, made.domain, made.repository
+        ),
     );
 }
 
