@@ -131,6 +131,8 @@ struct Traffic {
     mode: Mode,
     counts: BTreeMap<String, usize>,
     log: Vec<Request>,
+    /// When each request of `log` was counted (before it was answered).
+    times: Vec<std::time::Instant>,
 }
 
 /// A fixture upstream: what it serves (`S`) and the [`FixtureServer`] answering from it, to which
@@ -247,6 +249,12 @@ impl FixtureServer {
     /// Every answered request, in order, with its headers.
     pub fn request_log(&self) -> Vec<Request> {
         lock(&self.traffic).log.clone()
+    }
+
+    /// Every answered request, in order, with when it was counted (before it was answered).
+    pub fn timed_request_log(&self) -> Vec<(std::time::Instant, Request)> {
+        let traffic = lock(&self.traffic);
+        traffic.times.iter().copied().zip(traffic.log.iter().cloned()).collect()
     }
 }
 
@@ -387,6 +395,7 @@ async fn connection(
             }
             *traffic.counts.entry(request.path.clone()).or_default() += 1;
             traffic.log.push(request.clone());
+            traffic.times.push(std::time::Instant::now());
             traffic.mode
         };
         if let Mode::Slow(delay) = mode {

@@ -24,9 +24,11 @@
 //!   settings file from [`maven_settings`] (or [`maven_settings_with_snapshots`], to resolve
 //!   `-SNAPSHOT` dependencies through the mirror).
 
+pub mod balancer;
 pub mod fault_fixture;
 pub mod fixture_server;
 pub mod forward_proxy;
+pub mod garage;
 pub mod go_fixture;
 pub mod maven_fixture;
 pub mod npm_fixture;
@@ -856,6 +858,13 @@ impl TestServer {
 
     /// Kills the process (SIGKILL: nothing gets a chance to flush) and waits for it.
     pub fn stop(&mut self) {
+        self.kill();
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash or the kernel's OOM killer would, and waits
+    /// for it: [`TestServer::stop`] through a shared reference, for a test that kills one replica
+    /// of a fleet while other threads use it. Its logs stay readable.
+    pub fn kill(&self) {
         if let Some(mut child) = self.child_slot().take() {
             let _ = child.kill();
             let _ = child.wait();
