@@ -270,6 +270,9 @@ async fn serve(config: Config, defaults: bool) -> anyhow::Result<()> {
     let service = Service::new(store, blobs.clone(), settings, upstream, tributary_server::formats())
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    // The admin's secret and the quick start are printed once: not before it is known that the
+    // address can be listened on (a start that fails on a taken port would print them for nothing).
+    drop(std::net::TcpListener::bind(&config.listen).with_context(|| format!("cannot listen on `{}`", config.listen))?);
     if let Some(admin) =
         service.bootstrap_admin(config.admin_keys.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.message))?
     {

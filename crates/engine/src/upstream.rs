@@ -998,7 +998,7 @@ mod tests {
     async fn a_domain_connection_is_not_sent_to_a_local_address() {
         let upstreams = Upstreams::new(UpstreamSettings::default(), None).expect("a client");
         let corp = Remote::new("npm:corp", "https://registry.example", None);
-        let refused = upstreams.client_for(&corp, "http://127.0.0.1:9/x").err().expect("refused");
+        let refused = upstreams.client_for(&corp, "http://127.0.0.1:9/x").expect_err("refused");
         assert!(refused.message.contains("local address"), "{}", refused.message);
         assert!(upstreams.client_for(&corp, "https://registry.example/x").is_ok());
         // The operator's own connections are trusted with any address (a mirror on this machine).
