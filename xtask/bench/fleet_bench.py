@@ -12,8 +12,10 @@ gateway (`public:npmjs` pointed at the fixture), made through replica 1.
 Database statements (`tributary_database_statements_total` of a replica's `/metrics`, minus the
 scrape's own, the rise between two back-to-back scrapes), one replica asked directly:
 - warm tarball and warm full packument: 1,000 sequential requests (keep-alive), divided;
-- idle: the same counter over a few seconds without requests (the background work);
-- a cold packument: `cold-pkg-K` asked once of replica 1, for each K (median);
+- idle: the same counter over 6 s without requests (the background work), then the first warm
+  request after that pause (it refills the caches that live 5 s: domain, graph, access rules);
+- a cold packument: `cold-pkg-K` asked once of replica 1, for each K (median), the replica's
+  5 s caches filled just before;
 - the fleet's shared copy: the same packages asked once of replica 2, then of replica 3, which
   read the document replica 1 stored instead of asking the registry (median); and how many
   requests the fixture got for each package (one per package for the whole fleet).
@@ -22,7 +24,7 @@ Throughput: wrk (2 threads, 64 connections, 15 s, gzip accepted) on the warm tar
 warm full packument: against nginx serving the very bytes as static files (the ceiling, as in
 `bench npm`), against replica 1 directly, and through nginx as a round-robin load balancer
 (keep-alive to the upstreams) in front of 1, 2 and 3 replicas. For each run: the share of the
-requests each replica answered, the statements per request over the run (every replica's), and
+requests each replica answered, the statements per request over the run (all replicas', the idle ones' too), and
 where the CPU went (the two cores are shared by wrk, nginx, the replicas, s3s-fs, PostgreSQL
 and whatever else runs on the machine).
 
@@ -32,7 +34,7 @@ Environment: BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_COLD (7, the co
 BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres, a role that may create
 databases), BENCH_TRIBUTARY_BIN (a prebuilt binary to measure instead of building this tree).
 """
-import http.client, json, os, re, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
 
 from benchlib import (ADMIN_KEY, ADMIN_SECRET, ROOT, aws_cli, descendants, free_port, run, stop_all,
@@ -181,39 +183,45 @@ class Replica:
 
 
 def cpu_ticks(groups):
-    """CPU ticks (user + system) of each group of process ids, their descendants included, and of
-    the whole machine (busy, total)."""
+    """CPU ticks (user + system) of each process of each group (`name` -> function giving process
+    ids; their descendants included), by process id; and the whole machine's (busy, total)."""
     out = {}
     for name, pids in groups.items():
-        total = 0
-        for pid in {d for p in pids for d in descendants(p)}:
+        ticks = {}
+        for pid in {d for p in pids() for d in descendants(p)}:
             try:
                 with open(f"/proc/{pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                ticks[pid] = int(fields[11]) + int(fields[12])
             except (OSError, IndexError, ValueError):
                 pass
-        out[name] = total
+        out[name] = ticks
     with open("/proc/stat") as f:
         cpu = [int(v) for v in f.readline().split()[1:]]
     out["machine busy"], out["machine total"] = sum(cpu) - cpu[3] - cpu[4], sum(cpu)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out["wrk"] = (children.ru_utime + children.ru_stime) * os.sysconf("SC_CLK_TCK")
     return out
 
 
-def postgres_pids():
-    """Every process named `postgres` (the server and its backends): its CPU is measured."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "postgres":
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+def children_ticks():
+    """CPU ticks of the waited-for child processes (wrk's, read just before and after it runs)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (children.ru_utime + children.ru_stime) * os.sysconf("SC_CLK_TCK")
+
+
+def cpu_spent(before, after):
+    """What each group of `cpu_ticks` spent between two readings: a process that ended in between
+    is left out, one that started counts whole."""
+    return {name: (sum(t - before[name].get(pid, 0) for pid, t in value.items()) if isinstance(value, dict)
+                   else value - before[name])
+            for name, value in after.items()}
+
+
+def backends(database):
+    """The PostgreSQL backends serving `database` (the replicas' connections): their CPU is measured."""
+    out = subprocess.run(["psql", POSTGRES, "-Atc",
+                          f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"],
+                         check=True, capture_output=True, text=True).stdout
+    return [int(line) for line in out.split()]
 
 
 def main():
@@ -249,7 +257,7 @@ def main():
                    TRIBUTARY_BLOB_S3_ACCESS_KEY_ID=S3_KEY, TRIBUTARY_BLOB_S3_SECRET_ACCESS_KEY=S3_SECRET,
                    TRIBUTARY_EXTERNAL_PUBLIC_NPMJS_URL=f"http://127.0.0.1:{fixture_port}",
                    TRIBUTARY_ADMIN_ACCESS_KEY_ID=ADMIN_KEY, TRIBUTARY_ADMIN_SECRET_ACCESS_KEY=ADMIN_SECRET,
-                   TRIBUTARY_NO_DEFAULTS="1", TRIBUTARY_LOG="warn")
+                   TRIBUTARY_NO_DEFAULTS="true", TRIBUTARY_LOG="warn")
         run(tributary_bin, "migrate", "--data-dir", os.path.join(work, "migrate"), env=env,
             stdout=subprocess.DEVNULL)
         ports = []
@@ -280,38 +288,41 @@ def main():
         for label, path in (("warm tarball (320 KB)", tgz), (f"warm packument, {VERSIONS} versions, full", NAME)):
             sent, elapsed = r1.statements(lambda: [r1.get(path) for _ in range(SEQUENTIAL)])
             warm[label] = (sent, elapsed)
-        idle_seconds = 5
+        idle_seconds = 6
         idle, _ = r1.statements(lambda: time.sleep(idle_seconds))
+        # The domain's and the graph's caches live 5 s: the first request after the pause fills them.
+        refill, _ = r1.statements(lambda: r1.get(NAME))
         per_replica = []
         for client in clients:
+            client.get(NAME)  # the same for this replica: the cold requests pay for their package alone
             per_replica.append([client.statements(lambda: client.get(name))[0] for name in cold])
         counts = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{fixture_port}/-/bench-counts").read())
 
         # Throughput.
         static_port = free_port()
-        static = start_nginx(os.path.join(work, "static"), static_port, {
-            f"/{tgz}": urllib.request.urlopen(urllib.request.Request(
-                f"http://127.0.0.1:{ports[0]}/npm/bench/app/{tgz}", headers={"Authorization": f"Bearer {token}"})).read(),
-            "/full.json": urllib.request.urlopen(urllib.request.Request(
-                f"http://127.0.0.1:{ports[0]}/npm/bench/app/{NAME}", headers={"Authorization": f"Bearer {token}"})).read(),
-        })
+        auth = {"Authorization": f"Bearer {token}"}
+        identity = lambda path: urllib.request.urlopen(urllib.request.Request(  # noqa: E731
+            f"http://127.0.0.1:{ports[0]}/npm/bench/app/{path}", headers=auth)).read()
+        static = start_nginx(os.path.join(work, "static"), static_port,
+                             {f"/{tgz}": identity(tgz), "/full.json": identity(NAME)})
         procs.append(static)
         balancer, lb_ports = start_balancer(os.path.join(work, "balancer"), [ports[:n] for n in range(1, REPLICAS + 1)])
         procs.append(balancer)
         wait_http(f"http://127.0.0.1:{static_port}/full.json", proc=static)
-        auth = {"Authorization": f"Bearer {token}"}
         for port in lb_ports:
             wait_http(f"http://127.0.0.1:{port}/npm/bench/app/{NAME}", auth, proc=balancer)
-        setups = [("nginx, static files (the ceiling)", static_port, "", [static.pid], 0),
-                  ("replica 1 directly, no load balancer", ports[0], "/npm/bench/app", [replicas[0].pid], 1)]
-        setups += [(f"{n} replica{'s' if n > 1 else ''} behind nginx", lb_ports[n - 1], "/npm/bench/app",
-                    [balancer.pid], n) for n in range(1, REPLICAS + 1)]
-        workloads = [("warm tarball (320 KB)", tgz, tgz), (f"warm packument, {VERSIONS} versions, full", NAME, "full.json")]
-        groups = {"replicas": [p.pid for p in replicas], "nginx": [static.pid, balancer.pid], "s3s-fs": [s3.pid],
-                  "fixture": [fixture.pid], "postgres": postgres_pids()}
+        setups = [("nginx, static files (the ceiling)", static_port, "", 0),
+                  ("replica 1 directly, no load balancer", ports[0], "/npm/bench/app", 1)]
+        setups += [(f"{n} replica{'s' if n > 1 else ''} behind nginx", lb_ports[n - 1], "/npm/bench/app", n)
+                   for n in range(1, REPLICAS + 1)]
+        workloads = [("warm tarball (320 KB)", tgz, tgz),
+                     (f"warm packument, {VERSIONS} versions, full", NAME, "full.json")]
+        groups = {"replicas": lambda: [p.pid for p in replicas], "nginx": lambda: [static.pid, balancer.pid],
+                  "s3s-fs": lambda: [s3.pid], "fixture": lambda: [fixture.pid],
+                  "postgres": lambda: backends(database)}
         results = []
         for label, path, static_path in workloads:
-            for setup, port, prefix, _, n in setups:
+            for setup, port, prefix, n in setups:
                 target = static_path if n == 0 else path
                 url = f"http://127.0.0.1:{port}{prefix}/{target}"
                 for _ in range(3 * max(n, 1)):  # each replica's keep-alive connections and caches, warm
@@ -319,12 +330,14 @@ def main():
                 costs = [scrape_cost(p) for p in ports]
                 before = [metrics(p) for p in ports]
                 cpu_before = cpu_ticks(groups)
+                wrk_before = children_ticks()
                 result = wrk(url, [f"Authorization: Bearer {token}"] if n else [])
+                wrk_ticks = children_ticks() - wrk_before
                 cpu_after = cpu_ticks(groups)
                 after = [metrics(p) for p in ports]
                 served = [a[1] - b[1] for a, b in zip(after, before)]
                 sent = sum(a[0] - b[0] - c for a, b, c in zip(after, before, costs))
-                busy = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
+                busy = dict(cpu_spent(cpu_before, cpu_after), wrk=wrk_ticks)
                 results.append((label, setup, n, result, served, sent, busy))
 
         print(f"\n| workload (wrk, {CONNECTIONS} connections, {DURATION}, gzip) | setup | req/s | p50 | p99 "
@@ -354,12 +367,14 @@ def main():
                   f"({sent:.0f} in {elapsed:.1f} s) |")
         print(f"| idle, replica 1 (background work) | {idle / idle_seconds:.2f} per second ({idle:.0f} in "
               f"{idle_seconds} s) |")
+        print(f"| warm packument, replica 1, the first request after {idle_seconds} s without any "
+              f"(the 5 s caches: domain, graph, access rules, package groups) | {refill:.0f} |")
         describe = lambda values: (f"median {statistics.median(values):.0f} (min {min(values):.0f}, "  # noqa: E731
                                    f"max {max(values):.0f}; {', '.join(f'{v:.0f}' for v in values)})")
         print(f"| cold packument ({VERSIONS} versions), replica 1, {COLD} packages nobody fetched | "
               f"{describe(per_replica[0])} |")
         for i, values in enumerate(per_replica[1:], start=2):
-            print(f"| the same packages on replica {i}, after replica{'s 1' if i == 2 else 's 1 and 2'} "
+            print(f"| the same packages on replica {i}, after replica{' 1' if i == 2 else 's 1 and 2'} "
                   f"| {describe(values)} |")
         asked = [counts.get(f"/{name}", 0) for name in cold]
         print(f"| registry requests per cold package, {REPLICAS} replicas having asked | "
@@ -371,6 +386,11 @@ def main():
             if lines:
                 print(f"\n{os.path.basename(log)}: {len(lines)} lines logged at warn or above; the last:",
                       *lines[-5:], sep="\n", file=sys.stderr)
+    except BaseException:
+        for log in logs:
+            lines = open(log).readlines()
+            print(f"\n{os.path.basename(log)}, the last lines:", *lines[-20:], sep="\n", file=sys.stderr)
+        raise
     finally:
         stop_all(procs)
         if database_made:
