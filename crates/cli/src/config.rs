@@ -102,7 +102,7 @@ pub struct Overrides {
     /// Let external connections made in domains reach loopback and link-local addresses (a
     /// registry on this machine) [default: false: a domain's administrator could otherwise make
     /// the server fetch its own services or a cloud's metadata].
-    #[arg(long, env = "TRIBUTARY_ALLOW_LOCAL_CONNECTIONS")]
+    #[arg(long, env = "TRIBUTARY_ALLOW_LOCAL_CONNECTIONS", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_local_connections: Option<bool>,
     /// The longest pause, in seconds, between two parts of a request body before the request is dropped [default: 30].
     #[arg(long, env = "TRIBUTARY_BODY_READ_TIMEOUT_SECONDS")]

@@ -51,7 +51,7 @@ enum Command {
     /// prints how to point each client at them.
     Serve {
         /// Make nothing on the first start: no domain, no repository (only the admin).
-        #[arg(long, env = "TRIBUTARY_NO_DEFAULTS")]
+        #[arg(long, env = "TRIBUTARY_NO_DEFAULTS", value_parser = clap::builder::BoolishValueParser::new())]
         no_defaults: bool,
         #[command(flatten)]
         overrides: Box<Overrides>,
