@@ -486,6 +486,27 @@ pub fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
     gzip(&builder.into_inner().expect("tar in memory"))
 }
 
+/// yarn classic or pnpm (`TRIBUTARY_TEST_YARN`, `TRIBUTARY_TEST_PNPM` as `variable`), else
+/// `target/tools/npm-global/bin/{name}`, where `cargo xtask test` installs them, run with `args`
+/// in `dir`, with `home` as its home and nothing else of the machine's but `PATH`.
+pub fn npm_global_tool(variable: &str, name: &str, home: &Path, dir: &Path, args: &[&str]) -> Command {
+    let path = std::env::var_os(variable)
+        .map_or_else(|| crate::workspace_root().join("target/tools/npm-global/bin").join(name), PathBuf::from);
+    assert!(path.is_file(), "`{name}` is not at `{}`: run `cargo xtask test`, or set `{variable}`", path.display());
+    let mut command = Command::new(path);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .stdin(Stdio::null());
+    command
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,13 +29,13 @@ use std::process::{Command, Stdio};
 use aws_sdk_codeartifact::types::PackageFormat;
 use tributary_tests::go_fixture::{GoFixture, GoModule, consumer, go_command};
 use tributary_tests::maven_fixture::{MavenFixture, maven_path};
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_global_tool, npm_pack};
 use tributary_tests::nuget_fixture::{NugetClient, NugetFixture, nuget_command, nupkg};
 use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_sdist, build_wheel, write_dists};
 use tributary_tests::scenario::{Packages, Run, assert_external, chain, one_repository, run, server_with_upstream};
 use tributary_tests::{
     ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, Backend, PythonConfig, REGION, TestServer, Tls, assert_mentions,
-    fresh_venv, maven_project, mvn_in_home, python_command, python_tool_with, tributary_bin, workspace_root,
+    fresh_venv, maven_project, mvn_in_home, python_command, python_tool_with, tributary_bin,
 };
 
 /// yarn classic to run, else `target/tools/npm-global/bin/yarn`.
@@ -116,30 +116,6 @@ async fn assert_left_pad(server: &TestServer, project: &Path, tool: &str, depend
     assert_external(&versions, "aa", "left-pad", "1.3.0", "public:npmjs");
 }
 
-/// yarn or pnpm (`env` names it, else under `target/tools/npm-global/bin`).
-fn npm_tool(env: &str, name: &str) -> PathBuf {
-    let path = std::env::var_os(env)
-        .map_or_else(|| workspace_root().join("target/tools/npm-global/bin").join(name), PathBuf::from);
-    assert!(path.is_file(), "`{name}` is not at `{}`: run `cargo xtask test`, or set `{env}`", path.display());
-    path
-}
-
-/// `tool ARGS...` in `dir` with HOME = `home` and nothing else of the machine's but `PATH`.
-fn run_npm_tool(tool: &Path, home: &Path, dir: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(tool);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .stdin(Stdio::null());
-    run(command, &format!("{} {}", tool.display(), args.join(" ")))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm() {
     let fixture = npm_fixture();
@@ -162,9 +138,8 @@ async fn pnpm() {
     let project = consumer_project(home.path(), "app");
     let store = home.path().join("pnpm-store");
     let store = store.to_str().expect("a UTF-8 path");
-    let pnpm = npm_tool(ENV_PNPM, "pnpm");
-    run_npm_tool(&pnpm, home.path(), &project, &["add", "left-pad", "--store-dir", store, "--reporter", "append-only"])
-        .ok();
+    let args = ["add", "left-pad", "--store-dir", store, "--reporter", "append-only"];
+    run(npm_global_tool(ENV_PNPM, "pnpm", home.path(), &project, &args), "pnpm add left-pad").ok();
     // pnpm links dependencies from its virtual store.
     assert_left_pad(&server, &project, "pnpm", ".pnpm/is-number@7.0.0/node_modules/is-number").await;
 }
@@ -178,9 +153,8 @@ async fn yarn() {
     let project = consumer_project(home.path(), "app");
     let cache = home.path().join("yarn-cache");
     let cache = cache.to_str().expect("a UTF-8 path");
-    let yarn = npm_tool(ENV_YARN, "yarn");
     let args = ["add", "left-pad", "--cache-folder", cache, "--non-interactive", "--no-progress"];
-    run_npm_tool(&yarn, home.path(), &project, &args).ok();
+    run(npm_global_tool(ENV_YARN, "yarn", home.path(), &project, &args), "yarn add left-pad").ok();
     assert_left_pad(&server, &project, "yarn", "is-number").await;
     let lock = std::fs::read_to_string(project.join("yarn.lock")).expect("yarn wrote yarn.lock");
     assert_mentions(&lock, &[&format!("{}/npm/acme/aa/left-pad/-/left-pad-1.3.0.tgz", server.url())]);

@@ -32,7 +32,7 @@ use aws_sdk_codeartifact::types::PackageFormat;
 use tributary_tests::fixture_server::{FixtureServer, Response};
 use tributary_tests::go_fixture::{GoFixture, GoModule, consumer, go_binary, go_command};
 use tributary_tests::maven_fixture::{MavenFixture, maven_path};
-use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack};
+use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_global_tool, npm_pack};
 use tributary_tests::nuget_fixture::{NugetClient, NugetFixture, nuget_command, nupkg};
 use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_sdist, build_wheel, zip_of};
 use tributary_tests::scenario::{Packages, Run, assert_external, run};
@@ -191,7 +191,7 @@ async fn npm_pnpm_yarn() {
     let project = consumer_project(home.path(), "pnpm-app");
     let store = home.path().join("pnpm-store");
     let args = ["add", "left-pad", "--store-dir", store.to_str().expect("UTF-8"), "--reporter", "append-only"];
-    run(npm_tool("TRIBUTARY_TEST_PNPM", "pnpm", home.path(), &project, &args), "pnpm add left-pad").ok();
+    run(npm_global_tool("TRIBUTARY_TEST_PNPM", "pnpm", home.path(), &project, &args), "pnpm add left-pad").ok();
     assert_left_pad(&project, "pnpm", ".pnpm/is-number@7.0.0/node_modules/is-number");
 
     // yarn classic, with what its line wrote.
@@ -204,7 +204,7 @@ async fn npm_pnpm_yarn() {
     let cache = home.path().join("yarn-cache");
     let args =
         ["add", "left-pad", "--cache-folder", cache.to_str().expect("UTF-8"), "--non-interactive", "--no-progress"];
-    run(npm_tool("TRIBUTARY_TEST_YARN", "yarn", home.path(), &project, &args), "yarn add left-pad").ok();
+    run(npm_global_tool("TRIBUTARY_TEST_YARN", "yarn", home.path(), &project, &args), "yarn add left-pad").ok();
     assert_left_pad(&project, "yarn", "is-number");
 
     let sdk = quick.server.sdk_client();
@@ -213,27 +213,6 @@ async fn npm_pnpm_yarn() {
         let versions = packages.versions(repository, "left-pad", None).await;
         assert_external(&versions, repository, "left-pad", "1.3.0", "public:npmjs");
     }
-}
-
-/// A command running yarn or pnpm (`variable` names it, else under
-/// `target/tools/npm-global/bin`) with `args` in `dir`, HOME = `home` and nothing else of the
-/// machine's but `PATH`.
-fn npm_tool(variable: &str, name: &str, home: &Path, dir: &Path, args: &[&str]) -> Command {
-    let path = std::env::var_os(variable)
-        .map_or_else(|| workspace_root().join("target/tools/npm-global/bin").join(name), PathBuf::from);
-    assert!(path.is_file(), "`{name}` is not at `{}`: run `cargo xtask test`, or set `{variable}`", path.display());
-    let mut command = Command::new(path);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .stdin(std::process::Stdio::null());
-    command
 }
 
 /// Asserts `left-pad` 1.3.0 is installed in `project`, and `is-number` 7.0.0 at `dependency`

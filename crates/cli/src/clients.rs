@@ -131,7 +131,7 @@ impl Target {
     }
 
     /// npm's key for the setting `name` of this registry only: `//host/path/:{name}`.
-    fn npm_key(&self, name: &str) -> String {
+    pub fn npm_key(&self, name: &str) -> String {
         let endpoint = self.endpoint("npm");
         let without_scheme = endpoint.split_once("://").map_or(endpoint.as_str(), |(_, rest)| rest);
         format!("//{without_scheme}:{name}")

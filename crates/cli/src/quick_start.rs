@@ -41,7 +41,7 @@ pub fn print(made: &QuickStart, config: &Config) {
     };
     let gateways: Vec<&str> = made.gateways.iter().map(|(name, _)| name.as_str()).collect();
     let npm = target.endpoint("npm");
-    let npm_auth = npm.split_once("://").map_or(npm.as_str(), |(_, rest)| rest);
+    let npm_auth = target.npm_key("_authToken");
     let go = match target.goproxy() {
         Some(proxy) => format!("    export GOPROXY={proxy}"),
         None => "    (the go command sends credentials over HTTPS only: start the server with --tls-listen,\n     \
@@ -55,7 +55,7 @@ pub fn print(made: &QuickStart, config: &Config) {
          --domain {domain} --repository {repository}` gives a new one):\n\n  \
          npm, pnpm:\n    \
          npm config set registry {npm}\n    \
-         npm config set \"//{npm_auth}:_authToken={token}\"\n  \
+         npm config set \"{npm_auth}={token}\"\n  \
          yarn:\n    \
          tributary login --tool yarn {login}\n  \
          pip:\n    \
