@@ -16,6 +16,7 @@ mod m20261211_000010_sync_tasks;
 mod m20261212_000011_changes_followers;
 mod m20261213_000012_custom_connections;
 mod m20261214_000013_upstream_documents;
+mod m20261215_000014_console_sessions;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000011_changes_followers::Migration),
             Box::new(m20261213_000012_custom_connections::Migration),
             Box::new(m20261214_000013_upstream_documents::Migration),
+            Box::new(m20261215_000014_console_sessions::Migration),
         ]
     }
 }

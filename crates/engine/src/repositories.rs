@@ -263,6 +263,27 @@ impl Service {
             .ok_or_else(|| repository_not_found(&domain.name, name.as_str()))
     }
 
+    /// Every repository of `domain` with its upstream list (in search order) and its external
+    /// connection, from the domain's cached graph: what a listing of repositories leaves out.
+    pub async fn domain_links(
+        &self,
+        caller: &Caller,
+        domain: &DomainName,
+    ) -> Result<std::collections::BTreeMap<String, (Vec<String>, Option<String>)>, ServiceError> {
+        caller.check_domain(domain)?;
+        let domain = self.domain(domain, None).await?;
+        let graph = self.graph(&domain).await?;
+        Ok(graph
+            .graph
+            .names()
+            .into_iter()
+            .filter_map(|name| {
+                let node = graph.graph.node(name)?;
+                Some((name.to_owned(), (node.upstreams.clone(), node.external_connection.clone())))
+            })
+            .collect())
+    }
+
     /// Runs one graph change: validation against the graph as stored, inside the write
     /// transaction; then drops the cached graph.
     async fn change(

@@ -4,8 +4,10 @@
 //! - `/v1/...`: the control plane, the AWS CodeArtifact REST API on the wire ([`control`]).
 //! - `/{format}/{domain}/{repository}/...`: each package format's endpoint of a repository, one
 //!   per format of [`planes`], through one adapter ([`data_plane`]).
+//! - `/ui/`: the web console, pages rendered by `tributary-console` ([`console`]).
 //! - `/healthz`, `/readyz`, `/metrics`: operations ([`ops`]).
 
+mod console;
 pub mod control;
 pub mod data_plane;
 mod error;
@@ -68,7 +70,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/package/version/publish", web::post().to(control::publish))
             // Trusted publishing's exchange is unsigned: the CI job's OIDC token is its credential.
             .route("/v1/oidc/token", web::post().to(control::exchange_oidc_token))
-            .service(web::scope("/v1").default_service(web::route().to(control::handle)));
+            .service(web::scope("/v1").default_service(web::route().to(control::handle)))
+            // The web console: HTML pages for people (docs/ARCHITECTURE.md, "The web console").
+            .configure(console::configure);
         for plane in planes() {
             let prefix = format!("/{}", plane.prefix());
             let handler = move |req: actix_web::HttpRequest, payload: web::Payload, state: web::Data<AppState>| {

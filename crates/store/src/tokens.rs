@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entity::{tokens, web_logins};
+use crate::entity::{console_sessions, tokens, web_logins};
 use crate::{Result, Store};
 
 /// A token the server issued.
@@ -125,15 +125,56 @@ impl Store {
         Ok(done.rows_affected > 0)
     }
 
-    /// The ids of the revoked tokens that have not expired at `now`: all a replica must refuse
-    /// beyond what a token's signature and lifetime say.
+    /// The ids of the revoked tokens and console sessions that have not expired at `now`: all a
+    /// replica must refuse beyond what a token's signature and lifetime say.
     pub async fn revoked_token_ids(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let found = tokens::Entity::find()
             .filter(tokens::Column::RevokedAt.is_not_null())
             .filter(tokens::Column::ExpiresAt.gt(now))
             .all(&self.reads)
             .await?;
-        Ok(found.into_iter().map(|t| t.id).collect())
+        let sessions = console_sessions::Entity::find()
+            .filter(console_sessions::Column::RevokedAt.is_not_null())
+            .filter(console_sessions::Column::ExpiresAt.gt(now))
+            .all(&self.reads)
+            .await?;
+        Ok(found.into_iter().map(|t| t.id).chain(sessions.into_iter().map(|s| s.id)).collect())
+    }
+
+    /// Records a console session just begun by `principal_id` (docs/ARCHITECTURE.md, "The web
+    /// console"); sessions expired before `now` go as new ones come.
+    pub async fn record_console_session(
+        &self,
+        id: &str,
+        principal_id: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        console_sessions::Entity::delete_many()
+            .filter(console_sessions::Column::ExpiresAt.lt(now))
+            .exec(&self.db)
+            .await?;
+        console_sessions::ActiveModel {
+            id: Set(id.to_owned()),
+            principal_id: Set(principal_id.to_owned()),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes the console session `id` (signing out); whether it was live until then.
+    pub async fn revoke_console_session(&self, id: &str, when: DateTime<Utc>) -> Result<bool> {
+        let done = console_sessions::Entity::update_many()
+            .col_expr(console_sessions::Column::RevokedAt, sea_orm::sea_query::Expr::value(when))
+            .filter(console_sessions::Column::Id.eq(id))
+            .filter(console_sessions::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected > 0)
     }
 
     /// Starts a web login.

@@ -102,6 +102,7 @@ fn only_hs256_is_accepted() {
         publisher: None,
         repositories: None,
         read_only: false,
+        console: false,
     };
     let hs512 =
         jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(KEY)).expect("encoded");

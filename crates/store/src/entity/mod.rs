@@ -6,6 +6,7 @@ pub mod assets;
 pub mod blob_collections;
 pub mod changes_followers;
 pub mod cleanup_policies;
+pub mod console_sessions;
 pub mod custom_connections;
 pub mod dist_tags;
 pub mod domains;

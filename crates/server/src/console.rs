@@ -1,0 +1,821 @@
+//! The web console at `/ui/` (docs/ARCHITECTURE.md, "The web console"): thin handlers that read
+//! the session cookie, check each action with the control plane's own permissions, call the
+//! engine, and render with `tributary-console`. Forms post back and redirect (so a reload does
+//! not post twice); a refused form is shown again with what was typed and why.
+//!
+//! The session is a token in an `HttpOnly`, `SameSite=Strict` cookie scoped to `/ui`; a form
+//! posted from another site (its `Origin` differs) is refused.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use maud::Markup;
+use tributary_console::pages::{self, Viewer};
+use tributary_console::{graph, urls};
+use tributary_engine::{
+    Caller, NewRepository, PackageAddress, PackageFilter, RepoRef, RepositoryUpdate, VersionFilter, VersionSelection,
+};
+use tributary_model::records::StatusOutcome;
+use tributary_model::view::Upstream;
+use tributary_model::{
+    DomainName, ErrorKind, KNOWN_EXTERNAL_CONNECTIONS, OriginType, PackageCoordinates, PackageFormat, RepositoryName,
+    ServiceError, VersionStatus,
+};
+
+use crate::AppState;
+use crate::control::Endpoint;
+
+/// The session cookie's name.
+const COOKIE: &str = "tributary_console";
+
+/// Mounts the console's routes.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/ui")
+            .route("", web::get().to(|| async { see_other(urls::HOME) }))
+            .route("/", web::get().to(home))
+            .route("/assets/console.css", web::get().to(stylesheet))
+            .route("/sign-in", web::get().to(sign_in_page))
+            .route("/sign-in", web::post().to(sign_in))
+            .route("/sign-out", web::post().to(sign_out))
+            .route("/domains", web::post().to(create_domain))
+            .route("/d/{domain}", web::get().to(domain_page))
+            .route("/d/{domain}/repositories", web::post().to(create_repository))
+            .route("/d/{domain}/r/{repository}", web::get().to(repository_page))
+            .route("/d/{domain}/r/{repository}/upstreams", web::post().to(set_upstreams))
+            .route("/d/{domain}/r/{repository}/connection", web::post().to(set_connection))
+            .route("/d/{domain}/r/{repository}/packages", web::get().to(packages_page))
+            .route("/d/{domain}/r/{repository}/package", web::get().to(package_page))
+            .route("/d/{domain}/r/{repository}/version", web::get().to(version_page))
+            .route("/d/{domain}/r/{repository}/version/status", web::post().to(set_status))
+            .default_service(web::route().to(not_found)),
+    );
+}
+
+/// Who is signed in: the caller the engine checks, and the name the page shows.
+struct Session {
+    caller: Caller,
+    viewer: Viewer,
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"))
+        .insert_header(("Referrer-Policy", "same-origin"))
+        .body(markup.into_string())
+}
+
+fn ok(markup: Markup) -> HttpResponse {
+    html(StatusCode::OK, markup)
+}
+
+/// An error page for `err`, with its HTTP status.
+fn failure(viewer: Option<&Viewer>, err: &ServiceError) -> HttpResponse {
+    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = if err.kind == ErrorKind::Internal {
+        tracing::error!(error.message = %err.message, "internal error in the console");
+        "an internal error occurred; the server's log says more".to_owned()
+    } else {
+        err.message.clone()
+    };
+    let title = match err.kind {
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::AccessDenied => "Not allowed",
+        ErrorKind::Validation => "Not valid",
+        _ => "Something went wrong",
+    };
+    html(status, pages::error(viewer, title, &message))
+}
+
+async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let session = session(&req, &state).await.ok();
+    let err = ServiceError::new(ErrorKind::NotFound, format!("the console has no page `{}`", req.path()));
+    failure(session.as_ref().map(|s| &s.viewer), &err)
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(tributary_console::STYLESHEET)
+}
+
+/// The session cookie's value, if the request carries one.
+fn session_cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The signed-in person, or the redirect to the sign-in page.
+async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
+    let Some(token) = session_cookie(req) else { return Err(see_other(urls::SIGN_IN)) };
+    match state.service.console_caller(&token, Utc::now()).await {
+        Ok(caller) => {
+            let viewer = Viewer { name: caller.display_name().to_owned(), is_admin: caller.is_admin };
+            Ok(Session { caller, viewer })
+        }
+        Err(_) => Err(see_other(urls::SIGN_IN)),
+    }
+}
+
+/// A form posted from another site is refused (the cookie is `SameSite=Strict` too).
+fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    let ours = crate::control::public_url(req, state);
+    let info = req.connection_info();
+    let this_host = format!("{}://{}", info.scheme(), info.host());
+    if origin == ours || origin == this_host {
+        Ok(())
+    } else {
+        let err = ServiceError::new(ErrorKind::AccessDenied, "this form was posted from another site");
+        Err(failure(None, &err))
+    }
+}
+
+/// Checks `endpoint` as the control plane would: the same permissions, the same policies.
+async fn allowed(state: &AppState, caller: &Caller, endpoint: &Endpoint) -> Result<(), ServiceError> {
+    for permission in endpoint.permissions() {
+        state.service.authorize(caller, permission).await?;
+    }
+    Ok(())
+}
+
+fn repo_ref(domain: &str, repository: &str) -> Result<RepoRef, ServiceError> {
+    Ok(RepoRef { domain: DomainName::parse(domain)?, owner: None, repository: RepositoryName::parse(repository)? })
+}
+
+/// A form field or query parameter, trimmed; empty when absent.
+fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map_or("", |v| v.trim())
+}
+
+/// The notice a redirect asked for (`?notice=`): only the console's own words are shown.
+fn notice(query: &HashMap<String, String>) -> Option<&'static str> {
+    match field(query, "notice") {
+        "domain" => Some("The domain was created."),
+        "created" => Some("The repository was created."),
+        "upstreams" => Some("The upstreams were saved."),
+        "connection" => Some("The external connection was saved."),
+        "status" => Some("The status was changed."),
+        _ => None,
+    }
+}
+
+/// Upstream entries as typed: one per line or comma-separated.
+fn upstream_list(text: &str) -> Result<Vec<Upstream>, ServiceError> {
+    text.split([',', '\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| Upstream::parse(entry).map_err(|e| ServiceError::validation(format!("upstream `{entry}`: {e}"))))
+        .collect()
+}
+
+async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    match render_home(&state, &s, "", None).await {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+async fn create_domain(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let typed = field(&form, "name");
+    let created = async {
+        let domain = DomainName::parse(typed)?;
+        let endpoint =
+            Endpoint::CreateDomain { domain: domain.clone(), owner: None, encryption_key: None, tags: Vec::new() };
+        allowed(&state, &s.caller, &endpoint).await?;
+        state.service.create_domain(&s.caller, &domain, None, None, &[]).await
+    };
+    match created.await {
+        Ok(domain) => see_other(&format!("{}?notice=domain", urls::domain(&domain.name))),
+        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
+        Err(err) => {
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            match render_home(&state, &s, typed, Some(&err.message)).await {
+                Ok(markup) => html(status, markup),
+                Err(_) => failure(Some(&s.viewer), &err),
+            }
+        }
+    }
+}
+
+/// The domains page, with `typed` and `error` in its "create a domain" form.
+async fn render_home(state: &AppState, s: &Session, typed: &str, error: Option<&str>) -> Result<Markup, ServiceError> {
+    let listed = async {
+        allowed(state, &s.caller, &Endpoint::ListDomains { max_results: None, next_token: None }).await?;
+        let mut domains = Vec::new();
+        let mut next = None;
+        loop {
+            let page = state.service.list_domains(&s.caller, Some(1000), next.as_deref()).await?;
+            domains.extend(page.items);
+            match page.next_token {
+                Some(token) if domains.len() < 10_000 => next = Some(token),
+                _ => break,
+            }
+        }
+        Ok::<_, ServiceError>(domains)
+    };
+    Ok(pages::domains(&s.viewer, &listed.await?, typed, error))
+}
+
+async fn sign_in_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if session(&req, &state).await.is_ok() {
+        return see_other(urls::HOME);
+    }
+    ok(pages::sign_in(None, ""))
+}
+
+async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let key = field(&form, "access_key_id");
+    let secret = field(&form, "secret_access_key");
+    match state.service.console_sign_in(key, secret, Utc::now()).await {
+        Ok((token, expires)) => {
+            let max_age = (expires - Utc::now()).num_seconds().max(0);
+            let secure = if req.connection_info().scheme() == "https" { "; Secure" } else { "" };
+            let cookie = format!("{COOKIE}={token}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, urls::HOME))
+                .insert_header((header::SET_COOKIE, cookie))
+                .finish()
+        }
+        Err(err) => {
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            html(status, pages::sign_in(Some(&err.message), key))
+        }
+    }
+}
+
+async fn sign_out(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    if let Some(token) = session_cookie(&req)
+        && let Err(err) = state.service.console_sign_out(&token, Utc::now()).await
+    {
+        return failure(None, &err);
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, urls::SIGN_IN))
+        .insert_header((header::SET_COOKIE, format!("{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0")))
+        .finish()
+}
+
+/// The connections a repository of `domain` may be associated with: the public ones and the
+/// domain's own (those only when the caller may list them).
+async fn connection_choices(state: &AppState, caller: &Caller, domain: &DomainName) -> Vec<pages::ConnectionChoice> {
+    let mut choices: Vec<pages::ConnectionChoice> = KNOWN_EXTERNAL_CONNECTIONS
+        .iter()
+        .map(|c| pages::ConnectionChoice { name: c.name.to_owned(), format: c.format })
+        .collect();
+    if let Ok(custom) = state.service.external_connections(caller, domain).await {
+        choices.extend(custom.into_iter().map(|c| pages::ConnectionChoice { name: c.name, format: c.format }));
+    }
+    choices
+}
+
+/// The domain page, with `form` in its "create a repository" form.
+async fn render_domain(
+    state: &AppState,
+    s: &Session,
+    domain: &str,
+    form: &pages::RepositoryForm,
+    notice: Option<&str>,
+) -> Result<Markup, ServiceError> {
+    let name = DomainName::parse(domain)?;
+    allowed(state, &s.caller, &Endpoint::DescribeDomain { domain: name.clone(), owner: None }).await?;
+    let found = state.service.describe_domain(&s.caller, &name, None).await?;
+    let listing = Endpoint::ListRepositoriesInDomain {
+        domain: name.clone(),
+        owner: None,
+        administrator_account: None,
+        prefix: None,
+        max_results: None,
+        next_token: None,
+    };
+    allowed(state, &s.caller, &listing).await?;
+    let mut repositories = Vec::new();
+    let mut next = None;
+    loop {
+        let page = state
+            .service
+            .list_repositories(&s.caller, Some(&name), None, None, None, Some(1000), next.as_deref())
+            .await?;
+        repositories.extend(page.items);
+        match page.next_token {
+            Some(token) if repositories.len() < 10_000 => next = Some(token),
+            _ => break,
+        }
+    }
+    // A listing leaves the upstreams out; the domain's graph has them.
+    let links = state.service.domain_links(&s.caller, &name).await?;
+    for repository in &mut repositories {
+        if let Some((upstreams, _)) = links.get(&repository.name) {
+            repository.upstreams.clone_from(upstreams);
+        }
+    }
+    let choices = connection_choices(state, &s.caller, &name).await;
+    Ok(pages::domain(&s.viewer, &found, &repositories, &choices, form, notice))
+}
+
+async fn domain_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    match render_domain(&state, &s, &path, &pages::RepositoryForm::default(), notice(&query)).await {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+async fn create_repository(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let domain = path.into_inner();
+    let typed = pages::RepositoryForm {
+        name: field(&form, "name").to_owned(),
+        description: field(&form, "description").to_owned(),
+        upstreams: field(&form, "upstreams").to_owned(),
+        connection: field(&form, "connection").to_owned(),
+        error: None,
+    };
+    let created = async {
+        let repo = repo_ref(&domain, &typed.name)?;
+        let upstreams = upstream_list(&typed.upstreams)?;
+        let description = Some(typed.description.clone()).filter(|d| !d.is_empty());
+        let endpoint = Endpoint::CreateRepository {
+            repo: repo.clone(),
+            description: description.clone(),
+            upstreams: upstreams.clone(),
+            tags: Vec::new(),
+        };
+        allowed(&state, &s.caller, &endpoint).await?;
+        if !typed.connection.is_empty() {
+            // Checked before anything is made, so that a refused connection leaves no repository.
+            let connect =
+                Endpoint::AssociateExternalConnection { repo: repo.clone(), connection: typed.connection.clone() };
+            allowed(&state, &s.caller, &connect).await?;
+            let known = connection_choices(&state, &s.caller, &repo.domain).await;
+            if !known.iter().any(|c| c.name == typed.connection) {
+                return Err(ServiceError::validation(format!(
+                    "there is no external connection `{}`",
+                    typed.connection
+                )));
+            }
+        }
+        let new = NewRepository { description, upstreams, tags: Vec::new() };
+        state.service.create_repository(&s.caller, &repo, new).await?;
+        if !typed.connection.is_empty() {
+            state.service.associate_external_connection(&s.caller, &repo, &typed.connection).await?;
+        }
+        Ok::<_, ServiceError>(repo)
+    };
+    match created.await {
+        Ok(repo) => {
+            see_other(&format!("{}?notice=created", urls::repository(repo.domain.as_str(), repo.repository.as_str())))
+        }
+        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
+        Err(err) => {
+            let form = pages::RepositoryForm { error: Some(err.message.clone()), ..typed };
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            match render_domain(&state, &s, &domain, &form, None).await {
+                Ok(markup) => html(status, markup),
+                Err(_) => failure(Some(&s.viewer), &err),
+            }
+        }
+    }
+}
+
+/// What a repository page shows besides its forms' state.
+async fn render_repository(
+    req: &HttpRequest,
+    state: &AppState,
+    s: &Session,
+    domain: &str,
+    repository: &str,
+    refused_upstreams: Option<(String, String)>,
+    connection_error: Option<String>,
+    notice: Option<&str>,
+) -> Result<Markup, ServiceError> {
+    let repo = repo_ref(domain, repository)?;
+    allowed(state, &s.caller, &Endpoint::DescribeRepository { repo: repo.clone() }).await?;
+    let found = state.service.describe_repository(&s.caller, &repo).await?;
+    allowed(state, &s.caller, &Endpoint::SearchOrder { repo: repo.clone() }).await?;
+    let order = state.service.search_order(&s.caller, &repo).await?;
+    let links = state.service.domain_links(&s.caller, &repo.domain).await?;
+    let health = state.service.connection_health();
+    let sees_messages = s.caller.is_admin;
+    let search: Vec<graph::Node> = order
+        .iter()
+        .map(|step| {
+            let (upstreams, _) = links.get(&step.repository).cloned().unwrap_or_default();
+            graph::Node {
+                name: step.repository.clone(),
+                view: step.view.clone(),
+                // A view step reads what the repository stores in the view, not its upstreams.
+                upstreams: if step.view.is_some() { Vec::new() } else { upstreams },
+                connection: step.external_connection.as_ref().map(|name| graph::Connection {
+                    name: name.clone(),
+                    health: match health.get(name) {
+                        Some(h) => match (&h.last_success, &h.last_error) {
+                            (_, Some((at, message))) if h.last_success.is_none_or(|ok| ok < *at) => {
+                                graph::Health::Failing(*at, Some(message.clone()).filter(|_| sees_messages))
+                            }
+                            (Some(at), _) => graph::Health::Healthy(*at),
+                            _ => graph::Health::Unused,
+                        },
+                        None => graph::Health::Unused,
+                    },
+                }),
+                href: urls::repository(domain, &step.repository),
+            }
+        })
+        .collect();
+    let choices = connection_choices(state, &s.caller, &repo.domain).await;
+    let (upstreams_text, upstreams_error) = match refused_upstreams {
+        Some((text, error)) => (text, Some(error)),
+        None => (found.upstreams.join("\n"), None),
+    };
+    let base_url = crate::control::public_url(req, state);
+    let page = pages::RepositoryPage {
+        repository: &found,
+        search: &search,
+        base_url: &base_url,
+        upstreams_text,
+        upstreams_error,
+        choices: &choices,
+        connection_error,
+        notice,
+    };
+    Ok(pages::repository(&s.viewer, &page))
+}
+
+async fn repository_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let (domain, repository) = path.into_inner();
+    match render_repository(&req, &state, &s, &domain, &repository, None, None, notice(&query)).await {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+async fn set_upstreams(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let (domain, repository) = path.into_inner();
+    let typed = field(&form, "upstreams").to_owned();
+    let saved = async {
+        let repo = repo_ref(&domain, &repository)?;
+        let upstreams = upstream_list(&typed)?;
+        let endpoint =
+            Endpoint::UpdateRepository { repo: repo.clone(), description: None, upstreams: Some(upstreams.clone()) };
+        allowed(&state, &s.caller, &endpoint).await?;
+        let update = RepositoryUpdate { description: None, upstreams: Some(upstreams) };
+        state.service.update_repository(&s.caller, &repo, update).await
+    };
+    match saved.await {
+        Ok(_) => see_other(&format!("{}?notice=upstreams", urls::repository(&domain, &repository))),
+        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
+        Err(err) => {
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let refused = Some((typed, err.message.clone()));
+            match render_repository(&req, &state, &s, &domain, &repository, refused, None, None).await {
+                Ok(markup) => html(status, markup),
+                Err(_) => failure(Some(&s.viewer), &err),
+            }
+        }
+    }
+}
+
+async fn set_connection(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let (domain, repository) = path.into_inner();
+    let chosen = field(&form, "connection").to_owned();
+    let saved = async {
+        let repo = repo_ref(&domain, &repository)?;
+        let found = state.service.describe_repository(&s.caller, &repo).await?;
+        let current = found.external_connection.unwrap_or_default();
+        if current == chosen {
+            return Ok(());
+        }
+        if !current.is_empty() {
+            let endpoint = Endpoint::DisassociateExternalConnection { repo: repo.clone(), connection: current.clone() };
+            allowed(&state, &s.caller, &endpoint).await?;
+        }
+        if !chosen.is_empty() {
+            let endpoint = Endpoint::AssociateExternalConnection { repo: repo.clone(), connection: chosen.clone() };
+            allowed(&state, &s.caller, &endpoint).await?;
+        }
+        if !current.is_empty() {
+            state.service.disassociate_external_connection(&s.caller, &repo, &current).await?;
+        }
+        if !chosen.is_empty() {
+            state.service.associate_external_connection(&s.caller, &repo, &chosen).await?;
+        }
+        Ok::<_, ServiceError>(())
+    };
+    match saved.await {
+        Ok(()) => see_other(&format!("{}?notice=connection", urls::repository(&domain, &repository))),
+        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
+        Err(err) => {
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let error = Some(err.message.clone());
+            match render_repository(&req, &state, &s, &domain, &repository, None, error, None).await {
+                Ok(markup) => html(status, markup),
+                Err(_) => failure(Some(&s.viewer), &err),
+            }
+        }
+    }
+}
+
+/// How many packages one page of the list shows.
+const PACKAGES_PER_PAGE: u32 = 50;
+
+async fn packages_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let (domain, repository) = path.into_inner();
+    let search = pages::PackageQuery {
+        prefix: field(&query, "prefix").to_owned(),
+        format: PackageFormat::parse(field(&query, "format")),
+        status: VersionStatus::parse(field(&query, "status")),
+        origin: OriginType::parse(field(&query, "origin")),
+    };
+    let listed = async {
+        let repo = repo_ref(&domain, &repository)?;
+        let filter = PackageFilter {
+            format: search.format,
+            prefix: Some(search.prefix.clone()).filter(|p| !p.is_empty()),
+            ..PackageFilter::default()
+        };
+        let next = Some(field(&query, "next").to_owned()).filter(|n| !n.is_empty());
+        let endpoint = Endpoint::ListPackages {
+            repo: repo.clone(),
+            filter: filter.clone(),
+            max_results: Some(PACKAGES_PER_PAGE),
+            next_token: next.clone(),
+        };
+        allowed(&state, &s.caller, &endpoint).await?;
+        let page =
+            state.service.list_packages(&s.caller, &repo, &filter, Some(PACKAGES_PER_PAGE), next.as_deref()).await?;
+        // Status and origin are the versions': a package is listed when one of its versions
+        // has them (one query per package of the page).
+        let version_filter = VersionFilter { status: search.status, origin_type: search.origin };
+        let mut rows = Vec::new();
+        for package in page.items {
+            let address = PackageAddress { repo: repo.clone(), coordinates: package.coordinates.clone() };
+            let versions = Endpoint::ListPackageVersions {
+                address: address.clone(),
+                filter: version_filter.clone(),
+                max_results: Some(1),
+                next_token: None,
+            };
+            if allowed(&state, &s.caller, &versions).await.is_err() {
+                continue;
+            }
+            let list = state.service.list_package_versions(&s.caller, &address, &version_filter, Some(1), None).await?;
+            if (search.status.is_some() || search.origin.is_some()) && list.page.items.is_empty() {
+                continue;
+            }
+            rows.push(pages::PackageRow { package, latest: list.default_display_version });
+        }
+        Ok::<_, ServiceError>((rows, page.next_token))
+    };
+    match listed.await {
+        Ok((rows, next)) => ok(pages::packages(&s.viewer, &domain, &repository, &search, &rows, next.as_deref())),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+/// The package a page's query names.
+fn address_of(
+    domain: &str,
+    repository: &str,
+    fields: &HashMap<String, String>,
+) -> Result<PackageAddress, ServiceError> {
+    let format = PackageFormat::parse(field(fields, "format"))
+        .ok_or_else(|| ServiceError::validation("`format` must be a package format, e.g. `npm`"))?;
+    let name = field(fields, "name");
+    if name.is_empty() {
+        return Err(ServiceError::validation("`name` is required"));
+    }
+    Ok(PackageAddress {
+        repo: repo_ref(domain, repository)?,
+        coordinates: PackageCoordinates {
+            format,
+            namespace: field(fields, "namespace").to_owned(),
+            name: name.to_owned(),
+        },
+    })
+}
+
+async fn package_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let (domain, repository) = path.into_inner();
+    let shown = async {
+        let address = address_of(&domain, &repository, &query)?;
+        let endpoint = Endpoint::ListPackageVersions {
+            address: address.clone(),
+            filter: VersionFilter::default(),
+            max_results: None,
+            next_token: None,
+        };
+        allowed(&state, &s.caller, &endpoint).await?;
+        let all = VersionFilter::default();
+        let first = state.service.list_package_versions(&s.caller, &address, &all, Some(1000), None).await?;
+        let (package, latest) = (first.package, first.default_display_version);
+        let mut versions = first.page.items;
+        let mut next = first.page.next_token;
+        while let Some(token) = next.take().filter(|_| versions.len() < 10_000) {
+            let list = state.service.list_package_versions(&s.caller, &address, &all, Some(1000), Some(&token)).await?;
+            versions.extend(list.page.items);
+            next = list.page.next_token;
+        }
+        Ok::<_, ServiceError>(pages::package(&s.viewer, &domain, &repository, &package, &versions, latest.as_deref()))
+    };
+    match shown.await {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+async fn render_version(
+    state: &AppState,
+    s: &Session,
+    domain: &str,
+    repository: &str,
+    fields: &HashMap<String, String>,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<Markup, ServiceError> {
+    let address = address_of(domain, repository, fields)?;
+    let version = field(fields, "version").to_owned();
+    let endpoint = Endpoint::DescribePackageVersion { address: address.clone(), version: version.clone() };
+    allowed(state, &s.caller, &endpoint).await?;
+    let (package, record) = state.service.describe_package_version(&s.caller, &address, &version).await?;
+    let page = pages::VersionPage { domain, repository, package: &package, version: &record, notice, error };
+    Ok(pages::version(&s.viewer, &page))
+}
+
+async fn version_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let (domain, repository) = path.into_inner();
+    match render_version(&state, &s, &domain, &repository, &query, None, notice(&query)).await {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
+async fn set_status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let s = match session(&req, &state).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if let Err(refused) = same_origin(&req, &state) {
+        return refused;
+    }
+    let (domain, repository) = path.into_inner();
+    let changed = async {
+        let address = address_of(&domain, &repository, &form)?;
+        let version = field(&form, "version").to_owned();
+        let target = VersionStatus::parse(field(&form, "status"))
+            .ok_or_else(|| ServiceError::validation("choose a status: Published, Unlisted or Archived"))?;
+        let expected = VersionStatus::parse(field(&form, "expected"));
+        let versions = VersionSelection { versions: vec![version.clone()], revisions: None };
+        let endpoint = Endpoint::UpdatePackageVersionsStatus {
+            address: address.clone(),
+            versions: versions.clone(),
+            expected,
+            target,
+        };
+        allowed(&state, &s.caller, &endpoint).await?;
+        let outcomes = state.service.update_versions_status(&s.caller, &address, &versions, expected, target).await?;
+        match outcomes.get(&version) {
+            Some(StatusOutcome::Failed { message, .. }) => Err(ServiceError::new(ErrorKind::Conflict, message.clone())),
+            _ => Ok(address),
+        }
+    };
+    match changed.await {
+        Ok(address) => {
+            let c = &address.coordinates;
+            let url = urls::version(&domain, &repository, c.format, &c.namespace, &c.name, field(&form, "version"));
+            see_other(&format!("{url}&notice=status"))
+        }
+        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
+        Err(err) => {
+            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            match render_version(&state, &s, &domain, &repository, &form, Some(err.message.clone()), None).await {
+                Ok(markup) => html(status, markup),
+                Err(_) => failure(Some(&s.viewer), &err),
+            }
+        }
+    }
+}
