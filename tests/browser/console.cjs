@@ -50,8 +50,8 @@ async function accessible(page, what) {
     `accessibility of ${what}`);
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }
 
 async function notice(page, text) {
@@ -157,7 +157,7 @@ async function chain(browser) {
   await small.goto(`${BASE}/ui/d/acme/r/app`);
   const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the phone page scrolls sideways by ${overflow}px`);
-  await shot(small, 'repository-phone');
+  await shot(small, 'repository-phone', false);
   await phone.close();
 
   // A cycle is refused where it bites, and nothing changes.
@@ -232,6 +232,15 @@ async function packages(browser) {
   await notice(page, 'The status was changed.');
   assert.equal(await page.locator('dl.facts .badge').first().innerText(), 'Unlisted');
   await shot(page, 'version-unlisted');
+
+  // The status filter reads the versions' statuses.
+  const filtered = async (status) => {
+    await page.goto(`${BASE}/ui/d/acme/r/app/packages?status=${status}`);
+    return names();
+  };
+  assert.deepEqual(await filtered('Unlisted'), ['@acme/widget']);
+  assert.deepEqual(await filtered('Published'), ['left-pad']);
+  assert.deepEqual(await filtered('Archived'), []);
   await context.storageState({ path: STATE });
 }
 

@@ -254,16 +254,6 @@ pub fn repository(viewer: &Viewer, p: &RepositoryPage<'_>) -> Markup {
     let body = html! {
         h1 { "Repository " (name) }
         @if let Some(d) = &r.description { p.lead { (d) } }
-        p.actions { a.button href=(urls::packages(domain, name)) { "Browse packages" } }
-        dl.facts {
-            dt { "Domain" } dd { a href=(urls::domain(domain)) { (domain) } }
-            dt { "Upstream repositories" } dd { (r.upstreams.len()) " of at most " (MAX_UPSTREAMS) }
-            dt { "Repositories searched" } dd { (p.search.len()) " of at most " (MAX_SEARCHED) }
-            dt { "External connection" } dd {
-                @if let Some(c) = &r.external_connection { span.badge.gateway { (c) } } @else { "none" }
-            }
-            dt { "Created" } dd { (when(r.created_at)) }
-        }
         section aria-labelledby="graph-heading" {
             h2 #graph-heading { "Upstream graph" }
             p.help { "A request for a package the repository lacks searches these in the numbered order and stops at the first that has it. Select a repository to open it." }
@@ -291,6 +281,16 @@ pub fn repository(viewer: &Viewer, p: &RepositoryPage<'_>) -> Markup {
                     }
                 }
             }
+        }
+        p.actions { a.button href=(urls::packages(domain, name)) { "Browse packages" } }
+        dl.facts {
+            dt { "Domain" } dd { a href=(urls::domain(domain)) { (domain) } }
+            dt { "Upstream repositories" } dd { (r.upstreams.len()) " of at most " (MAX_UPSTREAMS) }
+            dt { "Repositories searched" } dd { (p.search.len()) " of at most " (MAX_SEARCHED) }
+            dt { "External connection" } dd {
+                @if let Some(c) = &r.external_connection { span.badge.gateway { (c) } } @else { "none" }
+            }
+            dt { "Created" } dd { (when(r.created_at)) }
         }
         section aria-labelledby="upstreams-heading" {
             h2 #upstreams-heading { "Edit upstreams" }
@@ -620,7 +620,7 @@ pub fn version(viewer: &Viewer, p: &VersionPage<'_>) -> Markup {
                             @for a in &v.assets {
                                 tr {
                                     th scope="row" { (a.name) }
-                                    td { (bytes(a.size)) }
+                                    td.nowrap { (bytes(a.size)) }
                                     td {
                                         dl.hashes {
                                             dt { "SHA-256" } dd { code { (a.sha256.to_hex()) } }
