@@ -233,6 +233,11 @@ async function packages(browser) {
   assert.equal(await page.locator('dl.facts .badge').first().innerText(), 'Unlisted');
   await shot(page, 'version-unlisted');
 
+  // The gateway's connection answered the install: the graph says so.
+  await page.goto(`${BASE}/ui/d/acme/r/app`);
+  assert.equal(await page.locator('svg.graph desc').textContent(),
+    'Search order: 1 app, 2 team, 3 npm-store, 4 external connection public:npmjs (healthy).');
+
   // The status filter reads the versions' statuses.
   const filtered = async (status) => {
     await page.goto(`${BASE}/ui/d/acme/r/app/packages?status=${status}`);

@@ -74,15 +74,15 @@ pub struct Numbered {
 
 /// Numbers the steps of `nodes` (in search order) from 1.
 pub fn number(nodes: &[Node]) -> Numbered {
-    let mut next = 1;
+    let mut last = 0;
     let mut repository = Vec::with_capacity(nodes.len());
     let mut connection = Vec::with_capacity(nodes.len());
     for node in nodes {
-        repository.push(next);
-        next += 1;
+        last += 1;
+        repository.push(last);
         connection.push(node.connection.as_ref().map(|_| {
-            next += 1;
-            next - 1
+            last += 1;
+            last
         }));
     }
     Numbered { repository, connection }

@@ -78,6 +78,14 @@ fn ok(markup: Markup) -> HttpResponse {
     html(StatusCode::OK, markup)
 }
 
+/// A page as made, or the error page of why it could not be.
+fn shown(s: &Session, page: Result<Markup, ServiceError>) -> HttpResponse {
+    match page {
+        Ok(markup) => ok(markup),
+        Err(err) => failure(Some(&s.viewer), &err),
+    }
+}
+
 /// An error page for `err`, with its HTTP status.
 fn failure(viewer: Option<&Viewer>, err: &ServiceError) -> HttpResponse {
     let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -132,8 +140,34 @@ async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, HttpRes
     }
 }
 
+/// The signed-in person who posted a form from the console's own pages; else the redirect to
+/// sign in, or the refusal of a form posted from another site.
+async fn posted(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
+    let s = session(req, state).await?;
+    same_origin(req, state).map_err(|err| failure(Some(&s.viewer), &err))?;
+    Ok(s)
+}
+
+/// The answer to a refused form: the page again, made by `again` with the server's reason, under
+/// the error's status. An internal error, or a page that cannot be made again, shows the error
+/// page instead.
+async fn refused(
+    s: &Session,
+    err: ServiceError,
+    again: impl AsyncFnOnce(String) -> Result<Markup, ServiceError>,
+) -> HttpResponse {
+    if err.kind == ErrorKind::Internal {
+        return failure(Some(&s.viewer), &err);
+    }
+    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    match again(err.message.clone()).await {
+        Ok(markup) => html(status, markup),
+        Err(_) => failure(Some(&s.viewer), &err),
+    }
+}
+
 /// A form posted from another site is refused (the cookie is `SameSite=Strict` too).
-fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> {
+fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), ServiceError> {
     let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
     let ours = crate::control::public_url(req, state);
     let info = req.connection_info();
@@ -141,8 +175,7 @@ fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> 
     if origin == ours || origin == this_host {
         Ok(())
     } else {
-        let err = ServiceError::new(ErrorKind::AccessDenied, "this form was posted from another site");
-        Err(failure(None, &err))
+        Err(ServiceError::new(ErrorKind::AccessDenied, "this form was posted from another site"))
     }
 }
 
@@ -189,10 +222,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Ok(s) => s,
         Err(redirect) => return redirect,
     };
-    match render_home(&state, &s, "", None).await {
-        Ok(markup) => ok(markup),
-        Err(err) => failure(Some(&s.viewer), &err),
-    }
+    shown(&s, render_home(&state, &s, "", None).await)
 }
 
 async fn create_domain(
@@ -200,13 +230,10 @@ async fn create_domain(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
+    let s = match posted(&req, &state).await {
         Ok(s) => s,
-        Err(redirect) => return redirect,
+        Err(answer) => return answer,
     };
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
-    }
     let typed = field(&form, "name");
     let created = async {
         let domain = DomainName::parse(typed)?;
@@ -217,14 +244,7 @@ async fn create_domain(
     };
     match created.await {
         Ok(domain) => see_other(&format!("{}?notice=domain", urls::domain(&domain.name))),
-        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
-        Err(err) => {
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            match render_home(&state, &s, typed, Some(&err.message)).await {
-                Ok(markup) => html(status, markup),
-                Err(_) => failure(Some(&s.viewer), &err),
-            }
-        }
+        Err(err) => refused(&s, err, async |reason| render_home(&state, &s, typed, Some(&reason)).await).await,
     }
 }
 
@@ -259,8 +279,8 @@ async fn sign_in(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
+    if let Err(err) = same_origin(&req, &state) {
+        return failure(None, &err);
     }
     let key = field(&form, "access_key_id");
     let secret = field(&form, "secret_access_key");
@@ -282,8 +302,8 @@ async fn sign_in(
 }
 
 async fn sign_out(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
+    if let Err(err) = same_origin(&req, &state) {
+        return failure(None, &err);
     }
     if let Some(token) = session_cookie(&req)
         && let Err(err) = state.service.console_sign_out(&token, Utc::now()).await
@@ -363,10 +383,7 @@ async fn domain_page(
         Ok(s) => s,
         Err(redirect) => return redirect,
     };
-    match render_domain(&state, &s, &path, &pages::RepositoryForm::default(), notice(&query)).await {
-        Ok(markup) => ok(markup),
-        Err(err) => failure(Some(&s.viewer), &err),
-    }
+    shown(&s, render_domain(&state, &s, &path, &pages::RepositoryForm::default(), notice(&query)).await)
 }
 
 async fn create_repository(
@@ -375,13 +392,10 @@ async fn create_repository(
     path: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
+    let s = match posted(&req, &state).await {
         Ok(s) => s,
-        Err(redirect) => return redirect,
+        Err(answer) => return answer,
     };
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
-    }
     let domain = path.into_inner();
     let typed = pages::RepositoryForm {
         name: field(&form, "name").to_owned(),
@@ -425,27 +439,33 @@ async fn create_repository(
         Ok(repo) => {
             see_other(&format!("{}?notice=created", urls::repository(repo.domain.as_str(), repo.repository.as_str())))
         }
-        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
         Err(err) => {
-            let form = pages::RepositoryForm { error: Some(err.message.clone()), ..typed };
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            match render_domain(&state, &s, &domain, &form, None).await {
-                Ok(markup) => html(status, markup),
-                Err(_) => failure(Some(&s.viewer), &err),
-            }
+            refused(&s, err, async |reason| {
+                let form = pages::RepositoryForm { error: Some(reason), ..typed };
+                render_domain(&state, &s, &domain, &form, None).await
+            })
+            .await
         }
     }
 }
 
-/// What a repository page shows besides its forms' state.
+/// A repository page's form the server refused: what was typed, and why.
+#[derive(Default)]
+struct Refused {
+    /// The upstream list as typed, and the reason.
+    upstreams: Option<(String, String)>,
+    /// Why the connection was not changed.
+    connection: Option<String>,
+}
+
+/// A repository's page, with a refused form shown again.
 async fn render_repository(
     req: &HttpRequest,
     state: &AppState,
     s: &Session,
     domain: &str,
     repository: &str,
-    refused_upstreams: Option<(String, String)>,
-    connection_error: Option<String>,
+    refused: Refused,
     notice: Option<&str>,
 ) -> Result<Markup, ServiceError> {
     let repo = repo_ref(domain, repository)?;
@@ -483,7 +503,8 @@ async fn render_repository(
         })
         .collect();
     let choices = connection_choices(state, &s.caller, &repo.domain).await;
-    let (upstreams_text, upstreams_error) = match refused_upstreams {
+    let connection_error = refused.connection;
+    let (upstreams_text, upstreams_error) = match refused.upstreams {
         Some((text, error)) => (text, Some(error)),
         None => (found.upstreams.join("\n"), None),
     };
@@ -512,10 +533,7 @@ async fn repository_page(
         Err(redirect) => return redirect,
     };
     let (domain, repository) = path.into_inner();
-    match render_repository(&req, &state, &s, &domain, &repository, None, None, notice(&query)).await {
-        Ok(markup) => ok(markup),
-        Err(err) => failure(Some(&s.viewer), &err),
-    }
+    shown(&s, render_repository(&req, &state, &s, &domain, &repository, Refused::default(), notice(&query)).await)
 }
 
 async fn set_upstreams(
@@ -524,13 +542,10 @@ async fn set_upstreams(
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
+    let s = match posted(&req, &state).await {
         Ok(s) => s,
-        Err(redirect) => return redirect,
+        Err(answer) => return answer,
     };
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
-    }
     let (domain, repository) = path.into_inner();
     let typed = field(&form, "upstreams").to_owned();
     let saved = async {
@@ -544,14 +559,12 @@ async fn set_upstreams(
     };
     match saved.await {
         Ok(_) => see_other(&format!("{}?notice=upstreams", urls::repository(&domain, &repository))),
-        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
         Err(err) => {
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let refused = Some((typed, err.message.clone()));
-            match render_repository(&req, &state, &s, &domain, &repository, refused, None, None).await {
-                Ok(markup) => html(status, markup),
-                Err(_) => failure(Some(&s.viewer), &err),
-            }
+            refused(&s, err, async |reason| {
+                let refused = Refused { upstreams: Some((typed, reason)), connection: None };
+                render_repository(&req, &state, &s, &domain, &repository, refused, None).await
+            })
+            .await
         }
     }
 }
@@ -562,13 +575,10 @@ async fn set_connection(
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
+    let s = match posted(&req, &state).await {
         Ok(s) => s,
-        Err(redirect) => return redirect,
+        Err(answer) => return answer,
     };
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
-    }
     let (domain, repository) = path.into_inner();
     let chosen = field(&form, "connection").to_owned();
     let saved = async {
@@ -596,14 +606,12 @@ async fn set_connection(
     };
     match saved.await {
         Ok(()) => see_other(&format!("{}?notice=connection", urls::repository(&domain, &repository))),
-        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
         Err(err) => {
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let error = Some(err.message.clone());
-            match render_repository(&req, &state, &s, &domain, &repository, None, error, None).await {
-                Ok(markup) => html(status, markup),
-                Err(_) => failure(Some(&s.viewer), &err),
-            }
+            refused(&s, err, async |reason| {
+                let refused = Refused { upstreams: None, connection: Some(reason) };
+                render_repository(&req, &state, &s, &domain, &repository, refused, None).await
+            })
+            .await
         }
     }
 }
@@ -707,7 +715,7 @@ async fn package_page(
         Err(redirect) => return redirect,
     };
     let (domain, repository) = path.into_inner();
-    let shown = async {
+    let page = async {
         let address = address_of(&domain, &repository, &query)?;
         let endpoint = Endpoint::ListPackageVersions {
             address: address.clone(),
@@ -728,10 +736,7 @@ async fn package_page(
         }
         Ok::<_, ServiceError>(pages::package(&s.viewer, &domain, &repository, &package, &versions, latest.as_deref()))
     };
-    match shown.await {
-        Ok(markup) => ok(markup),
-        Err(err) => failure(Some(&s.viewer), &err),
-    }
+    shown(&s, page.await)
 }
 
 async fn render_version(
@@ -763,10 +768,7 @@ async fn version_page(
         Err(redirect) => return redirect,
     };
     let (domain, repository) = path.into_inner();
-    match render_version(&state, &s, &domain, &repository, &query, None, notice(&query)).await {
-        Ok(markup) => ok(markup),
-        Err(err) => failure(Some(&s.viewer), &err),
-    }
+    shown(&s, render_version(&state, &s, &domain, &repository, &query, None, notice(&query)).await)
 }
 
 async fn set_status(
@@ -775,13 +777,10 @@ async fn set_status(
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
+    let s = match posted(&req, &state).await {
         Ok(s) => s,
-        Err(redirect) => return redirect,
+        Err(answer) => return answer,
     };
-    if let Err(refused) = same_origin(&req, &state) {
-        return refused;
-    }
     let (domain, repository) = path.into_inner();
     let changed = async {
         let address = address_of(&domain, &repository, &form)?;
@@ -809,13 +808,10 @@ async fn set_status(
             let url = urls::version(&domain, &repository, c.format, &c.namespace, &c.name, field(&form, "version"));
             see_other(&format!("{url}&notice=status"))
         }
-        Err(err) if err.kind == ErrorKind::Internal => failure(Some(&s.viewer), &err),
         Err(err) => {
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            match render_version(&state, &s, &domain, &repository, &form, Some(err.message.clone()), None).await {
-                Ok(markup) => html(status, markup),
-                Err(_) => failure(Some(&s.viewer), &err),
-            }
+            let again =
+                async |reason| render_version(&state, &s, &domain, &repository, &form, Some(reason), None).await;
+            refused(&s, err, again).await
         }
     }
 }
