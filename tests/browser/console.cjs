@@ -111,9 +111,13 @@ async function chain(browser) {
   // The chain, gateway first.
   await createRepository(page, 'npm-store', '', 'public:npmjs');
   await notice(page, 'The repository was created.');
-  await createRepository(page, 'team', '', '');
-  await createRepository(page, 'app', 'team\nnpm-store', '');
+  await createRepository(page, 'team', 'npm-store', '');
+  await createRepository(page, 'app', 'team', '');
   assert.equal(new URL(page.url()).pathname, '/ui/d/acme/r/app');
+
+  // Upstreams and a connection together are refused before anything is made.
+  await createRepository(page, 'mixed', 'team', 'public:npmjs');
+  await alert(page, 'not both');
 
   // A repository whose upstream does not exist is refused whole: nothing is made.
   await createRepository(page, 'broken', 'team, missing', '');
@@ -138,11 +142,11 @@ async function chain(browser) {
   assert.deepEqual(await graph.locator('.step-number').allTextContents(), ['1', '2', '3', '4']);
   assert.equal(await graph.locator('.node.gateway .name').textContent(), 'npm-store');
   assert.equal(await graph.locator('.connection .name').textContent(), 'public:npmjs');
-  assert.equal(await graph.locator('path.edge').count(), 2, 'app has two upstreams');
-  // Rows: app above team and npm-store, which share a row, team left of npm-store.
+  assert.equal(await graph.locator('path.edge').count(), 2, 'app reads team, which reads npm-store');
+  // Rows by distance: app, then team, then npm-store.
   const box = async (name) => graph.locator('.node', { hasText: name }).locator('rect').boundingBox();
   const [app, team, store] = [await box('app'), await box('team'), await box('npm-store')];
-  assert.ok(app.y < team.y && Math.abs(team.y - store.y) < 2 && team.x < store.x, `the layout follows the search order: ${JSON.stringify([app, team, store])}`);
+  assert.ok(app.y < team.y && team.y < store.y, `the layout follows the chain: ${JSON.stringify([app, team, store])}`);
   const order = await page.locator('ol.search-order li').allInnerTexts();
   assert.deepEqual(order.map((l) => l.split(/[\s—]/)[0]), ['app', 'team', 'npm-store', 'External']);
   const connect = await page.locator('details.connect').first().innerText();
@@ -170,7 +174,27 @@ async function chain(browser) {
   await accessible(page, 'a refused upstream list');
   await shot(page, 'upstreams-refused');
   await page.goto(`${BASE}/ui/d/acme/r/team`);
-  assert.equal(await page.getByLabel('Upstream repositories, in search order').inputValue(), '');
+  assert.equal(await page.getByLabel('Upstream repositories, in search order').inputValue(), 'npm-store');
+
+  // The connection form: refused on a repository with upstreams (nothing changes); on the
+  // gateway, removed and set again.
+  await page.getByLabel('Connection', { exact: true }).selectOption('public:npmjs');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await page.waitForLoadState();
+  await alert(page, 'both');
+  await page.goto(`${BASE}/ui/d/acme/r/team`);
+  assert.equal(await page.getByLabel('Connection', { exact: true }).inputValue(), '');
+  await page.goto(`${BASE}/ui/d/acme/r/npm-store`);
+  await page.getByLabel('Connection', { exact: true }).selectOption('');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await page.waitForLoadState();
+  await notice(page, 'The external connection was saved.');
+  assert.equal(await page.locator('svg.graph .connection').count(), 0);
+  await page.getByLabel('Connection', { exact: true }).selectOption('public:npmjs');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await page.waitForLoadState();
+  await notice(page, 'The external connection was saved.');
+  assert.equal(await page.locator('svg.graph .connection .name').textContent(), 'public:npmjs');
 
   await context.storageState({ path: STATE });
 }

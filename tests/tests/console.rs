@@ -6,11 +6,12 @@
 //!
 //! 1. `chain`: redirected to sign in; the first Tab reaches "Skip to content"; a wrong secret is
 //!    refused; signed in, the admin makes the domain `acme` (a bad name first: refused), the
-//!    gateway `npm-store` (`public:npmjs`, served by a fixture), `team`, then `app` reading
-//!    `team` and `npm-store`. `broken` (an upstream that does not exist) is refused and not made.
-//!    The graph of `app` numbers `app`, `team`, `npm-store` and `public:npmjs` 1 to 4 and lays them
-//!    out in that order; on a phone-sized screen nothing but the graph and tables scrolls
-//!    sideways; `team` reading `app` (a cycle) is refused and changes nothing.
+//!    gateway `npm-store` (`public:npmjs`, served by a fixture), `team` reading it, then `app`
+//!    reading `team`. `mixed` (upstreams and a connection) and `broken` (an upstream that does not
+//!    exist) are refused and not made. The graph of `app` numbers `app`, `team`, `npm-store` and
+//!    `public:npmjs` 1 to 4 and lays them out in that order; on a phone-sized screen nothing but
+//!    the graph and tables scrolls sideways; `team` reading `app` (a cycle) is refused and changes
+//!    nothing; so is a connection for `team`; the gateway's connection is removed and set again.
 //!    Checked after: the repositories and upstreams through the aws CLI; a form posted with
 //!    another site's `Origin` is refused; the session cookie is refused as a bearer token.
 //! 2. Then `npm publish` of `@acme/widget@1.0.0` (depending on `left-pad`) into `app`, and
@@ -20,6 +21,11 @@
 //!    dependency, the readme, the origin, the status and `npm install @acme/widget@1.0.0`; its
 //!    status is set to Unlisted. Checked after: the aws CLI reads `Unlisted`.
 //! 4. `sign-out`: signed out, the session saved before opens nothing.
+//!
+//! `sessions_and_permissions` (no browser, the console's HTTP as a browser sends it): a principal
+//! without a policy signs in but is refused every page and form of a domain it may not use, and
+//! changes nothing; rotating its key ends its session; a sign-in posted from another site (by
+//! `Origin` or `Sec-Fetch-Site`) sets no cookie; a token is no session.
 //!
 //! The screenshots go to a temporary folder; with `TRIBUTARY_UPDATE_SCREENSHOTS=1` to
 //! `docs/screenshots/` (those the README links to).
@@ -31,7 +37,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
 use tributary_tests::scenario::{run, server_with_upstream};
-use tributary_tests::{ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, Backend, TestServer, token_for, workspace_root};
+use tributary_tests::{
+    ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, TestServer, create_domain, create_repository,
+    token_for, upstreams_of, workspace_root,
+};
 
 /// What the browser script needs beside the server: `node_modules` with playwright-core and
 /// axe-core, and Chromium (`cargo xtask test` installs and names both).
@@ -151,8 +160,8 @@ async fn the_console_in_a_browser() {
     browser.phase("chain", &[]);
     let listed = server.aws(&["list-repositories-in-domain", "--domain", "acme"]).ok();
     assert_eq!(names(&listed, "repositories", "name"), ["app", "npm-store", "team"], "`broken` was not made");
-    assert_eq!(upstreams(&server, "app"), ["team", "npm-store"]);
-    assert_eq!(upstreams(&server, "team"), Vec::<String>::new(), "the refused cycle changed nothing");
+    assert_eq!(upstreams(&server, "app"), ["team"]);
+    assert_eq!(upstreams(&server, "team"), ["npm-store"], "the refused cycle changed nothing");
     let gateway = server.aws(&["describe-repository", "--domain", "acme", "--repository", "npm-store"]).ok();
     assert_eq!(gateway["repository"]["externalConnections"][0]["externalConnectionName"], "public:npmjs");
 
@@ -224,4 +233,124 @@ async fn the_console_in_a_browser() {
         .await
         .expect("answered");
     assert_eq!(stale.url().path(), "/ui/sign-in", "the revoked session is sent to sign in");
+}
+
+/// A client that, like a browser, keeps no cookie of its own and does not follow redirects.
+fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client builds")
+}
+
+/// Signs in with `key` and `secret` from the console's own page; the session cookie.
+async fn sign_in(server: &TestServer, key: &str, secret: &str) -> String {
+    let response = browser_like()
+        .post(format!("{}/ui/sign-in", server.url()))
+        .header("Origin", server.url())
+        .form(&[("access_key_id", key), ("secret_access_key", secret)])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 303, "signed in");
+    let cookie = response.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/ui"),
+        "{cookie}"
+    );
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// `method path` with `cookie` (and a same-origin `Origin` on a POST, as a browser sends), with
+/// `form`: the status and where it sends.
+async fn visit(server: &TestServer, cookie: &str, method: &str, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let url = format!("{}{path}", server.url());
+    let request = match method {
+        "POST" => browser_like().post(url).header("Origin", server.url()).form(form),
+        _ => browser_like().get(url),
+    };
+    let response = request.header("Cookie", cookie).send().await.expect("answered");
+    let location = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    (response.status().as_u16(), location)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_and_permissions() {
+    let server = TestServer::start_with(Backend::Sqlite, AdminKeys::Fixed);
+    let sdk = server.sdk_client();
+    create_domain(&sdk, "acme").await;
+    create_repository(&sdk, "acme", "team", &[]).await;
+    create_repository(&sdk, "acme", "app", &["team"]).await;
+
+    // A principal without any policy.
+    let created = server
+        .signed("POST", "/v1/principal", br#"{"name": "reader", "admin": false}"#, std::time::SystemTime::now(), false)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(created.status(), 200);
+    let created: Value = created.json().await.expect("JSON");
+    let key = created["principal"]["accessKeyId"].as_str().expect("a key id").to_owned();
+    let secret = created["secretAccessKey"].as_str().expect("a secret").to_owned();
+    let reader = sign_in(&server, &key, &secret).await;
+
+    // Signed in, it may read nothing of `acme` and change nothing.
+    assert_eq!(visit(&server, &reader, "GET", "/ui/", &[]).await.0, 200, "the domains page (empty for it)");
+    for path in ["/ui/d/acme", "/ui/d/acme/r/app", "/ui/d/acme/r/app/packages"] {
+        assert_eq!(visit(&server, &reader, "GET", path, &[]).await.0, 403, "GET {path}");
+    }
+    let forms: [(&str, &[(&str, &str)]); 5] = [
+        ("/ui/domains", &[("name", "other")]),
+        ("/ui/d/acme/repositories", &[("name", "made"), ("upstreams", ""), ("connection", "")]),
+        ("/ui/d/acme/r/app/upstreams", &[("upstreams", "")]),
+        ("/ui/d/acme/r/team/connection", &[("connection", "public:npmjs")]),
+        (
+            "/ui/d/acme/r/app/version/status",
+            &[("format", "npm"), ("namespace", ""), ("name", "x"), ("version", "1.0.0"), ("status", "Archived")],
+        ),
+    ];
+    for (path, form) in forms {
+        assert_eq!(visit(&server, &reader, "POST", path, form).await.0, 403, "POST {path}");
+    }
+    let listed = server.aws(&["list-repositories-in-domain", "--domain", "acme"]).ok();
+    assert_eq!(names(&listed, "repositories", "name"), ["app", "team"], "nothing was made");
+    assert_eq!(upstreams_of(&sdk, "acme", "app").await, ["team"], "nothing was changed");
+    let domains = server.aws(&["list-domains"]).ok();
+    assert_eq!(names(&domains, "domains", "name"), ["acme"]);
+    let team = server.aws(&["describe-repository", "--domain", "acme", "--repository", "team"]).ok();
+    assert!(team["repository"]["externalConnections"].as_array().is_none_or(Vec::is_empty), "{team}");
+
+    // Rotating its key ends its session.
+    let rotated = server
+        .signed("POST", "/v1/principal/access-key?name=reader", b"", std::time::SystemTime::now(), false)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(rotated.status(), 200);
+    assert_eq!(visit(&server, &reader, "GET", "/ui/", &[]).await, (303, "/ui/sign-in".to_owned()));
+
+    // A sign-in posted from another site sets no cookie: by `Origin`, and by `Sec-Fetch-Site`
+    // without one.
+    let credentials = [("access_key_id", ADMIN_ACCESS_KEY_ID), ("secret_access_key", ADMIN_SECRET_ACCESS_KEY)];
+    let forged = [("Origin", "https://attacker.example"), ("Sec-Fetch-Site", "cross-site")];
+    for (header, value) in forged {
+        let response = browser_like()
+            .post(format!("{}/ui/sign-in", server.url()))
+            .header(header, value)
+            .form(&credentials)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 403, "{header}: {value}");
+        assert!(response.headers().get("set-cookie").is_none(), "{header}: {value}");
+    }
+
+    // A token is no session.
+    let token = token_for(&sdk, "acme").await;
+    let as_cookie = format!("tributary_console={token}");
+    assert_eq!(visit(&server, &as_cookie, "GET", "/ui/d/acme", &[]).await, (303, "/ui/sign-in".to_owned()));
+    // The admin's own session opens the same page.
+    let admin = sign_in(&server, ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY).await;
+    assert_eq!(visit(&server, &admin, "GET", "/ui/d/acme", &[]).await.0, 200);
 }

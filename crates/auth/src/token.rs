@@ -53,6 +53,10 @@ pub struct TokenClaims {
     /// cookie, never accepted as a bearer token; `domain` is then empty.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub console: bool,
+    /// For a console session: the access key it was signed in with (the session ends when the
+    /// principal's key changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
 }
 
 /// Issues and verifies authorization tokens with one HS256 key.
@@ -91,7 +95,7 @@ impl TokenSigner {
             seconds if (MIN_TOKEN_SECONDS..=MAX_TOKEN_SECONDS).contains(&seconds) => seconds,
             seconds => return Err(AuthError::InvalidTokenDuration(seconds)),
         };
-        self.sign(principal_id, domain, owner, seconds, now, None, false, false)
+        self.sign(principal_id, domain, owner, seconds, now, None, false)
     }
 
     /// [`TokenSigner::issue`], for a token that only reads when `read_only`.
@@ -109,7 +113,7 @@ impl TokenSigner {
             return Ok((token, expiration));
         }
         let seconds = u64::try_from((expiration - now).num_seconds()).unwrap_or(DEFAULT_TOKEN_SECONDS);
-        self.sign(principal_id, domain, owner, seconds, now, None, true, false)
+        self.sign(principal_id, domain, owner, seconds, now, None, true)
     }
 
     /// Issues a token for the trusted publisher `publisher` of `domain`, opening `repositories`
@@ -124,17 +128,33 @@ impl TokenSigner {
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let scope = Some((publisher, repositories));
-        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope, false, false)
+        self.sign(&format!("trusted-publisher/{publisher}"), domain, owner, seconds, now, scope, false)
     }
 
-    /// Issues a web console session of `principal_id`, valid from `now` for `seconds`.
+    /// Issues a web console session of `principal_id`, signed in with `access_key_id`, valid
+    /// from `now` for `seconds`.
     pub fn issue_console_session(
         &self,
         principal_id: &str,
+        access_key_id: &str,
         seconds: u64,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
-        self.sign(principal_id, "", "", seconds, now, None, false, true)
+        let expiration = now + lifetime(seconds)?;
+        let claims = TokenClaims {
+            sub: principal_id.to_owned(),
+            domain: String::new(),
+            owner: String::new(),
+            iat: now.timestamp(),
+            exp: expiration.timestamp(),
+            jti: new_jti(),
+            publisher: None,
+            repositories: None,
+            read_only: false,
+            console: true,
+            access_key_id: Some(access_key_id.to_owned()),
+        };
+        Ok((self.encode(&claims)?, expiration))
     }
 
     #[expect(clippy::too_many_arguments, reason = "every claim a token may carry")]
@@ -147,28 +167,28 @@ impl TokenSigner {
         now: DateTime<Utc>,
         publisher: Option<(&str, &[String])>,
         read_only: bool,
-        console: bool,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
-        let lifetime =
-            TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?);
-        let expiration = now + lifetime;
-        let mut jti = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut jti);
+        let expiration = now + lifetime(seconds)?;
         let claims = TokenClaims {
             sub: principal_id.to_owned(),
             domain: domain.to_owned(),
             owner: owner.to_owned(),
             iat: now.timestamp(),
             exp: expiration.timestamp(),
-            jti: hex::encode(jti),
+            jti: new_jti(),
             publisher: publisher.map(|(name, _)| name.to_owned()),
             repositories: publisher.map(|(_, repositories)| repositories.to_vec()),
             read_only,
-            console,
+            console: false,
+            access_key_id: None,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|error| AuthError::TokenEncoding(error.to_string()))?;
-        Ok((token, expiration))
+        Ok((self.encode(&claims)?, expiration))
+    }
+
+    /// `claims`, signed.
+    fn encode(&self, claims: &TokenClaims) -> Result<String, AuthError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|error| AuthError::TokenEncoding(error.to_string()))
     }
 
     /// Verifies a token issued by [`TokenSigner::issue`] with the same key: the algorithm must be HS256,
@@ -187,6 +207,18 @@ impl TokenSigner {
         check_lifetime(&claims, now)?;
         Ok(claims)
     }
+}
+
+/// `seconds` as a lifetime.
+fn lifetime(seconds: u64) -> Result<TimeDelta, AuthError> {
+    Ok(TimeDelta::seconds(i64::try_from(seconds).map_err(|_| AuthError::InvalidTokenDuration(seconds))?))
+}
+
+/// A new token id: 128 random bits, hex.
+fn new_jti() -> String {
+    let mut jti = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut jti);
+    hex::encode(jti)
 }
 
 /// Whether a token with `claims`, its signature checked before, is valid at `now`: at most

@@ -71,11 +71,17 @@ pub(crate) fn page(
     }
 }
 
-/// An error shown in a form, read out when it appears.
-pub(crate) fn form_error(error: Option<&str>) -> Markup {
+/// An error shown in a form, read out when it appears; `id` is what the field in error names in
+/// its `aria-describedby`.
+pub(crate) fn form_error(id: &str, error: Option<&str>) -> Markup {
     html! {
         @if let Some(error) = error {
-            p.error role="alert" { (error) }
+            p.error #(id) role="alert" { (error) }
         }
     }
+}
+
+/// The `aria-describedby` of a field: its help, and the form's error when there is one.
+pub(crate) fn described_by(help: &str, error_id: &str, error: Option<&str>) -> String {
+    if error.is_some() { format!("{error_id} {help}") } else { help.to_owned() }
 }

@@ -7,7 +7,7 @@ use tributary_model::records::{Domain, PackageRecord, Repository, VersionRecord}
 use tributary_model::{OriginType, PackageFormat, VersionStatus};
 
 pub use crate::layout::Viewer;
-use crate::layout::{form_error, page};
+use crate::layout::{described_by, form_error, page};
 use crate::{graph, install, urls};
 
 /// The most upstream repositories a repository may have.
@@ -55,12 +55,13 @@ pub fn sign_in(error: Option<&str>, access_key_id: &str) -> Markup {
         p { "Sign in with an access key: its id and its secret. The server printed the administrator's on its first start; "
             code { "tributary principal create" } " makes keys for others." }
         form.stack method="post" action=(urls::SIGN_IN) {
-            (form_error(error))
+            (form_error("sign-in-error", error))
             label for="access-key-id" { "Access key id" }
             input #access-key-id type="text" name="access_key_id" value=(access_key_id) required
                 autocomplete="username" autocapitalize="off" spellcheck="false";
             label for="secret-access-key" { "Secret access key" }
-            input #secret-access-key type="password" name="secret_access_key" required autocomplete="current-password";
+            input #secret-access-key type="password" name="secret_access_key" required autocomplete="current-password"
+                autofocus[error.is_some()] aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "sign-in-error")];
             button type="submit" { "Sign in" }
         }
     };
@@ -77,25 +78,33 @@ pub fn error(viewer: Option<&Viewer>, title: &str, message: &str) -> Markup {
     page(title, viewer, &[("Domains", urls::HOME.to_owned())], None, body)
 }
 
-/// The domains the viewer may see; for an administrator, the form that makes one (with what was
-/// typed and why it was refused, when it was).
-pub fn domains(viewer: &Viewer, domains: &[Domain], typed: &str, error: Option<&str>) -> Markup {
+/// The domains the viewer may see (`None`: it may not list them); for an administrator, the
+/// form that makes one (with what was typed and why it was refused, when it was).
+pub fn domains(viewer: &Viewer, domains: Option<&[Domain]>, typed: &str, error: Option<&str>) -> Markup {
     let body = html! {
         h1 { "Domains" }
-        @if domains.is_empty() {
-            p { "No domain yet. An administrator makes one with " code { "tributary domain create NAME" } "." }
-        } @else {
-            div.table-wrap {
-                table {
-                    caption.visually-hidden { "Domains" }
-                    thead { tr { th scope="col" { "Domain" } th scope="col" { "Repositories" } th scope="col" { "Owner" } th scope="col" { "Created" } } }
-                    tbody {
-                        @for d in domains {
-                            tr {
-                                th scope="row" { a href=(urls::domain(&d.name)) { (d.name) } }
-                                td { (d.repository_count) }
-                                td { (d.owner) }
-                                td { (when(d.created_at)) }
+        @match domains {
+            None => {
+                p { "You may not list the domains. Open a domain or repository by its address, "
+                    code { "/ui/d/DOMAIN" } " or " code { "/ui/d/DOMAIN/r/REPOSITORY" } ", or ask an administrator for "
+                    code { "codeartifact:ListDomains" } "." }
+            }
+            Some([]) => {
+                p { "No domain yet. An administrator makes one with " code { "tributary domain create NAME" } "." }
+            }
+            Some(domains) => {
+                div.table-wrap {
+                    table {
+                        caption.visually-hidden { "Domains" }
+                        thead { tr { th scope="col" { "Domain" } th scope="col" { "Repositories" } th scope="col" { "Owner" } th scope="col" { "Created" } } }
+                        tbody {
+                            @for d in domains {
+                                tr {
+                                    th scope="row" { a href=(urls::domain(&d.name)) { (d.name) } }
+                                    td { (d.repository_count) }
+                                    td { (d.owner) }
+                                    td { (when(d.created_at)) }
+                                }
                             }
                         }
                     }
@@ -106,10 +115,12 @@ pub fn domains(viewer: &Viewer, domains: &[Domain], typed: &str, error: Option<&
             section aria-labelledby="create-domain-heading" {
                 h2 #create-domain-heading { "Create a domain" }
                 form.stack method="post" action=(urls::CREATE_DOMAIN) {
-                    (form_error(error))
+                    (form_error("domain-error", error))
                     label for="domain-name" { "Name" }
                     input #domain-name type="text" name="name" value=(typed) required maxlength="50"
-                        aria-describedby="domain-name-help" autocapitalize="off" spellcheck="false";
+                        aria-describedby=(described_by("domain-name-help", "domain-error", error))
+                        autofocus[error.is_some()] aria-invalid=[error.map(|_| "true")]
+                        autocapitalize="off" spellcheck="false";
                     p.help #domain-name-help { "2 to 50 characters: lowercase letters, digits and " code { "-" } ", starting with a letter and ending with a letter or digit. A domain holds repositories and stores each package file once for all of them." }
                     button type="submit" { "Create domain" }
                 }
@@ -199,10 +210,11 @@ pub fn domain(
         section aria-labelledby="create-heading" {
             h2 #create-heading { "Create a repository" }
             form.stack method="post" action=(urls::create_repository(&domain.name)) {
-                (form_error(form.error.as_deref()))
+                (form_error("repository-error", form.error.as_deref()))
                 label for="repository-name" { "Name" }
                 input #repository-name type="text" name="name" value=(form.name) required maxlength="100"
-                    aria-describedby="name-help" autocapitalize="off" spellcheck="false";
+                    aria-describedby=(described_by("name-help", "repository-error", form.error.as_deref()))
+                    autofocus[form.error.is_some()] autocapitalize="off" spellcheck="false";
                 p.help #name-help { "2 to 100 characters: letters, digits, " code { "." } ", " code { "-" } " and " code { "_" } ", starting with a letter or digit." }
                 label for="repository-description" { "Description (optional)" }
                 input #repository-description type="text" name="description" value=(form.description) maxlength="1000";
@@ -295,9 +307,11 @@ pub fn repository(viewer: &Viewer, p: &RepositoryPage<'_>) -> Markup {
         section aria-labelledby="upstreams-heading" {
             h2 #upstreams-heading { "Edit upstreams" }
             form.stack method="post" action=(urls::upstreams(domain, name)) {
-                (form_error(p.upstreams_error.as_deref()))
+                (form_error("upstreams-error", p.upstreams_error.as_deref()))
                 label for="upstreams" { "Upstream repositories, in search order" }
-                textarea #upstreams name="upstreams" rows="4" aria-describedby="edit-upstreams-help" { (p.upstreams_text) }
+                textarea #upstreams name="upstreams" rows="4"
+                    aria-describedby=(described_by("edit-upstreams-help", "upstreams-error", p.upstreams_error.as_deref()))
+                    autofocus[p.upstreams_error.is_some()] aria-invalid=[p.upstreams_error.as_ref().map(|_| "true")] { (p.upstreams_text) }
                 div.help #edit-upstreams-help {
                     p { "One per line or separated by commas. The order is the search order: put the repository you trust most first." }
                     ul {
@@ -313,7 +327,7 @@ pub fn repository(viewer: &Viewer, p: &RepositoryPage<'_>) -> Markup {
         section aria-labelledby="connection-heading" {
             h2 #connection-heading { "External connection" }
             form.stack method="post" action=(urls::connection(domain, name)) {
-                (form_error(p.connection_error.as_deref()))
+                (form_error("connection-error", p.connection_error.as_deref()))
                 label for="connection" { "Connection" }
                 (connection_select("connection", p.choices, r.external_connection.as_deref().unwrap_or("")))
                 p.help { "A repository has at most one. Choose None to remove it: what it already fetched stays." }
@@ -581,7 +595,7 @@ pub fn version(viewer: &Viewer, p: &VersionPage<'_>) -> Markup {
             h2 #status-heading { "Status" }
             @if SETTABLE.contains(&v.status) {
                 form.stack method="post" action=(urls::version_status(domain, repository)) {
-                    (form_error(p.error.as_deref()))
+                    (form_error("status-error", p.error.as_deref()))
                     input type="hidden" name="format" value=(c.format);
                     input type="hidden" name="namespace" value=(c.namespace);
                     input type="hidden" name="name" value=(c.name);

@@ -1,8 +1,9 @@
 //! The web console's sessions (docs/ARCHITECTURE.md, "The web console"): a person signs in with
 //! an access key id and its secret and gets a session token, which the console keeps in a cookie.
 //! A session acts as the principal's access keys would (it may change what a policy lets that
-//! principal change), lasts [`CONSOLE_SESSION_SECONDS`], and is recorded so that signing out
-//! revokes it on every replica, as a revoked token is.
+//! principal change), lasts [`CONSOLE_SESSION_SECONDS`] or until the principal's access key is
+//! rotated, and is recorded so that signing out revokes it on every replica, as a revoked token
+//! is.
 
 use chrono::{DateTime, Utc};
 use tributary_model::{ErrorKind, ServiceError};
@@ -35,7 +36,7 @@ impl Service {
         }
         let (session, expires_at) = self
             .tokens
-            .issue_console_session(&principal.id, CONSOLE_SESSION_SECONDS, now)
+            .issue_console_session(&principal.id, &principal.access_key_id, CONSOLE_SESSION_SECONDS, now)
             .map_err(|e| ServiceError::internal(e.to_string()))?;
         let claims = self.tokens.verify(&session, now).map_err(|e| ServiceError::internal(e.to_string()))?;
         self.store.record_console_session(&claims.jti, &principal.id, now, expires_at).await?;
@@ -50,6 +51,10 @@ impl Service {
             return Err(expired());
         }
         let principal = self.principal_by_id(&claims.sub).await?.ok_or_else(expired)?;
+        // A key rotated since the sign-in ends the session.
+        if claims.access_key_id.as_deref() != Some(principal.access_key_id.as_str()) {
+            return Err(expired());
+        }
         Ok(Caller::of_principal(&principal, None))
     }
 

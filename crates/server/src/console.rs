@@ -166,18 +166,33 @@ async fn refused(
     }
 }
 
-/// A form posted from another site is refused (the cookie is `SameSite=Strict` too).
+/// A form posted from another site is refused (the cookie is `SameSite=Strict` too): its
+/// `Origin` must be the server's (as configured, or as this request reached it); without an
+/// `Origin`, `Sec-Fetch-Site` must not say another site. A request with neither (not a browser's)
+/// passes: it carries the cookie only if its sender holds it.
 fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), ServiceError> {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
-    let ours = crate::control::public_url(req, state);
+    let refused = || ServiceError::new(ErrorKind::AccessDenied, "this form was posted from another site");
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = header("origin") else {
+        return match header("sec-fetch-site") {
+            Some("cross-site" | "same-site") => Err(refused()),
+            _ => Ok(()),
+        };
+    };
+    let origin_of = |url: &str| url::Url::parse(url).ok().map(|u| u.origin().ascii_serialization());
     let info = req.connection_info();
-    let this_host = format!("{}://{}", info.scheme(), info.host());
-    if origin == ours || origin == this_host {
-        Ok(())
-    } else {
-        Err(ServiceError::new(ErrorKind::AccessDenied, "this form was posted from another site"))
+    let ours = [
+        origin_of(&crate::control::public_url(req, state)),
+        origin_of(&format!("{}://{}", info.scheme(), info.host())),
+    ];
+    match origin_of(origin) {
+        Some(origin) if ours.iter().flatten().any(|o| *o == origin) => Ok(()),
+        _ => Err(refused()),
     }
 }
+
+/// How many pages a console page reads of a list at most (of 1,000 items each).
+const MAX_PAGES: usize = 10;
 
 /// Checks `endpoint` as the control plane would: the same permissions, the same policies.
 async fn allowed(state: &AppState, caller: &Caller, endpoint: &Endpoint) -> Result<(), ServiceError> {
@@ -250,21 +265,27 @@ async fn create_domain(
 
 /// The domains page, with `typed` and `error` in its "create a domain" form.
 async fn render_home(state: &AppState, s: &Session, typed: &str, error: Option<&str>) -> Result<Markup, ServiceError> {
+    // A principal refused ListDomains still lands here after signing in: the page says so.
+    if let Err(err) = allowed(state, &s.caller, &Endpoint::ListDomains { max_results: None, next_token: None }).await {
+        return match err.kind {
+            ErrorKind::AccessDenied => Ok(pages::domains(&s.viewer, None, typed, error)),
+            _ => Err(err),
+        };
+    }
     let listed = async {
-        allowed(state, &s.caller, &Endpoint::ListDomains { max_results: None, next_token: None }).await?;
         let mut domains = Vec::new();
         let mut next = None;
-        loop {
+        for _ in 0..MAX_PAGES {
             let page = state.service.list_domains(&s.caller, Some(1000), next.as_deref()).await?;
             domains.extend(page.items);
-            match page.next_token {
-                Some(token) if domains.len() < 10_000 => next = Some(token),
-                _ => break,
+            next = page.next_token;
+            if next.is_none() {
+                break;
             }
         }
         Ok::<_, ServiceError>(domains)
     };
-    Ok(pages::domains(&s.viewer, &listed.await?, typed, error))
+    Ok(pages::domains(&s.viewer, Some(&listed.await?), typed, error))
 }
 
 async fn sign_in_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -287,13 +308,16 @@ async fn sign_in(
     match state.service.console_sign_in(key, secret, Utc::now()).await {
         Ok((token, expires)) => {
             let max_age = (expires - Utc::now()).num_seconds().max(0);
-            let secure = if req.connection_info().scheme() == "https" { "; Secure" } else { "" };
+            let https = req.connection_info().scheme() == "https"
+                || crate::control::public_url(&req, &state).starts_with("https:");
+            let secure = if https { "; Secure" } else { "" };
             let cookie = format!("{COOKIE}={token}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, urls::HOME))
                 .insert_header((header::SET_COOKIE, cookie))
                 .finish()
         }
+        Err(err) if err.kind == ErrorKind::Internal => failure(None, &err),
         Err(err) => {
             let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
             html(status, pages::sign_in(Some(&err.message), key))
@@ -319,14 +343,25 @@ async fn sign_out(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 /// The connections a repository of `domain` may be associated with: the public ones and the
 /// domain's own (those only when the caller may list them).
 async fn connection_choices(state: &AppState, caller: &Caller, domain: &DomainName) -> Vec<pages::ConnectionChoice> {
+    connection_list(state, caller, domain).await.0
+}
+
+/// [`connection_choices`], and whether they are all the domain's (the caller may list its own).
+async fn connection_list(
+    state: &AppState,
+    caller: &Caller,
+    domain: &DomainName,
+) -> (Vec<pages::ConnectionChoice>, bool) {
     let mut choices: Vec<pages::ConnectionChoice> = KNOWN_EXTERNAL_CONNECTIONS
         .iter()
         .map(|c| pages::ConnectionChoice { name: c.name.to_owned(), format: c.format })
         .collect();
-    if let Ok(custom) = state.service.external_connections(caller, domain).await {
+    let custom = state.service.external_connections(caller, domain).await;
+    let complete = custom.is_ok();
+    if let Ok(custom) = custom {
         choices.extend(custom.into_iter().map(|c| pages::ConnectionChoice { name: c.name, format: c.format }));
     }
-    choices
+    (choices, complete)
 }
 
 /// The domain page, with `form` in its "create a repository" form.
@@ -351,21 +386,24 @@ async fn render_domain(
     allowed(state, &s.caller, &listing).await?;
     let mut repositories = Vec::new();
     let mut next = None;
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = state
             .service
             .list_repositories(&s.caller, Some(&name), None, None, None, Some(1000), next.as_deref())
             .await?;
         repositories.extend(page.items);
-        match page.next_token {
-            Some(token) if repositories.len() < 10_000 => next = Some(token),
-            _ => break,
+        next = page.next_token;
+        if next.is_none() {
+            break;
         }
     }
-    // A listing leaves the upstreams out; the domain's graph has them.
+    // A listing leaves the upstreams out; the domain's graph has them, shown where the caller may
+    // describe the repository.
     let links = state.service.domain_links(&s.caller, &name).await?;
     for repository in &mut repositories {
-        if let Some((upstreams, _)) = links.get(&repository.name) {
+        let Some((upstreams, _)) = links.get(&repository.name) else { continue };
+        let Ok(repo) = repo_ref(&found.name, &repository.name) else { continue };
+        if allowed(state, &s.caller, &Endpoint::DescribeRepository { repo }).await.is_ok() {
             repository.upstreams.clone_from(upstreams);
         }
     }
@@ -420,18 +458,30 @@ async fn create_repository(
             let connect =
                 Endpoint::AssociateExternalConnection { repo: repo.clone(), connection: typed.connection.clone() };
             allowed(&state, &s.caller, &connect).await?;
-            let known = connection_choices(&state, &s.caller, &repo.domain).await;
-            if !known.iter().any(|c| c.name == typed.connection) {
+            let (known, complete) = connection_list(&state, &s.caller, &repo.domain).await;
+            if complete && !known.iter().any(|c| c.name == typed.connection) {
                 return Err(ServiceError::validation(format!(
                     "there is no external connection `{}`",
                     typed.connection
                 )));
             }
+            if !upstreams.is_empty() {
+                return Err(ServiceError::new(
+                    ErrorKind::Conflict,
+                    "a repository has upstream repositories or an external connection, not both: make a gateway with the connection, then name it as an upstream",
+                ));
+            }
         }
         let new = NewRepository { description, upstreams, tags: Vec::new() };
         state.service.create_repository(&s.caller, &repo, new).await?;
-        if !typed.connection.is_empty() {
-            state.service.associate_external_connection(&s.caller, &repo, &typed.connection).await?;
+        if !typed.connection.is_empty()
+            && let Err(err) = state.service.associate_external_connection(&s.caller, &repo, &typed.connection).await
+        {
+            // One form, one change: the repository just made goes again.
+            if let Err(undo) = state.service.delete_repository(&s.caller, &repo).await {
+                tracing::warn!(error = %undo.message, "cannot delete the repository whose connection was refused");
+            }
+            return Err(err);
         }
         Ok::<_, ServiceError>(repo)
     };
@@ -583,6 +633,7 @@ async fn set_connection(
     let chosen = field(&form, "connection").to_owned();
     let saved = async {
         let repo = repo_ref(&domain, &repository)?;
+        allowed(&state, &s.caller, &Endpoint::DescribeRepository { repo: repo.clone() }).await?;
         let found = state.service.describe_repository(&s.caller, &repo).await?;
         let current = found.external_connection.unwrap_or_default();
         if current == chosen {
@@ -599,8 +650,16 @@ async fn set_connection(
         if !current.is_empty() {
             state.service.disassociate_external_connection(&s.caller, &repo, &current).await?;
         }
-        if !chosen.is_empty() {
-            state.service.associate_external_connection(&s.caller, &repo, &chosen).await?;
+        if !chosen.is_empty()
+            && let Err(err) = state.service.associate_external_connection(&s.caller, &repo, &chosen).await
+        {
+            // One form, one change: the connection removed a moment ago comes back.
+            if !current.is_empty()
+                && let Err(undo) = state.service.associate_external_connection(&s.caller, &repo, &current).await
+            {
+                tracing::warn!(error = %undo.message, "cannot associate the previous connection again");
+            }
+            return Err(err);
         }
         Ok::<_, ServiceError>(())
     };
@@ -665,11 +724,16 @@ async fn packages_page(
                 max_results: Some(1),
                 next_token: None,
             };
+            let filtered = search.status.is_some() || search.origin.is_some();
             if allowed(&state, &s.caller, &versions).await.is_err() {
+                // Listed without its versions, unless a filter needs them.
+                if !filtered {
+                    rows.push(pages::PackageRow { package, latest: None });
+                }
                 continue;
             }
             let list = state.service.list_package_versions(&s.caller, &address, &version_filter, Some(1), None).await?;
-            if (search.status.is_some() || search.origin.is_some()) && list.page.items.is_empty() {
+            if filtered && list.page.items.is_empty() {
                 continue;
             }
             rows.push(pages::PackageRow { package, latest: list.default_display_version });
@@ -729,7 +793,8 @@ async fn package_page(
         let (package, latest) = (first.package, first.default_display_version);
         let mut versions = first.page.items;
         let mut next = first.page.next_token;
-        while let Some(token) = next.take().filter(|_| versions.len() < 10_000) {
+        for _ in 1..MAX_PAGES {
+            let Some(token) = next.take() else { break };
             let list = state.service.list_package_versions(&s.caller, &address, &all, Some(1000), Some(&token)).await?;
             versions.extend(list.page.items);
             next = list.page.next_token;
@@ -750,8 +815,21 @@ async fn render_version(
 ) -> Result<Markup, ServiceError> {
     let address = address_of(domain, repository, fields)?;
     let version = field(fields, "version").to_owned();
-    let endpoint = Endpoint::DescribePackageVersion { address: address.clone(), version: version.clone() };
-    allowed(state, &s.caller, &endpoint).await?;
+    // The page shows what these four read on the control plane.
+    let reads = [
+        Endpoint::DescribePackageVersion { address: address.clone(), version: version.clone() },
+        Endpoint::ListPackageVersionAssets {
+            address: address.clone(),
+            version: version.clone(),
+            max_results: None,
+            next_token: None,
+        },
+        Endpoint::GetPackageVersionReadme { address: address.clone(), version: version.clone() },
+        Endpoint::ListPackageVersionDependencies { address: address.clone(), version: version.clone() },
+    ];
+    for endpoint in &reads {
+        allowed(state, &s.caller, endpoint).await?;
+    }
     let (package, record) = state.service.describe_package_version(&s.caller, &address, &version).await?;
     let page = pages::VersionPage { domain, repository, package: &package, version: &record, notice, error };
     Ok(pages::version(&s.viewer, &page))

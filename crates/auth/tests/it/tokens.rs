@@ -103,6 +103,7 @@ fn only_hs256_is_accepted() {
         repositories: None,
         read_only: false,
         console: false,
+        access_key_id: None,
     };
     let hs512 =
         jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(KEY)).expect("encoded");
