@@ -4,7 +4,7 @@
 //! not post twice); a refused form is shown again with what was typed and why.
 //!
 //! The session is a token in an `HttpOnly`, `SameSite=Strict` cookie scoped to `/ui`; a form
-//! posted from another site (its `Origin` differs) is refused.
+//! posted from another site (by its `Origin`, else its `Sec-Fetch-Site`) is refused.
 
 use std::collections::HashMap;
 
