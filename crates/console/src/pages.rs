@@ -700,6 +700,65 @@ mod tests {
         assert_eq!(bytes(5 * 1024 * 1024 + 1), "5.0 MiB");
     }
 
+    fn viewer() -> Viewer {
+        Viewer { name: "dev".to_owned(), is_admin: false }
+    }
+
+    fn repository_record() -> Repository {
+        Repository {
+            id: "r1".to_owned(),
+            domain_name: "acme".to_owned(),
+            domain_owner: "000000000000".to_owned(),
+            name: "app".to_owned(),
+            description: None,
+            upstreams: vec!["team".to_owned()],
+            external_connection: None,
+            tags: Vec::new(),
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_refused_upstream_list_is_shown_again_with_the_reason_on_the_field() {
+        let repository = repository_record();
+        let page = RepositoryPage {
+            repository: &repository,
+            search: &[],
+            base_url: "http://127.0.0.1:8080",
+            upstreams_text: "team\napp".to_owned(),
+            upstreams_error: Some("the upstreams of `team` would make a cycle".to_owned()),
+            choices: &[],
+            connection_error: None,
+            notice: None,
+        };
+        let html = super::repository(&viewer(), &page).into_string();
+        assert!(
+            html.contains(
+                r#"<p class="error" id="upstreams-error" role="alert">the upstreams of `team` would make a cycle</p>"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"aria-describedby="upstreams-error edit-upstreams-help" autofocus aria-invalid="true">team"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("team\napp</textarea>"), "what was typed is kept: {html}");
+        // Nothing else is in error.
+        assert_eq!(html.matches("role=\"alert\"").count(), 1);
+    }
+
+    #[test]
+    fn a_principal_that_may_not_list_domains_is_told_so() {
+        let html = domains(&viewer(), None, "", None).into_string();
+        assert!(html.contains("You may not list the domains"), "{html}");
+        assert!(!html.contains("No domain yet"), "{html}");
+        assert!(!html.contains("Create a domain"), "not an administrator: {html}");
+        let html = domains(&viewer(), Some(&[]), "", None).into_string();
+        assert!(html.contains("No domain yet"), "{html}");
+    }
+
     #[test]
     fn what_a_person_typed_is_escaped() {
         let page = sign_in(Some("<script>alert(1)</script>"), "\"><img src=x>").into_string();
