@@ -132,7 +132,8 @@ pub fn connect(repo: &Repository<'_>) -> Vec<(PackageFormat, Vec<Snippet>)> {
             "tributary login --tool {tool} --domain {} --repository {} --endpoint-url {}",
             repo.domain,
             repo.repository,
-            repo.base.trim_end_matches('/')
+            // The base comes from configuration or the request's Host: quoted when it must be.
+            shell_word(repo.base.trim_end_matches('/'))
         )
     };
     let with_url = |tool: &str, then: &str| format!("{}\n{then}", login(tool));
@@ -224,6 +225,22 @@ mod tests {
         assert_eq!(maven[2].text, "mvn dependency:get -Dartifact=com.acme:widget:1.0");
         let generic = install_version(PackageFormat::Generic, "tools", "cli", "1.0", "d", "r");
         assert!(generic[0].text.ends_with("--package-version 1.0 --namespace tools"), "{}", generic[0].text);
+    }
+
+    #[test]
+    fn the_server_address_is_quoted_when_it_must_be() {
+        let plain = Repository { base: "http://127.0.0.1:8080/", domain: "acme", repository: "app" };
+        let npm = &connect(&plain)[0].1[0];
+        assert!(
+            npm.text.starts_with(
+                "tributary login --tool npm --domain acme --repository app --endpoint-url http://127.0.0.1:8080\n"
+            ),
+            "{}",
+            npm.text
+        );
+        let odd = Repository { base: "http://evil;rm -rf ~", domain: "acme", repository: "app" };
+        let npm = &connect(&odd)[0].1[0];
+        assert!(npm.text.contains("--endpoint-url 'http://evil;rm -rf ~'"), "{}", npm.text);
     }
 
     #[test]
