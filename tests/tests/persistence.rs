@@ -98,6 +98,21 @@ async fn generated_admin_key(backend: Backend) {
     assert!(access_key_id.len() >= 16 && secret.len() >= 30, "keys look generated: `{access_key_id}` `{secret}`");
     assert!(!server.stderr().contains(&secret), "the secret is printed once, never logged");
 
+    // The web console's address is printed too, and takes the printed key.
+    assert_mentions(&printed, &[&format!("{}/ui/", server.url())]);
+    let signed_in = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client builds")
+        .post(format!("{}/ui/sign-in", server.url()))
+        .form(&[("access_key_id", access_key_id.as_str()), ("secret_access_key", secret.as_str())])
+        .send()
+        .await
+        .expect("the sign-in is answered");
+    assert_eq!(signed_in.status(), 303, "signed in to the console with the printed key");
+    assert!(signed_in.headers().get("set-cookie").is_some(), "a session cookie is set");
+
     let admin = server.sdk_client_with(Credentials::new(&access_key_id, &secret, None, None, "printed"));
     create_domain(&admin, "acme").await;
     let fixed = server.sdk_client();

@@ -472,7 +472,8 @@ fn print_admin(admin: &tributary_engine::AdminBootstrap, config: &Config) {
         "\nCreated the admin principal. Its secret is shown this once; keep it.\n\n    \
          aws configure set aws_access_key_id {}\n    \
          aws configure set aws_secret_access_key {}\n    \
-         aws configure set region {}\n\nThen: aws codeartifact --endpoint-url {url} list-domains\n",
+         aws configure set region {}\n\nThen: aws codeartifact --endpoint-url {url} list-domains\n\
+         Or sign in to the web console, {url}/ui/, with this key.\n",
         admin.access_key_id, admin.secret_access_key, config.region
     );
 }
