@@ -226,7 +226,7 @@ pub fn domain(
                 }
                 label for="repository-connection" { "External connection (optional)" }
                 (connection_select("repository-connection", choices, &form.connection))
-                p.help { "A repository with a connection is a gateway: what it fetches from the public registry is kept in it and in the repository asked." }
+                p.help { "A repository with a connection is a gateway: what it fetches from the public registry is kept in it and in the repository asked. A gateway has no upstream repositories: make it first, then name it as another repository's upstream." }
                 button type="submit" { "Create repository" }
             }
         }
