@@ -493,7 +493,13 @@ pub fn npm_global_tool(variable: &str, name: &str, home: &Path, dir: &Path, args
     let path = std::env::var_os(variable)
         .map_or_else(|| crate::workspace_root().join("target/tools/npm-global/bin").join(name), PathBuf::from);
     assert!(path.is_file(), "`{name}` is not at `{}`: run `cargo xtask test`, or set `{variable}`", path.display());
-    let mut command = Command::new(path);
+    isolated_tool(&path, home, dir, args)
+}
+
+/// `tool ARGS...` in `dir` with `home` as its home (and XDG folders under it), and nothing else
+/// of the machine's but `PATH`.
+pub fn isolated_tool(tool: &Path, home: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(tool);
     command
         .args(args)
         .current_dir(dir)

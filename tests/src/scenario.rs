@@ -338,6 +338,29 @@ pub fn assert_external(
     assert_eq!(entry.external_connection_name(), Some(connection), "{origin:?}");
 }
 
+/// `mvn -C package` of the fixture consumer `app` (in `work`, Maven reading `home`'s settings),
+/// which must download `com.example.acme:greeting:1.0.0` into `home`'s local repository; then the
+/// consumer runs and prints the library's greeting.
+#[track_caller]
+pub fn maven_consumer_runs(home: &Path, work: &Path) {
+    let app = crate::maven_project("app", work, &[]);
+    let mut build = crate::mvn_in_home(home);
+    build.current_dir(&app).args(["-C", "package"]);
+    run(build, "mvn -C package (the consumer)").ok();
+    let library = home.join(".m2/repository").join(crate::maven_fixture::maven_path(
+        "com.example.acme",
+        "greeting",
+        "1.0.0",
+        None,
+        "jar",
+    ));
+    assert!(library.is_file(), "the consumer's build did not download `{}`", library.display());
+    let classpath = format!("{}:{}", app.join("target/app-1.0.0.jar").display(), library.display());
+    let mut java = Command::new("java");
+    java.args(["-cp", &classpath, "com.example.app.App"]);
+    assert_eq!(run(java, "java com.example.app.App").ok().stdout, "Hello, Tributary!\n");
+}
+
 /// A plain HTTP client that follows no redirect.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

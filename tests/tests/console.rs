@@ -36,7 +36,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_pack, write_npmrc};
-use tributary_tests::scenario::{run, server_with_upstream};
+use tributary_tests::scenario::{client, run, server_with_upstream};
 use tributary_tests::{
     ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, AdminKeys, Backend, TestServer, create_domain, create_repository,
     token_for, upstreams_of, workspace_root,
@@ -235,18 +235,9 @@ async fn the_console_in_a_browser() {
     assert_eq!(stale.url().path(), "/ui/sign-in", "the revoked session is sent to sign in");
 }
 
-/// A client that, like a browser, keeps no cookie of its own and does not follow redirects.
-fn browser_like() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client builds")
-}
-
 /// Signs in with `key` and `secret` from the console's own page; the session cookie.
 async fn sign_in(server: &TestServer, key: &str, secret: &str) -> String {
-    let response = browser_like()
+    let response = client()
         .post(format!("{}/ui/sign-in", server.url()))
         .header("Origin", server.url())
         .form(&[("access_key_id", key), ("secret_access_key", secret)])
@@ -267,8 +258,8 @@ async fn sign_in(server: &TestServer, key: &str, secret: &str) -> String {
 async fn visit(server: &TestServer, cookie: &str, method: &str, path: &str, form: &[(&str, &str)]) -> (u16, String) {
     let url = format!("{}{path}", server.url());
     let request = match method {
-        "POST" => browser_like().post(url).header("Origin", server.url()).form(form),
-        _ => browser_like().get(url),
+        "POST" => client().post(url).header("Origin", server.url()).form(form),
+        _ => client().get(url),
     };
     let response = request.header("Cookie", cookie).send().await.expect("answered");
     let location = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
@@ -335,7 +326,7 @@ async fn sessions_and_permissions() {
     let credentials = [("access_key_id", ADMIN_ACCESS_KEY_ID), ("secret_access_key", ADMIN_SECRET_ACCESS_KEY)];
     let forged = [("Origin", "https://attacker.example"), ("Sec-Fetch-Site", "cross-site")];
     for (header, value) in forged {
-        let response = browser_like()
+        let response = client()
             .post(format!("{}/ui/sign-in", server.url()))
             .header(header, value)
             .form(&credentials)

@@ -28,11 +28,13 @@ use std::process::{Command, Stdio};
 
 use aws_sdk_codeartifact::types::PackageFormat;
 use tributary_tests::go_fixture::{GoFixture, GoModule, consumer, go_command};
-use tributary_tests::maven_fixture::{MavenFixture, maven_path};
+use tributary_tests::maven_fixture::MavenFixture;
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_global_tool, npm_pack};
 use tributary_tests::nuget_fixture::{NugetClient, NugetFixture, nuget_command, nupkg};
 use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_sdist, build_wheel, write_dists};
-use tributary_tests::scenario::{Packages, Run, assert_external, chain, one_repository, run, server_with_upstream};
+use tributary_tests::scenario::{
+    Packages, Run, assert_external, chain, maven_consumer_runs, one_repository, run, server_with_upstream,
+};
 use tributary_tests::{
     ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, Backend, PythonConfig, REGION, TestServer, Tls, assert_mentions,
     fresh_venv, maven_project, mvn_in_home, python_command, python_tool_with, tributary_bin,
@@ -265,16 +267,7 @@ async fn maven() {
 
     // The consumer, with an empty local repository: the library comes from `aa`.
     std::fs::remove_dir_all(home.join(".m2/repository")).expect("the deploy's local repository");
-    let app = maven_project("app", work.path(), &[]);
-    let mut build = mvn_in_home(&home);
-    build.current_dir(&app).args(["-C", "package"]);
-    run(build, "mvn -C package (the consumer)").ok();
-    let library = home.join(".m2/repository").join(maven_path("com.example.acme", "greeting", "1.0.0", None, "jar"));
-    assert!(library.is_file(), "the consumer's build did not download `{}`", library.display());
-    let classpath = format!("{}:{}", app.join("target/app-1.0.0.jar").display(), library.display());
-    let mut java = Command::new("java");
-    java.args(["-cp", &classpath, "com.example.app.App"]);
-    assert_eq!(run(java, "java com.example.app.App").ok().stdout, "Hello, Tributary!\n");
+    maven_consumer_runs(&home, work.path());
 }
 
 // ---------------------------------------------------------------------------------------------

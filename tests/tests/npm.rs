@@ -21,7 +21,6 @@
 //! `target/tools/npm-global/bin` (where `cargo xtask test` installs them).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -594,18 +593,8 @@ fn tool(env: &str, name: &str) -> PathBuf {
 
 /// `tool ARGS...` in `dir` with HOME = `home` (whose `.npmrc` names the registry and token).
 fn run_tool(tool: &Path, home: &Path, dir: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(tool);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("npm_config_userconfig", home.join(".npmrc"))
-        .stdin(std::process::Stdio::null());
+    let mut command = tributary_tests::npm_fixture::isolated_tool(tool, home, dir, args);
+    command.env("npm_config_userconfig", home.join(".npmrc"));
     run(command, &format!("{} {}", tool.display(), args.join(" ")))
 }
 

@@ -100,11 +100,7 @@ async fn generated_admin_key(backend: Backend) {
 
     // The web console's address is printed too, and takes the printed key.
     assert_mentions(&printed, &[&format!("{}/ui/", server.url())]);
-    let signed_in = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client builds")
+    let signed_in = tributary_tests::scenario::client()
         .post(format!("{}/ui/sign-in", server.url()))
         .form(&[("access_key_id", access_key_id.as_str()), ("secret_access_key", secret.as_str())])
         .send()

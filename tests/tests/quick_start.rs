@@ -35,10 +35,10 @@ use tributary_tests::maven_fixture::{MavenFixture, maven_path};
 use tributary_tests::npm_fixture::{NpmFixture, PackageSpec, consumer_project, npm_command, npm_global_tool, npm_pack};
 use tributary_tests::nuget_fixture::{NugetClient, NugetFixture, nuget_command, nupkg};
 use tributary_tests::pypi_fixture::{DistSpec, PypiFixture, build_sdist, build_wheel, zip_of};
-use tributary_tests::scenario::{Packages, Run, assert_external, run};
+use tributary_tests::scenario::{Packages, Run, assert_external, maven_consumer_runs, run};
 use tributary_tests::{
-    AdminKeys, Backend, PythonConfig, TestServer, Tls, assert_mentions, fresh_venv, maven_project, mvn_in_home,
-    python_command, python_tool_with, tributary_bin, upstreams_of, workspace_root,
+    AdminKeys, Backend, PythonConfig, TestServer, Tls, assert_mentions, fresh_venv, mvn_in_home, python_command,
+    python_tool_with, tributary_bin, upstreams_of, workspace_root,
 };
 
 /// The known external connections, in the order `public` reads their gateways.
@@ -327,16 +327,7 @@ async fn maven() {
     let settings = home.join(".m2/settings.xml");
     assert_mentions(&login.stdout, &[&settings.display().to_string()]);
 
-    let app = maven_project("app", work.path(), &[]);
-    let mut build = mvn_in_home(&home);
-    build.current_dir(&app).args(["-C", "package"]);
-    run(build, "mvn -C package (the consumer)").ok();
-    let library = home.join(".m2/repository").join(maven_path("com.example.acme", "greeting", "1.0.0", None, "jar"));
-    assert!(library.is_file(), "the consumer's build did not download `{}`", library.display());
-    let classpath = format!("{}:{}", app.join("target/app-1.0.0.jar").display(), library.display());
-    let mut java = Command::new("java");
-    java.args(["-cp", &classpath, "com.example.app.App"]);
-    assert_eq!(run(java, "java com.example.app.App").ok().stdout, "Hello, Tributary!\n");
+    maven_consumer_runs(&home, work.path());
 
     let sdk = quick.server.sdk_client();
     let packages = Packages::new(&sdk, "default", PackageFormat::Maven);

@@ -88,7 +88,7 @@ fn shown(s: &Session, page: Result<Markup, ServiceError>) -> HttpResponse {
 
 /// An error page for `err`, with its HTTP status.
 fn failure(viewer: Option<&Viewer>, err: &ServiceError) -> HttpResponse {
-    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = crate::error::status_of(err);
     let message = if err.kind == ErrorKind::Internal {
         tracing::error!(error.message = %err.message, "internal error in the console");
         "an internal error occurred; the server's log says more".to_owned()
@@ -128,24 +128,57 @@ fn session_cookie(req: &HttpRequest) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The signed-in person, or the redirect to the sign-in page.
-async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
-    let Some(token) = session_cookie(req) else { return Err(see_other(urls::SIGN_IN)) };
-    match state.service.console_caller(&token, Utc::now()).await {
-        Ok(caller) => {
-            let viewer = Viewer { name: caller.display_name().to_owned(), is_admin: caller.is_admin };
-            Ok(Session { caller, viewer })
+/// Why a console request goes no further: nobody is signed in (it is sent to sign in), or a form
+/// came from another site (refused).
+#[derive(Debug)]
+enum Turned {
+    SignIn,
+    CrossSite(ServiceError),
+}
+
+impl std::fmt::Display for Turned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SignIn => f.write_str("sign in to the console"),
+            Self::CrossSite(err) => f.write_str(&err.message),
         }
-        Err(_) => Err(see_other(urls::SIGN_IN)),
     }
 }
 
-/// The signed-in person who posted a form from the console's own pages; else the redirect to
-/// sign in, or the refusal of a form posted from another site.
-async fn posted(req: &HttpRequest, state: &AppState) -> Result<Session, HttpResponse> {
-    let s = session(req, state).await?;
-    same_origin(req, state).map_err(|err| failure(Some(&s.viewer), &err))?;
-    Ok(s)
+impl actix_web::ResponseError for Turned {
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::SignIn => see_other(urls::SIGN_IN),
+            Self::CrossSite(err) => failure(None, err),
+        }
+    }
+}
+
+/// A handler that takes a [`Session`] runs for a signed-in person only; for a `POST`, only when
+/// the form came from the console's own pages ([`same_origin`]).
+impl actix_web::FromRequest for Session {
+    type Error = Turned;
+    type Future = futures::future::LocalBoxFuture<'static, Result<Self, Turned>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().ok_or(Turned::SignIn)?;
+            let s = session(&req, state).await?;
+            if req.method() == actix_web::http::Method::POST {
+                same_origin(&req, state).map_err(Turned::CrossSite)?;
+            }
+            Ok(s)
+        })
+    }
+}
+
+/// The signed-in person, if the request's cookie holds a live session.
+async fn session(req: &HttpRequest, state: &AppState) -> Result<Session, Turned> {
+    let token = session_cookie(req).ok_or(Turned::SignIn)?;
+    let caller = state.service.console_caller(&token, Utc::now()).await.map_err(|_| Turned::SignIn)?;
+    let viewer = Viewer { name: caller.display_name().to_owned(), is_admin: caller.is_admin };
+    Ok(Session { caller, viewer })
 }
 
 /// The answer to a refused form: the page again, made by `again` with the server's reason, under
@@ -159,7 +192,7 @@ async fn refused(
     if err.kind == ErrorKind::Internal {
         return failure(Some(&s.viewer), &err);
     }
-    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = crate::error::status_of(&err);
     match again(err.message.clone()).await {
         Ok(markup) => html(status, markup),
         Err(_) => failure(Some(&s.viewer), &err),
@@ -232,23 +265,15 @@ fn upstream_list(text: &str) -> Result<Vec<Upstream>, ServiceError> {
         .collect()
 }
 
-async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
+async fn home(state: web::Data<AppState>, s: Session) -> HttpResponse {
     shown(&s, render_home(&state, &s, "", None).await)
 }
 
 async fn create_domain(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match posted(&req, &state).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
     let typed = field(&form, "name");
     let created = async {
         let domain = DomainName::parse(typed)?;
@@ -319,7 +344,7 @@ async fn sign_in(
         }
         Err(err) if err.kind == ErrorKind::Internal => failure(None, &err),
         Err(err) => {
-            let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            let status = crate::error::status_of(&err);
             html(status, pages::sign_in(Some(&err.message), key))
         }
     }
@@ -412,28 +437,20 @@ async fn render_domain(
 }
 
 async fn domain_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
     shown(&s, render_domain(&state, &s, &path, &pages::RepositoryForm::default(), notice(&query)).await)
 }
 
 async fn create_repository(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match posted(&req, &state).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
     let domain = path.into_inner();
     let typed = pages::RepositoryForm {
         name: field(&form, "name").to_owned(),
@@ -575,13 +592,10 @@ async fn render_repository(
 async fn repository_page(
     req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
     let (domain, repository) = path.into_inner();
     shown(&s, render_repository(&req, &state, &s, &domain, &repository, Refused::default(), notice(&query)).await)
 }
@@ -589,13 +603,10 @@ async fn repository_page(
 async fn set_upstreams(
     req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match posted(&req, &state).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
     let (domain, repository) = path.into_inner();
     let typed = field(&form, "upstreams").to_owned();
     let saved = async {
@@ -622,13 +633,10 @@ async fn set_upstreams(
 async fn set_connection(
     req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match posted(&req, &state).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
     let (domain, repository) = path.into_inner();
     let chosen = field(&form, "connection").to_owned();
     let saved = async {
@@ -679,15 +687,11 @@ async fn set_connection(
 const PACKAGES_PER_PAGE: u32 = 50;
 
 async fn packages_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
     let (domain, repository) = path.into_inner();
     let search = pages::PackageQuery {
         prefix: field(&query, "prefix").to_owned(),
@@ -769,15 +773,11 @@ fn address_of(
 }
 
 async fn package_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
     let (domain, repository) = path.into_inner();
     let page = async {
         let address = address_of(&domain, &repository, &query)?;
@@ -836,29 +836,21 @@ async fn render_version(
 }
 
 async fn version_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match session(&req, &state).await {
-        Ok(s) => s,
-        Err(redirect) => return redirect,
-    };
     let (domain, repository) = path.into_inner();
     shown(&s, render_version(&state, &s, &domain, &repository, &query, None, notice(&query)).await)
 }
 
 async fn set_status(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    s: Session,
     path: web::Path<(String, String)>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let s = match posted(&req, &state).await {
-        Ok(s) => s,
-        Err(answer) => return answer,
-    };
     let (domain, repository) = path.into_inner();
     let changed = async {
         let address = address_of(&domain, &repository, &form)?;

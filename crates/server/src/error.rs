@@ -5,9 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use tributary_model::{ErrorKind, ServiceError};
 
+/// The HTTP status of `err`, from the error table.
+pub(crate) fn status_of(err: &ServiceError) -> StatusCode {
+    StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// Renders `err` for the control plane; `request_id` goes in a header and the body.
 pub(crate) fn aws_error(err: &ServiceError, request_id: &str) -> HttpResponse {
-    let status = StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = status_of(err);
     let message = if err.kind == ErrorKind::Internal {
         tracing::error!(error.message = %err.message, request.id = request_id, "internal error");
         format!("an internal error occurred; quote request id `{request_id}` to the operator")
